@@ -1,0 +1,88 @@
+// Package apperr is the closed set of error kinds the domain packages return. The web
+// layer alone maps a kind to an HTTP status; the message is meant for the user.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error for the user and the web layer.
+type Kind int
+
+// The kinds. Anything that is not an *Error is Internal.
+const (
+	Internal Kind = iota
+	Invalid
+	NotFound
+	Forbidden
+	Conflict
+	Unauthorized
+	TooMany
+)
+
+// String names the kind as the API's problem type does.
+func (k Kind) String() string {
+	switch k {
+	case Invalid:
+		return "invalid"
+	case NotFound:
+		return "not-found"
+	case Forbidden:
+		return "forbidden"
+	case Conflict:
+		return "conflict"
+	case Unauthorized:
+		return "unauthorized"
+	case TooMany:
+		return "too-many-requests"
+	}
+	return "internal"
+}
+
+// Error is an error with a kind, a message for the user and, where it applies, the
+// field (or place) it is about.
+type Error struct {
+	Kind    Kind
+	Message string
+	Field   string
+	Err     error // the cause, for logs; never shown to the user
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return e.Field + ": " + e.Message
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// E makes an error of a kind with a formatted message.
+func E(k Kind, format string, args ...any) *Error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// Field makes an Invalid error about a named field.
+func Field(field, format string, args ...any) *Error {
+	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// KindOf returns the kind of the first *Error in err's chain, or Internal.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return Internal
+}
+
+// As returns the first *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// Is reports whether err is of kind k.
+func Is(err error, k Kind) bool { return err != nil && KindOf(err) == k }

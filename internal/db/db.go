@@ -1,0 +1,213 @@
+// Package db opens PostgreSQL, runs the embedded migrations and runs tenant
+// transactions: each sets the network, organization, user and role with SET LOCAL so
+// that row-level security policies (DESIGN §3) see who is asking.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// AppRole is the role the application connects as: it owns nothing, is no superuser
+// and cannot bypass row-level security.
+const AppRole = "partnerhub_app"
+
+// DB is the application's connection pool.
+type DB struct {
+	*sqlx.DB
+	// Citus sends each SET LOCAL as a statement of its own and adds
+	// citus.propagate_set_commands (DESIGN §9).
+	Citus bool
+}
+
+// Open connects and checks the connection.
+func Open(ctx context.Context, url string) (*DB, error) {
+	x, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	x.SetMaxOpenConns(20)
+	x.SetMaxIdleConns(10)
+	x.SetConnMaxIdleTime(5 * time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := x.PingContext(ctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{DB: x}, nil
+}
+
+// CheckAppRole refuses a connection whose role is a superuser or bypasses row-level
+// security: the application must run under the policies.
+func (d *DB) CheckAppRole(ctx context.Context) error {
+	var name string
+	var super, bypass bool
+	err := d.QueryRowxContext(ctx, `SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user`).Scan(&name, &super, &bypass)
+	if err != nil {
+		return fmt.Errorf("check database role: %w", err)
+	}
+	if super || bypass {
+		return fmt.Errorf("database role %q bypasses row-level security (superuser or BYPASSRLS): connect the application as %s", name, AppRole)
+	}
+	var owned int
+	if err := d.GetContext(ctx, &owned, `SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user`); err != nil {
+		return fmt.Errorf("check database role: %w", err)
+	}
+	if owned > 0 {
+		return fmt.Errorf("database role %q owns %d tables: connect the application as %s, not as the migration role", name, owned, AppRole)
+	}
+	return nil
+}
+
+// Migrate applies pending migrations. It must run as the owner role.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	p, err := provider(db)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Pending reports whether migrations remain to be applied.
+func Pending(ctx context.Context, db *sql.DB) (bool, error) {
+	p, err := provider(db)
+	if err != nil {
+		return false, err
+	}
+	return p.HasPending(ctx)
+}
+
+func provider(db *sql.DB) (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, db, sub)
+}
+
+// Scope is who is asking: the settings a tenant transaction makes for the policies.
+// Zero ids are left unset, which matches nothing.
+type Scope struct {
+	Network int64
+	Org     int64
+	User    int64
+	Role    string
+	// Vendor is true for admins and managers of the network's vendor organization.
+	Vendor bool
+}
+
+func (s Scope) statements() []string {
+	out := []string{"SET LOCAL app.network_id = '" + id(s.Network) + "'"}
+	out = append(out, "SET LOCAL app.org_id = '"+id(s.Org)+"'")
+	out = append(out, "SET LOCAL app.user_id = '"+id(s.User)+"'")
+	role := s.Role
+	switch role {
+	case "admin", "manager", "sales", "viewer":
+	default:
+		role = ""
+	}
+	out = append(out, "SET LOCAL app.role = '"+role+"'")
+	vendor := "off"
+	if s.Vendor {
+		vendor = "on"
+	}
+	out = append(out, "SET LOCAL app.vendor = '"+vendor+"'")
+	return out
+}
+
+func id(v int64) string {
+	if v <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(v, 10)
+}
+
+// Tx runs fn in one transaction under the scope's settings, committing when fn
+// returns nil. Driver errors are translated to apperr kinds.
+func (d *DB) Tx(ctx context.Context, s Scope, fn func(tx *sqlx.Tx) error) error {
+	tx, err := d.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	stmts := s.statements()
+	if d.Citus {
+		stmts = append([]string{"SET LOCAL citus.propagate_set_commands = 'local'"}, stmts...)
+		for _, st := range stmts {
+			if _, err := tx.ExecContext(ctx, st); err != nil {
+				return fmt.Errorf("set scope: %w", err)
+			}
+		}
+	} else if _, err := tx.ExecContext(ctx, strings.Join(stmts, "; ")); err != nil {
+		// One round trip: values are ids this code formatted, never user text.
+		return fmt.Errorf("set scope: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return Translate(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Translate(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// Translate maps PostgreSQL errors a client can cause to apperr kinds; others pass.
+func Translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return &apperr.Error{Kind: apperr.NotFound, Message: "Not found.", Err: err}
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return &apperr.Error{Kind: apperr.Conflict, Message: "A record with the same " + constraintField(pe.Constraint) + " already exists.", Field: constraintField(pe.Constraint), Err: err}
+		case "23503":
+			return &apperr.Error{Kind: apperr.Invalid, Message: "A referenced record does not exist.", Err: err}
+		case "23514", "22P02", "22001", "23502":
+			return &apperr.Error{Kind: apperr.Invalid, Message: "A value is not allowed.", Field: constraintField(pe.Constraint), Err: err}
+		case "42501":
+			// Row-level security refused a write: the caller may not touch that row.
+			return &apperr.Error{Kind: apperr.Forbidden, Message: "You may not change this record.", Err: err}
+		case "57014":
+			return &apperr.Error{Kind: apperr.Internal, Message: "The request took too long.", Err: err}
+		}
+	}
+	return err
+}
+
+// constraintField guesses the field a constraint is about from its name
+// (users_network_id_email_key → email).
+func constraintField(c string) string {
+	c = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(c, "_key"), "_check"), "_fkey")
+	parts := strings.Split(c, "_")
+	if len(parts) == 0 {
+		return ""
+	}
+	return parts[len(parts)-1]
+}
