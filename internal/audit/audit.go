@@ -1,0 +1,139 @@
+// Package audit writes the append-only, per-network hash-chained audit log and
+// verifies it (DESIGN §3). Entries are appended through the ph_audit_append database
+// function, which orders concurrent appends and computes the chain in SQL.
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Entry is one thing that happened.
+type Entry struct {
+	Network    int64
+	Org        int64 // 0 when no organization acted (the system)
+	User       int64 // 0 for API keys and the system
+	Actor      string
+	Action     string
+	TargetType string
+	TargetID   string
+	Detail     map[string]any
+}
+
+// Append adds e to its network's chain inside tx, so the entry commits or rolls back
+// with the change it records.
+func Append(ctx context.Context, tx *sqlx.Tx, e Entry) error {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return fmt.Errorf("audit detail: %w", err)
+	}
+	if e.Detail == nil {
+		detail = []byte("{}")
+	}
+	_, err = tx.ExecContext(ctx, `SELECT ph_audit_append($1, $2, $3, $4, $5, $6, $7, $8)`,
+		e.Network, nullID(e.Org), nullID(e.User), e.Actor, e.Action, e.TargetType, e.TargetID, string(detail))
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+func nullID(v int64) any {
+	if v <= 0 {
+		return nil
+	}
+	return v
+}
+
+// Record is a stored entry as listed in the portal and API.
+type Record struct {
+	Network    int64           `db:"network_id" json:"-"`
+	Seq        int64           `db:"seq" json:"seq"`
+	At         time.Time       `db:"at" json:"at"`
+	Org        *int64          `db:"org_id" json:"org_id"`
+	User       *int64          `db:"user_id" json:"user_id"`
+	Actor      string          `db:"actor" json:"actor"`
+	Action     string          `db:"action" json:"action"`
+	TargetType string          `db:"target_type" json:"target_type"`
+	TargetID   string          `db:"target_id" json:"target_id"`
+	Detail     json.RawMessage `db:"detail" json:"detail"`
+}
+
+// List returns the entries the scope of tx may read, newest first, before the
+// sequence number `before` (0 for the newest).
+func List(ctx context.Context, tx *sqlx.Tx, before int64, limit int) ([]Record, error) {
+	if before <= 0 {
+		before = 1 << 62
+	}
+	var out []Record
+	err := tx.SelectContext(ctx, &out, `
+		SELECT network_id, seq, at, org_id, user_id, actor, action, target_type, target_id, detail
+		  FROM audit_log
+		 WHERE network_id = NULLIF(current_setting('app.network_id', true), '')::bigint AND seq < $1
+		 ORDER BY seq DESC LIMIT $2`, before, limit)
+	return out, err
+}
+
+// Problem is a break in a chain.
+type Problem struct {
+	Network int64
+	Seq     int64
+	Message string
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("network %d entry %d: %s", p.Network, p.Seq, p.Message)
+}
+
+// Verify walks every network's chain (db must be the owner connection, which reads
+// all networks) and reports each entry whose hash, link or sequence is broken: an
+// edited entry changes its hash, a deleted one leaves a gap and a broken link, an
+// inserted one breaks the link of its successor.
+func Verify(ctx context.Context, db *sqlx.DB) (checked int, problems []Problem, err error) {
+	rows, err := db.QueryxContext(ctx, `
+		SELECT network_id, seq, prev_hash, hash, ph_audit_canonical(a) AS canonical
+		  FROM audit_log a ORDER BY network_id, seq`)
+	if err != nil {
+		return 0, nil, fmt.Errorf("audit verify: %w", err)
+	}
+	defer rows.Close()
+	var (
+		network  int64 = -1
+		lastSeq  int64
+		lastHash []byte
+	)
+	for rows.Next() {
+		var r struct {
+			Network   int64  `db:"network_id"`
+			Seq       int64  `db:"seq"`
+			Prev      []byte `db:"prev_hash"`
+			Hash      []byte `db:"hash"`
+			Canonical string `db:"canonical"`
+		}
+		if err := rows.StructScan(&r); err != nil {
+			return checked, problems, err
+		}
+		checked++
+		if r.Network != network {
+			network, lastSeq, lastHash = r.Network, 0, []byte{}
+		}
+		if r.Seq != lastSeq+1 {
+			problems = append(problems, Problem{r.Network, r.Seq, fmt.Sprintf("sequence jumps from %d: entries are missing", lastSeq)})
+		}
+		if !bytes.Equal(r.Prev, lastHash) {
+			problems = append(problems, Problem{r.Network, r.Seq, "link to the previous entry is broken: an entry before it was removed, inserted or edited"})
+		}
+		sum := sha256.Sum256(append(append([]byte{}, r.Prev...), r.Canonical...))
+		if !bytes.Equal(sum[:], r.Hash) {
+			problems = append(problems, Problem{r.Network, r.Seq, "content does not match its hash: the entry was edited"})
+		}
+		lastSeq, lastHash = r.Seq, r.Hash
+	}
+	return checked, problems, rows.Err()
+}

@@ -1,0 +1,245 @@
+package partners
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+)
+
+// Login throttling: after MaxLoginFailures failed attempts for one email within
+// LoginWindow, that email is locked for LockoutDuration.
+const (
+	MaxLoginFailures = 5
+	LoginWindow      = 15 * time.Minute
+	LockoutDuration  = 15 * time.Minute
+	SessionTTL       = 14 * 24 * time.Hour
+)
+
+var errBadLogin = apperr.E(apperr.Unauthorized, "Wrong email or password.")
+
+// Login checks an email and password and opens a new session, returning its token
+// (the cookie value). A new token is made at every login, so a session id planted
+// before login is never the one used after it. Errors: Unauthorized (wrong
+// credentials), TooMany (locked out).
+func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (string, *Actor, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || len(email) > 254 || password == "" || len(password) > 200 {
+		return "", nil, errBadLogin
+	}
+	key := "email:" + email
+	var locked bool
+	if err := s.DB.GetContext(ctx, &locked, `SELECT EXISTS (SELECT 1 FROM login_throttle WHERE key = $1 AND locked_until > now())`, key); err != nil {
+		return "", nil, fmt.Errorf("login throttle: %w", err)
+	}
+	if locked {
+		return "", nil, apperr.E(apperr.TooMany, "Too many failed sign-in attempts: try again in %d minutes.", int(LockoutDuration.Minutes()))
+	}
+	var candidates []struct {
+		Network int64  `db:"network_id"`
+		User    int64  `db:"user_id"`
+		Org     int64  `db:"org_id"`
+		Role    Role   `db:"role"`
+		Status  string `db:"status"`
+		Hash    string `db:"password_hash"`
+		Locale  string `db:"locale"`
+		Vendor  bool   `db:"vendor"`
+	}
+	if err := s.DB.SelectContext(ctx, &candidates, `SELECT * FROM ph_login_lookup($1)`, email); err != nil {
+		return "", nil, fmt.Errorf("login lookup: %w", err)
+	}
+	var actor *Actor
+	for _, c := range candidates {
+		if c.Status == "active" && CheckPassword(c.Hash, password) {
+			actor = &Actor{Network: c.Network, Org: c.Org, User: c.User, Role: c.Role, VendorOrg: c.Vendor, Email: email, Locale: c.Locale}
+			break
+		}
+	}
+	if len(candidates) == 0 {
+		CheckPassword(dummyHash, password)
+	}
+	if actor == nil {
+		if _, err := s.DB.ExecContext(ctx, `
+			INSERT INTO login_throttle AS t (key, failures, window_start) VALUES ($1, 1, now())
+			ON CONFLICT (key) DO UPDATE SET
+			  failures = CASE WHEN t.window_start < now() - $2::interval THEN 1 ELSE t.failures + 1 END,
+			  window_start = CASE WHEN t.window_start < now() - $2::interval THEN now() ELSE t.window_start END,
+			  locked_until = CASE WHEN t.window_start >= now() - $2::interval AND t.failures + 1 >= $3
+			                      THEN now() + $4::interval ELSE t.locked_until END`,
+			key, interval(LoginWindow), MaxLoginFailures, interval(LockoutDuration)); err != nil {
+			return "", nil, fmt.Errorf("login throttle: %w", err)
+		}
+		return "", nil, errBadLogin
+	}
+	if _, err := s.DB.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1`, key); err != nil {
+		return "", nil, fmt.Errorf("login throttle: %w", err)
+	}
+	token, hash := newToken("phs_", actor.Network)
+	err := s.DB.Tx(ctx, actor.Scope(), func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &actor.SessionID, `
+			INSERT INTO sessions (network_id, token_hash, user_id, expires_at, ip, user_agent)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			actor.Network, hash, actor.User, time.Now().Add(SessionTTL), ip, truncate(userAgent, 300)); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &actor.Name, `UPDATE users SET last_login_at = now() WHERE network_id = $1 AND id = $2 RETURNING name`, actor.Network, actor.User); err != nil {
+			return err
+		}
+		return actor.audit(ctx, tx, "user.login", "user", actor.User, map[string]any{"ip": ip})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return token, actor, nil
+}
+
+func interval(d time.Duration) string { return fmt.Sprintf("%d seconds", int(d.Seconds())) }
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Session returns the actor of a session token. Errors: Unauthorized.
+func (s *Service) Session(ctx context.Context, token string) (*Actor, error) {
+	network, ok := parseToken("phs_", token)
+	if !ok {
+		return nil, apperr.E(apperr.Unauthorized, "Please sign in.")
+	}
+	var r struct {
+		Session int64     `db:"session_id"`
+		User    int64     `db:"user_id"`
+		Org     int64     `db:"org_id"`
+		Role    Role      `db:"role"`
+		Locale  string    `db:"locale"`
+		Name    string    `db:"name"`
+		Email   string    `db:"email"`
+		Vendor  bool      `db:"vendor"`
+		Expires time.Time `db:"expires_at"`
+	}
+	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_session_lookup($1, $2)`, network, hashToken(token)); err != nil {
+		return nil, apperr.E(apperr.Unauthorized, "Your session has ended: please sign in again.")
+	}
+	return &Actor{Network: network, Org: r.Org, User: r.User, Role: r.Role, VendorOrg: r.Vendor,
+		Name: r.Name, Email: r.Email, Locale: r.Locale, SessionID: r.Session}, nil
+}
+
+// Logout ends the actor's session.
+func (s *Service) Logout(ctx context.Context, a Actor) error {
+	return s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE network_id = $1 AND id = $2`, a.Network, a.SessionID)
+		if err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, "user.logout", "user", a.User, nil)
+	})
+}
+
+// APIKey is a system user of an organization.
+type APIKey struct {
+	Network    int64      `db:"network_id" json:"-"`
+	ID         int64      `db:"id" json:"id"`
+	Org        int64      `db:"org_id" json:"org_id"`
+	Name       string     `db:"name" json:"name"`
+	Role       Role       `db:"role" json:"role"`
+	Prefix     string     `db:"prefix" json:"prefix"`
+	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
+	LastUsedAt *time.Time `db:"last_used_at" json:"last_used_at"`
+	RevokedAt  *time.Time `db:"revoked_at" json:"revoked_at"`
+}
+
+const apiKeyColumns = `network_id, id, org_id, name, role, prefix, created_at, last_used_at, revoked_at`
+
+// CreateAPIKey makes a key for the actor's organization and returns its secret,
+// which is shown once and stored only as a hash. Admins only; the key's role cannot
+// exceed the admin's. Errors: Forbidden, Invalid.
+func (s *Service) CreateAPIKey(ctx context.Context, a Actor, name, role string) (*APIKey, string, error) {
+	if err := a.Require(Admin); err != nil {
+		return nil, "", err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		return nil, "", apperr.Field("name", "must be 1 to 100 characters")
+	}
+	r, err := ParseRole(role)
+	if err != nil {
+		return nil, "", err
+	}
+	token, hash := newToken("phk_", a.Network)
+	var k APIKey
+	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &k, `
+			INSERT INTO api_keys (network_id, org_id, name, role, token_hash, prefix, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+apiKeyColumns,
+			a.Network, a.Org, name, r, hash, token[:16], nullable(a.User)); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, "api_key.create", "api_key", k.ID, map[string]any{"name": name, "role": r})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return &k, token, nil
+}
+
+func nullable(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// APIKeys lists the keys of the actor's organization. Admins only.
+func (s *Service) APIKeys(ctx context.Context, a Actor) ([]APIKey, error) {
+	if err := a.Require(Admin); err != nil {
+		return nil, err
+	}
+	var out []APIKey
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+apiKeyColumns+` FROM api_keys WHERE network_id = $1 AND org_id = $2 ORDER BY id`, a.Network, a.Org)
+	})
+	return out, err
+}
+
+// RevokeAPIKey revokes a key of the actor's organization at once. Admins only.
+// Errors: Forbidden, NotFound.
+func (s *Service) RevokeAPIKey(ctx context.Context, a Actor, id int64) error {
+	if err := a.Require(Admin); err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = now() WHERE network_id = $1 AND org_id = $2 AND id = $3 AND revoked_at IS NULL`, a.Network, a.Org, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.E(apperr.NotFound, "Active API key %d not found in your organization.", id)
+		}
+		return a.audit(ctx, tx, "api_key.revoke", "api_key", id, nil)
+	})
+}
+
+// KeyActor returns the actor of an API key secret. Errors: Unauthorized.
+func (s *Service) KeyActor(ctx context.Context, token string) (*Actor, error) {
+	network, ok := parseToken("phk_", token)
+	if !ok {
+		return nil, apperr.E(apperr.Unauthorized, "The API key is malformed.")
+	}
+	var r struct {
+		Key    int64  `db:"key_id"`
+		Org    int64  `db:"org_id"`
+		Role   Role   `db:"role"`
+		Name   string `db:"name"`
+		Vendor bool   `db:"vendor"`
+	}
+	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_api_key_lookup($1, $2)`, network, hashToken(token)); err != nil {
+		return nil, apperr.E(apperr.Unauthorized, "The API key is unknown or revoked.")
+	}
+	return &Actor{Network: network, Org: r.Org, APIKey: r.Key, Role: r.Role, VendorOrg: r.Vendor, Name: r.Name}, nil
+}

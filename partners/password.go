@@ -1,0 +1,69 @@
+package partners
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+)
+
+// argon2id parameters (RFC 9106 second recommended option, with 64 MiB).
+const (
+	argonTime    = 2
+	argonMemory  = 64 * 1024
+	argonThreads = 2
+	argonKeyLen  = 32
+)
+
+// HashPassword returns the PHC string of an argon2id hash of pw.
+func HashPassword(pw string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether pw matches the PHC string hash.
+func CheckPassword(hash, pw string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// ValidatePassword checks a new password's strength.
+func ValidatePassword(pw string) error {
+	if len(pw) < 10 {
+		return apperr.Field("password", "must be at least 10 characters long")
+	}
+	if len(pw) > 200 {
+		return apperr.Field("password", "must be at most 200 characters long")
+	}
+	return nil
+}
+
+// dummyHash makes a failed lookup cost as much as a wrong password, so timing does
+// not tell whether an email is registered.
+var dummyHash, _ = HashPassword("timing-equaliser")

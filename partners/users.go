@@ -1,0 +1,306 @@
+package partners
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+)
+
+// User is a person of an organization, with one role in it.
+type User struct {
+	Network     int64      `db:"network_id" json:"-"`
+	ID          int64      `db:"id" json:"id"`
+	Org         int64      `db:"org_id" json:"org_id"`
+	Email       string     `db:"email" json:"email"`
+	Name        string     `db:"name" json:"name"`
+	Role        Role       `db:"role" json:"role"`
+	Status      string     `db:"status" json:"status"`
+	Locale      string     `db:"locale" json:"locale"`
+	LastLoginAt *time.Time `db:"last_login_at" json:"last_login_at"`
+	CreatedAt   time.Time  `db:"created_at" json:"created_at"`
+}
+
+const userColumns = `network_id, id, org_id, email::text AS email, name, role, status, locale, last_login_at, created_at`
+
+// InviteTTL is how long an invite link works.
+const InviteTTL = 7 * 24 * time.Hour
+
+// InviteInput names a new user.
+type InviteInput struct {
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+	// Org is the organization the user joins; 0 for the actor's own. Only the
+	// vendor's admins may invite into another organization (a partner's first admin).
+	Org int64 `json:"org_id"`
+}
+
+func normalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || len(s) > 254 {
+		return "", apperr.Field("email", "is not a valid email address")
+	}
+	return strings.ToLower(s), nil
+}
+
+// Invite creates a user in the invited state and returns it with the invite token
+// (shown once, in the link). Admins only. Errors: Forbidden, Invalid, Conflict.
+func (s *Service) Invite(ctx context.Context, a Actor, in InviteInput) (*User, string, error) {
+	if err := a.Require(Admin); err != nil {
+		return nil, "", err
+	}
+	email, err := normalizeEmail(in.Email)
+	if err != nil {
+		return nil, "", err
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || len(name) > 200 {
+		return nil, "", apperr.Field("name", "must be 1 to 200 characters")
+	}
+	role, err := ParseRole(in.Role)
+	if err != nil {
+		return nil, "", err
+	}
+	org := in.Org
+	if org == 0 {
+		org = a.Org
+	}
+	if org != a.Org && !a.VendorOrg {
+		return nil, "", apperr.E(apperr.Forbidden, "You may invite users into your own organization only.")
+	}
+	token, hash := newToken("phi_", a.Network)
+	var u User
+	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		var exists bool
+		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM organizations WHERE network_id = $1 AND id = $2 AND status = 'active')`, a.Network, org); err != nil {
+			return err
+		}
+		if !exists {
+			return apperr.Field("org_id", "no active organization %d in this network", org)
+		}
+		if err := tx.GetContext(ctx, &u, `
+			INSERT INTO users (network_id, org_id, email, name, role, status, invite_hash, invite_expires_at)
+			VALUES ($1, $2, $3, $4, $5, 'invited', $6, $7) RETURNING `+userColumns,
+			a.Network, org, email, name, role, hash, time.Now().Add(InviteTTL)); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, "user.invite", "user", u.ID, map[string]any{"email": email, "role": role, "org": org})
+	})
+	if apperr.Is(err, apperr.Conflict) {
+		return nil, "", &apperr.Error{Kind: apperr.Conflict, Field: "email", Message: "A user with this email already exists in the network.", Err: err}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return &u, token, nil
+}
+
+// Invitation is what an invite link shows before the password is set.
+type Invitation struct {
+	Network int64  `db:"-"`
+	User    int64  `db:"user_id"`
+	Org     int64  `db:"org_id"`
+	Email   string `db:"email"`
+	Name    string `db:"name"`
+	Role    Role   `db:"role"`
+	Vendor  bool   `db:"vendor"`
+}
+
+// LookupInvite finds the pending invite of a token. Errors: NotFound (unknown,
+// used or expired).
+func (s *Service) LookupInvite(ctx context.Context, token string) (*Invitation, error) {
+	network, ok := parseToken("phi_", token)
+	notFound := apperr.E(apperr.NotFound, "This invite link is not valid: it may have been used or have expired.")
+	if !ok {
+		return nil, notFound
+	}
+	var inv Invitation
+	err := s.DB.GetContext(ctx, &inv, `SELECT user_id, org_id, email, name, role, vendor FROM ph_invite_lookup($1, $2)`, network, hashToken(token))
+	if err != nil {
+		return nil, notFound
+	}
+	inv.Network = network
+	return &inv, nil
+}
+
+// AcceptInvite sets the invited user's password and activates the user. Errors:
+// NotFound, Invalid.
+func (s *Service) AcceptInvite(ctx context.Context, token, password string) (*Invitation, error) {
+	inv, err := s.LookupInvite(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidatePassword(password); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	a := Actor{Network: inv.Network, Org: inv.Org, User: inv.User, Role: inv.Role, VendorOrg: inv.Vendor, Email: inv.Email}
+	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE users SET password_hash = $3, status = 'active', invite_hash = NULL, invite_expires_at = NULL, updated_at = now()
+			 WHERE network_id = $1 AND id = $2 AND status = 'invited' AND invite_hash = $4`, a.Network, a.User, hash, hashToken(token))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.E(apperr.NotFound, "This invite link has already been used.")
+		}
+		return a.audit(ctx, tx, "user.accept_invite", "user", a.User, nil)
+	})
+	return inv, err
+}
+
+// UserFilter narrows a user list; After is the keyset cursor.
+type UserFilter struct {
+	Org    int64
+	Status string
+	After  int64
+	Limit  int
+}
+
+// Users lists the users of the actor's organization (a vendor admin or manager may
+// name another organization). Errors: Forbidden.
+func (s *Service) Users(ctx context.Context, a Actor, f UserFilter) ([]User, error) {
+	if f.Org == 0 {
+		f.Org = a.Org
+	}
+	if f.Org != a.Org && !a.Scope().Vendor {
+		return nil, apperr.E(apperr.Forbidden, "You may list the users of your own organization only.")
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	var out []User
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `
+			SELECT `+userColumns+` FROM users
+			 WHERE network_id = $1 AND org_id = $2 AND id > $3 AND ($4 = '' OR status = $4)
+			 ORDER BY id LIMIT $5`, a.Network, f.Org, f.After, f.Status, f.Limit)
+	})
+	return out, err
+}
+
+// User returns one user the actor may see. Errors: NotFound.
+func (s *Service) User(ctx context.Context, a Actor, id int64) (*User, error) {
+	var u User
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE network_id = $1 AND id = $2`, a.Network, id)
+	})
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, apperr.E(apperr.NotFound, "User %d not found.", id)
+	}
+	return &u, err
+}
+
+// UserUpdate changes a user's role, status or locale.
+type UserUpdate struct {
+	Role   *string `json:"role"`
+	Status *string `json:"status"`
+	Locale *string `json:"locale"`
+}
+
+// UpdateUser changes a user of the actor's organization: admins change roles and
+// (de)activate; users change their own locale. An admin cannot demote or deactivate
+// the organization's last active admin. Deactivating ends the user's sessions.
+// Errors: Forbidden, Invalid, NotFound.
+func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpdate) (*User, error) {
+	self := id == a.User && a.User != 0
+	if in.Role != nil || in.Status != nil {
+		if err := a.Require(Admin); err != nil {
+			return nil, err
+		}
+	} else if !self {
+		if err := a.Require(Admin); err != nil {
+			return nil, err
+		}
+	}
+	if in.Role != nil {
+		if _, err := ParseRole(*in.Role); err != nil {
+			return nil, err
+		}
+	}
+	if in.Status != nil {
+		if err := oneOf("status", *in.Status, []string{"active", "deactivated"}); err != nil {
+			return nil, err
+		}
+	}
+	if in.Locale != nil {
+		if err := oneOf("locale", *in.Locale, []string{"", "en", "pt-BR"}); err != nil {
+			return nil, err
+		}
+	}
+	var u User
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE network_id = $1 AND id = $2 AND org_id = $3 FOR UPDATE`, a.Network, id, a.Org); err != nil {
+			return apperr.E(apperr.NotFound, "User %d not found in your organization.", id)
+		}
+		if u.Status == "invited" && in.Status != nil && *in.Status == "active" {
+			return apperr.Field("status", "an invited user becomes active by accepting the invite")
+		}
+		losesAdmin := u.Role == Admin && u.Status == "active" &&
+			((in.Role != nil && Role(*in.Role) != Admin) || (in.Status != nil && *in.Status != "active"))
+		if losesAdmin {
+			var admins int
+			if err := tx.GetContext(ctx, &admins, `SELECT count(*) FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active'`, a.Network, a.Org); err != nil {
+				return err
+			}
+			if admins <= 1 {
+				return apperr.E(apperr.Conflict, "This is the organization's last active admin: make another user admin first.")
+			}
+		}
+		if err := tx.GetContext(ctx, &u, `
+			UPDATE users SET role = coalesce($3, role), status = coalesce($4, status), locale = coalesce($5, locale), updated_at = now()
+			 WHERE network_id = $1 AND id = $2 RETURNING `+userColumns, a.Network, id, in.Role, in.Status, in.Locale); err != nil {
+			return err
+		}
+		// A deactivated user's sessions and invite stop working at once: the session
+		// lookup accepts active users only.
+		if in.Role != nil || in.Status != nil {
+			return a.audit(ctx, tx, "user.update", "user", id, map[string]any{"role": u.Role, "status": u.Status})
+		}
+		return nil
+	})
+	return &u, err
+}
+
+// ChangePassword changes the actor's own password after checking the current one.
+// Errors: Invalid (wrong current password or weak new one).
+func (s *Service) ChangePassword(ctx context.Context, a Actor, current, next string) error {
+	if a.User == 0 {
+		return apperr.E(apperr.Forbidden, "API keys have no password.")
+	}
+	if err := ValidatePassword(next); err != nil {
+		return err
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		var old string
+		if err := tx.GetContext(ctx, &old, `SELECT password_hash FROM users WHERE network_id = $1 AND id = $2 FOR UPDATE`, a.Network, a.User); err != nil {
+			return err
+		}
+		if !CheckPassword(old, current) {
+			return apperr.Field("current_password", "is not your current password")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $3, updated_at = now() WHERE network_id = $1 AND id = $2`, a.Network, a.User, hash); err != nil {
+			return err
+		}
+		// Other sessions of the user end: a changed password should lock out whoever
+		// else had it.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE network_id = $1 AND user_id = $2 AND id <> $3`, a.Network, a.User, a.SessionID); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, "user.change_password", "user", a.User, nil)
+	})
+}
