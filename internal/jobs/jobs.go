@@ -1,0 +1,196 @@
+// Package jobs is the background work queue: jobs are rows claimed with FOR UPDATE
+// SKIP LOCKED leases (through ph_claim_jobs), so any number of hub instances share
+// the work and a job whose worker died is claimed again when its lease ends
+// (DESIGN §9). Failed attempts are retried with exponential backoff; a job that has
+// used its attempts is "failed" and an admin can see and retry it.
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/db"
+)
+
+// Job is one unit of background work.
+type Job struct {
+	Network     int64           `db:"network_id" json:"-"`
+	ID          int64           `db:"id" json:"id"`
+	Org         *int64          `db:"org_id" json:"org_id"`
+	Kind        string          `db:"kind" json:"kind"`
+	Payload     json.RawMessage `db:"payload" json:"payload"`
+	State       string          `db:"state" json:"state"`
+	Attempts    int             `db:"attempts" json:"attempts"`
+	MaxAttempts int             `db:"max_attempts" json:"max_attempts"`
+	RunAt       time.Time       `db:"run_at" json:"run_at"`
+	LockedBy    *string         `db:"locked_by" json:"-"`
+	LockedUntil *time.Time      `db:"locked_until" json:"-"`
+	LastError   string          `db:"last_error" json:"last_error"`
+	CreatedAt   time.Time       `db:"created_at" json:"created_at"`
+	UpdatedAt   time.Time       `db:"updated_at" json:"updated_at"`
+}
+
+const columns = `network_id, id, org_id, kind, payload, state, attempts, max_attempts, run_at, locked_by, locked_until, last_error, created_at, updated_at`
+
+// Enqueue adds a job inside the caller's tenant transaction, so it exists only if
+// the change that asked for it commits.
+func Enqueue(ctx context.Context, tx *sqlx.Tx, network, org int64, kind string, payload any) (int64, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	var orgID any
+	if org > 0 {
+		orgID = org
+	}
+	var id int64
+	err = tx.GetContext(ctx, &id, `INSERT INTO jobs (network_id, org_id, kind, payload) VALUES ($1, $2, $3, $4) RETURNING id`, network, orgID, kind, string(b))
+	return id, err
+}
+
+// List returns the jobs the scope may see (its organization's; the vendor's admins
+// see the network's), newest first, optionally only those in a state.
+func List(ctx context.Context, d *db.DB, s db.Scope, state string, before int64, limit int) ([]Job, error) {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	var out []Job
+	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+columns+` FROM jobs
+			WHERE network_id = $1 AND ($2 = '' OR state = $2) AND id < $3 AND (org_id = $4 OR $5)
+			ORDER BY id DESC LIMIT $6`, s.Network, state, before, s.Org, s.Vendor, limit)
+	})
+	return out, err
+}
+
+// Retry puts a failed job back in the queue with fresh attempts. Errors: NotFound.
+func Retry(ctx context.Context, d *db.DB, s db.Scope, id int64) error {
+	return d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), last_error = '', updated_at = now()
+			WHERE network_id = $1 AND id = $2 AND state = 'failed'`, s.Network, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.E(apperr.NotFound, "No failed job %d.", id)
+		}
+		return nil
+	})
+}
+
+// Handler does one job. An error makes the job retry later (or fail for good after
+// its last attempt).
+type Handler func(ctx context.Context, j Job) error
+
+// Worker claims and runs jobs.
+type Worker struct {
+	DB       *db.DB
+	Handlers map[string]Handler
+	// Poll is how often the queue is read when it was empty (default 1 s).
+	Poll time.Duration
+	// Lease is how long a claimed job is held before another worker may take it.
+	Lease  time.Duration
+	Logger *slog.Logger
+	id     string
+	wg     sync.WaitGroup
+}
+
+// Backoff is the wait before retrying after the given attempt (1-based).
+func Backoff(attempt int) time.Duration {
+	d := time.Duration(math.Pow(2, float64(attempt))) * time.Second
+	if d > time.Hour {
+		d = time.Hour
+	}
+	return d
+}
+
+// RunOnce claims up to n due jobs and runs them; it returns how many it ran.
+func (w *Worker) RunOnce(ctx context.Context, n int) (int, error) {
+	if w.id == "" {
+		b := make([]byte, 6)
+		rand.Read(b)
+		w.id = "worker-" + hex.EncodeToString(b)
+	}
+	lease := w.Lease
+	if lease == 0 {
+		lease = 5 * time.Minute
+	}
+	var claimed []Job
+	if err := w.DB.SelectContext(ctx, &claimed, `SELECT `+columns+` FROM ph_claim_jobs($1, $2, $3::interval)`,
+		w.id, n, fmt.Sprintf("%d seconds", int(lease.Seconds()))); err != nil {
+		return 0, fmt.Errorf("claim jobs: %w", err)
+	}
+	for _, j := range claimed {
+		err := w.run(ctx, j)
+		var errText any
+		if err != nil {
+			errText = err.Error()
+			w.logger().Warn("job failed", "job", j.ID, "kind", j.Kind, "network", j.Network, "attempt", j.Attempts, "err", err)
+		}
+		var state string
+		if err := w.DB.GetContext(ctx, &state, `SELECT ph_finish_job($1, $2, $3, $4, $5::interval)`, j.Network, j.ID, w.id, errText,
+			fmt.Sprintf("%d seconds", int(Backoff(j.Attempts).Seconds()))); err != nil {
+			return 0, fmt.Errorf("finish job %d: %w", j.ID, err)
+		}
+	}
+	return len(claimed), nil
+}
+
+func (w *Worker) run(ctx context.Context, j Job) (err error) {
+	h, ok := w.Handlers[j.Kind]
+	if !ok {
+		return fmt.Errorf("no handler for job kind %q", j.Kind)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("job panicked: %v", r)
+		}
+	}()
+	return h(ctx, j)
+}
+
+func (w *Worker) logger() *slog.Logger {
+	if w.Logger != nil {
+		return w.Logger
+	}
+	return slog.Default()
+}
+
+// Start runs the worker until ctx ends; Wait waits for it to stop.
+func (w *Worker) Start(ctx context.Context) {
+	poll := w.Poll
+	if poll == 0 {
+		poll = time.Second
+	}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		for {
+			n, err := w.RunOnce(ctx, 10)
+			if err != nil && ctx.Err() == nil {
+				w.logger().Error("job worker", "err", err)
+			}
+			if n > 0 && err == nil {
+				continue
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(poll):
+			}
+		}
+	}()
+}
+
+// Wait blocks until a started worker has stopped.
+func (w *Worker) Wait() { w.wg.Wait() }

@@ -1,0 +1,191 @@
+// Package notify keeps in-app notifications (list, unread count, mark read) and
+// sends them by email through the configured SMTP relay from a background job.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/jobs"
+)
+
+// Notification is a message to one user.
+type Notification struct {
+	Network   int64      `db:"network_id" json:"-"`
+	ID        int64      `db:"id" json:"id"`
+	User      int64      `db:"user_id" json:"user_id"`
+	Kind      string     `db:"kind" json:"kind"`
+	Title     string     `db:"title" json:"title"`
+	Body      string     `db:"body" json:"body"`
+	Link      string     `db:"link" json:"link"`
+	ReadAt    *time.Time `db:"read_at" json:"read_at"`
+	EmailedAt *time.Time `db:"emailed_at" json:"emailed_at"`
+	CreatedAt time.Time  `db:"created_at" json:"created_at"`
+}
+
+// EmailJob is the job kind that emails a notification.
+const EmailJob = "notify.email"
+
+type emailPayload struct {
+	Notification int64 `json:"notification"`
+	User         int64 `json:"user"`
+	Org          int64 `json:"org"`
+}
+
+// Send stores a notification for a user of org inside the caller's transaction and
+// queues its email.
+func Send(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind, title, body, link string) (int64, error) {
+	var id int64
+	if err := tx.GetContext(ctx, &id, `INSERT INTO notifications (network_id, user_id, kind, title, body, link) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		network, user, kind, title, body, link); err != nil {
+		return 0, fmt.Errorf("notify: %w", err)
+	}
+	if _, err := jobs.Enqueue(ctx, tx, network, org, EmailJob, emailPayload{id, user, org}); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// List returns the scope's user's notifications, newest first, before a cursor.
+func List(ctx context.Context, d *db.DB, s db.Scope, before int64, limit int) ([]Notification, error) {
+	if before <= 0 {
+		before = 1 << 62
+	}
+	var out []Notification
+	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT network_id, id, user_id, kind, title, body, link, read_at, emailed_at, created_at
+			FROM notifications WHERE network_id = $1 AND user_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4`, s.Network, s.User, before, limit)
+	})
+	return out, err
+}
+
+// Unread counts the scope's user's unread notifications.
+func Unread(ctx context.Context, d *db.DB, s db.Scope) (int, error) {
+	var n int
+	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &n, `SELECT count(*) FROM notifications WHERE network_id = $1 AND user_id = $2 AND read_at IS NULL`, s.Network, s.User)
+	})
+	return n, err
+}
+
+// MarkRead marks the given notifications (all when ids is empty) as read and
+// returns how many changed.
+func MarkRead(ctx context.Context, d *db.DB, s db.Scope, ids []int64) (int64, error) {
+	var n int64
+	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		q := `UPDATE notifications SET read_at = now() WHERE network_id = $1 AND user_id = $2 AND read_at IS NULL`
+		args := []any{s.Network, s.User}
+		if len(ids) > 0 {
+			q += ` AND id = ANY($3)`
+			args = append(args, pqInt64Array(ids))
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
+// Mailer sends email through an SMTP relay.
+type Mailer struct {
+	Addr     string // host:port; empty disables email
+	From     string
+	Username string
+	Password string
+	// Insecure allows plain SMTP without STARTTLS (a local relay, tests).
+	Insecure bool
+}
+
+// Send sends a plain-text message.
+func (m *Mailer) Send(to, subject, body string) error {
+	if m.Addr == "" {
+		return nil
+	}
+	if _, err := mail.ParseAddress(to); err != nil {
+		return fmt.Errorf("send mail: bad recipient %q", to)
+	}
+	var msg bytes.Buffer
+	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+		m.From, to, mime.QEncoding.Encode("utf-8", subject), time.Now().Format(time.RFC1123Z))
+	msg.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))
+	var auth sasl.Client
+	if m.Username != "" {
+		auth = sasl.NewPlainClient("", m.Username, m.Password)
+	}
+	from := m.From
+	if a, err := mail.ParseAddress(m.From); err == nil {
+		from = a.Address
+	}
+	var err error
+	if m.Insecure {
+		var c *smtp.Client
+		if c, err = smtp.Dial(m.Addr); err == nil {
+			defer c.Close()
+			if auth != nil {
+				err = c.Auth(auth)
+			}
+			if err == nil {
+				err = c.SendMail(from, []string{to}, &msg)
+			}
+			if err == nil {
+				err = c.Quit()
+			}
+		}
+	} else {
+		err = smtp.SendMail(m.Addr, auth, from, []string{to}, &msg)
+	}
+	if err != nil {
+		return fmt.Errorf("send mail to %s: %w", to, err)
+	}
+	return nil
+}
+
+// EmailHandler is the job handler that emails a stored notification.
+func EmailHandler(d *db.DB, m *Mailer, baseURL string) jobs.Handler {
+	return func(ctx context.Context, j jobs.Job) error {
+		var p emailPayload
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return fmt.Errorf("email job payload: %w", err)
+		}
+		s := db.Scope{Network: j.Network, Org: p.Org, User: p.User}
+		var n Notification
+		var to string
+		if err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+			if err := tx.GetContext(ctx, &n, `SELECT network_id, id, user_id, kind, title, body, link, read_at, emailed_at, created_at
+				FROM notifications WHERE network_id = $1 AND id = $2`, j.Network, p.Notification); err != nil {
+				return err
+			}
+			return tx.GetContext(ctx, &to, `SELECT email::text FROM users WHERE network_id = $1 AND id = $2 AND status = 'active'`, j.Network, p.User)
+		}); err != nil {
+			return fmt.Errorf("email notification %d: %w", p.Notification, err)
+		}
+		if n.EmailedAt != nil || m == nil || m.Addr == "" {
+			return nil
+		}
+		body := n.Body
+		if n.Link != "" {
+			body += "\n\n" + strings.TrimRight(baseURL, "/") + n.Link
+		}
+		if err := m.Send(to, n.Title, body); err != nil {
+			return err
+		}
+		return d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE notifications SET emailed_at = now() WHERE network_id = $1 AND id = $2`, j.Network, n.ID)
+			return err
+		})
+	}
+}

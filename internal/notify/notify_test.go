@@ -1,0 +1,194 @@
+package notify_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/notify"
+	"github.com/partnerhub/partnerhub/internal/pgtest"
+	"github.com/partnerhub/partnerhub/partners"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// smtpSink is an SMTP server that keeps what it receives.
+type smtpSink struct {
+	mu   sync.Mutex
+	msgs []string
+	to   []string
+}
+
+func (s *smtpSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
+
+type sinkSession struct {
+	s  *smtpSink
+	to string
+}
+
+func (x *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (x *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.to = to
+	return nil
+}
+func (x *sinkSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	x.s.mu.Lock()
+	x.s.msgs = append(x.s.msgs, string(b))
+	x.s.to = append(x.s.to, x.to)
+	x.s.mu.Unlock()
+	return err
+}
+func (x *sinkSession) Reset()        {}
+func (x *sinkSession) Logout() error { return nil }
+
+func startSMTP(t *testing.T) (*smtpSink, string) {
+	t.Helper()
+	sink := &smtpSink{}
+	srv := smtp.NewServer(sink)
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return sink, l.Addr().String()
+}
+
+func setup(t *testing.T) (*pgtest.Database, partners.Actor) {
+	t.Helper()
+	d := pgtest.New(t)
+	ctx := context.Background()
+	if _, _, _, err := partners.CreateNetwork(ctx, d.Owner, partners.NetworkInput{Slug: "nw", Name: "N", VendorName: "V", AdminEmail: "admin@v.example", AdminName: "Ada", AdminPassword: "long enough password"}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &partners.Service{DB: d.App}
+	_, a, err := svc.Login(ctx, "admin@v.example", "long enough password", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, *a
+}
+
+func TestNotificationInAppAndEmail(t *testing.T) {
+	d, a := setup(t)
+	ctx := context.Background()
+	sink, addr := startSMTP(t)
+	err := d.App.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		for _, title := range []string{"Deal approved", "Lead assigned: ação"} {
+			if _, err := notify.Send(ctx, tx, a.Network, a.Org, a.User, "test", title, "Body of "+title, "/deals/1"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := notify.Unread(ctx, d.App, a.Scope()); n != 2 {
+		t.Fatalf("unread = %d, want 2", n)
+	}
+	w := &jobs.Worker{DB: d.App, Handlers: map[string]jobs.Handler{
+		notify.EmailJob: notify.EmailHandler(d.App, &notify.Mailer{Addr: addr, From: "Partnerhub <hub@example.com>", Insecure: true}, "http://hub.example"),
+	}}
+	if n, err := w.RunOnce(ctx, 10); err != nil || n != 2 {
+		t.Fatalf("ran %d jobs, %v; want 2", n, err)
+	}
+	sink.mu.Lock()
+	if len(sink.msgs) != 2 || sink.to[0] != "admin@v.example" {
+		t.Fatalf("SMTP got %d messages to %v", len(sink.msgs), sink.to)
+	}
+	if !strings.Contains(strings.Join(sink.msgs, ""), "http://hub.example/deals/1") {
+		t.Errorf("email lacks the link: %s", sink.msgs[0])
+	}
+	sink.mu.Unlock()
+	list, _ := notify.List(ctx, d.App, a.Scope(), 0, 10)
+	if len(list) != 2 || list[0].EmailedAt == nil || list[0].Title != "Lead assigned: ação" {
+		t.Fatalf("list = %+v", list)
+	}
+	if n, _ := notify.MarkRead(ctx, d.App, a.Scope(), []int64{list[0].ID}); n != 1 {
+		t.Fatalf("marked %d", n)
+	}
+	if n, _ := notify.Unread(ctx, d.App, a.Scope()); n != 1 {
+		t.Fatalf("unread after marking one = %d, want 1", n)
+	}
+	// Another user sees none of them.
+	other := a
+	other.User = a.User + 1000
+	if list, _ := notify.List(ctx, d.App, other.Scope(), 0, 10); len(list) != 0 {
+		t.Fatalf("another user sees %d notifications", len(list))
+	}
+}
+
+func TestJobRetriesThenFailsAndAdminRetries(t *testing.T) {
+	d, a := setup(t)
+	ctx := context.Background()
+	var id int64
+	d.App.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		var err error
+		id, err = jobs.Enqueue(ctx, tx, a.Network, a.Org, "flaky", map[string]int{"n": 1})
+		return err
+	})
+	calls := 0
+	w := &jobs.Worker{DB: d.App, Handlers: map[string]jobs.Handler{"flaky": func(context.Context, jobs.Job) error {
+		calls++
+		return errors.New("relay down")
+	}}}
+	// Make every retry due at once instead of waiting out the backoff.
+	due := func() { d.Owner.Exec(`UPDATE jobs SET run_at = now() - interval '1 second'`) }
+	for i := 0; i < 5; i++ {
+		due()
+		if _, err := w.RunOnce(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := jobs.List(ctx, d.App, a.Scope(), "failed", 0, 10)
+	if err != nil || len(list) != 1 || list[0].ID != id || list[0].Attempts != 5 || list[0].LastError != "relay down" {
+		t.Fatalf("failed jobs = %+v, %v", list, err)
+	}
+	due()
+	if n, _ := w.RunOnce(ctx, 1); n != 0 || calls != 5 {
+		t.Fatalf("a failed job ran again: n=%d calls=%d", n, calls)
+	}
+	if err := jobs.Retry(ctx, d.App, a.Scope(), id); err != nil {
+		t.Fatal(err)
+	}
+	w.Handlers["flaky"] = func(context.Context, jobs.Job) error { return nil }
+	if n, _ := w.RunOnce(ctx, 1); n != 1 {
+		t.Fatalf("retried job did not run")
+	}
+	if list, _ := jobs.List(ctx, d.App, a.Scope(), "done", 0, 10); len(list) != 1 {
+		t.Fatalf("job not done after retry")
+	}
+	// Leases: a job claimed by a dead worker is claimed again after its lease.
+	d.App.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error { _, err := jobs.Enqueue(ctx, tx, a.Network, a.Org, "flaky", nil); return err })
+	var claimed int
+	d.App.Get(&claimed, `SELECT count(*) FROM ph_claim_jobs('dead-worker', 1, '1 hour')`)
+	if claimed != 1 {
+		t.Fatalf("dead worker claimed %d jobs", claimed)
+	}
+	if n, _ := w.RunOnce(ctx, 1); n != 0 {
+		t.Fatal("a leased job was claimed twice")
+	}
+	d.Owner.Exec(`UPDATE jobs SET locked_until = now() - interval '1 second' WHERE locked_by = 'dead-worker'`)
+	if n, _ := w.RunOnce(ctx, 1); n != 1 {
+		t.Fatal("an expired lease was not reclaimed")
+	}
+}
+
+func TestBackoffGrows(t *testing.T) {
+	if !(jobs.Backoff(1) < jobs.Backoff(2) && jobs.Backoff(2) < jobs.Backoff(5) && jobs.Backoff(30) == time.Hour) {
+		t.Fatalf("backoff not exponential and capped: %v %v %v %v", jobs.Backoff(1), jobs.Backoff(2), jobs.Backoff(5), jobs.Backoff(30))
+	}
+}
