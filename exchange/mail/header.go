@@ -1,0 +1,334 @@
+package mail
+
+import (
+	"bytes"
+	"mime"
+	netmail "net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message/charset"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// A headerField is one header field with its value unfolded. Key and value
+// alias the message bytes unless the value had to be unfolded.
+type headerField struct {
+	key   []byte
+	value []byte
+}
+
+// maxHeaderFields bounds the work spent on a header that is really garbage.
+const maxHeaderFields = 2000
+
+// splitHeader cuts raw into header fields and body. It never fails: lines
+// that are neither a field nor a continuation are skipped and counted in
+// bad; the header ends at the first empty line or at the end of raw.
+// bodyStart is the offset of the body in raw.
+func splitHeader(raw []byte, fields []headerField) (_ []headerField, bodyStart int, bad int) {
+	pos := 0
+	first := true
+	skipping := false // continuation lines of a skipped line are skipped too
+	for pos < len(raw) {
+		end := bytes.IndexByte(raw[pos:], '\n')
+		var line []byte
+		next := len(raw)
+		if end >= 0 {
+			line = raw[pos : pos+end]
+			next = pos + end + 1
+		} else {
+			line = raw[pos:]
+		}
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(line) == 0 {
+			return fields, next, bad
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if n := len(fields); n > 0 && !skipping {
+				f := &fields[n-1]
+				// Unfold: the value gets a copy only when it has continuations.
+				v := make([]byte, 0, len(f.value)+len(line))
+				v = append(v, f.value...)
+				v = append(v, ' ')
+				v = append(v, bytes.TrimLeft(line, " \t")...)
+				f.value = v
+			} else {
+				bad++
+			}
+			pos = next
+			first = false
+			continue
+		}
+		if first && bytes.HasPrefix(line, []byte("From ")) {
+			// An mbox envelope line left at the top of a single message.
+			pos = next
+			first = false
+			continue
+		}
+		first = false
+		colon := bytes.IndexByte(line, ':')
+		if colon <= 0 || !validKey(line[:colon]) {
+			bad++
+			skipping = true
+			pos = next
+			continue
+		}
+		skipping = false
+		if len(fields) < maxHeaderFields {
+			key := bytes.TrimRight(line[:colon], " \t")
+			fields = append(fields, headerField{key: key, value: bytes.TrimSpace(line[colon+1:])})
+		}
+		pos = next
+	}
+	return fields, len(raw), bad
+}
+
+func validKey(k []byte) bool {
+	k = bytes.TrimRight(k, " \t")
+	if len(k) == 0 {
+		return false
+	}
+	for _, c := range k {
+		if c <= ' ' || c >= 127 {
+			return false
+		}
+	}
+	return true
+}
+
+// keyIs compares a field name with a lower-case ASCII name without allocating.
+func keyIs(k []byte, lower string) bool {
+	if len(k) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// threadingHeaders fills the threading headers of m from the fields.
+func threadingHeaders(m *Message, fields []headerField) {
+	var inReplyTo []byte
+	var haveID, haveDate, haveSubject bool
+	for _, f := range fields {
+		switch len(f.key) {
+		case 2, 4, 7, 10, 11:
+		default:
+			continue
+		}
+		switch {
+		case keyIs(f.key, "message-id"):
+			if !haveID {
+				haveID = true
+				if ids := parseMsgIDs(f.value, true); len(ids) > 0 {
+					m.MessageID = ids[0]
+				}
+			}
+		case keyIs(f.key, "in-reply-to"):
+			if inReplyTo == nil {
+				inReplyTo = f.value
+			}
+		case keyIs(f.key, "references"):
+			m.References = append(m.References, parseMsgIDs(f.value, false)...)
+		case keyIs(f.key, "subject"):
+			if !haveSubject {
+				haveSubject = true
+				m.Subject = decodeText(f.value)
+			}
+		case keyIs(f.key, "from"):
+			m.From = append(m.From, parseAddresses(f.value)...)
+		case keyIs(f.key, "to"):
+			m.To = append(m.To, parseAddresses(f.value)...)
+		case keyIs(f.key, "cc"):
+			m.Cc = append(m.Cc, parseAddresses(f.value)...)
+		case keyIs(f.key, "date"):
+			if !haveDate {
+				haveDate = true
+				m.Date, _ = parseDate(string(f.value))
+			}
+		}
+	}
+	if inReplyTo != nil {
+		m.InReplyTo = inReplyToIDs(inReplyTo, m)
+	}
+	m.References = capReferences(m.References)
+}
+
+// maxReferences bounds the References kept; longer lists keep the first one
+// and the last ones, as RFC 5322 §3.6.4 suggests when shortening.
+const maxReferences = 100
+
+func capReferences(refs []string) []string {
+	if len(refs) <= maxReferences {
+		return refs
+	}
+	out := make([]string, 0, maxReferences)
+	out = append(out, refs[0])
+	return append(out, refs[len(refs)-maxReferences+1:]...)
+}
+
+// parseMsgIDs reads message ids leniently: every <...> holding no space is
+// taken (without the brackets); with no brackets at all, bare tokens
+// holding an @ are taken. Quoting and surrounding space are removed; case
+// is kept (ids compare case-sensitively, RFC 5256).
+func parseMsgIDs(v []byte, one bool) []string {
+	var ids []string
+	rest := v
+	sawBracket := false
+	for len(rest) > 0 {
+		lt := bytes.IndexByte(rest, '<')
+		if lt < 0 {
+			break
+		}
+		sawBracket = true
+		gt := bytes.IndexByte(rest[lt+1:], '>')
+		if gt < 0 {
+			// An unbalanced "<": take what follows up to the next space.
+			tok := rest[lt+1:]
+			if sp := bytes.IndexAny(tok, " \t<"); sp >= 0 {
+				tok = tok[:sp]
+			}
+			if id := cleanID(tok); id != "" {
+				ids = append(ids, id)
+			}
+			break
+		}
+		tok := rest[lt+1 : lt+1+gt]
+		rest = rest[lt+1+gt+1:]
+		if id := cleanID(tok); id != "" {
+			ids = append(ids, id)
+			if one {
+				return ids
+			}
+		}
+	}
+	if !sawBracket {
+		for _, tok := range bytes.Fields(v) {
+			if bytes.IndexByte(tok, '@') > 0 {
+				if id := cleanID(tok); id != "" {
+					ids = append(ids, id)
+					if one {
+						return ids
+					}
+				}
+			}
+		}
+	}
+	return ids
+}
+
+func cleanID(tok []byte) string {
+	tok = bytes.TrimSpace(tok)
+	if len(tok) == 0 || len(tok) > 998 {
+		return ""
+	}
+	if bytes.ContainsAny(tok, " \t\"\\<>") {
+		// Quoted local parts ("a b"@x) are rare: drop the quoting, refuse
+		// anything still holding space.
+		tok = bytes.ReplaceAll(bytes.ReplaceAll(tok, []byte{'"'}, nil), []byte{'\\'}, nil)
+		if bytes.ContainsAny(tok, " \t<>") || len(tok) == 0 {
+			return ""
+		}
+	}
+	if !utf8.Valid(tok) {
+		return strings.ToValidUTF8(string(tok), "\uFFFD")
+	}
+	return string(tok)
+}
+
+// inReplyToIDs takes the first id of In-Reply-To, unless it is really an
+// e-mail address: some clients write the parent's author there
+// ("John <john@example.com>", or the bare "<john@example.com>" of a
+// participant), and such a value would thread unrelated mail together.
+// Emacs-style values ("<id> (John's message of ...)") keep their id.
+func inReplyToIDs(v []byte, m *Message) []string {
+	ids := parseMsgIDs(v, true)
+	if len(ids) == 0 {
+		return nil
+	}
+	id := ids[0]
+	lower := strings.ToLower(id)
+	for _, list := range [][]Address{m.From, m.To, m.Cc} {
+		for _, a := range list {
+			if a.Addr == lower {
+				return nil
+			}
+		}
+	}
+	// A display name before the bracket means an address, not an id.
+	if lt := bytes.IndexByte(v, '<'); lt > 0 {
+		before := bytes.TrimSpace(v[:lt])
+		if len(before) > 0 && !bytes.HasSuffix(before, []byte(">")) {
+			if a, err := netmail.ParseAddress(string(v)); err == nil && a.Name != "" {
+				return nil
+			}
+		}
+	}
+	return ids
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
+
+// decodeText decodes RFC 2047 encoded words. Undecodable words are kept as
+// they are; raw 8-bit bytes that are not UTF-8 are read as Windows-1252, so
+// the result is always valid, readable UTF-8.
+func decodeText(v []byte) string {
+	s := string(v)
+	if !utf8.ValidString(s) {
+		s = latin(v)
+	}
+	if strings.Contains(s, "=?") {
+		if d, err := wordDecoder.DecodeHeader(s); err == nil {
+			s = d
+		}
+		if !utf8.ValidString(s) {
+			s = strings.ToValidUTF8(s, "\uFFFD")
+		}
+	}
+	return s
+}
+
+// latin reads bytes as Windows-1252 (a superset of ISO-8859-1 that maps
+// every byte), the usual truth behind a missing or lying charset.
+func latin(b []byte) string {
+	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return string(out)
+}
+
+var addressParser = netmail.AddressParser{WordDecoder: wordDecoder}
+
+// parseAddresses reads an address list; when the list is malformed, the
+// addr-spec-looking tokens are kept so participants still compare.
+func parseAddresses(v []byte) []Address {
+	if len(v) == 0 {
+		return nil
+	}
+	s := string(v)
+	if list, err := addressParser.ParseList(s); err == nil {
+		out := make([]Address, 0, len(list))
+		for _, a := range list {
+			out = append(out, Address{Name: a.Name, Addr: strings.ToLower(a.Address)})
+		}
+		return out
+	}
+	var out []Address
+	for _, tok := range strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == '<' || r == '>' || r == ' ' || r == '\t' || r == '"' || r == '(' || r == ')'
+	}) {
+		at := strings.IndexByte(tok, '@')
+		if at > 0 && at < len(tok)-1 {
+			out = append(out, Address{Addr: strings.ToLower(strings.ToValidUTF8(tok, ""))})
+		}
+	}
+	return out
+}

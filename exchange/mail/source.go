@@ -1,0 +1,157 @@
+package mail
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Read streams the messages under path: a Maildir folder, a directory
+// (walked for Maildirs, mbox files and single messages), an mbox file (it
+// starts with "From ") or a single message. Messages come one at a time;
+// a message, file or directory that cannot be read is yielded as a
+// *ReadError with its file name and byte offset, and reading goes on.
+// Stop early by breaking out of the loop.
+func Read(path string, opts ReadOptions) iter.Seq2[*Message, error] {
+	return func(yield func(*Message, error) bool) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			yield(nil, &ReadError{File: path, Err: err})
+			return
+		}
+		if fi.IsDir() {
+			readDir(path, opts, yield)
+			return
+		}
+		readFile(path, opts, yield)
+	}
+}
+
+func readDir(dir string, opts ReadOptions, yield func(*Message, error) bool) bool {
+	if IsMaildir(dir) {
+		files, err := maildirFiles(dir)
+		if err != nil && !yield(nil, &ReadError{File: dir, Err: err}) {
+			return false
+		}
+		for _, f := range files {
+			if !readMaildirFile(f, opts, yield) {
+				return false
+			}
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return yield(nil, &ReadError{File: dir, Err: err})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		switch {
+		case e.IsDir():
+			if n := e.Name(); IsMaildir(dir) && (n == "cur" || n == "new" || n == "tmp") {
+				continue
+			}
+			if !readDir(p, opts, yield) {
+				return false
+			}
+		case e.Type().IsRegular():
+			if IsMaildir(dir) {
+				continue // dovecot-uidlist and friends
+			}
+			if !readFile(p, opts, yield) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func readMaildirFile(path string, opts ReadOptions, yield func(*Message, error) bool) bool {
+	m, err := readSingle(path, opts)
+	if err != nil {
+		return yield(nil, err)
+	}
+	m.Flags, m.Received = maildirInfo(path)
+	return yield(m, nil)
+}
+
+// readFile reads an mbox (the file starts with "From ") or a single message.
+func readFile(path string, opts ReadOptions, yield func(*Message, error) bool) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return yield(nil, &ReadError{File: path, Err: err})
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(5)
+	if bytes.Equal(head, []byte("From ")) || isMboxName(path) {
+		mr := NewMboxReader(br, path, opts)
+		for {
+			m, err := mr.Next()
+			if err == io.EOF {
+				return true
+			}
+			if !yield(m, err) {
+				return false
+			}
+		}
+	}
+	m, err := readLimited(br, path, opts)
+	if err != nil {
+		return yield(nil, err)
+	}
+	return yield(m, nil)
+}
+
+func isMboxName(path string) bool {
+	switch filepath.Ext(path) {
+	case ".mbox", ".mbx":
+		return true
+	}
+	return filepath.Base(path) == "mbox"
+}
+
+func readSingle(path string, opts ReadOptions) (*Message, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &ReadError{File: path, Err: err}
+	}
+	defer f.Close()
+	return readLimited(f, path, opts)
+}
+
+// readLimited reads one message of at most the size limit; the rest of a
+// longer one is not read at all.
+func readLimited(r io.Reader, path string, opts ReadOptions) (*Message, error) {
+	limit := opts.limit()
+	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, &ReadError{File: path, Offset: int64(len(raw)), Err: err}
+	}
+	truncated := int64(len(raw)) > limit
+	if truncated {
+		raw = raw[:limit]
+	}
+	m := ParseMessage(raw, opts)
+	m.File = path
+	if truncated {
+		m.Truncated = true
+		m.problemf("longer than %d bytes, the rest skipped", limit)
+	}
+	return m, nil
+}
+
+// ReadMessage reads one message from r with the size limit of opts; file
+// names it in Message.File and errors.
+func ReadMessage(r io.Reader, file string, opts ReadOptions) (*Message, error) {
+	m, err := readLimited(r, file, opts)
+	if err != nil {
+		return nil, fmt.Errorf("read message: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,392 @@
+package mail
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// DefaultWindow is how far apart two roots may be and still be grouped by
+// subject.
+const DefaultWindow = 7 * 24 * time.Hour
+
+// Options control threading.
+type Options struct {
+	// NoSubjectGrouping turns off step 5 of JWZ: only headers link mail.
+	NoSubjectGrouping bool
+	// Window is the most time between a conversation's last message and the
+	// first message of a root grouped into it by subject. Zero means
+	// DefaultWindow.
+	Window time.Duration
+}
+
+func (o Options) window() time.Duration {
+	if o.Window <= 0 {
+		return DefaultWindow
+	}
+	return o.Window
+}
+
+// A Node is one place in a conversation tree: a message, or a placeholder
+// for a message that others refer to but that has not been seen.
+type Node struct {
+	// ID is the message's id in the thread: its Message-ID, or a synthetic
+	// id when it has none or shares it with an earlier message (see
+	// README.md); for a placeholder, the id others refer to.
+	ID       string
+	Message  *Message // nil for a placeholder
+	Parent   *Node
+	Children []*Node // sorted by date
+
+	entry       *entry
+	date        time.Time // sent date; for a placeholder, its first child's
+	key         string    // canonical tie-break
+	first, last time.Time // over the subtree
+	ufID        string    // an id of this node's component (union-find)
+	anchor      string    // for a root: the id of the top before pruning
+	own         []*Node   // for a root: its children before subject grouping
+	base        string    // for a root: base subject
+	reply       bool      // for a root: a reply, forward or placeholder
+	parts       map[string]struct{}
+}
+
+// A Conversation is one thread: a tree of messages of one scope.
+type Conversation struct {
+	// ID is stable: it is derived from the scope and the id of the top of
+	// the thread (which may be a message not yet seen), so a conversation
+	// keeps its ID as replies and even its missing root arrive.
+	ID      string
+	Scope   string
+	Subject string // the root message's subject (its first child's for a placeholder root)
+	Root    *Node
+	// Count is the number of messages (placeholders not counted).
+	Count int
+	// First and Last are the earliest and latest sent dates (zero if no
+	// message has one).
+	First, Last time.Time
+}
+
+// An Entry is a node with its depth (0 for the root), in thread order.
+type Entry struct {
+	Node  *Node
+	Depth int
+}
+
+// Entries lists the conversation's nodes depth-first, siblings by date,
+// placeholders included (Node.Message is nil for them).
+func (c *Conversation) Entries() []Entry {
+	var out []Entry
+	type item struct {
+		n *Node
+		d int
+	}
+	stack := []item{{c.Root, 0}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		out = append(out, Entry{it.n, it.d})
+		for i := len(it.n.Children) - 1; i >= 0; i-- {
+			stack = append(stack, item{it.n.Children[i], it.d + 1})
+		}
+	}
+	return out
+}
+
+// Messages lists the conversation's messages in thread order.
+func (c *Conversation) Messages() []*Message {
+	var out []*Message
+	for _, e := range c.Entries() {
+		if e.Node.Message != nil {
+			out = append(out, e.Node.Message)
+		}
+	}
+	return out
+}
+
+// Thread threads msgs at once; the same as NewThreader(opts).Add(msgs...)
+// followed by Conversations.
+func Thread(msgs []*Message, opts Options) []*Conversation {
+	t := NewThreader(opts)
+	t.Add(msgs...)
+	return t.Conversations()
+}
+
+// entry is a message known to the threader.
+type entry struct {
+	msg      *Message
+	node     *Node
+	fp       [16]byte
+	headerID string
+	refs     []string // the parent chain: References, then In-Reply-To
+	date     time.Time
+	key      string
+}
+
+func newEntry(m *Message) *entry {
+	e := &entry{msg: m, headerID: m.MessageID, date: m.SentDate()}
+	e.fp = fingerprint(m)
+	refs := make([]string, 0, len(m.References)+1)
+	for _, r := range m.References {
+		if r == e.headerID || (len(refs) > 0 && refs[len(refs)-1] == r) {
+			continue
+		}
+		refs = append(refs, r)
+	}
+	if len(m.InReplyTo) > 0 {
+		irt := m.InReplyTo[0]
+		// JWZ appends the In-Reply-To id unless it is already last; an id
+		// found earlier in References is not appended, which would make an
+		// ancestor the parent.
+		if irt != e.headerID && !slices.Contains(refs, irt) {
+			refs = append(refs, irt)
+		}
+	}
+	e.refs = refs
+	var off [8]byte
+	binary.BigEndian.PutUint64(off[:], uint64(m.Offset))
+	e.key = string(e.fp[:]) + m.File + "\x00" + string(off[:])
+	e.node = &Node{Message: m, entry: e}
+	return e
+}
+
+// fingerprint digests what identifies a message's content: ids, addresses,
+// date, subject and the start of the body. File and offset are left out,
+// so the same mail read from another folder gets the same synthetic id.
+func fingerprint(m *Message) [16]byte {
+	h := sha256.New()
+	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+	w(m.MessageID)
+	for _, l := range [][]Address{m.From, m.To, m.Cc} {
+		for _, a := range l {
+			w(a.Addr)
+		}
+		w("")
+	}
+	if !m.Date.IsZero() {
+		w(strconv.FormatInt(m.Date.Unix(), 10))
+	} else {
+		w("")
+	}
+	w(m.Subject)
+	for _, l := range [][]string{m.InReplyTo, m.References} {
+		for _, s := range l {
+			w(s)
+		}
+		w("")
+	}
+	h.Write(m.BodyHash[:])
+	var out [16]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// compareEntries is the canonical order threading processes messages in:
+// sent date (unknown dates last), then content fingerprint, then file and
+// offset. It makes the result a function of the set of messages.
+func compareEntries(a, b *entry) int {
+	if c := compareDates(a.date, b.date); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.key, b.key)
+}
+
+func compareDates(a, b time.Time) int {
+	switch {
+	case a.IsZero() && b.IsZero():
+		return 0
+	case a.IsZero():
+		return 1
+	case b.IsZero():
+		return -1
+	}
+	return a.Compare(b)
+}
+
+func compareNodes(a, b *Node) int {
+	if c := compareDates(a.date, b.date); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.key, b.key)
+}
+
+func syntheticID(fp [16]byte) string {
+	return "synthetic." + hex.EncodeToString(fp[:12]) + "@partnerhub.invalid"
+}
+
+// jwz threads entries (already in canonical order, all of one scope) with
+// JWZ steps 1 to 4 and RFC 5256's changes: unique ids for missing and
+// duplicate Message-IDs, loop checks at every link, pruning. It returns the
+// roots, each with its subtree sorted and dated.
+func jwz(entries []*entry) []*Node {
+	table := make(map[string]*Node, len(entries)*2)
+	get := func(id string) *Node {
+		n := table[id]
+		if n == nil {
+			n = &Node{ID: id, ufID: id}
+			table[id] = n
+		}
+		return n
+	}
+	for _, e := range entries {
+		n := e.node
+		*n = Node{Message: e.msg, entry: e, key: e.key, date: e.date}
+		claimed := e.headerID
+		if claimed == "" {
+			claimed = syntheticID(e.fp)
+		}
+		n.ufID = claimed
+		id := claimed
+		if old := table[id]; old != nil && old.Message != nil {
+			// A duplicate: the first in canonical order keeps the id.
+			id = claimed + "#" + hex.EncodeToString(e.fp[:6])
+			for k := 2; table[id] != nil; k++ {
+				id = claimed + "#" + hex.EncodeToString(e.fp[:6]) + "-" + strconv.Itoa(k)
+			}
+		} else if old != nil {
+			// Step 1A: the placeholder becomes this message.
+			n.Parent, n.Children = old.Parent, old.Children
+			for _, c := range n.Children {
+				c.Parent = n
+			}
+			if n.Parent != nil {
+				n.Parent.Children[slices.Index(n.Parent.Children, old)] = n
+			}
+		}
+		n.ID = id
+		table[id] = n
+
+		// Step 1B: link the References chain, where it creates no loop and
+		// the child has no parent yet.
+		var prev *Node
+		for _, r := range e.refs {
+			rn := get(r)
+			if prev != nil && rn.Parent == nil && rn != prev && !isAncestor(rn, prev) {
+				link(prev, rn)
+			}
+			prev = rn
+		}
+		// Step 1C: the last reference is the parent, if that makes no loop.
+		if n.Parent != nil {
+			unlink(n)
+		}
+		if prev != nil && prev != n && !isAncestor(n, prev) {
+			link(prev, n)
+		}
+	}
+	var roots []*Node
+	for _, n := range table {
+		if n.Parent == nil {
+			roots = append(roots, n)
+		}
+	}
+	return prune(roots)
+}
+
+// isAncestor reports whether a is b or one of b's ancestors.
+func isAncestor(a, b *Node) bool {
+	for n := b; n != nil; n = n.Parent {
+		if n == a {
+			return true
+		}
+	}
+	return false
+}
+
+func link(parent, child *Node) {
+	child.Parent = parent
+	parent.Children = append(parent.Children, child)
+}
+
+func unlink(n *Node) {
+	p := n.Parent
+	if i := slices.Index(p.Children, n); i >= 0 {
+		p.Children = slices.Delete(p.Children, i, i+1)
+	}
+	n.Parent = nil
+}
+
+// prune does JWZ step 4 without recursion, then dates and sorts every
+// subtree. Below the root level a placeholder is replaced by its children;
+// at the root level only when it has one child, so orphaned siblings stay
+// together. The top id before pruning is kept in anchor for conversation ids.
+func prune(roots []*Node) []*Node {
+	out := roots[:0]
+	for _, r := range roots {
+		pruneBelow(r)
+		if r.Message == nil {
+			switch len(r.Children) {
+			case 0:
+				continue
+			case 1:
+				c := r.Children[0]
+				c.Parent = nil
+				c.anchor = r.ID
+				r = c
+			}
+		}
+		if r.anchor == "" {
+			r.anchor = r.ID
+		}
+		dateTree(r)
+		r.own = slices.Clone(r.Children)
+		out = append(out, r)
+	}
+	return out
+}
+
+// pruneBelow removes or promotes the placeholders under n.
+func pruneBelow(n *Node) {
+	stack := []*Node{n}
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if len(p.Children) == 0 {
+			continue
+		}
+		kids := make([]*Node, 0, len(p.Children))
+		queue := slices.Clone(p.Children)
+		for i := 0; i < len(queue); i++ {
+			c := queue[i]
+			if c.Message == nil {
+				queue = append(queue, c.Children...)
+				continue
+			}
+			c.Parent = p
+			kids = append(kids, c)
+		}
+		p.Children = kids
+		stack = append(stack, kids...)
+	}
+}
+
+// dateTree sets date, key, first and last bottom-up and sorts children.
+func dateTree(root *Node) {
+	order := []*Node{root}
+	for i := 0; i < len(order); i++ {
+		order = append(order, order[i].Children...)
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		slices.SortFunc(n.Children, compareNodes)
+		if n.Message != nil {
+			n.date = n.entry.date
+			n.key = n.entry.key
+		} else if len(n.Children) > 0 {
+			n.date = n.Children[0].date
+			n.key = n.Children[0].key
+		}
+		n.first, n.last = n.date, n.date
+		for _, c := range n.Children {
+			if compareDates(c.first, n.first) < 0 {
+				n.first = c.first
+			}
+			if !c.last.IsZero() && (n.last.IsZero() || c.last.After(n.last)) {
+				n.last = c.last
+			}
+		}
+	}
+}
