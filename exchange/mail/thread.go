@@ -54,7 +54,8 @@ type Node struct {
 	parts       map[string]struct{}
 }
 
-// A Conversation is one thread: a tree of messages of one scope.
+// A Conversation is one thread: a tree of messages of one scope. Its tree
+// is valid until the next Threader.Add, which may reuse its nodes.
 type Conversation struct {
 	// ID is stable: it is derived from the scope and the id of the top of
 	// the thread (which may be a message not yet seen), so a conversation
@@ -68,6 +69,9 @@ type Conversation struct {
 	// First and Last are the earliest and latest sent dates (zero if no
 	// message has one).
 	First, Last time.Time
+
+	members []*entry // in thread order, when built
+	sig     [32]byte // digest of the shape, when built
 }
 
 // An Entry is a node with its depth (0 for the root), in thread order.

@@ -447,36 +447,30 @@ func (st *scopeState) conversation(g []*Node) *Conversation {
 		}
 		st.rootConv[r] = c
 	}
+	h := sha256.New()
 	for _, e := range c.Entries() {
 		if e.Node.Message != nil {
 			c.Count++
+			c.members = append(c.members, e.Node.entry)
+			h.Write([]byte(e.Node.entry.key))
 		}
+		h.Write([]byte(e.Node.ID))
+		h.Write([]byte{0, byte(e.Depth), byte(e.Depth >> 8), byte(e.Depth >> 16)})
 	}
+	copy(c.sig[:], h.Sum(nil))
 	return c
 }
 
-// signature digests a conversation's shape, to tell changed from unchanged.
-func signature(c *Conversation) [32]byte {
-	h := sha256.New()
-	for _, e := range c.Entries() {
-		h.Write([]byte(e.Node.ID))
-		h.Write([]byte{0, byte(e.Depth), byte(e.Depth >> 8)})
-	}
-	var out [32]byte
-	copy(out[:], h.Sum(nil))
-	return out
-}
-
 func (st *scopeState) report(touchedOld map[*Conversation]struct{}, made []*Conversation, news []*entry, ch *Changes) {
+	// Old conversations are read from members and sig, fixed when they
+	// were built: their trees share nodes that threading has since reused.
 	was := map[*entry]string{}
 	oldSig := map[string][32]byte{}
 	for c := range touchedOld {
 		delete(st.convs, c.ID)
-		oldSig[c.ID] = signature(c)
-		for _, m := range c.Entries() {
-			if m.Node.entry != nil {
-				was[m.Node.entry] = c.ID
-			}
+		oldSig[c.ID] = c.sig
+		for _, e := range c.members {
+			was[e] = c.ID
 		}
 	}
 	isNew := make(map[*entry]bool, len(news))
@@ -488,9 +482,9 @@ func (st *scopeState) report(touchedOld map[*Conversation]struct{}, made []*Conv
 		st.convs[c.ID] = c
 		alive[c.ID] = true
 		from := map[string]bool{}
-		for _, n := range c.Entries() {
-			if n.Node.entry != nil && !isNew[n.Node.entry] {
-				if id, ok := was[n.Node.entry]; ok {
+		for _, e := range c.members {
+			if !isNew[e] {
+				if id, ok := was[e]; ok {
 					from[id] = true
 				}
 			}
@@ -506,7 +500,7 @@ func (st *scopeState) report(touchedOld map[*Conversation]struct{}, made []*Conv
 		case len(ids) == 0:
 			ch.Created = append(ch.Created, c)
 		case len(ids) == 1 && ids[0] == c.ID:
-			if sig, ok := oldSig[c.ID]; !ok || sig != signature(c) {
+			if sig, ok := oldSig[c.ID]; !ok || sig != c.sig {
 				ch.Grew = append(ch.Grew, c)
 			}
 		default:
