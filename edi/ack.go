@@ -1,0 +1,421 @@
+package edi
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// AckOptions set the envelope of a generated acknowledgment.
+type AckOptions struct {
+	// Control is the interchange control number (ISA13 / UNB 0020) of the
+	// acknowledgment, also used as its group control number. Zero means 1.
+	Control int
+	// Time is written in the envelopes. Zero means now (UTC).
+	Time time.Time
+	// Delimiters of the acknowledgment; nil means those of the acknowledged
+	// interchange.
+	Delimiters *Delimiters
+}
+
+func (o AckOptions) control() int {
+	if o.Control <= 0 {
+		return 1
+	}
+	return o.Control
+}
+
+func (o AckOptions) now() time.Time {
+	if o.Time.IsZero() {
+		return time.Now().UTC()
+	}
+	return o.Time
+}
+
+func (o AckOptions) delims(res *InterchangeResult) Delimiters {
+	if o.Delimiters != nil {
+		return *o.Delimiters
+	}
+	return res.Delimiters
+}
+
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s[:n]
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
+
+// gsID fits an application id into GS02/GS03 (2 to 15 characters).
+func gsID(s string) string {
+	if len(s) > 15 {
+		s = s[:15]
+	}
+	return pad(s, max(2, len(s)))
+}
+
+// clean makes a copy of bad data safe to write in an acknowledgment: no
+// delimiters, no control characters, at most 99 bytes.
+func clean(s string, d Delimiters) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c < 0x20 || c == 0x7f || c >= 0x80 || c == d.Element || c == d.Component || c == d.Segment || (d.Repetition != 0 && c == d.Repetition) || (d.Release != 0 && c == d.Release) {
+			b[i] = ' '
+		}
+	}
+	s = strings.TrimSpace(string(b))
+	if len(s) > maxDataCopy {
+		s = s[:maxDataCopy]
+	}
+	return s
+}
+
+func x12Envelope(res *InterchangeResult, o AckOptions, version string) *Interchange {
+	t := o.now()
+	d := o.delims(res)
+	rep := "U"
+	if version >= "00402" && d.Repetition != 0 {
+		rep = string(d.Repetition)
+	}
+	usage := "P"
+	if res.Test {
+		usage = "T"
+	}
+	rq, sq := pad(res.ReceiverQual, 2), pad(res.SenderQual, 2)
+	if strings.TrimSpace(rq) == "" {
+		rq = "ZZ"
+	}
+	if strings.TrimSpace(sq) == "" {
+		sq = "ZZ"
+	}
+	isa := Seg("ISA", "00", pad("", 10), "00", pad("", 10), rq, pad(res.Receiver, 15), sq, pad(res.Sender, 15),
+		t.Format("060102"), t.Format("1504"), rep, version, fmt.Sprintf("%09d", o.control()%1000000000), "0", usage, string(d.Component))
+	return &Interchange{Standard: X12, Delimiters: d, Header: isa}
+}
+
+// NewAckTA1 builds a TA1 interchange acknowledgment for an X12 interchange:
+// TA104 is A without interchange errors and R with them, TA105 the note
+// code of the first one. The result is an interchange (ISA, TA1, IEA) with
+// no functional group; write it with a Writer.
+func NewAckTA1(res *InterchangeResult, o AckOptions) (*Interchange, error) {
+	if res.Standard != X12 {
+		return nil, &Error{Level: LevelInterchange, Offset: res.Offset, Interchange: res.Control, Msg: "TA1 acknowledges X12 interchanges only (use CONTRL)"}
+	}
+	version := res.Version
+	if len(version) != 5 || !digits([]byte(version)) {
+		version = "00501"
+	}
+	ic := x12Envelope(res, o, version)
+	ack, note := "A", "000"
+	if len(res.Errors) > 0 {
+		ack, note = "R", res.Errors[0].Code
+		if len(note) != 3 {
+			note = "022"
+		}
+	}
+	ctrl := res.Control
+	if len(ctrl) != 9 || !digits([]byte(ctrl)) {
+		ctrl = "000000000"
+	}
+	date, tm := res.Date, res.Time
+	if len(date) != 6 || !digits([]byte(date)) || !validDate([]byte(date)) {
+		date = ic.Header.Value(9)
+	}
+	if len(tm) != 4 || !digits([]byte(tm)) || !validTime([]byte(tm)) {
+		tm = ic.Header.Value(10)
+	}
+	ic.Segments = []*SegmentData{Seg("TA1", ctrl, date, tm, ack, note)}
+	return ic, nil
+}
+
+// NewAck997 builds a 997 functional acknowledgment: one 997 per functional
+// group of the interchange, in one FA group, with AK3/AK4 for segment and
+// element errors, AK5 per set and AK9 per group. It is an *Error when the
+// interchange has no functional group to acknowledge (send a TA1).
+func NewAck997(res *InterchangeResult, o AckOptions) (*Interchange, error) {
+	return newFunctionalAck(res, o, false)
+}
+
+// NewAck999 builds a 999 implementation acknowledgment (005010X231A1):
+// like NewAck997 with IK3, IK4 and IK5.
+func NewAck999(res *InterchangeResult, o AckOptions) (*Interchange, error) {
+	return newFunctionalAck(res, o, true)
+}
+
+func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interchange, error) {
+	if res.Standard != X12 {
+		return nil, &Error{Level: LevelInterchange, Offset: res.Offset, Interchange: res.Control, Msg: "997 and 999 acknowledge X12 interchanges only (use CONTRL)"}
+	}
+	if len(res.Groups) == 0 {
+		return nil, &Error{Level: LevelInterchange, Offset: res.Offset, Interchange: res.Control, Code: "024", Msg: "interchange has no functional group to acknowledge: send a TA1"}
+	}
+	version, gsVersion, setType := res.Version, "", "997"
+	if is999 {
+		version, gsVersion, setType = "00501", "005010X231A1", "999"
+	}
+	if len(version) != 5 || !digits([]byte(version)) {
+		version = "00401"
+	}
+	ic := x12Envelope(res, o, version)
+	d := ic.Delimiters
+	t := o.now()
+	ctrl := strconv.Itoa(o.control() % 1000000000)
+	first := res.Groups[0]
+	grp := &Group{Header: Seg("GS", "FA", gsID(first.Receiver), gsID(first.Sender), t.Format("20060102"), t.Format("1504"), ctrl, "X", "")}
+	ic.Groups = []*Group{grp}
+	for gi, g := range res.Groups {
+		v := gsVersion
+		if v == "" {
+			v = g.Version
+			if v == "" {
+				v = "004010"
+			}
+		}
+		grp.Header.Elements[7] = Element{{v}}
+		st := fmt.Sprintf("%04d", gi+1)
+		set := &Set{ID: setType, Control: st, Header: Seg("ST", setType, st), Body: []*Node{}}
+		if is999 {
+			set.Header = Seg("ST", setType, st, gsVersion)
+		}
+		add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: s}) }
+		ak1 := Seg("AK1", clean(g.FunctionalID, d), clean(g.Control, d))
+		if is999 {
+			ak1 = Seg("AK1", clean(g.FunctionalID, d), clean(g.Control, d), clean(g.Version, d))
+		}
+		if !digits([]byte(ak1.Value(2))) {
+			ak1.Elements[1] = Element{{"0"}}
+		}
+		add(ak1)
+		accepted := 0
+		for _, s := range g.Sets {
+			if s.Accepted() {
+				accepted++
+			}
+			ak2 := Seg("AK2", clean(s.ID, d), clean(s.Control, d))
+			if is999 && s.Convention != "" {
+				ak2.Elements = append(ak2.Elements, Element{{clean(s.Convention, d)}})
+			}
+			add(ak2)
+			for _, seg := range segmentAcks(s, d, is999) {
+				add(seg)
+			}
+			k5 := "AK5"
+			if is999 {
+				k5 = "IK5"
+			}
+			ak5 := Seg(k5, s.Ack)
+			for _, c := range s.Codes {
+				ak5.Elements = append(ak5.Elements, Element{{c}})
+			}
+			add(ak5)
+		}
+		included := g.Included
+		if included < 0 {
+			included = len(g.Sets)
+		}
+		ak9 := Seg("AK9", g.Ack, strconv.Itoa(included), strconv.Itoa(len(g.Sets)), strconv.Itoa(accepted))
+		for _, c := range g.Codes {
+			ak9.Elements = append(ak9.Elements, Element{{c}})
+		}
+		add(ak9)
+		grp.Sets = append(grp.Sets, set)
+	}
+	return ic, nil
+}
+
+// segmentAcks renders the AK3/AK4 (IK3/IK4) segments of a set's errors,
+// grouped by segment position.
+func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
+	type segErrs struct {
+		pos   int
+		id    string
+		loop  string
+		code  string
+		elems []*Error
+	}
+	var order []*segErrs
+	byKey := map[string]*segErrs{}
+	for _, e := range s.Errors {
+		if e.Level != LevelSegment && e.Level != LevelElement {
+			continue
+		}
+		key := strconv.Itoa(e.Segment) + "/" + e.SegmentID
+		se := byKey[key]
+		if se == nil {
+			se = &segErrs{pos: e.Segment, id: e.SegmentID, loop: e.Loop}
+			byKey[key] = se
+			order = append(order, se)
+		}
+		if e.Level == LevelSegment {
+			if se.code == "" {
+				se.code = e.Code
+			}
+		} else {
+			se.elems = append(se.elems, e)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].pos < order[j].pos })
+	k3, k4 := "AK3", "AK4"
+	if is999 {
+		k3, k4 = "IK3", "IK4"
+	}
+	var out []*SegmentData
+	for _, se := range order {
+		code := se.code
+		if code == "" {
+			code = SegElementErrors
+		}
+		id := se.id
+		if !validTag(id, X12) {
+			id = "ZZZ"
+		}
+		out = append(out, Seg(k3, id, strconv.Itoa(max(se.pos, 1)), clean(se.loop, d), code))
+		for _, e := range se.elems {
+			pos := Element{{strconv.Itoa(e.Element)}}
+			switch {
+			case e.Repetition > 0:
+				pos = Element{{strconv.Itoa(e.Element), strconv.Itoa(e.Component), strconv.Itoa(e.Repetition)}}
+				if e.Component == 0 {
+					pos[0][1] = ""
+				}
+			case e.Component > 0:
+				pos = Element{{strconv.Itoa(e.Element), strconv.Itoa(e.Component)}}
+			}
+			ref := e.Ref
+			if !digits([]byte(ref)) || len(ref) > 4 {
+				ref = ""
+			}
+			ak4 := &SegmentData{ID: k4, Offset: -1, Elements: []Element{pos, {{ref}}, {{e.Code}}, {{clean(e.Data, d)}}}}
+			out = append(out, ak4)
+		}
+	}
+	return out
+}
+
+// NewAckCONTRL builds an EDIFACT CONTRL message acknowledging an EDIFACT
+// interchange: UCI for the interchange (action 7 acknowledged or 4
+// rejected, with the 0085 code), UCM per message with UCS/UCD for segment
+// and element errors.
+func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
+	if res.Standard != EDIFACT {
+		return nil, &Error{Level: LevelInterchange, Offset: res.Offset, Interchange: res.Control, Msg: "CONTRL acknowledges EDIFACT interchanges only (use TA1, 997 or 999)"}
+	}
+	t := o.now()
+	d := o.delims(res)
+	syn, ver, _ := strings.Cut(res.Version, ":")
+	if !KnownCharset(syn) {
+		syn = "UNOB"
+	}
+	if ver != "4" {
+		ver = "3"
+	}
+	date := t.Format("060102")
+	if ver == "4" {
+		date = t.Format("20060102")
+	}
+	ctrl := strconv.Itoa(o.control())
+	party := func(id, qual string) Element {
+		if id == "" {
+			id = "UNKNOWN"
+		}
+		if qual == "" {
+			return Element{{id}}
+		}
+		return Element{{id, qual}}
+	}
+	unb := &SegmentData{ID: "UNB", Offset: -1, Elements: []Element{{{syn, ver}}, party(res.Receiver, res.ReceiverQual), party(res.Sender, res.SenderQual),
+		{{date, t.Format("1504")}}, {{ctrl}}}}
+	ic := &Interchange{Standard: EDIFACT, Delimiters: d, ServiceAdvice: res.ServiceAdvice, Header: unb}
+	set := &Set{ID: "CONTRL", Control: "1", Header: &SegmentData{ID: "UNH", Offset: -1, Elements: []Element{{{"1"}}, {{"CONTRL", "D", "3", "UN"}}}}, Body: []*Node{}}
+	add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: s}) }
+	srcRef := res.Control
+	if srcRef == "" {
+		srcRef = "0"
+	}
+	uci := &SegmentData{ID: "UCI", Offset: -1, Elements: []Element{{{srcRef}}, party(res.Sender, res.SenderQual), party(res.Receiver, res.ReceiverQual), {{"7"}}}}
+	if len(res.Errors) > 0 {
+		code := res.Errors[0].Code
+		if code == "" || !digits([]byte(code)) {
+			code = "18"
+		}
+		uci.Elements[3] = Element{{"4"}}
+		uci.Elements = append(uci.Elements, Element{{code}})
+	}
+	add(uci)
+	sets := append([]*SetResult{}, res.Sets...)
+	for _, g := range res.Groups {
+		sets = append(sets, g.Sets...)
+	}
+	for _, s := range sets {
+		typ := []string{s.ID}
+		if s.ID == "" {
+			typ = []string{"UNKNOW"}
+		}
+		conv := strings.Split(s.Convention, ":")
+		for len(conv) < 3 {
+			conv = append(conv, "X")
+		}
+		for i, c := range conv {
+			if c == "" {
+				conv[i] = "X"
+			}
+		}
+		typ = append(typ, conv...)
+		ref := s.Control
+		if ref == "" {
+			ref = "0"
+		}
+		ucm := &SegmentData{ID: "UCM", Offset: -1, Elements: []Element{{{ref}}, {typ}, {{"7"}}}}
+		if !s.Accepted() {
+			ucm.Elements[2] = Element{{"4"}}
+			code := ""
+			for _, e := range s.Errors {
+				if e.Level == LevelSet && e.Code != "" {
+					code = e.Code
+					break
+				}
+			}
+			if code != "" {
+				ucm.Elements = append(ucm.Elements, Element{{code}})
+			}
+		}
+		add(ucm)
+		for _, seg := range controlSegments(s) {
+			add(seg)
+		}
+	}
+	ic.Sets = []*Set{set}
+	return ic, nil
+}
+
+func controlSegments(s *SetResult) []*SegmentData {
+	var out []*SegmentData
+	last := -1
+	for _, e := range s.Errors {
+		if e.Level != LevelSegment && e.Level != LevelElement {
+			continue
+		}
+		code := e.Code
+		if code == "" || !digits([]byte(code)) {
+			code = "18"
+		}
+		pos := strconv.Itoa(max(e.Segment, 1))
+		if e.Level == LevelSegment {
+			out = append(out, Seg("UCS", pos, code))
+			last = e.Segment
+			continue
+		}
+		if e.Segment != last {
+			out = append(out, Seg("UCS", pos))
+			last = e.Segment
+		}
+		s011 := Element{{strconv.Itoa(max(e.Element, 1))}}
+		if e.Component > 0 {
+			s011 = Element{{strconv.Itoa(max(e.Element, 1)), strconv.Itoa(e.Component)}}
+		}
+		out = append(out, &SegmentData{ID: "UCD", Offset: -1, Elements: []Element{{{code}}, s011}})
+	}
+	return out
+}

@@ -1,0 +1,288 @@
+package edi
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// ElementDef describes one element (or one component of a composite) of a
+// segment.
+type ElementDef struct {
+	Ref        string        // data element reference number, e.g. "98" or "C040" or "3035"
+	Type       string        // X12: AN ID DT TM R N0..N9 B; EDIFACT: a n an; "" for a composite
+	Min, Max   int           // length bounds of the value
+	Required   bool          // M (mandatory); O, X and C are optional here
+	Repeat     int           // maximum repetitions (1 unless the element repeats)
+	Codes      []string      // allowed code values (sorted) when the element drives mapping
+	Components []*ElementDef // the components of a composite
+}
+
+// SegmentDef describes the elements of one segment.
+type SegmentDef struct {
+	ID       string
+	Elements []*ElementDef
+}
+
+// LoopDef is a loop (or the whole set): its first item is the trigger
+// segment. Its ID is the trigger segment id, as AK303/IK303 report it.
+type LoopDef struct {
+	ID       string
+	Required bool
+	Max      int
+	Items    []*ItemDef
+}
+
+// ItemDef is a segment or a loop in a LoopDef.
+type ItemDef struct {
+	Segment  string   // segment id, when the item is a segment
+	Required bool     // mandatory segment (or loop)
+	Max      int      // maximum use (or loop repeats)
+	Loop     *LoopDef // when the item is a loop
+}
+
+// SetDef is the definition of a transaction set or message.
+type SetDef struct {
+	Standard     Standard
+	ID           string // "816", "PARTIN"
+	Name         string
+	FunctionalID string // GS01 for X12 sets
+	Root         *LoopDef
+	all          map[string]bool // segment ids used anywhere in the set
+}
+
+// Uses reports whether segment id occurs anywhere in the set.
+func (d *SetDef) Uses(id string) bool { return d.all[id] }
+
+type defTables struct {
+	x12Segs map[string]*SegmentDef
+	efSegs  map[string]*SegmentDef
+	x12Sets map[string]*SetDef
+	efSets  map[string]*SetDef
+}
+
+var (
+	defsOnce sync.Once
+	defs     *defTables
+)
+
+func tables() *defTables {
+	defsOnce.Do(func() {
+		t := &defTables{x12Segs: map[string]*SegmentDef{}, efSegs: map[string]*SegmentDef{}, x12Sets: map[string]*SetDef{}, efSets: map[string]*SetDef{}}
+		for id, s := range x12SegmentTable {
+			t.x12Segs[id] = mustSegment(id, s, x12Codes)
+		}
+		for id, s := range edifactSegmentTable {
+			t.efSegs[id] = mustSegment(id, s, edifactCodes)
+		}
+		for _, s := range x12SetTable {
+			d := mustSet(X12, s)
+			t.x12Sets[d.ID] = d
+		}
+		for _, s := range edifactSetTable {
+			d := mustSet(EDIFACT, s)
+			t.efSets[d.ID] = d
+		}
+		defs = t
+	})
+	return defs
+}
+
+// LookupSet returns the definition of an X12 transaction set ("816") or an
+// EDIFACT message type ("PARTIN"), or nil when the package has none.
+func LookupSet(std Standard, id string) *SetDef {
+	t := tables()
+	if std == EDIFACT {
+		return t.efSets[id]
+	}
+	return t.x12Sets[id]
+}
+
+// LookupSegment returns the element definitions of a segment, or nil.
+func LookupSegment(std Standard, id string) *SegmentDef {
+	t := tables()
+	if std == EDIFACT {
+		return t.efSegs[id]
+	}
+	return t.x12Segs[id]
+}
+
+// Sets lists the ids of the defined sets of a standard, sorted.
+func Sets(std Standard) []string {
+	t := tables()
+	m := t.x12Sets
+	if std == EDIFACT {
+		m = t.efSets
+	}
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// mustSegment parses the compact element notation:
+//
+//	ref:type:min:max:req[:repeat]      a simple element, req is M, O, X or C
+//	ref{comp comp ...}:req[:repeat]    a composite of simple components
+//
+// Elements are separated by spaces. Code lists come from codes, keyed by
+// segment id and two-digit position ("N101") or, for components, "NAD03-2".
+func mustSegment(id, spec string, codes map[string]string) *SegmentDef {
+	d := &SegmentDef{ID: id}
+	toks := tokenize(spec)
+	for i, tok := range toks {
+		e, err := parseElement(tok)
+		if err != nil {
+			panic(fmt.Sprintf("edi: segment %s element %d: %v", id, i+1, err))
+		}
+		key := fmt.Sprintf("%s%02d", id, i+1)
+		if c, ok := codes[key]; ok {
+			e.Codes = sortedCodes(c)
+		}
+		for j, ce := range e.Components {
+			if c, ok := codes[fmt.Sprintf("%s-%d", key, j+1)]; ok {
+				ce.Codes = sortedCodes(c)
+			}
+		}
+		d.Elements = append(d.Elements, e)
+	}
+	return d
+}
+
+func sortedCodes(s string) []string {
+	c := strings.Fields(s)
+	sort.Strings(c)
+	return c
+}
+
+// tokenize splits on spaces outside braces.
+func tokenize(s string) []string {
+	var out []string
+	depth, start := 0, -1
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '{':
+			depth++
+		case c == '}':
+			depth--
+		case c == ' ' && depth == 0:
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+func parseElement(tok string) (*ElementDef, error) {
+	if i := strings.IndexByte(tok, '{'); i >= 0 {
+		j := strings.LastIndexByte(tok, '}')
+		if j < i {
+			return nil, fmt.Errorf("bad composite %q", tok)
+		}
+		e := &ElementDef{Ref: tok[:i], Repeat: 1}
+		for _, ct := range tokenize(tok[i+1 : j]) {
+			c, err := parseElement(ct)
+			if err != nil {
+				return nil, err
+			}
+			e.Components = append(e.Components, c)
+		}
+		rest := strings.Split(strings.TrimPrefix(tok[j+1:], ":"), ":")
+		e.Required = rest[0] == "M"
+		if len(rest) > 1 {
+			e.Repeat, _ = strconv.Atoi(rest[1])
+		}
+		return e, nil
+	}
+	f := strings.Split(tok, ":")
+	if len(f) < 5 {
+		return nil, fmt.Errorf("bad element %q", tok)
+	}
+	mn, err1 := strconv.Atoi(f[2])
+	mx, err2 := strconv.Atoi(f[3])
+	if err1 != nil || err2 != nil || mn > mx {
+		return nil, fmt.Errorf("bad length in %q", tok)
+	}
+	e := &ElementDef{Ref: f[0], Type: f[1], Min: mn, Max: mx, Required: f[4] == "M", Repeat: 1}
+	if len(f) > 5 {
+		e.Repeat, _ = strconv.Atoi(f[5])
+	}
+	return e, nil
+}
+
+// mustSet parses the set notation: a header "ID GS01 Name…|" then items
+// "SEG:req:max" and loops "[SEG:req:max items… ]" separated by spaces.
+func mustSet(std Standard, spec string) *SetDef {
+	head, body, ok := strings.Cut(spec, "|")
+	if !ok {
+		panic("edi: set spec without '|': " + spec)
+	}
+	hf := strings.Fields(head)
+	d := &SetDef{Standard: std, ID: hf[0], FunctionalID: hf[1], Name: strings.Join(hf[2:], " "), all: map[string]bool{}}
+	if d.FunctionalID == "-" {
+		d.FunctionalID = ""
+	}
+	toks := strings.Fields(strings.NewReplacer("[", " [ ", "]", " ] ").Replace(body))
+	root := &LoopDef{ID: "", Required: true, Max: 1}
+	stack := []*LoopDef{root}
+	for i := 0; i < len(toks); i++ {
+		tok := toks[i]
+		switch tok {
+		case "[":
+			i++
+			it := parseItem(toks[i])
+			l := &LoopDef{ID: it.Segment, Required: it.Required, Max: it.Max}
+			top := stack[len(stack)-1]
+			top.Items = append(top.Items, &ItemDef{Segment: it.Segment, Required: it.Required, Max: it.Max, Loop: l})
+			stack = append(stack, l)
+		case "]":
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				panic("edi: unbalanced ] in set " + d.ID)
+			}
+		default:
+			it := parseItem(tok)
+			top := stack[len(stack)-1]
+			if top != root && len(top.Items) == 0 && it.Segment != top.ID {
+				panic("edi: loop " + top.ID + " in set " + d.ID + " must begin with its trigger segment")
+			}
+			if len(top.Items) == 0 && top != root {
+				it.Required, it.Max = true, 1
+			}
+			top.Items = append(top.Items, it)
+			d.all[it.Segment] = true
+		}
+	}
+	if len(stack) != 1 {
+		panic("edi: unbalanced [ in set " + d.ID)
+	}
+	root.ID = root.Items[0].Segment
+	d.Root = root
+	return d
+}
+
+func parseItem(tok string) *ItemDef {
+	f := strings.Split(tok, ":")
+	if len(f) != 3 {
+		panic("edi: bad set item " + tok)
+	}
+	mx, err := strconv.Atoi(f[2])
+	if err != nil {
+		panic("edi: bad set item " + tok)
+	}
+	return &ItemDef{Segment: f[0], Required: f[1] == "M", Max: mx}
+}

@@ -1,0 +1,561 @@
+package edi
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// DefaultMaxSegment is the default limit on the size of one segment (1 MiB).
+const DefaultMaxSegment = 1 << 20
+
+const (
+	isaLen         = 106
+	initialBufSize = 64 << 10
+	maxSegIDs      = 4096
+)
+
+// byte classes in the per-interchange delimiter table
+const (
+	clData uint8 = iota
+	clElement
+	clComponent
+	clRepetition
+	clRelease
+)
+
+// isaSepPos are the fixed positions of the 16 element separators of ISA.
+var isaSepPos = [16]int{3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103}
+
+// isaNote is the TA105 note code for a bad ISA element (index 1..16).
+var isaNote = [17]string{"", "010", "011", "012", "013", "005", "006", "007", "008", "014", "015", "016", "017", "018", "019", "020", "027"}
+
+// Reader reads segments from an X12 or EDIFACT stream, one at a time, with
+// memory bounded by MaxSegment. It finds the delimiters of each interchange
+// in its ISA or UNA/UNB header, skips CR/LF between segments, unescapes
+// EDIFACT release characters and accepts several interchanges, of either
+// standard, one after another. It checks syntax only; envelopes, counts and
+// transaction-set rules are checked by Scanner.
+type Reader struct {
+	// MaxSegment is the largest segment accepted, in bytes; set it before the
+	// first call to Next. Zero means DefaultMaxSegment.
+	MaxSegment int
+
+	src  io.Reader
+	buf  []byte
+	r, w int   // unread bytes are buf[r:w]
+	base int64 // input offset of buf[0]
+	eof  bool
+	rerr error // read error other than io.EOF
+	err  error // sticky error returned by Next
+
+	inIC bool
+	std  Standard
+	d    Delimiters
+	una  bool
+	// afterUNA is set between UNA and the UNB it introduces.
+	afterUNA bool
+	class    [256]uint8
+	seg      Segment
+	ids      map[string]string
+}
+
+// NewReader returns a Reader reading from r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{src: r, ids: make(map[string]string)}
+}
+
+// Standard returns the standard of the current interchange.
+func (r *Reader) Standard() Standard { return r.std }
+
+// Delimiters returns the delimiters of the current interchange.
+func (r *Reader) Delimiters() Delimiters { return r.d }
+
+// ServiceAdvice reports whether the current EDIFACT interchange began with UNA.
+func (r *Reader) ServiceAdvice() bool { return r.una }
+
+// Offset returns the input offset of the next unread byte.
+func (r *Reader) Offset() int64 { return r.base + int64(r.r) }
+
+func (r *Reader) max() int {
+	if r.MaxSegment > 0 {
+		return r.MaxSegment
+	}
+	return DefaultMaxSegment
+}
+
+// fill reads more input, keeping buf[r:w]. It reports false at end of input
+// or on a read error (then r.rerr is set).
+func (r *Reader) fill() bool {
+	if r.eof || r.rerr != nil {
+		return false
+	}
+	if r.buf == nil {
+		n := initialBufSize
+		if m := r.max() + 16; m < n {
+			n = m
+		}
+		r.buf = make([]byte, n)
+	}
+	if r.r > 0 {
+		copy(r.buf, r.buf[r.r:r.w])
+		r.base += int64(r.r)
+		r.w -= r.r
+		r.r = 0
+	}
+	if r.w == len(r.buf) {
+		limit := r.max() + 16 // room for a terminator and CR/LF after the longest segment
+		if len(r.buf) >= limit {
+			return true // caller finds the segment too long
+		}
+		n := 2 * len(r.buf)
+		if n > limit {
+			n = limit
+		}
+		nb := make([]byte, n)
+		copy(nb, r.buf[:r.w])
+		r.buf = nb
+	}
+	for tries := 0; tries < 100; tries++ {
+		n, err := r.src.Read(r.buf[r.w:])
+		if n < 0 || n > len(r.buf)-r.w {
+			r.rerr = errors.New("invalid read count from io.Reader")
+			return false
+		}
+		r.w += n
+		if err == io.EOF {
+			r.eof = true
+			return n > 0
+		}
+		if err != nil {
+			r.rerr = err
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+	r.rerr = io.ErrNoProgress
+	return false
+}
+
+func (r *Reader) fail(e *Error) (*Segment, error) {
+	r.err = e
+	return nil, e
+}
+
+func (r *Reader) ioError(off int64) (*Segment, error) {
+	return r.fail(&Error{Level: LevelSyntax, Offset: off, Msg: "read error: " + r.rerr.Error(), Err: r.rerr})
+}
+
+// Next returns the next segment. The segment and its values are valid only
+// until the next call. At the end of the input it returns io.EOF; any other
+// error is an *Error and is returned again by every later call (the stream
+// cannot be resynchronised after a syntax error).
+func (r *Reader) Next() (*Segment, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	// Skip CR/LF between segments (and, between interchanges, any white space).
+	for {
+		for r.r < r.w {
+			c := r.buf[r.r]
+			if c == '\r' || c == '\n' {
+				if r.inIC && (c == r.d.Segment || r.class[c] != clData) {
+					break
+				}
+			} else if r.inIC || (c != ' ' && c != '\t' && c != 0 && c != '\f') {
+				break
+			}
+			r.r++
+		}
+		if r.r < r.w {
+			break
+		}
+		if !r.fill() {
+			if r.rerr != nil {
+				return r.ioError(r.Offset())
+			}
+			r.err = io.EOF
+			return nil, io.EOF
+		}
+	}
+	if !r.inIC || r.headerAhead() {
+		return r.startInterchange()
+	}
+	return r.readSegment()
+}
+
+// headerAhead reports whether an interchange header begins at r.r while an
+// interchange is still open (its trailer is missing): the next interchange
+// may use other delimiters.
+func (r *Reader) headerAhead() bool {
+	if r.w-r.r < 4 {
+		r.fill()
+	}
+	b := r.buf[r.r:r.w]
+	if len(b) < 4 {
+		return false
+	}
+	switch {
+	case b[0] == 'I' && b[1] == 'S' && b[2] == 'A':
+		return !isAlnum(b[3])
+	case b[0] == 'U' && b[1] == 'N' && (b[2] == 'A' || b[2] == 'B'):
+		return !isAlnum(b[3]) && r.std == EDIFACT
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+}
+
+// ensure makes at least n unread bytes available if the input has them.
+func (r *Reader) ensure(n int) bool {
+	for r.w-r.r < n {
+		if !r.fill() {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Reader) startInterchange() (*Segment, error) {
+	off := r.Offset()
+	r.ensure(9)
+	if r.rerr != nil {
+		return r.ioError(off)
+	}
+	b := r.buf[r.r:r.w]
+	switch {
+	case bytes.HasPrefix(b, []byte("ISA")):
+		return r.startX12(off)
+	case bytes.HasPrefix(b, []byte("UNA")):
+		if len(b) < 9 {
+			return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "UNA", Code: "13", Msg: "input ends inside UNA service string advice"})
+		}
+		d := Delimiters{Component: b[3], Element: b[4], Decimal: b[5], Release: b[6], Repetition: b[7], Segment: b[8]}
+		if d.Release == ' ' {
+			d.Release = 0
+		}
+		if d.Repetition == ' ' {
+			d.Repetition = 0
+		}
+		if err := checkDistinct(off, "UNA", d, false); err != nil {
+			return r.fail(err)
+		}
+		r.setDelims(EDIFACT, d)
+		r.una, r.afterUNA = true, true
+		r.r += 9
+		r.inIC = true
+		return r.Next()
+	case bytes.HasPrefix(b, []byte("UNB")):
+		if !r.afterUNA {
+			r.setDelims(EDIFACT, DefaultEDIFACT)
+			r.una = false
+		}
+		r.afterUNA = false
+		r.inIC = true
+		seg, err := r.readSegment()
+		if err == nil && !r.una && seg.ID == "UNB" && string(seg.Component(1, 2)) == "4" {
+			// Syntax version 4 without UNA: the default repetition separator is '*'.
+			r.d.Repetition = '*'
+			r.class['*'] = clRepetition
+		}
+		return seg, err
+	}
+	if len(b) > 9 {
+		b = b[:9]
+	}
+	if r.inIC {
+		return r.fail(&Error{Level: LevelSyntax, Offset: off, Msg: "expected a segment, found " + quote(b)})
+	}
+	return r.fail(&Error{Level: LevelSyntax, Offset: off, Msg: "not an X12 or EDIFACT interchange: expected ISA, UNA or UNB, found " + quote(b)})
+}
+
+func checkDistinct(off int64, id string, d Delimiters, x12 bool) *Error {
+	type named struct {
+		c    byte
+		name string
+		code string
+	}
+	list := []named{{d.Element, "element separator", "026"}, {d.Component, "component separator", "027"}, {d.Segment, "segment terminator", "004"}, {d.Repetition, "repetition separator", "026"}, {d.Release, "release character", "20"}}
+	for i, a := range list {
+		if a.c == 0 {
+			continue
+		}
+		if isAlnum(a.c) || (a.c == ' ' && a.name != "repetition separator") {
+			code := a.code
+			if !x12 {
+				code = "20"
+			}
+			return &Error{Level: LevelInterchange, Offset: off, SegmentID: id, Code: code, Msg: fmt.Sprintf("%s %q is not a valid delimiter", a.name, a.c)}
+		}
+		for _, b := range list[:i] {
+			if b.c == a.c {
+				code := a.code
+				if !x12 {
+					code = "20"
+				}
+				return &Error{Level: LevelInterchange, Offset: off, SegmentID: id, Code: code, Msg: fmt.Sprintf("%s and %s are the same character %q", b.name, a.name, a.c)}
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Reader) setDelims(std Standard, d Delimiters) {
+	r.std = std
+	r.d = d
+	r.class = [256]uint8{}
+	r.class[d.Element] = clElement
+	if d.Component != 0 {
+		r.class[d.Component] = clComponent
+	}
+	if d.Repetition != 0 {
+		r.class[d.Repetition] = clRepetition
+	}
+	if d.Release != 0 {
+		r.class[d.Release] = clRelease
+	}
+}
+
+func (r *Reader) startX12(off int64) (*Segment, error) {
+	r.ensure(isaLen)
+	if r.rerr != nil {
+		return r.ioError(off)
+	}
+	b := r.buf[r.r:r.w]
+	if len(b) < 4 {
+		return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "ISA", Code: "023", Msg: "input ends inside ISA"})
+	}
+	es := b[3]
+	if isAlnum(es) || es == ' ' || es == '\r' || es == '\n' {
+		return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "ISA", Code: "026", Msg: fmt.Sprintf("element separator %q is not a valid delimiter", es)})
+	}
+	if len(b) > isaLen {
+		b = b[:isaLen]
+	}
+	// Every element of ISA has a fixed width: find the first one that does not.
+	prev := 3
+	for i := 1; i < 16; i++ {
+		p := isaSepPos[i]
+		j := bytes.IndexByte(b[prev+1:], es)
+		if j >= 0 {
+			j += prev + 1
+		}
+		if j != p {
+			e := &Error{Level: LevelInterchange, Offset: off, SegmentID: "ISA", Element: i, Code: isaNote[i]}
+			switch {
+			case j < 0 && len(b) < isaLen:
+				e.Code = "023"
+				e.Msg = fmt.Sprintf("ISA is %d bytes long, want %d: input ends inside ISA", len(b), isaLen)
+			case j < 0 || j > p:
+				e.Msg = fmt.Sprintf("ISA is not 106 characters: element ISA%02d is longer than its fixed width %d", i, p-prev-1)
+			default:
+				e.Msg = fmt.Sprintf("ISA is not 106 characters: element ISA%02d is shorter than its fixed width %d", i, p-prev-1)
+			}
+			end := j
+			if end < 0 || end > len(b) {
+				end = min(len(b), p+1)
+			}
+			e.Data = string(b[prev+1 : max(end, prev+1)])
+			return r.fail(e)
+		}
+		prev = p
+	}
+	if len(b) < isaLen {
+		return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "ISA", Code: "023", Msg: fmt.Sprintf("ISA is %d bytes long, want %d: input ends inside ISA", len(b), isaLen)})
+	}
+	d := Delimiters{Element: es, Component: b[104], Segment: b[105]}
+	if string(b[84:89]) >= "00402" && !isAlnum(b[82]) {
+		d.Repetition = b[82]
+	}
+	if err := checkDistinct(off, "ISA", d, true); err != nil {
+		return r.fail(err)
+	}
+	r.setDelims(X12, d)
+	r.una, r.afterUNA = false, false
+	r.inIC = true
+	// Split ISA on the element separator only: ISA11 and ISA16 hold delimiters.
+	s := &r.seg
+	s.ID, s.Offset, s.Length = "ISA", off, isaLen-1
+	s.data, s.reps, s.elems = s.data[:0], s.reps[:0], s.elems[:0]
+	prev = 3
+	for i := 1; i <= 16; i++ {
+		end := isaLen - 1
+		if i < 16 {
+			end = isaSepPos[i]
+		}
+		s.elems = append(s.elems, int32(len(s.reps)))
+		s.reps = append(s.reps, int32(len(s.data)))
+		s.data = append(s.data, b[prev+1:end])
+		prev = end
+	}
+	r.r += isaLen
+	return s, nil
+}
+
+// readSegment reads one segment starting at r.r (after CR/LF skipping).
+func (r *Reader) readSegment() (*Segment, error) {
+	term := r.d.Segment
+	scan := r.r // bytes before scan hold no (unescaped) terminator
+	var end int
+	for {
+		i := bytes.IndexByte(r.buf[scan:r.w], term)
+		if i >= 0 {
+			end = scan + i
+			if r.d.Release != 0 && escaped(r.buf[r.r:end], r.d.Release) {
+				scan = end + 1
+				continue
+			}
+			break
+		}
+		scan = r.w
+		if r.w-r.r > r.max() {
+			return r.fail(&Error{Level: LevelSyntax, Offset: r.Offset(), SegmentID: r.peekID(), Code: r.code("023", "13"),
+				Msg: fmt.Sprintf("no segment terminator %q within %d bytes (segment too long)", term, r.max())})
+		}
+		startOff := r.r
+		if !r.fill() {
+			if r.rerr != nil {
+				return r.ioError(r.Offset())
+			}
+			return r.fail(&Error{Level: LevelSyntax, Offset: r.Offset(), SegmentID: r.peekID(), Code: r.code("023", "13"),
+				Msg: fmt.Sprintf("input ends inside a segment (%d bytes without terminator %q)", r.w-r.r, term)})
+		}
+		scan -= startOff - r.r // fill moved the data to the start of buf
+	}
+	if end-r.r > r.max() {
+		return r.fail(&Error{Level: LevelSyntax, Offset: r.Offset(), SegmentID: r.peekID(), Code: r.code("023", "13"),
+			Msg: fmt.Sprintf("segment of %d bytes exceeds the limit of %d", end-r.r, r.max())})
+	}
+	off := r.Offset()
+	b := r.buf[r.r:end]
+	r.r = end + 1
+	if term == '\n' && len(b) > 0 && b[len(b)-1] == '\r' {
+		b = b[:len(b)-1]
+	}
+	s := r.split(b, off)
+	if (r.std == X12 && s.ID == "IEA") || (r.std == EDIFACT && s.ID == "UNZ") {
+		r.inIC = false
+	}
+	return s, nil
+}
+
+func (r *Reader) code(x12, edifact string) string {
+	if r.std == EDIFACT {
+		return edifact
+	}
+	return x12
+}
+
+func (r *Reader) peekID() string {
+	b := r.buf[r.r:r.w]
+	n := 0
+	for n < len(b) && n < 3 && isAlnum(b[n]) {
+		n++
+	}
+	return string(b[:n])
+}
+
+// escaped reports whether the byte after b is escaped: b ends with an odd
+// number of release characters.
+func escaped(b []byte, rel byte) bool {
+	n := 0
+	for i := len(b) - 1; i >= 0 && b[i] == rel; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+// split cuts b into the tag and its elements, repetitions and components.
+func (r *Reader) split(b []byte, off int64) *Segment {
+	s := &r.seg
+	s.Offset, s.Length = off, len(b)
+	s.data, s.reps, s.elems = s.data[:0], s.reps[:0], s.elems[:0]
+	es := r.d.Element
+	idEnd := bytes.IndexByte(b, es)
+	if idEnd < 0 {
+		idEnd = len(b)
+	}
+	s.ID = r.intern(b[:idEnd])
+	if idEnd == len(b) {
+		return s
+	}
+	if r.d.Release != 0 && bytes.IndexByte(b[idEnd+1:], r.d.Release) >= 0 {
+		r.splitRelease(s, b, idEnd+1)
+		return s
+	}
+	class := &r.class
+	start := idEnd + 1
+	s.elems = append(s.elems, 0)
+	s.reps = append(s.reps, 0)
+	for j := start; j < len(b); j++ {
+		c := class[b[j]]
+		if c == clData {
+			continue
+		}
+		s.data = append(s.data, b[start:j])
+		start = j + 1
+		switch c {
+		case clElement:
+			s.elems = append(s.elems, int32(len(s.reps)))
+			s.reps = append(s.reps, int32(len(s.data)))
+		case clRepetition:
+			s.reps = append(s.reps, int32(len(s.data)))
+		}
+	}
+	s.data = append(s.data, b[start:])
+	return s
+}
+
+// splitRelease is split for EDIFACT segments holding release characters: it
+// unescapes in place (the buffer is ours) while cutting.
+func (r *Reader) splitRelease(s *Segment, b []byte, from int) {
+	class := &r.class
+	s.elems = append(s.elems, 0)
+	s.reps = append(s.reps, 0)
+	start, w := from, from
+	for j := from; j < len(b); j++ {
+		c := class[b[j]]
+		switch c {
+		case clData:
+			b[w] = b[j]
+			w++
+			continue
+		case clRelease:
+			if j+1 < len(b) {
+				j++
+			}
+			b[w] = b[j]
+			w++
+			continue
+		}
+		s.data = append(s.data, b[start:w])
+		start = w
+		switch c {
+		case clElement:
+			s.elems = append(s.elems, int32(len(s.reps)))
+			s.reps = append(s.reps, int32(len(s.data)))
+		case clRepetition:
+			s.reps = append(s.reps, int32(len(s.data)))
+		}
+	}
+	s.data = append(s.data, b[start:w])
+}
+
+func (r *Reader) intern(b []byte) string {
+	if id, ok := r.ids[string(b)]; ok {
+		return id
+	}
+	id := string(b)
+	if len(r.ids) < maxSegIDs {
+		r.ids[id] = id
+	}
+	return id
+}
+
+func strconvQuote(b []byte) string { return strconv.Quote(string(b)) }

@@ -1,0 +1,669 @@
+package edi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Kind says what role the current segment plays in its envelope.
+type Kind uint8
+
+// The kinds of segments a Scanner reports.
+const (
+	KindOther              Kind = iota // outside any set (e.g. TA1), or stray
+	KindInterchangeHeader              // ISA, UNB
+	KindInterchangeTrailer             // IEA, UNZ
+	KindGroupHeader                    // GS, UNG
+	KindGroupTrailer                   // GE, UNE
+	KindSetHeader                      // ST, UNH
+	KindSetTrailer                     // SE, UNT
+	KindSetSegment                     // a segment inside a set
+)
+
+// Scanner reads segments with a Reader and checks envelopes, control
+// numbers, counts and, for the sets that have a definition, the set
+// structure and elements, as the segments stream by. Memory stays bounded by
+// the largest segment plus the results (which hold errors, at most 100 per
+// set, not data).
+//
+//	sc := edi.NewScanner(r)
+//	for sc.Scan() {
+//		seg := sc.Segment() // valid until the next Scan
+//		...
+//	}
+//	results, err := sc.Results(), sc.Err()
+type Scanner struct {
+	rd   *Reader
+	seg  *Segment
+	kind Kind
+	err  error
+	done bool
+
+	ic      *InterchangeResult
+	grp     *GroupResult
+	set     *SetResult
+	segPos  int // position of the current segment in its set (header = 1)
+	groups  int // groups received in the interchange
+	icSets  int // messages received directly in an EDIFACT interchange
+	charset Charset
+	v       setValidator
+
+	results  []*InterchangeResult
+	seenIC   map[string]bool
+	seenGrp  map[string]bool
+	seenSet  map[string]bool
+	closed   *SetResult
+	closedIC *InterchangeResult
+}
+
+// NewScanner returns a Scanner reading from r.
+func NewScanner(r io.Reader) *Scanner {
+	return &Scanner{rd: NewReader(r), seenIC: map[string]bool{}}
+}
+
+// Reader returns the underlying Reader (to set MaxSegment before scanning).
+func (s *Scanner) Reader() *Reader { return s.rd }
+
+// Segment returns the current segment; it is valid until the next Scan.
+func (s *Scanner) Segment() *Segment { return s.seg }
+
+// Kind returns the role of the current segment.
+func (s *Scanner) Kind() Kind { return s.kind }
+
+// Position returns the position of the current segment in its set (ST or
+// UNH is 1), or 0 outside a set.
+func (s *Scanner) Position() int {
+	if s.set == nil && s.kind != KindSetTrailer {
+		return 0
+	}
+	return s.segPos
+}
+
+// Depth returns how many loops the current segment is nested in, and whether
+// it begins a new loop instance (it is the loop's trigger). Zero outside
+// defined sets.
+func (s *Scanner) Depth() (depth int, begins bool) {
+	if s.kind != KindSetSegment {
+		return 0, false
+	}
+	return s.v.depth, s.v.started
+}
+
+// Interchange returns the result of the interchange being read (incomplete
+// until its trailer), or nil.
+func (s *Scanner) Interchange() *InterchangeResult { return s.ic }
+
+// Group returns the open functional group, or nil.
+func (s *Scanner) Group() *GroupResult { return s.grp }
+
+// Set returns the open set, or nil. After its trailer it is ClosedSet.
+func (s *Scanner) Set() *SetResult { return s.set }
+
+// ClosedSet returns the set that the current segment closed (its SE/UNT, or
+// the segment that showed the trailer was missing), or nil.
+func (s *Scanner) ClosedSet() *SetResult { return s.closed }
+
+// ClosedInterchange returns the interchange that the current segment closed,
+// or nil. Interchanges still open at the end are closed when Scan returns
+// false and appear in Results.
+func (s *Scanner) ClosedInterchange() *InterchangeResult { return s.closedIC }
+
+// Results returns the results of all interchanges read so far.
+func (s *Scanner) Results() []*InterchangeResult { return s.results }
+
+// Err returns the error that stopped scanning: nil at a clean end of input,
+// or an *Error (unreadable input, a syntax error the stream cannot recover
+// from, an I/O error). Such an error is also recorded in the interchange it
+// happened in.
+func (s *Scanner) Err() error { return s.err }
+
+// Scan advances to the next segment. It returns false at the end of the
+// input or on an unrecoverable error (see Err).
+func (s *Scanner) Scan() bool {
+	s.closed, s.closedIC = nil, nil
+	if s.done {
+		return false
+	}
+	seg, err := s.rd.Next()
+	if err != nil {
+		s.done = true
+		s.seg = nil
+		if err == io.EOF {
+			if s.ic != nil {
+				s.icErr(s.rd.Offset(), "", 0, "023", "13", "input ends before the interchange trailer "+s.trailerName())
+				s.closeInterchange(nil)
+			}
+			return false
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			e = &Error{Level: LevelSyntax, Offset: s.rd.Offset(), Msg: err.Error(), Err: err}
+		}
+		if s.ic != nil {
+			e.Interchange = s.ic.Control
+			ce := *e
+			ce.Level = LevelInterchange
+			if ce.Code == "" {
+				ce.Code = s.code("022", "18")
+			}
+			s.ic.Errors = append(s.ic.Errors, &ce)
+			if s.ic.Note == "" || s.ic.Note == "000" {
+				s.ic.Note = ce.Code
+			}
+			s.closeInterchange(nil)
+		}
+		s.err = e
+		return false
+	}
+	s.seg = seg
+	if s.rd.Standard() == EDIFACT {
+		s.edifact(seg)
+	} else {
+		s.x12(seg)
+	}
+	return true
+}
+
+func (s *Scanner) trailerName() string {
+	if s.ic != nil && s.ic.Standard == EDIFACT {
+		return "UNZ"
+	}
+	return "IEA"
+}
+
+func (s *Scanner) code(x12, edifact string) string {
+	if s.ic != nil && s.ic.Standard == EDIFACT {
+		return edifact
+	}
+	return x12
+}
+
+// icErr records an interchange-level error.
+func (s *Scanner) icErr(off int64, segID string, el int, x12, edifact, msg string) {
+	if s.ic == nil {
+		return
+	}
+	e := &Error{Level: LevelInterchange, Offset: off, Interchange: s.ic.Control, SegmentID: segID, Element: el, Code: s.code(x12, edifact), Msg: msg}
+	s.ic.Errors = append(s.ic.Errors, e)
+	if s.ic.Note == "" || s.ic.Note == "000" {
+		s.ic.Note = e.Code
+	}
+}
+
+func (s *Scanner) grpErr(off int64, segID string, el int, code, msg string) {
+	e := &Error{Level: LevelGroup, Offset: off, Interchange: s.ic.Control, Group: s.grp.Control, SegmentID: segID, Element: el, Code: code, Msg: msg}
+	if s.ic.Standard == EDIFACT {
+		e.Code = map[string]string{"4": "28", "5": "29", "6": "12", "19": "26", "3": "13"}[code]
+	}
+	s.grp.Errors = append(s.grp.Errors, e)
+	s.grp.addCode(code)
+}
+
+func (s *Scanner) setErr(off int64, segID string, el int, code, msg string) {
+	e := &Error{Level: LevelSet, Offset: off, Interchange: s.ic.Control, SetID: s.set.ID, Set: s.set.Control, Segment: s.segPos, SegmentID: segID, Element: el, Code: code, Msg: msg}
+	if s.grp != nil {
+		e.Group = s.grp.Control
+	}
+	if s.ic.Standard == EDIFACT {
+		e.Code = map[string]string{"2": "13", "3": "28", "4": "29", "6": "12", "7": "12", "23": "26"}[code]
+	}
+	s.set.Errors = append(s.set.Errors, e)
+	s.set.addCode(code)
+}
+
+// emit stamps a validator error with the envelope and records it.
+func (s *Scanner) emit(e *Error) {
+	e.Interchange = s.ic.Control
+	if s.grp != nil {
+		e.Group = s.grp.Control
+	}
+	e.SetID, e.Set = s.set.ID, s.set.Control
+	s.set.Errors = append(s.set.Errors, e)
+}
+
+// ---- X12 ----
+
+func (s *Scanner) x12(seg *Segment) {
+	switch seg.ID {
+	case "ISA":
+		s.kind = KindInterchangeHeader
+		if s.ic != nil {
+			s.icErr(seg.Offset, "ISA", 0, "023", "", "interchange "+s.ic.Control+" has no IEA before the next ISA")
+			s.closeInterchange(nil)
+		}
+		s.openX12(seg)
+	case "IEA":
+		s.kind = KindInterchangeTrailer
+		s.closeSetMissing(seg)
+		s.closeGroupMissing(seg)
+		s.checkCount(seg, 1, s.groups, func(msg string) { s.icErr(seg.Offset, "IEA", 1, "021", "", msg) }, "IEA01 says %s functional groups, %d received")
+		if got := strings.TrimSpace(seg.String(2)); got != s.ic.Control {
+			s.icErr(seg.Offset, "IEA", 2, "001", "", fmt.Sprintf("IEA02 %q does not match ISA13 %q", got, s.ic.Control))
+		}
+		s.ic.Complete = true
+		s.closeInterchange(seg)
+	case "GS":
+		s.kind = KindGroupHeader
+		s.closeSetMissing(seg)
+		s.closeGroupMissing(seg)
+		s.openGroup(seg)
+	case "GE":
+		s.kind = KindGroupTrailer
+		s.closeSetMissing(seg)
+		if s.grp == nil {
+			s.icErr(seg.Offset, "GE", 0, "024", "", "GE without GS")
+			return
+		}
+		s.checkCount(seg, 1, len(s.grp.Sets), func(msg string) { s.grpErr(seg.Offset, "GE", 1, "5", msg) }, "GE01 says %s transaction sets, %d received")
+		if got := seg.String(2); got != s.grp.Control {
+			s.grpErr(seg.Offset, "GE", 2, "4", fmt.Sprintf("GE02 %q does not match GS06 %q", got, s.grp.Control))
+		}
+		s.grp.Included, _ = strconv.Atoi(seg.String(1))
+		s.closeGroup()
+	case "ST":
+		s.kind = KindSetHeader
+		s.closeSetMissing(seg)
+		if s.grp == nil {
+			s.icErr(seg.Offset, "ST", 0, "024", "", "ST outside a functional group (no GS)")
+		}
+		s.openSet(seg, seg.String(1), seg.String(2), seg.String(3))
+		if id := seg.Value(1); len(id) != 3 || !digits(id) {
+			s.setErr(seg.Offset, "ST", 1, "6", fmt.Sprintf("invalid transaction set identifier %s", quote(id)))
+		}
+		if c := seg.Value(2); len(c) < 4 || len(c) > 9 {
+			s.setErr(seg.Offset, "ST", 2, "7", fmt.Sprintf("invalid transaction set control number %s", quote(c)))
+		} else if s.seenSet[s.set.Control] {
+			s.setErr(seg.Offset, "ST", 2, "23", fmt.Sprintf("transaction set control number %s is not unique in the group", s.set.Control))
+		}
+		s.seenSet[s.set.Control] = true
+	case "SE":
+		if s.set == nil {
+			s.kind = KindOther
+			s.icErr(seg.Offset, "SE", 0, "024", "", "SE without ST")
+			return
+		}
+		s.kind = KindSetTrailer
+		s.segPos++
+		s.v.segment(seg, s.segPos)
+		if s.v.def != nil {
+			s.v.finish(seg, s.segPos)
+		}
+		s.checkCount(seg, 1, s.segPos, func(msg string) { s.setErr(seg.Offset, "SE", 1, "4", msg) }, "SE01 says %s segments, %d counted")
+		if got := seg.String(2); got != s.set.Control {
+			s.setErr(seg.Offset, "SE", 2, "3", fmt.Sprintf("SE02 %q does not match ST02 %q", got, s.set.Control))
+		}
+		s.closeSet()
+	default:
+		s.body(seg)
+	}
+}
+
+// body handles a segment that is not an envelope header or trailer.
+func (s *Scanner) body(seg *Segment) {
+	if s.set != nil {
+		s.kind = KindSetSegment
+		s.segPos++
+		s.v.segment(seg, s.segPos)
+		return
+	}
+	s.kind = KindOther
+	if s.ic == nil {
+		return
+	}
+	if seg.ID == "TA1" && s.grp == nil && s.ic.Standard == X12 {
+		return // an interchange acknowledgment inside the envelope
+	}
+	s.icErr(seg.Offset, seg.ID, 0, "024", "15", "segment "+seg.ID+" outside a transaction set")
+}
+
+func (s *Scanner) checkCount(seg *Segment, el, want int, report func(string), format string) {
+	v := seg.Value(el)
+	n, err := strconv.Atoi(string(v))
+	if err != nil || n != want || !digits(v) {
+		report(fmt.Sprintf(format, quote(v), want))
+	}
+}
+
+func (s *Scanner) openX12(seg *Segment) {
+	ic := &InterchangeResult{
+		Standard: X12, Delimiters: s.rd.Delimiters(), Offset: seg.Offset, Header: seg.Copy(),
+		Control: seg.String(13), SenderQual: seg.String(5), Sender: strings.TrimSpace(seg.String(6)),
+		ReceiverQual: seg.String(7), Receiver: strings.TrimSpace(seg.String(8)),
+		Date: seg.String(9), Time: seg.String(10), Version: seg.String(12),
+		AckRequested: seg.String(14) == "1", Test: seg.String(15) == "T", Note: "000",
+	}
+	s.ic, s.groups, s.icSets, s.charset = ic, 0, 0, 0
+	s.seenGrp = map[string]bool{}
+	chk := func(el int, ok bool, note, what string) {
+		if !ok {
+			s.icErr(seg.Offset, "ISA", el, note, "", fmt.Sprintf("invalid %s %s", what, quote(seg.Value(el))))
+		}
+	}
+	in := func(v []byte, set ...string) bool {
+		for _, x := range set {
+			if string(v) == x {
+				return true
+			}
+		}
+		return false
+	}
+	chk(1, in(seg.Value(1), "00", "03"), "010", "authorization information qualifier ISA01")
+	chk(3, in(seg.Value(3), "00", "01"), "012", "security information qualifier ISA03")
+	chk(5, len(strings.TrimSpace(seg.String(5))) == 2, "005", "sender ID qualifier ISA05")
+	chk(6, ic.Sender != "", "006", "sender ID ISA06")
+	chk(7, len(strings.TrimSpace(seg.String(7))) == 2, "007", "receiver ID qualifier ISA07")
+	chk(8, ic.Receiver != "", "008", "receiver ID ISA08")
+	chk(9, digits(seg.Value(9)) && validDate(seg.Value(9)), "014", "date ISA09")
+	chk(10, digits(seg.Value(10)) && validTime(seg.Value(10)), "015", "time ISA10")
+	chk(12, digits(seg.Value(12)), "017", "version ISA12")
+	if ic.Version < "00402" {
+		chk(11, in(seg.Value(11), "U"), "016", "standards identifier ISA11")
+	}
+	chk(13, digits(seg.Value(13)), "018", "interchange control number ISA13")
+	chk(14, in(seg.Value(14), "0", "1"), "019", "acknowledgment requested ISA14")
+	chk(15, in(seg.Value(15), "P", "T", "I"), "020", "usage indicator ISA15")
+	key := ic.SenderQual + "/" + ic.Sender + "/" + ic.Receiver + "/" + ic.Control
+	if s.seenIC[key] {
+		s.icErr(seg.Offset, "ISA", 13, "025", "", "duplicate interchange control number "+ic.Control)
+	}
+	s.seenIC[key] = true
+}
+
+func (s *Scanner) openGroup(seg *Segment) {
+	if s.ic == nil {
+		return
+	}
+	s.groups++
+	std := s.ic.Standard
+	g := &GroupResult{Offset: seg.Offset, Header: seg.Copy(), Included: -1}
+	if std == X12 {
+		g.FunctionalID, g.Sender, g.Receiver, g.Control, g.Version = seg.String(1), strings.TrimSpace(seg.String(2)), strings.TrimSpace(seg.String(3)), seg.String(6), seg.String(8)
+	} else {
+		g.FunctionalID, g.Sender, g.Receiver, g.Control = seg.String(1), string(seg.Component(2, 1)), string(seg.Component(3, 1)), seg.String(5)
+		g.Version = string(seg.Component(7, 1)) + ":" + string(seg.Component(7, 2))
+	}
+	s.grp = g
+	s.seenSet = map[string]bool{}
+	s.ic.Groups = append(s.ic.Groups, g)
+	if std == X12 {
+		if c := seg.Value(6); len(c) == 0 || len(c) > 9 || !digits(c) {
+			s.grpErr(seg.Offset, "GS", 6, "6", fmt.Sprintf("group control number GS06 %s is not 1 to 9 digits", quote(c)))
+		}
+		if g.Version == "" {
+			s.grpErr(seg.Offset, "GS", 8, "2", "GS08 version is missing")
+		}
+	} else if g.Control == "" {
+		s.grpErr(seg.Offset, "UNG", 5, "6", "UNG group reference 0048 is missing")
+	}
+	if s.seenGrp[g.Control] {
+		s.grpErr(seg.Offset, seg.ID, 0, "19", "group control number "+g.Control+" is not unique in the interchange")
+	}
+	s.seenGrp[g.Control] = true
+}
+
+func (s *Scanner) openSet(seg *Segment, id, control, conv string) {
+	if s.ic == nil {
+		return
+	}
+	set := &SetResult{ID: id, Control: control, Convention: conv, Offset: seg.Offset, Header: seg.Copy()}
+	if s.grp != nil {
+		s.grp.Sets = append(s.grp.Sets, set)
+	} else if s.ic.Standard == EDIFACT {
+		s.ic.Sets = append(s.ic.Sets, set)
+		s.icSets++
+	}
+	if s.seenSet == nil {
+		s.seenSet = map[string]bool{}
+	}
+	s.set = set
+	s.segPos = 1
+	def := LookupSet(s.ic.Standard, id)
+	set.Defined = def != nil
+	s.v.reset(s.ic.Standard, def, s.charset, s.emit)
+	if def != nil {
+		s.v.elements(seg, 1)
+	} else {
+		s.v.checkCharset(seg, 1)
+	}
+}
+
+// closeSetMissing closes an open set whose trailer is missing.
+func (s *Scanner) closeSetMissing(seg *Segment) {
+	if s.set == nil {
+		return
+	}
+	s.setErr(seg.Offset, seg.ID, 0, "2", fmt.Sprintf("transaction set %s has no trailer", s.set.Control))
+	s.closeSet()
+}
+
+func (s *Scanner) closeSet() {
+	set := s.set
+	set.Segments = s.segPos
+	if s.v.nerr > 0 {
+		if s.ic.Standard == X12 {
+			set.addCode("5") // one or more segments in error
+		}
+		if s.v.nerr > maxErrorsPerSet {
+			set.Errors = append(set.Errors, &Error{Level: LevelSet, Offset: set.Offset, Interchange: s.ic.Control, Group: groupControl(s.grp), SetID: set.ID, Set: set.Control,
+				Code: s.code("5", "18"), Msg: fmt.Sprintf("%d more errors not listed", s.v.nerr-maxErrorsPerSet)})
+		}
+	}
+	set.Ack = "A"
+	if len(set.Errors) > 0 {
+		set.Ack = "R"
+	}
+	s.closed = set
+	s.set = nil
+	s.v.nerr = 0
+}
+
+func groupControl(g *GroupResult) string {
+	if g == nil {
+		return ""
+	}
+	return g.Control
+}
+
+func (s *Scanner) closeGroupMissing(seg *Segment) {
+	if s.grp == nil {
+		return
+	}
+	name := "GE"
+	if s.ic.Standard == EDIFACT {
+		name = "UNE"
+	}
+	s.grpErr(seg.Offset, seg.ID, 0, "3", "functional group "+s.grp.Control+" has no "+name)
+	s.closeGroup()
+}
+
+func (s *Scanner) closeGroup() {
+	g := s.grp
+	acc := 0
+	for _, set := range g.Sets {
+		if set.Accepted() {
+			acc++
+		}
+	}
+	switch {
+	case len(g.Errors) > 0 || acc == 0 && len(g.Sets) > 0:
+		g.Ack = "R"
+	case acc < len(g.Sets):
+		g.Ack = "P"
+	default:
+		g.Ack = "A"
+	}
+	s.grp = nil
+}
+
+func (s *Scanner) closeInterchange(trailer *Segment) {
+	if s.set != nil {
+		s.setErr(s.rd.Offset(), "", 0, "2", fmt.Sprintf("transaction set %s has no trailer", s.set.Control))
+		s.closeSet()
+	}
+	if s.grp != nil {
+		s.grpErr(s.rd.Offset(), "", 0, "3", "functional group "+s.grp.Control+" has no trailer")
+		s.closeGroup()
+	}
+	_ = trailer
+	s.results = append(s.results, s.ic)
+	s.closedIC = s.ic
+	s.ic = nil
+}
+
+// ---- EDIFACT ----
+
+func (s *Scanner) edifact(seg *Segment) {
+	switch seg.ID {
+	case "UNB":
+		s.kind = KindInterchangeHeader
+		if s.ic != nil {
+			s.icErr(seg.Offset, "UNB", 0, "", "13", "interchange "+s.ic.Control+" has no UNZ before the next UNB")
+			s.closeInterchange(nil)
+		}
+		s.openEDIFACT(seg)
+	case "UNZ":
+		s.kind = KindInterchangeTrailer
+		if s.ic == nil {
+			return
+		}
+		s.closeSetMissing(seg)
+		s.closeGroupMissing(seg)
+		want := s.icSets
+		if s.groups > 0 {
+			want = s.groups + s.icSets
+		}
+		s.checkCount(seg, 1, want, func(msg string) { s.icErr(seg.Offset, "UNZ", 1, "", "29", msg) }, "UNZ 0036 says %s, %d received")
+		if got := seg.String(2); got != s.ic.Control {
+			s.icErr(seg.Offset, "UNZ", 2, "", "28", fmt.Sprintf("UNZ reference %q does not match UNB %q", got, s.ic.Control))
+		}
+		s.ic.Complete = true
+		s.closeInterchange(seg)
+	case "UNG":
+		s.kind = KindGroupHeader
+		if s.ic == nil {
+			return
+		}
+		s.closeSetMissing(seg)
+		s.closeGroupMissing(seg)
+		s.openGroup(seg)
+	case "UNE":
+		s.kind = KindGroupTrailer
+		if s.ic == nil {
+			return
+		}
+		s.closeSetMissing(seg)
+		if s.grp == nil {
+			s.icErr(seg.Offset, "UNE", 0, "", "15", "UNE without UNG")
+			return
+		}
+		s.checkCount(seg, 1, len(s.grp.Sets), func(msg string) { s.grpErr(seg.Offset, "UNE", 1, "5", msg) }, "UNE 0060 says %s messages, %d received")
+		if got := seg.String(2); got != s.grp.Control {
+			s.grpErr(seg.Offset, "UNE", 2, "4", fmt.Sprintf("UNE reference %q does not match UNG %q", got, s.grp.Control))
+		}
+		s.grp.Included, _ = strconv.Atoi(seg.String(1))
+		s.closeGroup()
+	case "UNH":
+		s.kind = KindSetHeader
+		if s.ic == nil {
+			return
+		}
+		s.closeSetMissing(seg)
+		conv := strings.Join([]string{string(seg.Component(2, 2)), string(seg.Component(2, 3)), string(seg.Component(2, 4)), string(seg.Component(2, 5))}, ":")
+		s.openSet(seg, string(seg.Component(2, 1)), seg.String(1), strings.TrimRight(conv, ":"))
+		if len(seg.Value(1)) == 0 {
+			s.setErr(seg.Offset, "UNH", 1, "7", "UNH message reference 0062 is missing")
+		} else if s.seenSet[s.set.Control] {
+			s.setErr(seg.Offset, "UNH", 1, "23", "message reference "+s.set.Control+" is not unique")
+		}
+		s.seenSet[s.set.Control] = true
+		if s.set.ID == "" {
+			s.setErr(seg.Offset, "UNH", 2, "6", "UNH message type 0065 is missing")
+		}
+	case "UNT":
+		if s.set == nil {
+			s.kind = KindOther
+			s.icErr(seg.Offset, "UNT", 0, "", "15", "UNT without UNH")
+			return
+		}
+		s.kind = KindSetTrailer
+		s.segPos++
+		s.v.segment(seg, s.segPos)
+		if s.v.def != nil {
+			s.v.finish(seg, s.segPos)
+		}
+		s.checkCount(seg, 1, s.segPos, func(msg string) { s.setErr(seg.Offset, "UNT", 1, "4", msg) }, "UNT 0074 says %s segments, %d counted")
+		if got := seg.String(2); got != s.set.Control {
+			s.setErr(seg.Offset, "UNT", 2, "3", fmt.Sprintf("UNT reference %q does not match UNH %q", got, s.set.Control))
+		}
+		s.closeSet()
+	default:
+		s.body(seg)
+	}
+}
+
+func (s *Scanner) openEDIFACT(seg *Segment) {
+	syn := string(seg.Component(1, 1))
+	ver := string(seg.Component(1, 2))
+	ic := &InterchangeResult{
+		Standard: EDIFACT, Delimiters: s.rd.Delimiters(), ServiceAdvice: s.rd.ServiceAdvice(), Offset: seg.Offset, Header: seg.Copy(),
+		Control: seg.String(5), Sender: string(seg.Component(2, 1)), SenderQual: string(seg.Component(2, 2)),
+		Receiver: string(seg.Component(3, 1)), ReceiverQual: string(seg.Component(3, 2)),
+		Date: string(seg.Component(4, 1)), Time: string(seg.Component(4, 2)), Version: syn + ":" + ver,
+		AckRequested: seg.String(9) == "1", Test: seg.String(11) == "1",
+	}
+	s.ic, s.groups, s.icSets = ic, 0, 0
+	s.seenGrp = map[string]bool{}
+	s.seenSet = map[string]bool{}
+	s.charset = 0
+	if KnownCharset(syn) {
+		s.charset = Charset(syn[3])
+	} else {
+		s.icErr(seg.Offset, "UNB", 1, "", "2", fmt.Sprintf("syntax identifier %q is not supported (UNOA to UNOY)", syn))
+	}
+	if ver != "1" && ver != "2" && ver != "3" && ver != "4" {
+		s.icErr(seg.Offset, "UNB", 1, "", "2", fmt.Sprintf("syntax version %q is not supported", ver))
+	}
+	if ic.Sender == "" {
+		s.icErr(seg.Offset, "UNB", 2, "", "13", "interchange sender S002 0004 is missing")
+	}
+	if ic.Receiver == "" {
+		s.icErr(seg.Offset, "UNB", 3, "", "13", "interchange recipient S003 0010 is missing")
+	}
+	if d := seg.Component(4, 1); !digits(d) || (len(d) != 6 && len(d) != 8) || !validDate(d) {
+		s.icErr(seg.Offset, "UNB", 4, "", "12", fmt.Sprintf("invalid date %s", quote(d)))
+	}
+	if t := seg.Component(4, 2); !digits(t) || len(t) != 4 || !validTime(t) {
+		s.icErr(seg.Offset, "UNB", 4, "", "12", fmt.Sprintf("invalid time %s", quote(t)))
+	}
+	if ic.Control == "" {
+		s.icErr(seg.Offset, "UNB", 5, "", "13", "interchange control reference 0020 is missing")
+	}
+	key := ic.Sender + "/" + ic.Receiver + "/" + ic.Control
+	if s.seenIC[key] {
+		s.icErr(seg.Offset, "UNB", 5, "", "26", "duplicate interchange control reference "+ic.Control)
+	}
+	s.seenIC[key] = true
+	if s.charset != 0 {
+		for el := 1; el <= seg.NumElements(); el++ {
+			for j := 1; j <= seg.NumComponents(el); j++ {
+				if i := s.charset.invalid(seg.Component(el, j)); i >= 0 {
+					s.icErr(seg.Offset, "UNB", el, "", "21", fmt.Sprintf("character not allowed in syntax level %s", s.charset.Name()))
+					return
+				}
+			}
+		}
+	}
+}
+
+// Validate reads every interchange from r and returns their results. The
+// error is non-nil when the input could not be read to its end (see
+// Scanner.Err); results read before it are returned too.
+func Validate(r io.Reader) ([]*InterchangeResult, error) {
+	s := NewScanner(r)
+	for s.Scan() {
+	}
+	return s.Results(), s.Err()
+}

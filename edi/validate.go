@@ -1,0 +1,458 @@
+package edi
+
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// Segment error codes (AK304 / IK304, element 720 / 620).
+const (
+	SegUnrecognized   = "1" // unrecognized segment ID
+	SegUnexpected     = "2" // unexpected segment
+	SegMissing        = "3" // mandatory segment missing
+	SegLoopOverMax    = "4" // loop occurs over maximum times
+	SegOverMaxUse     = "5" // segment exceeds maximum use
+	SegNotInSet       = "6" // segment not in defined transaction set
+	SegOutOfSequence  = "7" // segment not in proper sequence
+	SegElementErrors  = "8" // segment has data element errors
+	ElemMissing       = "1" // mandatory element missing (AK403 / IK403, 723 / 621)
+	ElemCondMissing   = "2" // conditional required element missing
+	ElemTooMany       = "3" // too many data elements
+	ElemTooShort      = "4" // data element too short
+	ElemTooLong       = "5" // data element too long
+	ElemBadChar       = "6" // invalid character in data element
+	ElemBadCode       = "7" // invalid code value
+	ElemBadDate       = "8" // invalid date
+	ElemBadTime       = "9" // invalid time
+	ElemTooManyReps   = "12"
+	ElemTooManyComps  = "13"
+	maxErrorsPerSet   = 100
+	maxDataCopy       = 99
+	edifactNotSupport = "15"
+)
+
+// edifactSegCode maps X12 segment codes to CONTRL 0085 syntax error codes.
+var edifactSegCode = map[string]string{"1": "15", "2": "15", "3": "13", "4": "36", "5": "35", "6": "15", "7": "15", "8": "12"}
+
+// edifactElemCode maps X12 element codes to CONTRL 0085 syntax error codes.
+var edifactElemCode = map[string]string{"1": "13", "2": "13", "3": "16", "4": "40", "5": "39", "6": "37", "7": "12", "8": "12", "9": "12", "10": "12", "12": "35", "13": "16"}
+
+type frame struct {
+	def    *LoopDef
+	pos    int
+	counts []int
+}
+
+// setValidator checks the segments of one transaction set, as they stream by,
+// against its definition. It allocates nothing per valid segment once its
+// stack has grown.
+type setValidator struct {
+	std     Standard
+	def     *SetDef
+	stack   []frame
+	depth   int  // loops the last segment is inside
+	started bool // the last segment began a new loop instance
+	charset Charset
+	nerr    int
+	emit    func(*Error)
+}
+
+func (v *setValidator) reset(std Standard, def *SetDef, cs Charset, emit func(*Error)) {
+	v.std, v.def, v.charset, v.emit, v.nerr = std, def, cs, emit, 0
+	v.stack = v.stack[:0]
+	v.depth, v.started = 0, false
+	if def != nil {
+		v.push(def.Root)
+		v.stack[0].counts[0] = 1 // ST / UNH
+	}
+}
+
+func (v *setValidator) push(l *LoopDef) {
+	if len(v.stack) < cap(v.stack) {
+		v.stack = v.stack[:len(v.stack)+1]
+	} else {
+		v.stack = append(v.stack, frame{})
+	}
+	f := &v.stack[len(v.stack)-1]
+	f.def, f.pos = l, 0
+	f.counts = f.counts[:0]
+	for range l.Items {
+		f.counts = append(f.counts, 0)
+	}
+}
+
+func (v *setValidator) report(e *Error) {
+	v.nerr++
+	if v.nerr > maxErrorsPerSet {
+		return
+	}
+	if v.std == EDIFACT {
+		if e.Level == LevelSegment {
+			e.Code = edifactSegCode[e.Code]
+		} else if e.Level == LevelElement {
+			e.Code = edifactElemCode[e.Code]
+		}
+	}
+	v.emit(e)
+}
+
+func (v *setValidator) segErr(seg *Segment, pos int, id, loop, code, msg string) {
+	v.report(&Error{Level: LevelSegment, Offset: seg.Offset, Segment: pos, SegmentID: id, Loop: loop, Code: code, Msg: msg})
+}
+
+// segment checks one segment at position pos (ST = 1).
+func (v *setValidator) segment(seg *Segment, pos int) {
+	v.started = false
+	if !validTag(seg.ID, v.std) {
+		v.segErr(seg, pos, seg.ID, v.loopID(), SegUnrecognized, "unrecognized segment ID "+quote([]byte(seg.ID)))
+		return
+	}
+	if v.def == nil {
+		v.checkCharset(seg, pos)
+		return
+	}
+	// Find the segment: innermost loop first, forward from the current position.
+	fd, fk := -1, -1
+search:
+	for d := len(v.stack) - 1; d >= 0; d-- {
+		f := &v.stack[d]
+		for k := max(f.pos, 1); k < len(f.def.Items); k++ {
+			if f.def.Items[k].Segment == seg.ID {
+				fd, fk = d, k
+				break search
+			}
+		}
+	}
+	if fd < 0 {
+		sd := LookupSegment(v.std, seg.ID)
+		switch {
+		case v.def.Uses(seg.ID):
+			v.segErr(seg, pos, seg.ID, v.loopID(), SegOutOfSequence, "segment "+seg.ID+" is not in its proper sequence")
+		case sd != nil:
+			v.segErr(seg, pos, seg.ID, v.loopID(), SegNotInSet, "segment "+seg.ID+" is not defined in transaction set "+v.def.ID)
+		default:
+			v.segErr(seg, pos, seg.ID, v.loopID(), SegUnrecognized, "unrecognized segment ID "+seg.ID)
+		}
+		v.depth = len(v.stack) - 1
+		return
+	}
+	for len(v.stack)-1 > fd {
+		v.pop(seg, pos)
+	}
+	f := &v.stack[fd]
+	for i := f.pos; i < fk; i++ {
+		if f.counts[i] == 0 && f.def.Items[i].Required {
+			v.missing(seg, pos, f.def, f.def.Items[i])
+		}
+	}
+	f.pos = fk
+	f.counts[fk]++
+	it := f.def.Items[fk]
+	if it.Loop != nil {
+		if f.counts[fk] > it.Max {
+			v.segErr(seg, pos, seg.ID, it.Loop.ID, SegLoopOverMax, fmt.Sprintf("loop %s occurs more than %d times", it.Loop.ID, it.Max))
+		}
+		v.push(it.Loop)
+		v.stack[len(v.stack)-1].counts[0] = 1
+		v.started = true
+	} else if f.counts[fk] > it.Max {
+		v.segErr(seg, pos, seg.ID, f.def.ID, SegOverMaxUse, fmt.Sprintf("segment %s occurs more than %d times", seg.ID, it.Max))
+	}
+	v.depth = len(v.stack) - 1
+	v.elements(seg, pos)
+}
+
+func (v *setValidator) loopID() string {
+	if len(v.stack) > 1 {
+		return v.stack[len(v.stack)-1].def.ID
+	}
+	return ""
+}
+
+func (v *setValidator) pop(seg *Segment, pos int) {
+	f := &v.stack[len(v.stack)-1]
+	for i := f.pos + 1; i < len(f.def.Items); i++ {
+		if f.counts[i] == 0 && f.def.Items[i].Required {
+			v.missing(seg, pos, f.def, f.def.Items[i])
+		}
+	}
+	v.stack = v.stack[:len(v.stack)-1]
+}
+
+func (v *setValidator) missing(seg *Segment, pos int, l *LoopDef, it *ItemDef) {
+	loop := l.ID
+	if l == v.def.Root {
+		loop = ""
+	}
+	what := "mandatory segment " + it.Segment
+	if it.Loop != nil {
+		what = "mandatory loop " + it.Segment
+	}
+	v.report(&Error{Level: LevelSegment, Offset: seg.Offset, Segment: pos, SegmentID: it.Segment, Loop: loop, Code: SegMissing, Msg: what + " is missing"})
+}
+
+// finish closes the set at its trailer; the trailer was passed to segment.
+func (v *setValidator) finish(seg *Segment, pos int) {
+	for len(v.stack) > 1 {
+		v.pop(seg, pos)
+	}
+}
+
+func (v *setValidator) elemErr(seg *Segment, pos, el, rep, comp int, ed *ElementDef, code, msg string, data []byte) {
+	e := &Error{Level: LevelElement, Offset: seg.Offset, Segment: pos, SegmentID: seg.ID, Loop: v.loopID(), Element: el, Repetition: rep, Component: comp, Code: code, Msg: msg}
+	if ed != nil {
+		e.Ref = ed.Ref
+	}
+	if len(data) > maxDataCopy {
+		data = data[:maxDataCopy]
+	}
+	e.Data = string(data)
+	v.report(e)
+}
+
+// elements checks the elements of seg against its segment definition.
+func (v *setValidator) elements(seg *Segment, pos int) {
+	sd := LookupSegment(v.std, seg.ID)
+	if sd == nil {
+		v.checkCharset(seg, pos)
+		return
+	}
+	n := seg.NumElements()
+	for i := len(sd.Elements) + 1; i <= n; i++ {
+		if !elementEmpty(seg, i) {
+			v.elemErr(seg, pos, i, 0, 0, nil, ElemTooMany, fmt.Sprintf("too many data elements: %s has %d", seg.ID, len(sd.Elements)), seg.Value(i))
+			break
+		}
+	}
+	for i, ed := range sd.Elements {
+		el := i + 1
+		if el > n || elementEmpty(seg, el) {
+			if ed.Required {
+				v.elemErr(seg, pos, el, 0, 0, ed, ElemMissing, fmt.Sprintf("mandatory element %s%02d (%s) is missing", seg.ID, el, ed.Ref), nil)
+			}
+			continue
+		}
+		reps := seg.NumRepetitions(el)
+		if reps > ed.Repeat {
+			v.elemErr(seg, pos, el, ed.Repeat+1, 0, ed, ElemTooManyReps, fmt.Sprintf("element %s%02d repeats %d times, at most %d", seg.ID, el, reps, ed.Repeat), nil)
+			reps = ed.Repeat
+		}
+		for r := 1; r <= reps; r++ {
+			rep := 0
+			if reps > 1 {
+				rep = r
+			}
+			nc := seg.RepNumComponents(el, r)
+			if ed.Components == nil {
+				if nc > 1 {
+					v.elemErr(seg, pos, el, rep, 0, ed, ElemTooManyComps, fmt.Sprintf("element %s%02d is not a composite but has %d components", seg.ID, el, nc), nil)
+				}
+				v.simple(seg, pos, el, rep, 0, ed, seg.RepComponent(el, r, 1))
+				continue
+			}
+			if nc > len(ed.Components) {
+				v.elemErr(seg, pos, el, rep, len(ed.Components)+1, ed, ElemTooManyComps, fmt.Sprintf("composite %s%02d (%s) has %d components, at most %d", seg.ID, el, ed.Ref, nc, len(ed.Components)), nil)
+			}
+			for j, cd := range ed.Components {
+				val := seg.RepComponent(el, r, j+1)
+				if len(val) == 0 {
+					if cd.Required {
+						v.elemErr(seg, pos, el, rep, j+1, cd, ElemMissing, fmt.Sprintf("mandatory component %s%02d-%d (%s) is missing", seg.ID, el, j+1, cd.Ref), nil)
+					}
+					continue
+				}
+				v.simple(seg, pos, el, rep, j+1, cd, val)
+			}
+		}
+	}
+	v.checkCharset(seg, pos)
+}
+
+func elementEmpty(seg *Segment, el int) bool {
+	a, b := seg.repRange(el)
+	for r := a; r < b; r++ {
+		x, y := seg.compRange(r)
+		for k := x; k < y; k++ {
+			if len(seg.data[k]) > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// simple checks one value against its type, length and code list.
+func (v *setValidator) simple(seg *Segment, pos, el, rep, comp int, ed *ElementDef, val []byte) {
+	if len(val) == 0 {
+		if ed.Required {
+			v.elemErr(seg, pos, el, rep, comp, ed, ElemMissing, fmt.Sprintf("mandatory element %s%02d (%s) is empty", seg.ID, el, ed.Ref), nil)
+		}
+		return
+	}
+	n, code := checkType(ed.Type, val, v.std)
+	if code != "" {
+		v.elemErr(seg, pos, el, rep, comp, ed, code, fmt.Sprintf("%s%02d (%s) is not a valid %s value", seg.ID, el, ed.Ref, ed.Type), val)
+		return
+	}
+	if n < ed.Min {
+		v.elemErr(seg, pos, el, rep, comp, ed, ElemTooShort, fmt.Sprintf("%s%02d (%s) is too short: %d, minimum %d", seg.ID, el, ed.Ref, n, ed.Min), val)
+		return
+	}
+	if n > ed.Max {
+		v.elemErr(seg, pos, el, rep, comp, ed, ElemTooLong, fmt.Sprintf("%s%02d (%s) is too long: %d, maximum %d", seg.ID, el, ed.Ref, n, ed.Max), val)
+		return
+	}
+	if ed.Codes != nil && !hasCode(ed.Codes, val) {
+		v.elemErr(seg, pos, el, rep, comp, ed, ElemBadCode, fmt.Sprintf("%s%02d (%s) has invalid code value %s", seg.ID, el, ed.Ref, quote(val)), val)
+	}
+}
+
+func hasCode(codes []string, val []byte) bool {
+	lo, hi := 0, len(codes)
+	for lo < hi {
+		m := (lo + hi) / 2
+		switch {
+		case codes[m] == string(val):
+			return true
+		case codes[m] < string(val):
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return false
+}
+
+// checkType returns the counted length of val and, if val does not fit its
+// type, the element error code (6 invalid character, 8 date, 9 time).
+func checkType(typ string, val []byte, std Standard) (int, string) {
+	switch typ {
+	case "AN", "ID", "an", "B":
+		for _, c := range val {
+			if c < 0x20 || c == 0x7f {
+				return len(val), ElemBadChar
+			}
+		}
+		if typ != "B" && !utf8.Valid(val) && std == X12 {
+			return len(val), ElemBadChar
+		}
+		return utf8.RuneCount(val), ""
+	case "a":
+		for _, c := range val {
+			if c < 0x20 || c == 0x7f || c >= '0' && c <= '9' {
+				return len(val), ElemBadChar
+			}
+		}
+		return utf8.RuneCount(val), ""
+	case "DT":
+		if !digits(val) || (len(val) != 6 && len(val) != 8) || !validDate(val) {
+			return len(val), ElemBadDate
+		}
+		return len(val), ""
+	case "TM":
+		if !digits(val) || len(val) < 4 || !validTime(val) {
+			return len(val), ElemBadTime
+		}
+		return len(val), ""
+	case "R", "n":
+		return numeric(val, true)
+	default: // N, N0..N9
+		return numeric(val, false)
+	}
+}
+
+func digits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// numeric checks an optionally signed number; the sign and the decimal
+// point do not count in its length.
+func numeric(val []byte, decimal bool) (int, string) {
+	n, dots := 0, 0
+	for i, c := range val {
+		switch {
+		case c >= '0' && c <= '9':
+			n++
+		case c == '-' && i == 0:
+		case (c == '.' || c == ',') && decimal:
+			dots++
+		default:
+			return len(val), ElemBadChar
+		}
+	}
+	if n == 0 || dots > 1 {
+		return len(val), ElemBadChar
+	}
+	return n, ""
+}
+
+func atoi2(b []byte) int { return int(b[0]-'0')*10 + int(b[1]-'0') }
+
+func validDate(b []byte) bool {
+	if len(b) == 8 {
+		b = b[2:]
+	}
+	y, m, d := atoi2(b[0:2]), atoi2(b[2:4]), atoi2(b[4:6])
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	dim := [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m]
+	if m == 2 && y%4 != 0 {
+		dim = 28
+	}
+	return d <= dim
+}
+
+func validTime(b []byte) bool {
+	if atoi2(b[0:2]) > 23 || atoi2(b[2:4]) > 59 {
+		return false
+	}
+	return len(b) < 6 || atoi2(b[4:6]) <= 59
+}
+
+func validTag(id string, std Standard) bool {
+	if len(id) < 2 || len(id) > 3 || (std == EDIFACT && len(id) != 3) {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return id[0] >= 'A' && id[0] <= 'Z'
+}
+
+// checkCharset reports values outside the EDIFACT syntax level's character
+// set (UNOA, UNOB are ISO 646 subsets; UNOW and UNOY must be UTF-8).
+func (v *setValidator) checkCharset(seg *Segment, pos int) {
+	if v.std != EDIFACT {
+		return
+	}
+	for el := 1; el <= seg.NumElements(); el++ {
+		a, b := seg.repRange(el)
+		for r := a; r < b; r++ {
+			x, y := seg.compRange(r)
+			for k := x; k < y; k++ {
+				if i := v.charset.invalid(seg.data[k]); i >= 0 {
+					rep := 0
+					if b-a > 1 {
+						rep = r - a + 1
+					}
+					e := &Error{Level: LevelElement, Offset: seg.Offset, Segment: pos, SegmentID: seg.ID, Element: el, Repetition: rep, Component: k - x + 1,
+						Code: "21", Msg: fmt.Sprintf("character %q at index %d is not allowed in syntax level %s", seg.data[k][i], i, v.charset.Name()), Data: string(seg.data[k])}
+					v.nerr++
+					if v.nerr <= maxErrorsPerSet {
+						v.emit(e)
+					}
+					return
+				}
+			}
+		}
+	}
+}
