@@ -1,21 +1,82 @@
-// Command partnerhub is the one binary of the Partnerhub partner CRM hub.
+// Command partnerhub is the one binary of the Partnerhub partner CRM hub:
+// serve, dev, migrate, seed, audit verify, version, edi and mail.
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
+// Version is set at build time with -ldflags "-X main.Version=…".
+var Version = "dev"
+
+const usage = `partnerhub: the collaborative partner CRM hub
+
+Usage:
+  partnerhub dev                 run on a private PostgreSQL under ./var with demo data
+  partnerhub serve               run in production (DATABASE_URL, SECRET_KEY, …)
+  partnerhub migrate             apply pending database migrations
+  partnerhub seed                create the demo network in DATABASE_URL's database
+  partnerhub audit verify        check every network's audit hash chain
+  partnerhub edi parse|validate|ack …   read, check and acknowledge EDI files
+  partnerhub mail thread …       thread .eml, mbox and Maildir into conversations
+  partnerhub version             print the version
+
+Configuration is read from the environment: see README.md.
+`
+
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: partnerhub edi|mail ...")
-		os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
 	}
-	switch os.Args[1] {
+	var err error
+	switch args[0] {
 	case "edi":
-		os.Exit(runEDI(os.Args[2:], os.Stdout, os.Stderr))
+		return runEDI(args[1:], stdout, stderr)
 	case "mail":
-		os.Exit(runMail(os.Args[2:], os.Stdout, os.Stderr))
+		return runMail(args[1:], stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "partnerhub", Version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "serve":
+		err = cmdServe(ctx, stdout)
+	case "dev":
+		err = cmdDev(ctx, stdout)
+	case "migrate":
+		err = cmdMigrate(ctx, stdout)
+	case "seed":
+		err = cmdSeed(ctx, stdout)
+	case "audit":
+		if len(args) < 2 || args[1] != "verify" {
+			fmt.Fprintln(stderr, "usage: partnerhub audit verify")
+			return 2
+		}
+		var ok bool
+		ok, err = cmdAuditVerify(ctx, stdout)
+		if err == nil && !ok {
+			return 1
+		}
+	default:
+		fmt.Fprintf(stderr, "partnerhub: unknown command %q\n\n%s", args[0], usage)
+		return 2
 	}
-	os.Exit(2)
+	if err != nil {
+		fmt.Fprintln(stderr, "partnerhub:", err)
+		return 1
+	}
+	return 0
 }

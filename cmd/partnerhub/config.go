@@ -1,0 +1,83 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/partnerhub/partnerhub/internal/notify"
+)
+
+// Config is the program's configuration, read from the environment.
+type Config struct {
+	DatabaseURL      string // the application role (under row-level security)
+	DatabaseOwnerURL string // the migration role; migrations, seed, audit verify
+	ListenAddr       string
+	BaseURL          string
+	Secret           []byte
+	SMTP             notify.Mailer
+	CORSOrigins      []string
+	MigrateOnStart   bool
+	Citus            bool
+	Dev              bool
+	LogFormat        string
+	Logger           *slog.Logger
+}
+
+// configFromEnv reads the environment; dev fills what it can itself.
+func configFromEnv(dev bool) (Config, error) {
+	c := Config{
+		DatabaseURL:      os.Getenv("DATABASE_URL"),
+		DatabaseOwnerURL: os.Getenv("DATABASE_OWNER_URL"),
+		ListenAddr:       env("LISTEN_ADDR", ":8080"),
+		BaseURL:          os.Getenv("BASE_URL"),
+		MigrateOnStart:   os.Getenv("MIGRATE_ON_START") == "true",
+		Citus:            os.Getenv("CITUS") == "true",
+		Dev:              dev,
+		LogFormat:        env("LOG_FORMAT", "json"),
+		SMTP: notify.Mailer{
+			Addr: os.Getenv("SMTP_ADDR"), From: env("SMTP_FROM", "Partnerhub <no-reply@localhost>"),
+			Username: os.Getenv("SMTP_USERNAME"), Password: os.Getenv("SMTP_PASSWORD"),
+			Insecure: os.Getenv("SMTP_INSECURE") == "true",
+		},
+	}
+	if dev {
+		c.ListenAddr = env("LISTEN_ADDR", "127.0.0.1:8080")
+		c.LogFormat = env("LOG_FORMAT", "text")
+	}
+	if o := os.Getenv("CORS_ORIGINS"); o != "" {
+		for _, s := range strings.Split(o, ",") {
+			c.CORSOrigins = append(c.CORSOrigins, strings.TrimSpace(s))
+		}
+	}
+	if s := os.Getenv("SECRET_KEY"); s != "" {
+		if len(s) < 32 {
+			return c, fmt.Errorf("SECRET_KEY must be at least 32 characters")
+		}
+		c.Secret = []byte(s)
+	}
+	return c, nil
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func newLogger(format string) *slog.Logger {
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+}
+
+func randomSecret() []byte {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return []byte(hex.EncodeToString(b))
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/notify"
+	"github.com/partnerhub/partnerhub/internal/web"
+)
+
+// Main is the running hub: the HTTP server and the job worker over one database.
+// End-to-end tests start it on ":0" exactly as `serve` does.
+type Main struct {
+	Config Config
+	DB     *db.DB
+	Server *web.Server
+	// URL is where it listens, known once Run has returned.
+	URL string
+
+	ln        net.Listener
+	worker    *jobs.Worker
+	stopWork  context.CancelFunc
+	serveDone chan error
+}
+
+// Run connects, checks the database role and migrations, and starts serving and
+// working in the background.
+func (m *Main) Run(ctx context.Context) error {
+	c := m.Config
+	if c.Logger == nil {
+		c.Logger = newLogger(c.LogFormat)
+		m.Config.Logger = c.Logger
+	}
+	if c.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set")
+	}
+	if len(c.Secret) < 32 {
+		return errors.New("SECRET_KEY must be set to at least 32 characters")
+	}
+	d, err := db.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	m.DB = d
+	d.Citus = c.Citus
+	if err := d.CheckAppRole(ctx); err != nil {
+		return err
+	}
+	if pending, err := db.Pending(ctx, d.DB.DB); err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	} else if pending {
+		return errors.New("the database has pending migrations: run `partnerhub migrate` (or set MIGRATE_ON_START=true)")
+	}
+	m.Server = web.New(web.Config{
+		Dev: c.Dev, Secret: c.Secret, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, Version: Version, Logger: c.Logger,
+		Ready: func(ctx context.Context) error {
+			if err := d.PingContext(ctx); err != nil {
+				return fmt.Errorf("database unreachable")
+			}
+			pending, err := db.Pending(ctx, d.DB.DB)
+			if err != nil {
+				return fmt.Errorf("migration state unknown")
+			}
+			if pending {
+				return fmt.Errorf("migrations pending")
+			}
+			return nil
+		},
+	}, d)
+	ln, err := net.Listen("tcp", c.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.ListenAddr, err)
+	}
+	m.ln = ln
+	m.URL = "http://" + ln.Addr().String()
+	if c.BaseURL == "" {
+		m.Config.BaseURL = m.URL
+	}
+	m.serveDone = make(chan error, 1)
+	go func() { m.serveDone <- m.Server.App.Listener(ln) }()
+
+	workCtx, cancel := context.WithCancel(context.Background())
+	m.stopWork = cancel
+	mailer := c.SMTP
+	m.worker = &jobs.Worker{DB: d, Logger: c.Logger, Handlers: map[string]jobs.Handler{
+		notify.EmailJob: notify.EmailHandler(d, &mailer, m.Config.BaseURL),
+	}}
+	m.worker.Start(workCtx)
+	c.Logger.Info("partnerhub listening", "url", m.URL, "version", Version)
+	return nil
+}
+
+// Close shuts down gracefully: no new requests, in-flight ones finish (up to 20 s),
+// the worker finishes its current job, then the database closes.
+func (m *Main) Close() error {
+	var errs []error
+	if m.Server != nil {
+		errs = append(errs, m.Server.App.ShutdownWithTimeout(20*time.Second))
+	}
+	if m.stopWork != nil {
+		m.stopWork()
+		m.worker.Wait()
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,520 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/audit"
+	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/notify"
+	"github.com/partnerhub/partnerhub/partners"
+)
+
+// route is one API operation: registered on the router and described in the
+// OpenAPI document from the same entry, so the two cannot drift.
+type route struct {
+	Method  string
+	Path    string // Fiber syntax: /organizations/:id
+	Role    partners.Role
+	Summary string
+	Tag     string
+	Request string // schema name of the JSON body, if any
+	Reply   string // schema name of the response
+	List    bool   // the response is a page of Reply
+	Status  int
+	Query   []string
+	handler fiber.Handler
+}
+
+func (s *Server) apiRoutes() {
+	limit := s.cfg.RateLimit
+	if limit == 0 {
+		limit = 600
+	}
+	api := s.App.Group("/api/v1")
+	api.Use(limiter.New(limiter.Config{
+		Max: limit, Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			if a := actorOf(c); a != nil {
+				return fmt.Sprintf("org:%d:%d", a.Network, a.Org)
+			}
+			return "ip:" + c.IP()
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			return apperr.E(apperr.TooMany, "Rate limit of %d requests per minute for your organization reached: retry later.", limit)
+		},
+	}))
+	api.Use(requireJSON)
+	s.routes = []route{
+		{Method: "GET", Path: "/me", Role: partners.Viewer, Summary: "Who is asking", Tag: "identity", Reply: "Me", handler: s.apiMe},
+		{Method: "GET", Path: "/organizations", Role: partners.Viewer, Summary: "List the network's organizations", Tag: "organizations", Reply: "Organization", List: true, Query: []string{"kind", "status"}, handler: s.apiOrgs},
+		{Method: "POST", Path: "/organizations", Role: partners.Manager, Summary: "Create a partner organization (vendor admins and managers)", Tag: "organizations", Request: "OrganizationInput", Reply: "Organization", Status: 201, handler: s.apiOrgCreate},
+		{Method: "GET", Path: "/organizations/:id", Role: partners.Viewer, Summary: "Get an organization", Tag: "organizations", Reply: "Organization", handler: s.apiOrg},
+		{Method: "PATCH", Path: "/organizations/:id", Role: partners.Manager, Summary: "Change a partner organization (vendor admins and managers)", Tag: "organizations", Request: "OrganizationInput", Reply: "Organization", handler: s.apiOrgUpdate},
+		{Method: "GET", Path: "/users", Role: partners.Viewer, Summary: "List users of your organization", Tag: "users", Reply: "User", List: true, Query: []string{"status", "org_id"}, handler: s.apiUsers},
+		{Method: "POST", Path: "/users", Role: partners.Admin, Summary: "Invite a user; the reply holds the invite link, shown once", Tag: "users", Request: "InviteInput", Reply: "Invited", Status: 201, handler: s.apiInvite},
+		{Method: "GET", Path: "/users/:id", Role: partners.Viewer, Summary: "Get a user", Tag: "users", Reply: "User", handler: s.apiUser},
+		{Method: "PATCH", Path: "/users/:id", Role: partners.Viewer, Summary: "Change a user's role or status (admins) or your own locale", Tag: "users", Request: "UserUpdate", Reply: "User", handler: s.apiUserUpdate},
+		{Method: "GET", Path: "/api-keys", Role: partners.Admin, Summary: "List your organization's API keys", Tag: "api-keys", Reply: "APIKey", List: true, handler: s.apiKeys},
+		{Method: "POST", Path: "/api-keys", Role: partners.Admin, Summary: "Create an API key; the secret is shown once", Tag: "api-keys", Request: "APIKeyInput", Reply: "APIKeyCreated", Status: 201, handler: s.apiKeyCreate},
+		{Method: "DELETE", Path: "/api-keys/:id", Role: partners.Admin, Summary: "Revoke an API key", Tag: "api-keys", Status: 204, handler: s.apiKeyRevoke},
+		{Method: "GET", Path: "/notifications", Role: partners.Viewer, Summary: "Your notifications, newest first", Tag: "notifications", Reply: "Notification", List: true, handler: s.apiNotifications},
+		{Method: "POST", Path: "/notifications/read", Role: partners.Viewer, Summary: "Mark notifications read (all when ids is empty)", Tag: "notifications", Request: "MarkRead", Reply: "Count", handler: s.apiNotificationsRead},
+		{Method: "GET", Path: "/audit", Role: partners.Admin, Summary: "The audit log you may read, newest first", Tag: "audit", Reply: "AuditEntry", List: true, handler: s.apiAudit},
+		{Method: "GET", Path: "/jobs", Role: partners.Admin, Summary: "Background jobs of your organization", Tag: "jobs", Reply: "Job", List: true, Query: []string{"state"}, handler: s.apiJobs},
+		{Method: "POST", Path: "/jobs/:id/retry", Role: partners.Admin, Summary: "Retry a failed job", Tag: "jobs", Status: 204, handler: s.apiJobRetry},
+		{Method: "GET", Path: "/openapi.json", Summary: "This document", Tag: "meta", handler: s.apiOpenAPI},
+	}
+	for _, r := range s.routes {
+		h := need(r.Role, r.handler)
+		if r.Method == "POST" {
+			h = s.idempotent(h)
+		}
+		api.Add(r.Method, r.Path, h)
+	}
+	api.Use(func(c *fiber.Ctx) error {
+		return apperr.E(apperr.NotFound, "No API route %s %s.", c.Method(), c.Path())
+	})
+}
+
+// requireJSON refuses write bodies that are not JSON.
+func requireJSON(c *fiber.Ctx) error {
+	switch c.Method() {
+	case "POST", "PATCH", "PUT":
+		if len(c.Body()) > 0 && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+			return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the body as application/json.")
+		}
+	}
+	return c.Next()
+}
+
+// decode reads a JSON body strictly: unknown fields, trailing data and type
+// mismatches are errors that name the field or the byte offset.
+func decode(c *fiber.Ctx, v any) error {
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return apperr.E(apperr.Invalid, "The request body is empty: send a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			return &apperr.Error{Kind: apperr.Invalid, Message: fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error()), Field: "body"}
+		case errors.As(err, &typ):
+			return apperr.Field(typ.Field, "must be a JSON %s, not %s", typ.Type.Kind(), typ.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return apperr.Field(f, "is not a known field")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return &apperr.Error{Kind: apperr.Invalid, Message: "the JSON body ends too early", Field: "body"}
+		}
+		return &apperr.Error{Kind: apperr.Invalid, Message: "the body is not a valid JSON object: " + err.Error(), Field: "body"}
+	}
+	if dec.More() {
+		return &apperr.Error{Kind: apperr.Invalid, Message: "unexpected data after the JSON object", Field: "body"}
+	}
+	return nil
+}
+
+// page is a list reply with its cursor.
+type page struct {
+	Data       any    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+func encodeCursor(v int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + strconv.FormatInt(v, 10)))
+}
+
+// cursor reads the ?cursor= parameter: opaque to clients, a key of the list's order.
+func cursor(c *fiber.Ctx) (int64, error) {
+	raw := c.Query("cursor")
+	if raw == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	s, ok := strings.CutPrefix(string(b), "v1:")
+	n, perr := strconv.ParseInt(s, 10, 64)
+	if err != nil || !ok || perr != nil || n < 0 {
+		return 0, apperr.Field("cursor", "is not a cursor this API gave out")
+	}
+	return n, nil
+}
+
+func limitParam(c *fiber.Ctx) (int, error) {
+	raw := c.Query("limit")
+	if raw == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > 200 {
+		return 0, apperr.Field("limit", "must be a whole number from 1 to 200")
+	}
+	return n, nil
+}
+
+// pageOf trims a list fetched with limit+1 rows and sets the next cursor.
+func pageOf[T any](items []T, limit int, key func(T) int64) page {
+	p := page{Data: items}
+	if len(items) > limit {
+		items = items[:limit]
+		p.Data = items
+		p.NextCursor = encodeCursor(key(items[limit-1]))
+	}
+	if items == nil {
+		p.Data = []T{}
+	}
+	return p
+}
+
+func (s *Server) apiMe(c *fiber.Ctx) error {
+	a := actorOf(c)
+	org, err := s.partners.Organization(c.UserContext(), *a, a.Org)
+	if err != nil {
+		return err
+	}
+	me := fiber.Map{"network_id": a.Network, "organization": org, "role": a.Role, "vendor": a.VendorOrg}
+	if a.User != 0 {
+		me["user"] = fiber.Map{"id": a.User, "name": a.Name, "email": a.Email, "locale": a.Locale}
+	} else {
+		me["api_key"] = fiber.Map{"id": a.APIKey, "name": a.Name}
+	}
+	return c.JSON(me)
+}
+
+func (s *Server) apiOrgs(c *fiber.Ctx) error {
+	after, err := cursor(c)
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(c)
+	if err != nil {
+		return err
+	}
+	kind, status := c.Query("kind"), c.Query("status")
+	if kind != "" {
+		if err := oneOfField("kind", kind, partners.Kinds); err != nil {
+			return err
+		}
+	}
+	if status != "" {
+		if err := oneOfField("status", status, []string{"active", "inactive"}); err != nil {
+			return err
+		}
+	}
+	orgs, err := s.partners.Organizations(c.UserContext(), *actorOf(c), partners.OrganizationFilter{Kind: kind, Status: status, After: after, Limit: limit + 1})
+	if err != nil {
+		return err
+	}
+	return c.JSON(pageOf(orgs, limit, func(o partners.Organization) int64 { return o.ID }))
+}
+
+func oneOfField(field, v string, allowed []string) error {
+	for _, a := range allowed {
+		if a == v {
+			return nil
+		}
+	}
+	return apperr.Field(field, "must be one of %s", strings.Join(allowed, ", "))
+}
+
+func (s *Server) apiOrgCreate(c *fiber.Ctx) error {
+	var in partners.OrganizationInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	o, err := s.partners.CreateOrganization(c.UserContext(), *actorOf(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(o)
+}
+
+func (s *Server) apiOrg(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.partners.Organization(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (s *Server) apiOrgUpdate(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var in partners.OrganizationInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	o, err := s.partners.UpdateOrganization(c.UserContext(), *actorOf(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (s *Server) apiUsers(c *fiber.Ctx) error {
+	after, err := cursor(c)
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(c)
+	if err != nil {
+		return err
+	}
+	org, err := queryInt(c, "org_id")
+	if err != nil {
+		return err
+	}
+	users, err := s.partners.Users(c.UserContext(), *actorOf(c), partners.UserFilter{Org: org, Status: c.Query("status"), After: after, Limit: limit + 1})
+	if err != nil {
+		return err
+	}
+	return c.JSON(pageOf(users, limit, func(u partners.User) int64 { return u.ID }))
+}
+
+func (s *Server) apiInvite(c *fiber.Ctx) error {
+	var in partners.InviteInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	u, token, err := s.partners.Invite(c.UserContext(), *actorOf(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": u, "invite_url": s.inviteURL(c, token)})
+}
+
+func (s *Server) apiUser(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.partners.User(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+func (s *Server) apiUserUpdate(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var in partners.UserUpdate
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	u, err := s.partners.UpdateUser(c.UserContext(), *actorOf(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+func (s *Server) apiKeys(c *fiber.Ctx) error {
+	keys, err := s.partners.APIKeys(c.UserContext(), *actorOf(c))
+	if err != nil {
+		return err
+	}
+	if keys == nil {
+		keys = []partners.APIKey{}
+	}
+	return c.JSON(page{Data: keys})
+}
+
+func (s *Server) apiKeyCreate(c *fiber.Ctx) error {
+	var in struct {
+		Name string `json:"name"`
+		Role string `json:"role"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	k, secret, err := s.partners.CreateAPIKey(c.UserContext(), *actorOf(c), in.Name, in.Role)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"api_key": k, "secret": secret})
+}
+
+func (s *Server) apiKeyRevoke(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.partners.RevokeAPIKey(c.UserContext(), *actorOf(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiNotifications(c *fiber.Ctx) error {
+	before, err := cursor(c)
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(c)
+	if err != nil {
+		return err
+	}
+	items, err := notify.List(c.UserContext(), s.db, actorOf(c).Scope(), before, limit+1)
+	if err != nil {
+		return err
+	}
+	p := pageOf(items, limit, func(n notify.Notification) int64 { return n.ID })
+	unread, err := notify.Unread(c.UserContext(), s.db, actorOf(c).Scope())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"data": p.Data, "next_cursor": p.NextCursor, "unread": unread})
+}
+
+func (s *Server) apiNotificationsRead(c *fiber.Ctx) error {
+	var in struct {
+		IDs []int64 `json:"ids"`
+	}
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	n, err := notify.MarkRead(c.UserContext(), s.db, actorOf(c).Scope(), in.IDs)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"count": n})
+}
+
+func (s *Server) apiAudit(c *fiber.Ctx) error {
+	before, err := cursor(c)
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(c)
+	if err != nil {
+		return err
+	}
+	var entries []audit.Record
+	a := actorOf(c)
+	err = s.db.Tx(c.UserContext(), a.Scope(), func(tx *sqlx.Tx) error {
+		entries, err = audit.List(c.UserContext(), tx, before, limit+1)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(pageOf(entries, limit, func(r audit.Record) int64 { return r.Seq }))
+}
+
+func (s *Server) apiJobs(c *fiber.Ctx) error {
+	before, err := cursor(c)
+	if err != nil {
+		return err
+	}
+	limit, err := limitParam(c)
+	if err != nil {
+		return err
+	}
+	state := c.Query("state")
+	if state != "" {
+		if err := oneOfField("state", state, []string{"queued", "running", "done", "failed"}); err != nil {
+			return err
+		}
+	}
+	list, err := jobs.List(c.UserContext(), s.db, actorOf(c).Scope(), state, before, limit+1)
+	if err != nil {
+		return err
+	}
+	return c.JSON(pageOf(list, limit, func(j jobs.Job) int64 { return j.ID }))
+}
+
+func (s *Server) apiJobRetry(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if err := jobs.Retry(c.UserContext(), s.db, actorOf(c).Scope(), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// idempotent honours Idempotency-Key on POST: the first response (below 500) is kept
+// per organization and key and replayed for a retry with the same body; the same
+// key with another body is a conflict.
+func (s *Server) idempotent(h fiber.Handler) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		key := c.Get("Idempotency-Key")
+		a := actorOf(c)
+		if key == "" || a == nil {
+			return h(c)
+		}
+		if len(key) > 255 {
+			return apperr.Field("Idempotency-Key", "must be at most 255 characters")
+		}
+		sum := sha256.Sum256(append([]byte(c.Method()+" "+c.Path()+"\n"), c.Body()...))
+		ctx := c.UserContext()
+		var stored struct {
+			Hash        []byte `db:"request_hash"`
+			Status      int    `db:"status"`
+			ContentType string `db:"content_type"`
+			Body        []byte `db:"body"`
+		}
+		found := false
+		err := s.db.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+			err := tx.GetContext(ctx, &stored, `SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE network_id = $1 AND org_id = $2 AND key = $3`, a.Network, a.Org, key)
+			if err == nil {
+				found = true
+			}
+			if apperr.Is(err, apperr.NotFound) || errors.Is(err, errNoRows) {
+				return nil
+			}
+			return err
+		})
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return err
+		}
+		if found {
+			if !bytes.Equal(stored.Hash, sum[:]) {
+				return &apperr.Error{Kind: apperr.Conflict, Field: "Idempotency-Key", Message: "This Idempotency-Key was used for a different request."}
+			}
+			c.Set("Idempotent-Replayed", "true")
+			c.Set(fiber.HeaderContentType, stored.ContentType)
+			return c.Status(stored.Status).Send(stored.Body)
+		}
+		if err := h(c); err != nil {
+			return err
+		}
+		status := c.Response().StatusCode()
+		if status >= 500 {
+			return nil
+		}
+		return s.db.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (network_id, org_id, key, request_hash, status, content_type, body)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+				a.Network, a.Org, key, sum[:], status, string(c.Response().Header.ContentType()), c.Response().Body())
+			return err
+		})
+	}
+}

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+type obj = map[string]any
+
+func str() obj             { return obj{"type": "string"} }
+func integer() obj         { return obj{"type": "integer", "format": "int64"} }
+func boolean() obj         { return obj{"type": "boolean"} }
+func ts() obj              { return obj{"type": "string", "format": "date-time"} }
+func nullable(o obj) obj   { o["nullable"] = true; return o }
+func enum(v ...string) obj { return obj{"type": "string", "enum": v} }
+func ref(name string) obj  { return obj{"$ref": "#/components/schemas/" + name} }
+func object(p obj, req ...string) obj {
+	o := obj{"type": "object", "properties": p, "additionalProperties": false}
+	if len(req) > 0 {
+		o["required"] = req
+	}
+	return o
+}
+
+var roleEnum = enum("admin", "manager", "sales", "viewer")
+
+var schemas = obj{
+	"Problem": obj{"type": "object", "description": "RFC 9457 problem details", "properties": obj{
+		"type": str(), "title": str(), "status": obj{"type": "integer"}, "detail": str(), "instance": str(),
+		"field": obj{"type": "string", "description": "the field or parameter the problem is about"}, "request_id": str()}},
+	"Organization": object(obj{"id": integer(), "name": str(), "kind": enum("vendor", "distributor", "reseller", "referral", "technology", "co-marketing", "agency"),
+		"tier": enum("registered", "silver", "gold", "platinum"), "region": str(), "status": enum("active", "inactive"), "created_at": ts(), "updated_at": ts()}),
+	"OrganizationInput": object(obj{"name": str(), "kind": enum("distributor", "reseller", "referral", "technology", "co-marketing", "agency"),
+		"tier": enum("registered", "silver", "gold", "platinum"), "region": str(), "status": enum("active", "inactive")}),
+	"User": object(obj{"id": integer(), "org_id": integer(), "email": str(), "name": str(), "role": roleEnum,
+		"status": enum("invited", "active", "deactivated"), "locale": enum("", "en", "pt-BR"), "last_login_at": nullable(ts()), "created_at": ts()}),
+	"InviteInput": object(obj{"email": str(), "name": str(), "role": roleEnum, "org_id": obj{"type": "integer", "description": "vendor admins may invite into a partner organization"}}, "email", "name", "role"),
+	"Invited":     object(obj{"user": ref("User"), "invite_url": str()}),
+	"UserUpdate":  object(obj{"role": roleEnum, "status": enum("active", "deactivated"), "locale": enum("", "en", "pt-BR")}),
+	"APIKey": object(obj{"id": integer(), "org_id": integer(), "name": str(), "role": roleEnum, "prefix": str(),
+		"created_at": ts(), "last_used_at": nullable(ts()), "revoked_at": nullable(ts())}),
+	"APIKeyInput":   object(obj{"name": str(), "role": roleEnum}, "name", "role"),
+	"APIKeyCreated": object(obj{"api_key": ref("APIKey"), "secret": obj{"type": "string", "description": "shown once"}}),
+	"Notification": object(obj{"id": integer(), "user_id": integer(), "kind": str(), "title": str(), "body": str(), "link": str(),
+		"read_at": nullable(ts()), "emailed_at": nullable(ts()), "created_at": ts()}),
+	"MarkRead": object(obj{"ids": obj{"type": "array", "items": integer()}}),
+	"Count":    object(obj{"count": integer()}),
+	"AuditEntry": object(obj{"seq": integer(), "at": ts(), "org_id": nullable(integer()), "user_id": nullable(integer()), "actor": str(),
+		"action": str(), "target_type": str(), "target_id": str(), "detail": obj{"type": "object"}}),
+	"Job": object(obj{"id": integer(), "org_id": nullable(integer()), "kind": str(), "payload": obj{"type": "object"},
+		"state": enum("queued", "running", "done", "failed"), "attempts": obj{"type": "integer"}, "max_attempts": obj{"type": "integer"},
+		"run_at": ts(), "last_error": str(), "created_at": ts(), "updated_at": ts()}),
+	"Me": obj{"type": "object", "properties": obj{"network_id": integer(), "organization": ref("Organization"), "role": roleEnum, "vendor": boolean(),
+		"user": obj{"type": "object"}, "api_key": obj{"type": "object"}}},
+}
+
+var paramRE = regexp.MustCompile(`:([a-z_]+)`)
+
+// OpenAPIPath turns a Fiber path into an OpenAPI one (/users/:id → /users/{id}).
+func OpenAPIPath(p string) string { return paramRE.ReplaceAllString(p, "{$1}") }
+
+func problem(desc string) obj {
+	return obj{"description": desc, "content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
+}
+
+// openAPI builds the document from the route table.
+func (s *Server) openAPI() obj {
+	paths := obj{}
+	for _, r := range s.routes {
+		p := OpenAPIPath(r.Path)
+		item, _ := paths[p].(obj)
+		if item == nil {
+			item = obj{}
+			paths[p] = item
+		}
+		op := obj{"summary": r.Summary, "tags": []string{r.Tag}, "operationId": strings.ToLower(r.Method) + strings.NewReplacer("/", "_", ":", "", "-", "_", ".", "_").Replace(r.Path)}
+		var params []obj
+		for _, m := range paramRE.FindAllStringSubmatch(r.Path, -1) {
+			params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": integer()})
+		}
+		for _, q := range r.Query {
+			params = append(params, obj{"name": q, "in": "query", "schema": str()})
+		}
+		if r.List {
+			params = append(params, obj{"name": "cursor", "in": "query", "schema": str(), "description": "next_cursor of the previous page"},
+				obj{"name": "limit", "in": "query", "schema": obj{"type": "integer", "minimum": 1, "maximum": 200, "default": 50}})
+		}
+		if r.Method == "POST" {
+			params = append(params, obj{"name": "Idempotency-Key", "in": "header", "schema": str(), "description": "replays the first response for a retried request"})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		if r.Request != "" {
+			op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(r.Request)}}}
+		}
+		status := r.Status
+		if status == 0 {
+			status = 200
+		}
+		resp := obj{"description": "OK"}
+		if r.Reply != "" {
+			schema := ref(r.Reply)
+			if r.List {
+				schema = obj{"type": "object", "properties": obj{"data": obj{"type": "array", "items": ref(r.Reply)}, "next_cursor": str()}}
+			}
+			resp["content"] = obj{"application/json": obj{"schema": schema}}
+		} else if r.Path == "/openapi.json" {
+			resp["content"] = obj{"application/json": obj{"schema": obj{"type": "object"}}}
+		}
+		responses := obj{strconv.Itoa(status): resp, "default": problem("An error, as RFC 9457 problem details")}
+		if r.Role != "" {
+			op["security"] = []obj{{"apiKey": []string{}}, {"session": []string{}}}
+			op["x-required-role"] = string(r.Role)
+			responses["401"] = problem("Not signed in, or the API key is unknown or revoked")
+			responses["403"] = problem("The role " + string(r.Role) + " or above is needed")
+		}
+		if r.Request != "" {
+			responses["415"] = problem("The body is not application/json")
+			responses["422"] = problem("The body is malformed or a field is invalid; field names it")
+		}
+		op["responses"] = responses
+		item[strings.ToLower(r.Method)] = op
+	}
+	return obj{
+		"openapi": "3.0.3",
+		"info": obj{"title": "Partnerhub API", "version": "1", "description": "The collaborative partner CRM hub. Authenticate with `Authorization: Bearer <API key>`. " +
+			"Lists use cursor pagination; POSTs honour Idempotency-Key; errors are application/problem+json."},
+		"servers": []obj{{"url": "/api/v1"}},
+		"paths":   paths,
+		"components": obj{"schemas": schemas, "securitySchemes": obj{
+			"apiKey":  obj{"type": "http", "scheme": "bearer"},
+			"session": obj{"type": "apiKey", "in": "cookie", "name": sessionCookie},
+		}},
+	}
+}
+
+func (s *Server) apiOpenAPI(c *fiber.Ctx) error { return c.JSON(s.openAPI()) }

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"html/template"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+var pages = func() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	names, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" {
+			continue
+		}
+		t := template.New("layout").Funcs(template.FuncMap{
+			"T":     func(string, ...any) string { return "" },
+			"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+			"pdate": func(t *time.Time) string { return fmtPtrDate(t) },
+		})
+		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", n))
+	}
+	return out
+}()
+
+func fmtPtrDate(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+// render writes a portal page in the request's language.
+func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
+	t, ok := pages[page]
+	if !ok {
+		return fiber.NewError(fiber.StatusInternalServerError, "no template "+page)
+	}
+	l := lang(c)
+	tr := translator(l)
+	if data == nil {
+		data = fiber.Map{}
+	}
+	data["Lang"] = l
+	data["CSRF"] = s.tokenFor(c)
+	data["Path"] = c.Path()
+	data["Version"] = s.cfg.Version
+	if a := actorOf(c); a != nil && c.Locals("logged_out") == nil {
+		data["Actor"] = a
+		data["IsAdmin"] = a.Role == "admin"
+		data["IsVendorManager"] = a.VendorOrg && a.Role.AtLeast("manager")
+	}
+	if d, ok := data["Detail"].(string); ok {
+		data["Detail"] = translateDetail(l, d)
+	}
+	if ok := c.Query("ok"); ok != "" && strings.HasPrefix(ok, "flash.") {
+		data["Flash"] = tr(ok)
+	}
+	clone, err := t.Clone()
+	if err != nil {
+		return err
+	}
+	clone.Funcs(template.FuncMap{"T": tr})
+	var buf bytes.Buffer
+	if err := clone.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
+
+func (s *Server) static(c *fiber.Ctx) error {
+	name := path.Clean("static/" + c.Params("*"))
+	if !strings.HasPrefix(name, "static/") {
+		return fiber.ErrNotFound
+	}
+	b, err := staticFS.ReadFile(name)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, mime.TypeByExtension(path.Ext(name)))
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(b)
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }

@@ -1,0 +1,267 @@
+// Package web is the hub's HTTP face: one Fiber app serving the portal
+// (server-rendered, embedded templates) and the JSON API under /api/v1. Handlers
+// call the domain packages; this package alone maps error kinds to HTTP statuses.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/partners"
+)
+
+// Config is what the web layer needs to know about its deployment.
+type Config struct {
+	// Dev relaxes what only matters over TLS (Secure cookies, HSTS).
+	Dev bool
+	// Secret keys the CSRF tokens; at least 32 bytes.
+	Secret []byte
+	// BaseURL is the public URL, used in links sent by email.
+	BaseURL string
+	// CORSOrigins lists origins allowed to call the API from browsers; none by default.
+	CORSOrigins []string
+	Version     string
+	// Ready reports whether the database is reachable and migrated.
+	Ready func(ctx context.Context) error
+	// RateLimit is the API requests allowed per organization per minute (0: 600).
+	RateLimit int
+	Logger    *slog.Logger
+}
+
+// Server holds the app and what its handlers use.
+type Server struct {
+	App      *fiber.App
+	cfg      Config
+	db       *db.DB
+	partners *partners.Service
+	log      *slog.Logger
+	routes   []route
+	metrics  *metrics
+}
+
+// MaxBody is the request body limit outside upload routes.
+const MaxBody = 1 << 20
+
+// New builds the app with its middleware and routes: the same constructor serves
+// production and tests.
+func New(cfg Config, d *db.DB) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d}, log: cfg.Logger}
+	s.App = fiber.New(fiber.Config{
+		Immutable:             true,
+		ErrorHandler:          s.handleError,
+		BodyLimit:             MaxBody,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		AppName:               "partnerhub",
+	})
+	s.metrics = newMetrics()
+	s.App.Use(recover.New())
+	s.App.Use(requestid.New())
+	s.App.Use(s.logRequests)
+	s.App.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy:     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+		ReferrerPolicy:            "strict-origin-when-cross-origin",
+		XFrameOptions:             "DENY",
+		HSTSMaxAge:                hstsAge(cfg.Dev),
+		CrossOriginEmbedderPolicy: "unsafe-none",
+	}))
+	if len(cfg.CORSOrigins) > 0 {
+		s.App.Use("/api", cors.New(cors.Config{AllowOrigins: strings.Join(cfg.CORSOrigins, ","),
+			AllowHeaders: "Authorization, Content-Type, Idempotency-Key", AllowMethods: "GET,POST,PATCH,DELETE"}))
+	}
+	s.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	s.App.Get("/readyz", s.readyz)
+	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
+	s.App.Get("/static/*", s.static)
+	s.App.Use(s.authenticate)
+	s.App.Use(s.csrf)
+	s.apiRoutes()
+	s.portalRoutes()
+	s.App.Use(func(c *fiber.Ctx) error {
+		return apperr.E(apperr.NotFound, "No such page: %s %s", c.Method(), c.Path())
+	})
+	return s
+}
+
+func hstsAge(dev bool) int {
+	if dev {
+		return 0
+	}
+	return 31536000
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+		defer cancel()
+		if err := s.cfg.Ready(ctx); err != nil {
+			s.log.Warn("not ready", "err", err)
+			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "reason": err.Error()})
+		}
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		// Let the error handler set the status before it is logged and counted.
+		if herr := s.App.ErrorHandler(c, err); herr != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	route := "unmatched"
+	if r := c.Route(); r != nil && r.Path != "/" {
+		route = r.Path
+	}
+	s.metrics.requests.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Inc()
+	s.metrics.duration.WithLabelValues(c.Method(), route).Observe(time.Since(start).Seconds())
+	attrs := []any{"method", c.Method(), "path", c.Path(), "status", status,
+		"ms", time.Since(start).Milliseconds(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID)}
+	if a := actorOf(c); a != nil {
+		attrs = append(attrs, "network", a.Network, "org", a.Org)
+	}
+	s.log.Info("request", attrs...)
+	return nil
+}
+
+type metrics struct {
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{registry: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "partnerhub_http_requests_total", Help: "HTTP requests by method, route and status."}, []string{"method", "route", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "partnerhub_http_request_duration_seconds", Help: "HTTP request latency.", Buckets: prometheus.DefBuckets}, []string{"method", "route"})
+	m.registry.MustRegister(m.requests, m.duration, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// handleError renders every error: problem+json for the API, an HTML page for the
+// portal. Only apperr kinds and Fiber's own client errors reach the user as they
+// are; anything else is logged once with the request id and shown as "Internal error.".
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	status := fiber.StatusInternalServerError
+	title, detail, field := "Internal error", "Internal error.", ""
+	var fe *fiber.Error
+	if ae, ok := apperr.As(err); ok {
+		status = statusOf(ae.Kind)
+		detail, field = ae.Message, ae.Field
+		title = titleOf(status)
+		if ae.Kind == apperr.Internal {
+			s.logInternal(c, err)
+			detail = "Internal error."
+		}
+	} else if errors.As(err, &fe) {
+		status = fe.Code
+		title = titleOf(status)
+		detail = fe.Message
+		if status == fiber.StatusRequestEntityTooLarge {
+			detail = "The request body is larger than the limit of " + strconv.Itoa(MaxBody/1024) + " KiB."
+		}
+		if status >= 500 {
+			s.logInternal(c, err)
+			detail = "Internal error."
+		}
+	} else {
+		s.logInternal(c, err)
+	}
+	if strings.HasPrefix(c.Path(), "/api/") || strings.Contains(c.Get(fiber.HeaderAccept), "application/json") && !strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+		p := fiber.Map{"type": "https://partnerhub.dev/problems/" + slug(title), "title": title, "status": status, "detail": detail,
+			"instance": c.Path(), "request_id": c.GetRespHeader(fiber.HeaderXRequestID)}
+		if field != "" {
+			p["field"] = field
+		}
+		c.Status(status)
+		c.Set(fiber.HeaderContentType, "application/problem+json")
+		b, _ := jsonMarshal(p)
+		return c.Send(b)
+	}
+	if status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
+		return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	}
+	c.Status(status)
+	if rerr := s.render(c, "error", fiber.Map{"Status": status, "Title": title, "Detail": detail, "Field": field}); rerr != nil {
+		s.logInternal(c, rerr)
+		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		return c.SendString(title + ": " + detail)
+	}
+	return nil
+}
+
+func (s *Server) logInternal(c *fiber.Ctx, err error) {
+	s.log.Error("internal error", "err", err, "method", c.Method(), "path", c.Path(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+}
+
+func statusOf(k apperr.Kind) int {
+	switch k {
+	case apperr.Invalid:
+		return fiber.StatusUnprocessableEntity
+	case apperr.NotFound:
+		return fiber.StatusNotFound
+	case apperr.Forbidden:
+		return fiber.StatusForbidden
+	case apperr.Conflict:
+		return fiber.StatusConflict
+	case apperr.Unauthorized:
+		return fiber.StatusUnauthorized
+	case apperr.TooMany:
+		return fiber.StatusTooManyRequests
+	}
+	return fiber.StatusInternalServerError
+}
+
+func titleOf(status int) string {
+	switch status {
+	case 400:
+		return "Bad request"
+	case 401:
+		return "Unauthorized"
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not found"
+	case 405:
+		return "Method not allowed"
+	case 409:
+		return "Conflict"
+	case 413:
+		return "Request too large"
+	case 415:
+		return "Unsupported media type"
+	case 422:
+		return "Invalid input"
+	case 429:
+		return "Too many requests"
+	}
+	if status >= 500 {
+		return "Internal error"
+	}
+	return "Error"
+}
+
+func slug(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "-") }

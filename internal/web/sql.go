@@ -1,0 +1,5 @@
+package web
+
+import "database/sql"
+
+var errNoRows = sql.ErrNoRows
