@@ -76,12 +76,13 @@ func (e *Error) Place() string {
 	if e.Set != "" {
 		add("set " + e.Set)
 	}
-	if e.Segment > 0 || e.SegmentID != "" {
-		s := "segment " + strconv.Itoa(e.Segment)
-		if e.SegmentID != "" {
-			s += " (" + e.SegmentID + ")"
-		}
-		add(s)
+	switch {
+	case e.Segment > 0 && e.SegmentID != "":
+		add("segment " + strconv.Itoa(e.Segment) + " (" + e.SegmentID + ")")
+	case e.Segment > 0:
+		add("segment " + strconv.Itoa(e.Segment))
+	case e.SegmentID != "":
+		add("segment " + e.SegmentID) // an envelope segment
 	}
 	if e.Element > 0 {
 		s := "element " + strconv.Itoa(e.Element)

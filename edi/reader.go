@@ -60,6 +60,8 @@ type Reader struct {
 	class    [256]uint8
 	seg      Segment
 	ids      map[string]string
+	warn     *Error
+	rawISA   []byte
 }
 
 // NewReader returns a Reader reading from r.
@@ -106,7 +108,7 @@ func (r *Reader) fill() bool {
 		r.r = 0
 	}
 	if r.w == len(r.buf) {
-		limit := r.max() + 16 // room for a terminator and CR/LF after the longest segment
+		limit := max(r.max()+16, 1024) // room for a terminator and CR/LF after the longest segment, and for a loose ISA
 		if len(r.buf) >= limit {
 			return true // caller finds the segment too long
 		}
@@ -215,7 +217,8 @@ func isAlnum(c byte) bool {
 // ensure makes at least n unread bytes available if the input has them.
 func (r *Reader) ensure(n int) bool {
 	for r.w-r.r < n {
-		if !r.fill() {
+		before := r.w - r.r
+		if !r.fill() || r.w-r.r == before {
 			return false
 		}
 	}
@@ -323,11 +326,12 @@ func (r *Reader) setDelims(std Standard, d Delimiters) {
 }
 
 func (r *Reader) startX12(off int64) (*Segment, error) {
-	r.ensure(isaLen)
+	r.ensure(isaLen + 200)
 	if r.rerr != nil {
 		return r.ioError(off)
 	}
 	b := r.buf[r.r:r.w]
+	r.rawISA = append(r.rawISA[:0], b[:min(len(b), isaLen)]...)
 	if len(b) < 4 {
 		return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "ISA", Code: "023", Msg: "input ends inside ISA"})
 	}
@@ -335,14 +339,15 @@ func (r *Reader) startX12(off int64) (*Segment, error) {
 	if isAlnum(es) || es == ' ' || es == '\r' || es == '\n' {
 		return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "ISA", Code: "026", Msg: fmt.Sprintf("element separator %q is not a valid delimiter", es)})
 	}
-	if len(b) > isaLen {
-		b = b[:isaLen]
-	}
+	seps := isaSepPos
+	length := isaLen
+	r.warn = nil
 	// Every element of ISA has a fixed width: find the first one that does not.
+	fixed := b[:min(len(b), isaLen)]
 	prev := 3
 	for i := 1; i < 16; i++ {
 		p := isaSepPos[i]
-		j := bytes.IndexByte(b[prev+1:], es)
+		j := bytes.IndexByte(fixed[prev+1:], es)
 		if j >= 0 {
 			j += prev + 1
 		}
@@ -358,20 +363,28 @@ func (r *Reader) startX12(off int64) (*Segment, error) {
 				e.Msg = fmt.Sprintf("ISA is not 106 characters: element ISA%02d is shorter than its fixed width %d", i, p-prev-1)
 			}
 			end := j
-			if end < 0 || end > len(b) {
-				end = min(len(b), p+1)
+			if end < 0 || end > len(fixed) {
+				end = min(len(fixed), p+1)
 			}
-			e.Data = string(b[prev+1 : max(end, prev+1)])
-			return r.fail(e)
+			e.Data = string(fixed[prev+1 : max(end, prev+1)])
+			// Be forgiving: read the ISA by its separators when it has 16
+			// elements and a one-character ISA16, and report the width error.
+			loose, n, ok := looseISA(b, es)
+			if !ok || e.Code == "023" {
+				return r.fail(e)
+			}
+			seps, length, r.warn = loose, n, e
+			break
 		}
 		prev = p
 	}
-	if len(b) < isaLen {
+	if length == isaLen && len(b) < isaLen {
 		return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "ISA", Code: "023", Msg: fmt.Sprintf("ISA is %d bytes long, want %d: input ends inside ISA", len(b), isaLen)})
 	}
-	d := Delimiters{Element: es, Component: b[104], Segment: b[105]}
-	if string(b[84:89]) >= "00402" && !isAlnum(b[82]) {
-		d.Repetition = b[82]
+	b = b[:length]
+	d := Delimiters{Element: es, Component: b[length-2], Segment: b[length-1]}
+	if v := b[seps[11]+1 : seps[12]]; string(v) >= "00402" && seps[11]-seps[10] == 2 && !isAlnum(b[seps[10]+1]) {
+		d.Repetition = b[seps[10]+1]
 	}
 	if err := checkDistinct(off, "ISA", d, true); err != nil {
 		return r.fail(err)
@@ -381,22 +394,58 @@ func (r *Reader) startX12(off int64) (*Segment, error) {
 	r.inIC = true
 	// Split ISA on the element separator only: ISA11 and ISA16 hold delimiters.
 	s := &r.seg
-	s.ID, s.Offset, s.Length = "ISA", off, isaLen-1
+	s.ID, s.Offset, s.Length = "ISA", off, length-1
 	s.data, s.reps, s.elems = s.data[:0], s.reps[:0], s.elems[:0]
-	prev = 3
 	for i := 1; i <= 16; i++ {
-		end := isaLen - 1
+		end := length - 1
 		if i < 16 {
-			end = isaSepPos[i]
+			end = seps[i]
 		}
 		s.elems = append(s.elems, int32(len(s.reps)))
 		s.reps = append(s.reps, int32(len(s.data)))
-		s.data = append(s.data, b[prev+1:end])
-		prev = end
+		s.data = append(s.data, b[seps[i-1]+1:end])
 	}
-	r.r += isaLen
+	r.r += length
 	return s, nil
 }
+
+// looseISA finds the 16 element separators of an ISA that is not at its
+// fixed width. It requires ISA16 to be one character followed by the
+// terminator; n is the length including the terminator.
+func looseISA(b []byte, es byte) (seps [16]int, n int, ok bool) {
+	if len(b) > 300 {
+		b = b[:300]
+	}
+	seps[0] = 3
+	k := 1
+	for i := 4; i < len(b) && k < 16; i++ {
+		if b[i] == es {
+			seps[k] = i
+			k++
+		}
+	}
+	if k < 16 {
+		return seps, 0, false
+	}
+	n = seps[15] + 3
+	if n > len(b) {
+		return seps, 0, false
+	}
+	for _, c := range b[:n] {
+		if c == '\r' || c == '\n' && b[n-1] != '\n' {
+			return seps, 0, false
+		}
+	}
+	return seps, n, true
+}
+
+// Warning returns a non-fatal error found in the last interchange header
+// (an ISA not at its fixed width but readable by its separators), or nil.
+func (r *Reader) Warning() *Error { return r.warn }
+
+// RawHeader returns the first bytes (at most 106) of the last ISA the
+// reader tried to read, for reporting an unreadable header.
+func (r *Reader) RawHeader() []byte { return r.rawISA }
 
 // readSegment reads one segment starting at r.r (after CR/LF skipping).
 func (r *Reader) readSegment() (*Segment, error) {

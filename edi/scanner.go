@@ -155,6 +155,9 @@ func (s *Scanner) Scan() bool {
 			}
 			s.closeInterchange(nil)
 		}
+		if s.ic == nil && e.Level == LevelInterchange && e.SegmentID == "ISA" {
+			s.results = append(s.results, s.stubX12(e))
+		}
 		s.err = e
 		return false
 	}
@@ -235,6 +238,11 @@ func (s *Scanner) x12(seg *Segment) {
 			s.closeInterchange(nil)
 		}
 		s.openX12(seg)
+		if w := s.rd.Warning(); w != nil {
+			w.Interchange = s.ic.Control
+			s.ic.Errors = append(s.ic.Errors, w)
+			s.ic.Note = w.Code
+		}
 	case "IEA":
 		s.kind = KindInterchangeTrailer
 		s.closeSetMissing(seg)
@@ -511,6 +519,36 @@ func (s *Scanner) closeInterchange(trailer *Segment) {
 	s.results = append(s.results, s.ic)
 	s.closedIC = s.ic
 	s.ic = nil
+}
+
+// stubX12 builds the result of an interchange whose ISA could not be read,
+// from what its fixed positions hold, so that a TA1 can still reject it.
+func (s *Scanner) stubX12(e *Error) *InterchangeResult {
+	raw := s.rd.RawHeader()
+	var f []string
+	if len(raw) > 3 {
+		f = strings.Split(string(raw), string(raw[3]))
+	}
+	get := func(i int) string {
+		if i < len(f) {
+			return strings.TrimSpace(f[i])
+		}
+		return ""
+	}
+	res := &InterchangeResult{Standard: X12, Delimiters: DefaultX12, Offset: e.Offset, Control: get(13),
+		SenderQual: get(5), Sender: get(6), ReceiverQual: get(7), Receiver: get(8), Date: get(9), Time: get(10), Version: get(12),
+		AckRequested: get(14) == "1", Test: get(15) == "T", Note: e.Code}
+	if len(res.Control) != 9 || !digits([]byte(res.Control)) {
+		res.Control = ""
+	}
+	if len(res.Version) != 5 || !digits([]byte(res.Version)) {
+		res.Version = "00501"
+	}
+	ce := *e
+	ce.Interchange = res.Control
+	res.Errors = []*Error{&ce}
+	e.Interchange = res.Control
+	return res
 }
 
 // ---- EDIFACT ----
