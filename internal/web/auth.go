@@ -50,6 +50,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 			c.Locals(viaCookieKey, true)
 		} else {
 			s.clearCookie(c, sessionCookie)
+			c.Locals("new_session", "")
 		}
 	}
 	return c.Next()

@@ -85,6 +85,14 @@ func New(cfg Config, d *db.DB) *Server {
 		HSTSMaxAge:                hstsAge(cfg.Dev),
 		CrossOriginEmbedderPolicy: "unsafe-none",
 	}))
+	if !cfg.Dev {
+		// Helmet sets HSTS only on TLS requests; behind a TLS-terminating proxy the
+		// hub sees plain HTTP, so it is set here for every response.
+		s.App.Use(func(c *fiber.Ctx) error {
+			c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
+			return c.Next()
+		})
+	}
 	if len(cfg.CORSOrigins) > 0 {
 		s.App.Use("/api", cors.New(cors.Config{AllowOrigins: strings.Join(cfg.CORSOrigins, ","),
 			AllowHeaders: "Authorization, Content-Type, Idempotency-Key", AllowMethods: "GET,POST,PATCH,DELETE"}))
