@@ -317,7 +317,10 @@ func parseAddresses(v []byte) []Address {
 	if list, err := addressParser.ParseList(s); err == nil {
 		out := make([]Address, 0, len(list))
 		for _, a := range list {
-			out = append(out, Address{Name: a.Name, Addr: strings.ToLower(a.Address)})
+			out = append(out, Address{
+				Name: strings.ToValidUTF8(a.Name, "\uFFFD"),
+				Addr: strings.ToLower(strings.ToValidUTF8(a.Address, "\uFFFD")),
+			})
 		}
 		return out
 	}

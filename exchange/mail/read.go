@@ -170,7 +170,8 @@ func leaf(m *Message, h message.Header, r io.Reader, parts *int, depth int) erro
 }
 
 func paramCharset(ct string) string {
-	i := strings.Index(strings.ToLower(ct), "charset=")
+	ct = strings.ToLower(ct)
+	i := strings.Index(ct, "charset=")
 	if i < 0 {
 		return ""
 	}
