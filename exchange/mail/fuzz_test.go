@@ -1,15 +1,15 @@
 package mail
 
 import (
-	"fmt"
-	"time"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
