@@ -48,6 +48,30 @@ func pad(s string, n int) string {
 	return s + strings.Repeat(" ", n-len(s))
 }
 
+// fit cleans s (see clean), cuts it to n bytes and uses fallback when
+// nothing is left.
+func fit(s string, d Delimiters, n int, fallback string) string {
+	s = clean(s, d)
+	if len(s) > n {
+		s = strings.TrimSpace(s[:n])
+	}
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+// trimTrailing drops trailing empty elements, which acknowledgments do not
+// write.
+func trimTrailing(s *SegmentData) *SegmentData {
+	n := len(s.Elements)
+	for n > 0 && s.Elements[n-1].IsEmpty() {
+		n--
+	}
+	s.Elements = s.Elements[:n]
+	return s
+}
+
 // gsID fits an application id into GS02/GS03 (2 to 15 characters).
 func gsID(s string) string {
 	if len(s) > 15 {
@@ -83,14 +107,14 @@ func x12Envelope(res *InterchangeResult, o AckOptions, version string) *Intercha
 	if res.Test {
 		usage = "T"
 	}
-	rq, sq := pad(res.ReceiverQual, 2), pad(res.SenderQual, 2)
-	if strings.TrimSpace(rq) == "" {
-		rq = "ZZ"
+	qual := func(q string) string {
+		q = clean(q, d)
+		if len(q) != 2 || !isAlnum(q[0]) || !isAlnum(q[1]) {
+			return "ZZ"
+		}
+		return q
 	}
-	if strings.TrimSpace(sq) == "" {
-		sq = "ZZ"
-	}
-	isa := Seg("ISA", "00", pad("", 10), "00", pad("", 10), rq, pad(res.Receiver, 15), sq, pad(res.Sender, 15),
+	isa := Seg("ISA", "00", pad("", 10), "00", pad("", 10), qual(res.ReceiverQual), pad(fit(res.Receiver, d, 15, "UNKNOWN"), 15), qual(res.SenderQual), pad(fit(res.Sender, d, 15, "UNKNOWN"), 15),
 		t.Format("060102"), t.Format("1504"), rep, version, fmt.Sprintf("%09d", o.control()%1000000000), "0", usage, string(d.Component))
 	return &Interchange{Standard: X12, Delimiters: d, Header: isa}
 }
@@ -163,7 +187,7 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 	t := o.now()
 	ctrl := strconv.Itoa(o.control() % 1000000000)
 	first := res.Groups[0]
-	grp := &Group{Header: Seg("GS", "FA", gsID(first.Receiver), gsID(first.Sender), t.Format("20060102"), t.Format("1504"), ctrl, "X", "")}
+	grp := &Group{Header: Seg("GS", "FA", gsID(fit(first.Receiver, d, 15, "UNKNOWN")), gsID(fit(first.Sender, d, 15, "UNKNOWN")), t.Format("20060102"), t.Format("1504"), ctrl, "X", "")}
 	ic.Groups = []*Group{grp}
 	for gi, g := range res.Groups {
 		v := gsVersion
@@ -179,13 +203,18 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 		if is999 {
 			set.Header = Seg("ST", setType, st, gsVersion)
 		}
-		add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: s}) }
-		ak1 := Seg("AK1", clean(g.FunctionalID, d), clean(g.Control, d))
-		if is999 {
-			ak1 = Seg("AK1", clean(g.FunctionalID, d), clean(g.Control, d), clean(g.Version, d))
+		add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: trimTrailing(s)}) }
+		fid := clean(g.FunctionalID, d)
+		if len(fid) != 2 {
+			fid = "ZZ"
 		}
-		if !digits([]byte(ak1.Value(2))) {
-			ak1.Elements[1] = Element{{"0"}}
+		gctl := g.Control
+		if len(gctl) > 9 || !digits([]byte(gctl)) {
+			gctl = "0"
+		}
+		ak1 := Seg("AK1", fid, gctl)
+		if is999 {
+			ak1 = Seg("AK1", fid, gctl, fit(g.Version, d, 12, ""))
 		}
 		add(ak1)
 		accepted := 0
@@ -193,9 +222,17 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 			if s.Accepted() {
 				accepted++
 			}
-			ak2 := Seg("AK2", clean(s.ID, d), clean(s.Control, d))
-			if is999 && s.Convention != "" {
-				ak2.Elements = append(ak2.Elements, Element{{clean(s.Convention, d)}})
+			sid := clean(s.ID, d)
+			if len(sid) != 3 {
+				sid = "000"
+			}
+			sctl := fit(s.Control, d, 9, "0000")
+			if len(sctl) < 4 {
+				sctl = strings.Repeat("0", 4-len(sctl)) + sctl
+			}
+			ak2 := Seg("AK2", sid, sctl)
+			if conv := fit(s.Convention, d, 35, ""); is999 && conv != "" {
+				ak2.Elements = append(ak2.Elements, Element{{conv}})
 			}
 			add(ak2)
 			for _, seg := range segmentAcks(s, d, is999) {
@@ -271,7 +308,7 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 		if !validTag(id, X12) {
 			id = "ZZZ"
 		}
-		out = append(out, Seg(k3, id, strconv.Itoa(max(se.pos, 1)), clean(se.loop, d), code))
+		out = append(out, Seg(k3, id, strconv.Itoa(max(se.pos, 1)), fit(se.loop, d, 4, ""), code))
 		for _, e := range se.elems {
 			pos := Element{{strconv.Itoa(e.Element)}}
 			switch {
@@ -287,7 +324,10 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 			if !digits([]byte(ref)) || len(ref) > 4 {
 				ref = ""
 			}
-			ak4 := &SegmentData{ID: k4, Offset: -1, Elements: []Element{pos, {{ref}}, {{e.Code}}, {{clean(e.Data, d)}}}}
+			ak4 := &SegmentData{ID: k4, Offset: -1, Elements: []Element{pos, {{ref}}, {{e.Code}}}}
+			if data := clean(e.Data, d); data != "" {
+				ak4.Elements = append(ak4.Elements, Element{{data}})
+			}
 			out = append(out, ak4)
 		}
 	}
@@ -316,10 +356,29 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		date = t.Format("20060102")
 	}
 	ctrl := strconv.Itoa(o.control())
-	party := func(id, qual string) Element {
-		if id == "" {
-			id = "UNKNOWN"
+	// Values copied from the acknowledged interchange must fit the syntax
+	// level and lengths of CONTRL.
+	ef := func(v string, n int, fallback string) string {
+		v = clean(v, d)
+		if syn == "UNOA" {
+			b := []byte(strings.ToUpper(v))
+			for i, c := range b {
+				if Charset('A').invalid([]byte{c}) >= 0 {
+					b[i] = ' '
+				}
+			}
+			v = strings.TrimSpace(string(b))
 		}
+		if len(v) > n {
+			v = strings.TrimSpace(v[:n])
+		}
+		if v == "" {
+			return fallback
+		}
+		return v
+	}
+	party := func(id, qual string) Element {
+		id, qual = ef(id, 35, "UNKNOWN"), ef(qual, 4, "")
 		if qual == "" {
 			return Element{{id}}
 		}
@@ -329,11 +388,8 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		{{date, t.Format("1504")}}, {{ctrl}}}}
 	ic := &Interchange{Standard: EDIFACT, Delimiters: d, ServiceAdvice: res.ServiceAdvice, Header: unb}
 	set := &Set{ID: "CONTRL", Control: "1", Header: &SegmentData{ID: "UNH", Offset: -1, Elements: []Element{{{"1"}}, {{"CONTRL", "D", "3", "UN"}}}}, Body: []*Node{}}
-	add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: s}) }
-	srcRef := res.Control
-	if srcRef == "" {
-		srcRef = "0"
-	}
+	add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: trimTrailing(s)}) }
+	srcRef := ef(res.Control, 14, "0")
 	uci := &SegmentData{ID: "UCI", Offset: -1, Elements: []Element{{{srcRef}}, party(res.Sender, res.SenderQual), party(res.Receiver, res.ReceiverQual), {{"7"}}}}
 	if len(res.Errors) > 0 {
 		code := res.Errors[0].Code
@@ -349,24 +405,15 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		sets = append(sets, g.Sets...)
 	}
 	for _, s := range sets {
-		typ := []string{s.ID}
-		if s.ID == "" {
-			typ = []string{"UNKNOW"}
-		}
 		conv := strings.Split(s.Convention, ":")
-		for len(conv) < 3 {
-			conv = append(conv, "X")
+		for len(conv) < 4 {
+			conv = append(conv, "")
 		}
-		for i, c := range conv {
-			if c == "" {
-				conv[i] = "X"
-			}
+		typ := []string{ef(s.ID, 6, "UNKNOW"), ef(conv[0], 3, "X"), ef(conv[1], 3, "X"), ef(conv[2], 2, "X")}
+		if a := ef(conv[3], 6, ""); a != "" {
+			typ = append(typ, a)
 		}
-		typ = append(typ, conv...)
-		ref := s.Control
-		if ref == "" {
-			ref = "0"
-		}
+		ref := ef(s.Control, 14, "0")
 		ucm := &SegmentData{ID: "UCM", Offset: -1, Elements: []Element{{{ref}}, {typ}, {{"7"}}}}
 		if !s.Accepted() {
 			ucm.Elements[2] = Element{{"4"}}

@@ -383,7 +383,7 @@ func (r *Reader) startX12(off int64) (*Segment, error) {
 	}
 	b = b[:length]
 	d := Delimiters{Element: es, Component: b[length-2], Segment: b[length-1]}
-	if v := b[seps[11]+1 : seps[12]]; string(v) >= "00402" && seps[11]-seps[10] == 2 && !isAlnum(b[seps[10]+1]) {
+	if v := b[seps[11]+1 : seps[12]]; string(v) >= "00402" && seps[11]-seps[10] == 2 && !isAlnum(b[seps[10]+1]) && b[seps[10]+1] > ' ' {
 		d.Repetition = b[seps[10]+1]
 	}
 	if err := checkDistinct(off, "ISA", d, true); err != nil {
@@ -484,8 +484,10 @@ func (r *Reader) readSegment() (*Segment, error) {
 	off := r.Offset()
 	b := r.buf[r.r:end]
 	r.r = end + 1
-	if term == '\n' && len(b) > 0 && b[len(b)-1] == '\r' {
-		b = b[:len(b)-1]
+	if term == '\n' {
+		for len(b) > 0 && b[len(b)-1] == '\r' {
+			b = b[:len(b)-1]
+		}
 	}
 	s := r.split(b, off)
 	if (r.std == X12 && s.ID == "IEA") || (r.std == EDIFACT && s.ID == "UNZ") {

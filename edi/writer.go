@@ -26,21 +26,8 @@ type Writer struct {
 // must be zero; zero EDIFACT delimiters are taken from DefaultEDIFACT.
 func NewWriter(w io.Writer, std Standard, d Delimiters) *Writer {
 	if std == EDIFACT {
-		def := DefaultEDIFACT
-		if d.Element == 0 {
-			d.Element = def.Element
-		}
-		if d.Component == 0 {
-			d.Component = def.Component
-		}
-		if d.Segment == 0 {
-			d.Segment = def.Segment
-		}
-		if d.Release == 0 {
-			d.Release = def.Release
-		}
-		if d.Decimal == 0 {
-			d.Decimal = def.Decimal
+		if d == (Delimiters{}) {
+			d = DefaultEDIFACT
 		}
 	} else {
 		d.Release, d.Decimal = 0, 0
@@ -74,8 +61,9 @@ func (w *Writer) isDelim(c byte) (string, bool) {
 	return "", false
 }
 
-// WriteSegment writes one segment. Trailing empty elements and components
-// are dropped. An X12 value containing a delimiter is an *Error naming the
+// WriteSegment writes one segment, every element and component as given
+// (trailing empty ones included, so a read document is written back as it
+// was). An X12 value containing a delimiter is an *Error naming the
 // segment, element, repetition and component; nothing of that segment is
 // written then.
 func (w *Writer) WriteSegment(s *SegmentData) error {
@@ -147,11 +135,6 @@ func (w *Writer) appendValue(b []byte, v string) []byte {
 func (w *Writer) appendSegment(b []byte, s *SegmentData) []byte {
 	b = append(b, s.ID...)
 	n := len(s.Elements)
-	if s.ID != "ISA" {
-		for n > 0 && s.Elements[n-1].IsEmpty() {
-			n--
-		}
-	}
 	for i := 0; i < n; i++ {
 		b = append(b, w.d.Element)
 		e := s.Elements[i]
@@ -159,11 +142,7 @@ func (w *Writer) appendSegment(b []byte, s *SegmentData) []byte {
 			if r > 0 {
 				b = append(b, w.d.Repetition)
 			}
-			m := len(rep)
-			for m > 1 && rep[m-1] == "" {
-				m--
-			}
-			for c := 0; c < m; c++ {
+			for c := range rep {
 				if c > 0 {
 					b = append(b, w.d.Component)
 				}
@@ -208,8 +187,6 @@ func (w *Writer) writeX12(ic *Interchange) error {
 		case 10:
 			if h.Value(12) >= "00402" && w.d.Repetition != 0 {
 				v = string(w.d.Repetition)
-			} else if v == "" || h.Value(12) >= "00402" {
-				v = "U"
 			}
 		case 15:
 			v = string(w.d.Component)
@@ -297,11 +274,17 @@ func (w *Writer) writeEDIFACT(ic *Interchange) error {
 	std := DefaultEDIFACT
 	if ic.ServiceAdvice || w.d.Element != std.Element || w.d.Component != std.Component || w.d.Segment != std.Segment ||
 		w.d.Release != std.Release || w.d.Decimal != std.Decimal || w.d.Repetition != 0 && !(w.d.Repetition == '*' && h.Component(1, 2) == "4") {
-		rep := w.d.Repetition
-		if rep == 0 {
-			rep = ' '
+		orSpace := func(c byte) byte {
+			if c == 0 {
+				return ' '
+			}
+			return c
 		}
-		b := []byte{'U', 'N', 'A', w.d.Component, w.d.Element, w.d.Decimal, w.d.Release, rep, w.d.Segment}
+		dec := w.d.Decimal
+		if dec == 0 {
+			dec = '.'
+		}
+		b := []byte{'U', 'N', 'A', w.d.Component, w.d.Element, dec, orSpace(w.d.Release), orSpace(w.d.Repetition), w.d.Segment}
 		if w.Newline && w.d.Segment != '\n' {
 			b = append(b, '\n')
 		}

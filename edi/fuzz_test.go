@@ -1,0 +1,188 @@
+package edi_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/partnerhub/partnerhub/edi"
+)
+
+// seeds adds the golden documents (good and malformed) of one standard.
+func seeds(f *testing.F, std edi.Standard) {
+	f.Helper()
+	files, _ := filepath.Glob("testdata/*.edi")
+	bad, _ := filepath.Glob("testdata/bad/*.edi")
+	for _, p := range append(files, bad...) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		isEDIFACT := bytes.HasPrefix(b, []byte("UN"))
+		if isEDIFACT == (std == edi.EDIFACT) {
+			f.Add(b)
+		}
+	}
+}
+
+// readAll drives a Reader to its end and checks what it must guarantee.
+func readAll(t *testing.T, data []byte) {
+	r := edi.NewReader(bytes.NewReader(data))
+	r.MaxSegment = 4096
+	var last int64 = -1
+	for i := 0; ; i++ {
+		seg, err := r.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			var e *edi.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error is not an *edi.Error: %v", err)
+			}
+			if e.Offset < 0 || e.Offset > int64(len(data)) {
+				t.Fatalf("error offset %d outside input of %d bytes", e.Offset, len(data))
+			}
+			if _, err2 := r.Next(); err2 != err {
+				t.Fatalf("error not sticky: %v then %v", err, err2)
+			}
+			return
+		}
+		if seg.Offset <= last || seg.Offset+int64(seg.Length) > int64(len(data)) {
+			t.Fatalf("segment %d at offset %d (length %d) after %d in %d bytes", i, seg.Offset, seg.Length, last, len(data))
+		}
+		last = seg.Offset
+		for el := 1; el <= seg.NumElements(); el++ {
+			for rep := 1; rep <= seg.NumRepetitions(el); rep++ {
+				for c := 1; c <= seg.RepNumComponents(el, rep); c++ {
+					if len(seg.RepComponent(el, rep, c)) > seg.Length {
+						t.Fatal("value longer than its segment")
+					}
+				}
+			}
+		}
+		if i > len(data) {
+			t.Fatal("more segments than bytes")
+		}
+	}
+}
+
+// acksValidate builds the acknowledgments of every interchange and checks
+// that each one is written and read back without a single error.
+func acksValidate(t *testing.T, res []*edi.InterchangeResult) {
+	for _, r := range res {
+		types := []string{"ta1", "997", "999"}
+		if r.Standard == edi.EDIFACT {
+			types = []string{"contrl"}
+		}
+		for _, typ := range types {
+			ack, err := buildAck(typ, r, edi.AckOptions{Time: ackTime})
+			if err != nil {
+				if _, ok := edi.AsError(err); !ok {
+					t.Fatalf("%s: error is not an *edi.Error: %v", typ, err)
+				}
+				continue
+			}
+			var out bytes.Buffer
+			w := edi.NewWriter(&out, ack.Standard, ack.Delimiters)
+			if err := w.WriteInterchange(ack); err != nil {
+				t.Fatalf("%s ack cannot be written: %v", typ, err)
+			}
+			w.Flush()
+			back, err := edi.Validate(bytes.NewReader(out.Bytes()))
+			if err != nil || len(back) != 1 || !back[0].OK() {
+				var lines []string
+				for _, b := range back {
+					for _, e := range b.AllErrors() {
+						lines = append(lines, e.Line())
+					}
+				}
+				t.Fatalf("%s ack does not validate: %v %q\n%s", typ, err, lines, out.Bytes())
+			}
+		}
+	}
+}
+
+func fuzzReader(t *testing.T, data []byte) {
+	readAll(t, data)
+	res, err := edi.Validate(bytes.NewReader(data))
+	if err != nil {
+		if _, ok := edi.AsError(err); !ok {
+			t.Fatalf("Validate error is not an *edi.Error: %v", err)
+		}
+	}
+	for _, r := range res {
+		for _, e := range r.AllErrors() {
+			if e.Offset < 0 || e.Offset > int64(len(data)) {
+				t.Fatalf("error offset %d outside input: %s", e.Offset, e.Line())
+			}
+		}
+	}
+	acksValidate(t, res)
+}
+
+func FuzzX12Reader(f *testing.F) {
+	seeds(f, edi.X12)
+	f.Fuzz(fuzzReader)
+}
+
+func FuzzEDIFACTReader(f *testing.F) {
+	seeds(f, edi.EDIFACT)
+	f.Fuzz(fuzzReader)
+}
+
+// docJSON renders a document without its trailers (the writer recomputes
+// them) for comparison.
+func docJSON(t *testing.T, doc *edi.Document) string {
+	for _, ic := range doc.Interchanges {
+		ic.Trailer = nil
+		for _, g := range ic.Groups {
+			g.Trailer = nil
+			for _, s := range g.Sets {
+				s.Trailer = nil
+			}
+		}
+		for _, s := range ic.Sets {
+			s.Trailer = nil
+		}
+	}
+	var b bytes.Buffer
+	if err := edi.WriteJSON(&b, doc); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+func FuzzRoundTrip(f *testing.F) {
+	seeds(f, edi.X12)
+	seeds(f, edi.EDIFACT)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, _, err := edi.Parse(bytes.NewReader(data))
+		if err != nil || len(doc.Interchanges) == 0 {
+			return
+		}
+		var out bytes.Buffer
+		if err := edi.Encode(&out, doc, false); err != nil {
+			if _, ok := edi.AsError(err); !ok {
+				t.Fatalf("Encode error is not an *edi.Error: %v", err)
+			}
+			return // a value the writer refuses (e.g. an ISA not at its fixed width)
+		}
+		doc2, _, err := edi.Parse(bytes.NewReader(out.Bytes()))
+		if err != nil {
+			t.Fatalf("written document does not read back: %v\n%q", err, out.Bytes())
+		}
+		a, b := docJSON(t, doc), docJSON(t, doc2)
+		if a != b {
+			t.Fatalf("read → write → read changed the document:\n%s\nvs\n%s\nwritten: %q", a, b, out.Bytes())
+		}
+		// Writing is deterministic.
+		var out2 bytes.Buffer
+		if err := edi.Encode(&out2, doc2, false); err != nil || !bytes.Equal(out.Bytes(), out2.Bytes()) {
+			t.Fatalf("second write differs: %v\n%q\n%q", err, out.Bytes(), out2.Bytes())
+		}
+	})
+}
