@@ -242,7 +242,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if os.Getenv("UPDATE_SCREENSHOTS") == "" {
 		return
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
 	}
