@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/partners"
 )
@@ -153,6 +154,17 @@ func TestRolesAndLastAdmin(t *testing.T) {
 	demote := "sales"
 	if _, err := w.svc.UpdateUser(ctx, admin, admin.User, partners.UserUpdate{Role: &demote}); !apperr.Is(err, apperr.Conflict) {
 		t.Fatalf("demoting the last admin: %v, want Conflict", err)
+	}
+	// A role change notifies the user; an accepted invite notified the admin.
+	promote := "manager"
+	if _, err := w.svc.UpdateUser(ctx, admin, viewer.User, partners.UserUpdate{Role: &promote}); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := notify.List(ctx, w.d.App, viewer.Scope(), 0, 10); len(list) != 1 || list[0].Kind != "user.role_changed" {
+		t.Fatalf("notifications of the promoted user: %+v", list)
+	}
+	if list, _ := notify.List(ctx, w.d.App, admin.Scope(), 0, 10); len(list) != 1 || list[0].Kind != "user.joined" {
+		t.Fatalf("notifications of the admin after the viewer joined: %+v", list)
 	}
 	deact := "deactivated"
 	if _, err := w.svc.UpdateUser(ctx, admin, viewer.User, partners.UserUpdate{Status: &deact}); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/notify"
 )
 
 // User is a person of an organization, with one role in it.
@@ -154,7 +155,21 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password string) (*In
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.E(apperr.NotFound, "This invite link has already been used.")
 		}
-		return a.audit(ctx, tx, "user.accept_invite", "user", a.User, nil)
+		if err := a.audit(ctx, tx, "user.accept_invite", "user", a.User, nil); err != nil {
+			return err
+		}
+		// The organization's admins learn that the person joined.
+		var admins []int64
+		if err := tx.SelectContext(ctx, &admins, `SELECT id FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active' AND id <> $3`, a.Network, a.Org, a.User); err != nil {
+			return err
+		}
+		for _, id := range admins {
+			if _, err := notify.Send(ctx, tx, a.Network, a.Org, id, "user.joined", inv.Name+" joined "+"your organization",
+				inv.Name+" <"+inv.Email+"> accepted the invite and can now sign in as "+string(inv.Role)+".", "/users"); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return inv, err
 }
@@ -243,6 +258,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpda
 		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE network_id = $1 AND id = $2 AND org_id = $3 FOR UPDATE`, a.Network, id, a.Org); err != nil {
 			return apperr.E(apperr.NotFound, "User %d not found in your organization.", id)
 		}
+		before := u
 		if u.Status == "invited" && in.Status != nil && *in.Status == "active" {
 			return apperr.Field("status", "an invited user becomes active by accepting the invite")
 		}
@@ -264,6 +280,12 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpda
 		}
 		// A deactivated user's sessions and invite stop working at once: the session
 		// lookup accepts active users only.
+		if in.Role != nil && Role(*in.Role) != before.Role && u.Status == "active" && id != a.User {
+			if _, err := notify.Send(ctx, tx, a.Network, a.Org, id, "user.role_changed", "Your role is now "+*in.Role,
+				a.Label()+" changed your role from "+string(before.Role)+" to "+*in.Role+".", "/"); err != nil {
+				return err
+			}
+		}
 		if in.Role != nil || in.Status != nil {
 			return a.audit(ctx, tx, "user.update", "user", id, map[string]any{"role": u.Role, "status": u.Status})
 		}

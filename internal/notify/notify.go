@@ -46,9 +46,13 @@ type emailPayload struct {
 // Send stores a notification for a user of org inside the caller's transaction and
 // queues its email.
 func Send(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind, title, body, link string) (int64, error) {
+	// No RETURNING: the recipient's row is not readable by the sender.
 	var id int64
-	if err := tx.GetContext(ctx, &id, `INSERT INTO notifications (network_id, user_id, kind, title, body, link) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		network, user, kind, title, body, link); err != nil {
+	if err := tx.GetContext(ctx, &id, `SELECT nextval('notifications_id_seq')`); err != nil {
+		return 0, fmt.Errorf("notify: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (network_id, id, user_id, kind, title, body, link) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		network, id, user, kind, title, body, link); err != nil {
 		return 0, fmt.Errorf("notify: %w", err)
 	}
 	if _, err := jobs.Enqueue(ctx, tx, network, org, EmailJob, emailPayload{id, user, org}); err != nil {
