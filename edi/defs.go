@@ -41,6 +41,7 @@ type ItemDef struct {
 	Required bool     // mandatory segment (or loop)
 	Max      int      // maximum use (or loop repeats)
 	Loop     *LoopDef // when the item is a loop
+	def      *SegmentDef
 }
 
 // SetDef is the definition of a transaction set or message.
@@ -85,9 +86,27 @@ func tables() *defTables {
 			d := mustSet(EDIFACT, s)
 			t.efSets[d.ID] = d
 		}
+		for _, d := range t.x12Sets {
+			resolve(d.Root, t.x12Segs)
+		}
+		for _, d := range t.efSets {
+			resolve(d.Root, t.efSegs)
+		}
 		defs = t
 	})
 	return defs
+}
+
+// resolve links every segment item to its element definitions, so that
+// validation needs no map lookup per segment.
+func resolve(l *LoopDef, segs map[string]*SegmentDef) {
+	for _, it := range l.Items {
+		it.def = segs[it.Segment]
+		if it.Loop != nil {
+			resolve(it.Loop, segs)
+			it.def = segs[it.Segment]
+		}
+	}
 }
 
 // LookupSet returns the definition of an X12 transaction set ("816") or an

@@ -2,9 +2,11 @@ package edi
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 )
 
@@ -60,6 +62,7 @@ type Reader struct {
 	class    [256]uint8
 	seg      Segment
 	ids      map[string]string
+	cache    idCache
 	warn     *Error
 	rawISA   []byte
 }
@@ -159,6 +162,13 @@ func (r *Reader) ioError(off int64) (*Segment, error) {
 func (r *Reader) Next() (*Segment, error) {
 	if r.err != nil {
 		return nil, r.err
+	}
+	// Fast path: inside an interchange, at a segment that does not begin with
+	// CR/LF or a letter that could start a header.
+	if r.inIC && r.r < r.w {
+		if c := r.buf[r.r]; c != '\r' && c != '\n' && c != 'I' && c != 'U' {
+			return r.readSegment()
+		}
 	}
 	// Skip CR/LF between segments (and, between interchanges, any white space).
 	for {
@@ -528,11 +538,29 @@ func (r *Reader) split(b []byte, off int64) *Segment {
 	s.Offset, s.Length = off, len(b)
 	s.data, s.reps, s.elems = s.data[:0], s.reps[:0], s.elems[:0]
 	es := r.d.Element
-	idEnd := bytes.IndexByte(b, es)
-	if idEnd < 0 {
-		idEnd = len(b)
+	var idEnd int
+	switch {
+	case len(b) > 3 && b[3] == es && b[0] != es && b[1] != es && b[2] != es:
+		idEnd = 3
+	case len(b) > 2 && b[2] == es && b[0] != es && b[1] != es:
+		idEnd = 2
+	default:
+		idEnd = bytes.IndexByte(b, es)
+		if idEnd < 0 {
+			idEnd = len(b)
+		}
 	}
-	s.ID = r.intern(b[:idEnd])
+	if idEnd == 3 {
+		// inlined intern hit for the common three-letter tag
+		k := 3<<24 | uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
+		if h := (k * 2654435761) >> 22; r.cache.keys[h] == k {
+			s.ID = r.cache.ids[h]
+		} else {
+			s.ID = r.intern(b[:3])
+		}
+	} else {
+		s.ID = r.intern(b[:idEnd])
+	}
 	if idEnd == len(b) {
 		return s
 	}
@@ -542,26 +570,64 @@ func (r *Reader) split(b []byte, off int64) *Segment {
 	}
 	class := &r.class
 	start := idEnd + 1
-	s.elems = append(s.elems, 0)
-	s.reps = append(s.reps, 0)
-	for j := start; j < len(b); j++ {
-		c := class[b[j]]
-		if c == clData {
-			continue
-		}
-		s.data = append(s.data, b[start:j])
-		start = j + 1
-		switch c {
-		case clElement:
-			s.elems = append(s.elems, int32(len(s.reps)))
-			s.reps = append(s.reps, int32(len(s.data)))
-		case clRepetition:
-			s.reps = append(s.reps, int32(len(s.data)))
-		}
+	// local slices stay in registers; stored back at the end
+	data, reps, elems := s.data, s.reps, s.elems
+	elems = append(elems, 0)
+	reps = append(reps, 0)
+	// Eight bytes at a time: a SWAR test finds the first delimiter byte in
+	// a word (the lowest flagged byte is exact), the rest goes byte by byte.
+	es8 := lsb * uint64(r.d.Element)
+	cs8 := lsb * uint64(r.d.Component)
+	rs8 := lsb * uint64(r.d.Repetition)
+	if r.d.Component == 0 {
+		cs8 = es8
 	}
-	s.data = append(s.data, b[start:])
+	hasRep := r.d.Repetition != 0
+	j := start
+	for {
+		for j+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[j:])
+			m := zeroBytes(x^es8) | zeroBytes(x^cs8)
+			if hasRep {
+				m |= zeroBytes(x ^ rs8)
+			}
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
+			goto found
+		}
+		for j < len(b) && class[b[j]] == clData {
+			j++
+		}
+		if j >= len(b) {
+			break
+		}
+	found:
+		data = append(data, b[start:j])
+		switch class[b[j]] {
+		case clElement:
+			elems = append(elems, int32(len(reps)))
+			reps = append(reps, int32(len(data)))
+		case clRepetition:
+			reps = append(reps, int32(len(data)))
+		}
+		j++
+		start = j
+	}
+	data = append(data, b[start:])
+	s.data, s.reps, s.elems = data, reps, elems
 	return s
 }
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// zeroBytes flags (with 0x80) the zero bytes of x; the lowest flag is exact.
+func zeroBytes(x uint64) uint64 { return (x - lsb) & ^x & msb }
 
 // splitRelease is split for EDIFACT segments holding release characters: it
 // unescapes in place (the buffer is ours) while cutting.
@@ -598,7 +664,32 @@ func (r *Reader) splitRelease(s *Segment, b []byte, from int) {
 	s.data = append(s.data, b[start:w])
 }
 
+// idCache interns segment IDs of up to three bytes without hashing a
+// string: the bytes form the key of a direct-mapped table.
+type idCache struct {
+	keys [1024]uint32
+	ids  [1024]string
+}
+
 func (r *Reader) intern(b []byte) string {
+	if n := len(b); n >= 1 && n <= 3 {
+		k := uint32(n)<<24 | uint32(b[0])<<16
+		if n > 1 {
+			k |= uint32(b[1]) << 8
+		}
+		if n > 2 {
+			k |= uint32(b[2])
+		}
+		h := (k * 2654435761) >> 22
+		if r.cache.keys[h] == k {
+			return r.cache.ids[h]
+		}
+		if r.cache.keys[h] == 0 {
+			id := string(b)
+			r.cache.keys[h], r.cache.ids[h] = k, id
+			return id
+		}
+	}
 	if id, ok := r.ids[string(b)]; ok {
 		return id
 	}

@@ -159,7 +159,7 @@ search:
 		v.segErr(seg, pos, seg.ID, f.def.ID, SegOverMaxUse, fmt.Sprintf("segment %s occurs more than %d times", seg.ID, it.Max))
 	}
 	v.depth = len(v.stack) - 1
-	v.elements(seg, pos)
+	v.elementsOf(seg, pos, it.def)
 }
 
 func (v *setValidator) loopID() string {
@@ -212,7 +212,10 @@ func (v *setValidator) elemErr(seg *Segment, pos, el, rep, comp int, ed *Element
 
 // elements checks the elements of seg against its segment definition.
 func (v *setValidator) elements(seg *Segment, pos int) {
-	sd := LookupSegment(v.std, seg.ID)
+	v.elementsOf(seg, pos, LookupSegment(v.std, seg.ID))
+}
+
+func (v *setValidator) elementsOf(seg *Segment, pos int, sd *SegmentDef) {
 	if sd == nil {
 		v.checkCharset(seg, pos)
 		return

@@ -1,0 +1,106 @@
+package edi_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/partnerhub/partnerhub/edi"
+	"github.com/partnerhub/partnerhub/edi/gen867"
+)
+
+var (
+	benchOnce sync.Once
+	benchData []byte
+)
+
+// benchInput is the 867 file named by EDI_BENCH_FILE (bench/edi/run.sh sets
+// it to the 100 MB report) or, by default, a 20 MB report built in memory.
+func benchInput(b *testing.B) []byte {
+	b.Helper()
+	benchOnce.Do(func() {
+		if p := os.Getenv("EDI_BENCH_FILE"); p != "" {
+			d, err := os.ReadFile(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchData = d
+			return
+		}
+		var buf bytes.Buffer
+		if _, err := gen867.Write(&buf, 20_000_000); err != nil {
+			b.Fatal(err)
+		}
+		benchData = buf.Bytes()
+	})
+	return benchData
+}
+
+// BenchmarkIndexByte is the practical ceiling: one bytes.IndexByte pass over
+// the same bytes, counting segment terminators.
+func BenchmarkIndexByte(b *testing.B) {
+	data := benchInput(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	segs := 0
+	for i := 0; i < b.N; i++ {
+		segs = 0
+		for p := data; ; {
+			j := bytes.IndexByte(p, '~')
+			if j < 0 {
+				break
+			}
+			segs++
+			p = p[j+1:]
+		}
+	}
+	b.ReportMetric(float64(segs), "segments/op")
+}
+
+// BenchmarkReader streams every segment with its elements split.
+func BenchmarkReader(b *testing.B) {
+	data := benchInput(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	segs := 0
+	for i := 0; i < b.N; i++ {
+		segs = 0
+		r := edi.NewReader(bytes.NewReader(data))
+		for {
+			_, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			segs++
+		}
+	}
+	b.ReportMetric(float64(segs), "segments/op")
+}
+
+// BenchmarkScanner streams and validates: envelopes, control numbers,
+// counts, the 867 structure and every element.
+func BenchmarkScanner(b *testing.B) {
+	data := benchInput(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	segs := 0
+	for i := 0; i < b.N; i++ {
+		segs = 0
+		s := edi.NewScanner(bytes.NewReader(data))
+		for s.Scan() {
+			segs++
+		}
+		if s.Err() != nil || !s.Results()[0].OK() {
+			b.Fatalf("invalid benchmark input: %v", s.Err())
+		}
+	}
+	b.ReportMetric(float64(segs), "segments/op")
+}
