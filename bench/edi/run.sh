@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Side-by-side X12 parsing benchmark: the Go edi package against the npm
+# packages node-x12 and x12-parser, on the same generated 867 files.
+#
+#   bench/edi/run.sh [SIZE_MB]        (default 100; a 10 MB file is always run too)
+#
+# Generates bench/data/867-<N>mb.edi (gitignored) with bench/edi/gen867,
+# installs the npm packages from package-lock.json with `npm ci` when
+# bench/edi/node_modules is missing, runs the Go benchmarks with one core
+# (-cpu 1) and the Node scripts, and prints a table.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+size=${1:-100}
+mkdir -p bench/data
+files=()
+for mb in 10 "$size"; do
+	f=bench/data/867-${mb}mb.edi
+	[ -f "$f" ] || go run ./bench/edi/gen867 -size "$mb" -out "$f" >&2
+	case " ${files[*]-} " in *" $f "*) ;; *) files+=("$f") ;; esac
+done
+if [ ! -d bench/edi/node_modules ]; then
+	(cd bench/edi && npm ci --no-audit --no-fund >&2)
+fi
+go test -c -o bench/data/edi.test ./edi >&2
+echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(go version | cut -d' ' -f3), node $(node --version), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+printf '| file | implementation | MB/s | seconds | ratio to IndexByte | memory / allocs |\n|---|---|---:|---:|---:|---|\n'
+for f in "${files[@]}"; do
+	bytes=$(stat -c %s "$f")
+	# -cpu 1: one core; 5 iterations of the whole file.
+	out=$(EDI_BENCH_FILE="$f" bench/data/edi.test -test.run '^$' -test.bench 'IndexByte|Reader|Scanner' -test.benchtime 5x -test.cpu 1 -test.benchmem)
+	base=$(echo "$out" | awk '/^BenchmarkIndexByte/ {for (i=1;i<=NF;i++) if ($(i+1)=="MB/s") print $i}')
+	echo "$out" | awk -v f="$(basename "$f")" -v base="$base" '
+		/^Benchmark/ {
+			name=$1; sub(/^Benchmark/, "", name)
+			for (i=1;i<=NF;i++) { if ($(i+1)=="MB/s") mbs=$i; if ($(i+1)=="ns/op") ns=$i; if ($(i+1)=="allocs/op") al=$i; if ($(i+1)=="B/op") bo=$i; if ($(i+1)=="segments/op") sg=$i }
+			impl = (name=="IndexByte") ? "Go bytes.IndexByte pass (ceiling)" : (name=="Reader") ? "Go edi.Reader (segments + elements)" : "Go edi.Scanner (+ envelopes, 867 definition, every element)"
+			printf "| %s | %s | %.0f | %.3f | %.2fx | %s allocs/op for %s segments (%s B/op) |\n", f, impl, mbs, ns/1e9, base/mbs, al, sg, bo
+		}'
+	for lib in x12-parser node-x12; do
+		if res=$(node --max-old-space-size=8192 bench/edi/node/bench.js "$f" "$lib" 2>&1); then
+			echo "$res" | node -e '
+				const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+				const base = parseFloat(process.argv[1]), f = process.argv[2];
+				console.log(`| ${f} | npm ${r.lib} | ${r.mb_per_s.toFixed(1)} | ${r.seconds.toFixed(3)} | ${(base / r.mb_per_s).toFixed(1)}x | max RSS ${r.max_rss_mb.toFixed(0)} MB, ${r.segments} segments |`);
+			' "$base" "$(basename "$f")"
+		else
+			echo "| $(basename "$f") | npm $lib | failed | | | $(echo "$res" | grep -m1 -E 'Error|error' | cut -c1-120) |"
+		fi
+	done
+done
