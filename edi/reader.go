@@ -170,34 +170,40 @@ func (r *Reader) Next() (*Segment, error) {
 			return r.readSegment()
 		}
 	}
-	// Skip CR/LF between segments (and, between interchanges, any white space).
 	for {
-		for r.r < r.w {
-			c := r.buf[r.r]
-			if c == '\r' || c == '\n' {
-				if r.inIC && (c == r.d.Segment || r.class[c] != clData) {
+		// Skip CR/LF between segments (and, between interchanges, any white space).
+		for {
+			for r.r < r.w {
+				c := r.buf[r.r]
+				if c == '\r' || c == '\n' {
+					if r.inIC && (c == r.d.Segment || r.class[c] != clData) {
+						break
+					}
+				} else if r.inIC || (c != ' ' && c != '\t' && c != 0 && c != '\f') {
 					break
 				}
-			} else if r.inIC || (c != ' ' && c != '\t' && c != 0 && c != '\f') {
+				r.r++
+			}
+			if r.r < r.w {
 				break
 			}
-			r.r++
-		}
-		if r.r < r.w {
-			break
-		}
-		if !r.fill() {
-			if r.rerr != nil {
-				return r.ioError(r.Offset())
+			if !r.fill() {
+				if r.rerr != nil {
+					return r.ioError(r.Offset())
+				}
+				r.err = io.EOF
+				return nil, io.EOF
 			}
-			r.err = io.EOF
-			return nil, io.EOF
 		}
+		if !r.inIC || r.headerAhead() {
+			seg, err := r.startInterchange()
+			if seg == nil && err == nil {
+				continue // a UNA was consumed: its UNB follows
+			}
+			return seg, err
+		}
+		return r.readSegment()
 	}
-	if !r.inIC || r.headerAhead() {
-		return r.startInterchange()
-	}
-	return r.readSegment()
 }
 
 // headerAhead reports whether an interchange header begins at r.r while an
@@ -263,7 +269,7 @@ func (r *Reader) startInterchange() (*Segment, error) {
 		r.una, r.afterUNA = true, true
 		r.r += 9
 		r.inIC = true
-		return r.Next()
+		return nil, nil
 	case bytes.HasPrefix(b, []byte("UNB")):
 		if !r.afterUNA {
 			r.setDelims(EDIFACT, DefaultEDIFACT)
