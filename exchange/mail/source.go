@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // Read streams the messages under path: a Maildir folder, a directory
@@ -53,8 +54,12 @@ func readDir(dir string, opts ReadOptions, yield func(*Message, error) bool) boo
 		p := filepath.Join(dir, e.Name())
 		switch {
 		case e.IsDir():
-			if n := e.Name(); IsMaildir(dir) && (n == "cur" || n == "new" || n == "tmp") {
-				continue
+			// In a Maildir only Maildir++ subfolders hold mail; elsewhere
+			// hidden directories (.notmuch, .git) are not mail either.
+			if IsMaildir(dir) || strings.HasPrefix(e.Name(), ".") {
+				if !IsMaildir(p) {
+					continue
+				}
 			}
 			if !readDir(p, opts, yield) {
 				return false

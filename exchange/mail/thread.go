@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
@@ -43,23 +44,29 @@ type Node struct {
 	Children []*Node // sorted by date
 
 	entry       *entry
+	keyEntry    *entry    // canonical tie-break: own entry, or the first child's
 	date        time.Time // sent date; for a placeholder, its first child's
-	key         string    // canonical tie-break
 	first, last time.Time // over the subtree
+	count       int       // messages in the subtree as threading left it
 	ufID        string    // an id of this node's component (union-find)
-	anchor      string    // for a root: the id of the top before pruning
-	own         []*Node   // for a root: its children before subject grouping
-	base        string    // for a root: base subject
-	reply       bool      // for a root: a reply, forward or placeholder
-	parts       map[string]struct{}
+
+	// For roots only.
+	anchor    string  // the id of the top before pruning
+	own       []*Node // children before subject grouping, once grouped
+	saved     bool    // own is set
+	base      string  // base subject, "" when not grouped
+	reply     bool    // a reply, forward or placeholder
+	parts     map[string]struct{}
+	bucketIdx int
+	conv      *Conversation
 }
 
 // A Conversation is one thread: a tree of messages of one scope. Its tree
 // is valid until the next Threader.Add, which may reuse its nodes.
 type Conversation struct {
 	// ID is stable: it is derived from the scope and the id of the top of
-	// the thread (which may be a message not yet seen), so a conversation
-	// keeps its ID as replies and even its missing root arrive.
+	// the thread before pruning (which may be a message not yet seen), so a
+	// conversation keeps its ID as replies and even its missing root arrive.
 	ID      string
 	Scope   string
 	Subject string // the root message's subject (its first child's for a placeholder root)
@@ -70,8 +77,57 @@ type Conversation struct {
 	// message has one).
 	First, Last time.Time
 
-	members []*entry // in thread order, when built
-	sig     [32]byte // digest of the shape, when built
+	snap *snapshot // members and shape, taken before the tree changes
+}
+
+type snapshot struct {
+	members []*entry
+	sig     [32]byte
+}
+
+// snapshot records the conversation's members and a digest of its shape.
+// It is taken when the tree is built and unchanged: lazily, before the
+// next Add touches it.
+func (c *Conversation) snapshot() *snapshot {
+	if c.snap != nil {
+		return c.snap
+	}
+	sn := &snapshot{members: make([]*entry, 0, c.Count)}
+	h := sha256.New()
+	var buf []byte
+	c.walk(func(n *Node, depth int) {
+		buf = buf[:0]
+		if n.entry != nil {
+			sn.members = append(sn.members, n.entry)
+			buf = append(buf, n.entry.fp[:]...)
+			buf = append(buf, n.entry.msg.File...)
+			buf = binary.BigEndian.AppendUint64(buf, uint64(n.entry.msg.Offset))
+		}
+		buf = append(buf, n.ID...)
+		buf = binary.BigEndian.AppendUint32(append(buf, 0), uint32(depth))
+		h.Write(buf)
+	})
+	copy(sn.sig[:], h.Sum(nil))
+	c.snap = sn
+	return sn
+}
+
+// walk visits the tree depth-first, siblings in order.
+func (c *Conversation) walk(f func(n *Node, depth int)) {
+	type item struct {
+		n *Node
+		d int
+	}
+	stack := make([]item, 1, 16)
+	stack[0] = item{c.Root, 0}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		f(it.n, it.d)
+		for i := len(it.n.Children) - 1; i >= 0; i-- {
+			stack = append(stack, item{it.n.Children[i], it.d + 1})
+		}
+	}
 }
 
 // An Entry is a node with its depth (0 for the root), in thread order.
@@ -83,20 +139,8 @@ type Entry struct {
 // Entries lists the conversation's nodes depth-first, siblings by date,
 // placeholders included (Node.Message is nil for them).
 func (c *Conversation) Entries() []Entry {
-	var out []Entry
-	type item struct {
-		n *Node
-		d int
-	}
-	stack := []item{{c.Root, 0}}
-	for len(stack) > 0 {
-		it := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		out = append(out, Entry{it.n, it.d})
-		for i := len(it.n.Children) - 1; i >= 0; i-- {
-			stack = append(stack, item{it.n.Children[i], it.d + 1})
-		}
-	}
+	out := make([]Entry, 0, c.Count)
+	c.walk(func(n *Node, d int) { out = append(out, Entry{n, d}) })
 	return out
 }
 
@@ -125,20 +169,34 @@ type entry struct {
 	node     *Node
 	fp       [16]byte
 	headerID string
+	claimed  string   // headerID, or a synthetic id from the fingerprint
 	refs     []string // the parent chain: References, then In-Reply-To
 	date     time.Time
-	key      string
 }
 
-func newEntry(m *Message) *entry {
+func newEntry(m *Message, buf *[]byte) *entry {
 	e := &entry{msg: m, headerID: m.MessageID, date: m.SentDate()}
-	e.fp = fingerprint(m)
-	refs := make([]string, 0, len(m.References)+1)
-	for _, r := range m.References {
-		if r == e.headerID || (len(refs) > 0 && refs[len(refs)-1] == r) {
-			continue
+	e.fp = fingerprint(m, buf)
+	e.claimed = e.headerID
+	if e.claimed == "" {
+		e.claimed = syntheticID(e.fp)
+	}
+	refs := m.References
+	clean := true
+	for i, r := range refs {
+		if r == e.headerID || (i > 0 && refs[i-1] == r) {
+			clean = false
+			break
 		}
-		refs = append(refs, r)
+	}
+	if !clean {
+		refs = make([]string, 0, len(m.References)+1)
+		for _, r := range m.References {
+			if r == e.headerID || (len(refs) > 0 && refs[len(refs)-1] == r) {
+				continue
+			}
+			refs = append(refs, r)
+		}
 	}
 	if len(m.InReplyTo) > 0 {
 		irt := m.InReplyTo[0]
@@ -146,13 +204,10 @@ func newEntry(m *Message) *entry {
 		// found earlier in References is not appended, which would make an
 		// ancestor the parent.
 		if irt != e.headerID && !slices.Contains(refs, irt) {
-			refs = append(refs, irt)
+			refs = append(refs[:len(refs):len(refs)], irt)
 		}
 	}
 	e.refs = refs
-	var off [8]byte
-	binary.BigEndian.PutUint64(off[:], uint64(m.Offset))
-	e.key = string(e.fp[:]) + m.File + "\x00" + string(off[:])
 	e.node = &Node{Message: m, entry: e}
 	return e
 }
@@ -160,31 +215,32 @@ func newEntry(m *Message) *entry {
 // fingerprint digests what identifies a message's content: ids, addresses,
 // date, subject and the start of the body. File and offset are left out,
 // so the same mail read from another folder gets the same synthetic id.
-func fingerprint(m *Message) [16]byte {
-	h := sha256.New()
-	w := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
+func fingerprint(m *Message, buf *[]byte) [16]byte {
+	b := (*buf)[:0]
+	w := func(s string) { b = append(append(b, s...), 0) }
 	w(m.MessageID)
 	for _, l := range [][]Address{m.From, m.To, m.Cc} {
 		for _, a := range l {
 			w(a.Addr)
 		}
-		w("")
+		b = append(b, 1)
 	}
 	if !m.Date.IsZero() {
-		w(strconv.FormatInt(m.Date.Unix(), 10))
-	} else {
-		w("")
+		b = strconv.AppendInt(b, m.Date.Unix(), 10)
 	}
+	b = append(b, 0)
 	w(m.Subject)
 	for _, l := range [][]string{m.InReplyTo, m.References} {
 		for _, s := range l {
 			w(s)
 		}
-		w("")
+		b = append(b, 1)
 	}
-	h.Write(m.BodyHash[:])
+	b = append(b, m.BodyHash[:]...)
+	*buf = b
+	sum := sha256.Sum256(b)
 	var out [16]byte
-	copy(out[:], h.Sum(nil))
+	copy(out[:], sum[:])
 	return out
 }
 
@@ -195,7 +251,25 @@ func compareEntries(a, b *entry) int {
 	if c := compareDates(a.date, b.date); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.key, b.key)
+	return compareKeys(a, b)
+}
+
+func compareKeys(a, b *entry) int {
+	switch {
+	case a == b:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	if c := bytes.Compare(a.fp[:], b.fp[:]); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.msg.File, b.msg.File); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.msg.Offset, b.msg.Offset)
 }
 
 func compareDates(a, b time.Time) int {
@@ -214,7 +288,7 @@ func compareNodes(a, b *Node) int {
 	if c := compareDates(a.date, b.date); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.key, b.key)
+	return compareKeys(a.keyEntry, b.keyEntry)
 }
 
 func syntheticID(fp [16]byte) string {
@@ -237,18 +311,22 @@ func jwz(entries []*entry) []*Node {
 	}
 	for _, e := range entries {
 		n := e.node
-		*n = Node{Message: e.msg, entry: e, key: e.key, date: e.date}
-		claimed := e.headerID
-		if claimed == "" {
-			claimed = syntheticID(e.fp)
-		}
-		n.ufID = claimed
-		id := claimed
+		*n = Node{Message: e.msg, entry: e, keyEntry: e, date: e.date, ufID: e.claimed}
+		id := e.claimed
+		var twin *Node
 		if old := table[id]; old != nil && old.Message != nil {
 			// A duplicate: the first in canonical order keeps the id.
-			id = claimed + "#" + hex.EncodeToString(e.fp[:6])
+			id = e.claimed + "#" + hex.EncodeToString(e.fp[:6])
 			for k := 2; table[id] != nil; k++ {
-				id = claimed + "#" + hex.EncodeToString(e.fp[:6]) + "-" + strconv.Itoa(k)
+				id = e.claimed + "#" + hex.EncodeToString(e.fp[:6]) + "-" + strconv.Itoa(k)
+			}
+			// A second copy of a message (the same mail in INBOX and Sent,
+			// or delivered twice) goes under the first when its own
+			// References say nothing: same content, or a subject that says
+			// it is the same mail. A different message reusing an id
+			// (broken clients do) stays apart.
+			if len(e.refs) == 0 && (old.entry.fp == e.fp || sameBase(old.Message.Subject, e.msg.Subject)) {
+				twin = old
 			}
 		} else if old != nil {
 			// Step 1A: the placeholder becomes this message.
@@ -279,15 +357,23 @@ func jwz(entries []*entry) []*Node {
 		}
 		if prev != nil && prev != n && !isAncestor(n, prev) {
 			link(prev, n)
+		} else if twin != nil {
+			link(twin, n)
 		}
 	}
-	var roots []*Node
+	roots := make([]*Node, 0, len(entries)/2)
 	for _, n := range table {
 		if n.Parent == nil {
 			roots = append(roots, n)
 		}
 	}
 	return prune(roots)
+}
+
+func sameBase(a, b string) bool {
+	x, _ := BaseSubject(a)
+	y, _ := BaseSubject(b)
+	return x == y
 }
 
 // isAncestor reports whether a is b or one of b's ancestors.
@@ -319,8 +405,9 @@ func unlink(n *Node) {
 // together. The top id before pruning is kept in anchor for conversation ids.
 func prune(roots []*Node) []*Node {
 	out := roots[:0]
+	var stack []*Node
 	for _, r := range roots {
-		pruneBelow(r)
+		stack = pruneBelow(r, stack)
 		if r.Message == nil {
 			switch len(r.Children) {
 			case 0:
@@ -335,20 +422,27 @@ func prune(roots []*Node) []*Node {
 		if r.anchor == "" {
 			r.anchor = r.ID
 		}
-		dateTree(r)
-		r.own = slices.Clone(r.Children)
+		stack = dateTree(r, stack)
 		out = append(out, r)
 	}
 	return out
 }
 
 // pruneBelow removes or promotes the placeholders under n.
-func pruneBelow(n *Node) {
-	stack := []*Node{n}
+func pruneBelow(n *Node, stack []*Node) []*Node {
+	stack = append(stack[:0], n)
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if len(p.Children) == 0 {
+		placeholders := false
+		for _, c := range p.Children {
+			if c.Message == nil {
+				placeholders = true
+				break
+			}
+		}
+		if !placeholders {
+			stack = append(stack, p.Children...)
 			continue
 		}
 		kids := make([]*Node, 0, len(p.Children))
@@ -365,26 +459,30 @@ func pruneBelow(n *Node) {
 		p.Children = kids
 		stack = append(stack, kids...)
 	}
+	return stack
 }
 
-// dateTree sets date, key, first and last bottom-up and sorts children.
-func dateTree(root *Node) {
-	order := []*Node{root}
+// dateTree sets date, keyEntry, first, last and count bottom-up and sorts
+// children.
+func dateTree(root *Node, order []*Node) []*Node {
+	order = append(order[:0], root)
 	for i := 0; i < len(order); i++ {
 		order = append(order, order[i].Children...)
 	}
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
-		slices.SortFunc(n.Children, compareNodes)
+		if len(n.Children) > 1 {
+			slices.SortFunc(n.Children, compareNodes)
+		}
+		n.count = 0
 		if n.Message != nil {
-			n.date = n.entry.date
-			n.key = n.entry.key
+			n.date, n.keyEntry, n.count = n.entry.date, n.entry, 1
 		} else if len(n.Children) > 0 {
-			n.date = n.Children[0].date
-			n.key = n.Children[0].key
+			n.date, n.keyEntry = n.Children[0].date, n.Children[0].keyEntry
 		}
 		n.first, n.last = n.date, n.date
 		for _, c := range n.Children {
+			n.count += c.count
 			if compareDates(c.first, n.first) < 0 {
 				n.first = c.first
 			}
@@ -393,4 +491,5 @@ func dateTree(root *Node) {
 			}
 		}
 	}
+	return order
 }

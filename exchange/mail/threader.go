@@ -50,13 +50,12 @@ type Merge struct {
 }
 
 type scopeState struct {
-	scope    string
-	ids      map[string]int32
-	parent   []int32
-	comps    map[int32]*component
-	buckets  map[string]map[*Node]struct{}
-	rootConv map[*Node]*Conversation
-	convs    map[string]*Conversation
+	scope   string
+	ids     map[string]int32 // union-find over every id mentioned
+	parent  []int32
+	comps   map[int32]*component // by union-find root
+	buckets map[string][]*Node   // roots by base subject (Node.bucketIdx)
+	convs   map[string]*Conversation
 }
 
 type component struct {
@@ -111,6 +110,7 @@ func (t *Threader) Conversation(id string) (*Conversation, bool) {
 func (t *Threader) Add(msgs ...*Message) Changes {
 	var ch Changes
 	byScope := map[string][]*entry{}
+	var buf []byte
 	var order []string
 	for _, m := range msgs {
 		if m == nil {
@@ -119,19 +119,18 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 		if _, ok := byScope[m.Scope]; !ok {
 			order = append(order, m.Scope)
 		}
-		byScope[m.Scope] = append(byScope[m.Scope], newEntry(m))
+		byScope[m.Scope] = append(byScope[m.Scope], newEntry(m, &buf))
 	}
 	sort.Strings(order)
 	for _, scope := range order {
 		st := t.scopes[scope]
 		if st == nil {
 			st = &scopeState{
-				scope:    scope,
-				ids:      map[string]int32{},
-				comps:    map[int32]*component{},
-				buckets:  map[string]map[*Node]struct{}{},
-				rootConv: map[*Node]*Conversation{},
-				convs:    map[string]*Conversation{},
+				scope:   scope,
+				ids:     map[string]int32{},
+				comps:   map[int32]*component{},
+				buckets: map[string][]*Node{},
+				convs:   map[string]*Conversation{},
 			}
 			t.scopes[scope] = st
 		}
@@ -164,30 +163,29 @@ func (st *scopeState) find(i int32) int32 {
 	return i
 }
 
-func claimedID(e *entry) string {
-	if e.headerID != "" {
-		return e.headerID
-	}
-	return syntheticID(e.fp)
-}
-
 func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
 	// Components the new messages touch, before the unions.
 	old := map[*component]struct{}{}
-	for _, e := range news {
-		for _, id := range append([]string{claimedID(e)}, e.refs...) {
-			if i, ok := st.ids[id]; ok {
-				if c := st.comps[st.find(i)]; c != nil {
-					old[c] = struct{}{}
+	if len(st.comps) > 0 {
+		for _, e := range news {
+			for i := -1; i < len(e.refs); i++ {
+				id := e.claimed
+				if i >= 0 {
+					id = e.refs[i]
+				}
+				if k, ok := st.ids[id]; ok {
+					if c := st.comps[st.find(k)]; c != nil {
+						old[c] = struct{}{}
+					}
 				}
 			}
 		}
-	}
-	for c := range old {
-		delete(st.comps, st.find(st.ids[claimedID(c.entries[0])]))
+		for c := range old {
+			delete(st.comps, st.find(st.ids[c.entries[0].claimed]))
+		}
 	}
 	for _, e := range news {
-		a := st.find(st.node(claimedID(e)))
+		a := st.find(st.node(e.claimed))
 		for _, r := range e.refs {
 			b := st.find(st.node(r))
 			if a != b {
@@ -196,11 +194,11 @@ func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
 		}
 	}
 	// The new components: old ones joined, plus the new messages.
-	var all []*entry
+	all := make([]*entry, 0, len(news))
 	var oldRoots []*Node
 	fresh := map[int32]*component{}
 	put := func(e *entry) {
-		k := st.find(st.ids[claimedID(e)])
+		k := st.find(st.ids[e.claimed])
 		c := fresh[k]
 		if c == nil {
 			c = &component{}
@@ -219,17 +217,10 @@ func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
 		put(e)
 	}
 	// What the old roots were, before jwz reuses their nodes.
-	touchedOld := map[*Conversation]struct{}{}
+	touched := map[*Conversation]struct{}{}
 	buckets := map[string]struct{}{}
 	for _, r := range oldRoots {
-		if c := st.rootConv[r]; c != nil {
-			touchedOld[c] = struct{}{}
-		}
-		delete(st.rootConv, r)
-		if r.base != "" {
-			buckets[r.base] = struct{}{}
-			delete(st.buckets[r.base], r)
-		}
+		st.forget(r, touched, buckets)
 	}
 	// Components never interact in JWZ, so one run over all of them in
 	// canonical order is the same as one run per component.
@@ -243,27 +234,18 @@ func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
 		st.comps[k] = c
 	}
 
-	var loners []*Node
+	made := make([]*Conversation, 0, len(roots))
 	for _, r := range roots {
-		r.base, r.reply, r.parts = "", false, nil
 		if !opts.NoSubjectGrouping {
 			r.base, r.reply = rootSubject(r)
 		}
 		if r.base == "" {
-			loners = append(loners, r)
+			made = append(made, st.conversation([]*Node{r}))
 			continue
 		}
 		buckets[r.base] = struct{}{}
-		b := st.buckets[r.base]
-		if b == nil {
-			b = map[*Node]struct{}{}
-			st.buckets[r.base] = b
-		}
-		b[r] = struct{}{}
-	}
-	var made []*Conversation
-	for _, r := range loners {
-		made = append(made, st.conversation([]*Node{r}))
+		r.bucketIdx = len(st.buckets[r.base])
+		st.buckets[r.base] = append(st.buckets[r.base], r)
 	}
 	names := make([]string, 0, len(buckets))
 	for b := range buckets {
@@ -271,22 +253,49 @@ func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
 	}
 	sort.Strings(names)
 	for _, b := range names {
-		members := make([]*Node, 0, len(st.buckets[b]))
-		for r := range st.buckets[b] {
-			if c := st.rootConv[r]; c != nil {
-				touchedOld[c] = struct{}{}
-			}
-			members = append(members, r)
-		}
+		members := st.buckets[b]
 		if len(members) == 0 {
 			delete(st.buckets, b)
 			continue
 		}
-		for _, g := range group(members, opts.window()) {
+		for _, r := range members {
+			if c := r.conv; c != nil {
+				if _, ok := touched[c]; !ok {
+					c.snapshot() // before grouping changes its tree
+					touched[c] = struct{}{}
+				}
+			}
+		}
+		if len(members) == 1 {
+			made = append(made, st.conversation(members))
+			continue
+		}
+		for _, g := range group(slices.Clone(members), opts.window()) {
 			made = append(made, st.conversation(g))
 		}
 	}
-	st.report(touchedOld, made, news, ch)
+	st.report(touched, made, news, ch)
+}
+
+// forget takes an old root out of its conversation and bucket, noting
+// both as touched.
+func (st *scopeState) forget(r *Node, touched map[*Conversation]struct{}, buckets map[string]struct{}) {
+	if c := r.conv; c != nil {
+		if _, ok := touched[c]; !ok {
+			c.snapshot() // before threading reuses its nodes
+			touched[c] = struct{}{}
+		}
+		r.conv = nil
+	}
+	if r.base != "" {
+		buckets[r.base] = struct{}{}
+		b := st.buckets[r.base]
+		last := b[len(b)-1]
+		b[r.bucketIdx] = last
+		last.bucketIdx = r.bucketIdx
+		st.buckets[r.base] = b[:len(b)-1]
+		r.base = ""
+	}
 }
 
 // rootSubject is the base subject of a root (its first child's when it is
@@ -317,7 +326,7 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 		if c := compareDates(a.first, b.first); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.key, b.key)
+		return compareKeys(a.keyEntry, b.keyEntry)
 	})
 	type grp struct {
 		members []*Node
@@ -366,9 +375,13 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 	return out
 }
 
+// reset undoes subject grouping on a root: its children are again those
+// threading gave it.
 func reset(r *Node) {
 	r.Parent = nil
-	r.Children = slices.Clone(r.own)
+	if r.saved {
+		r.Children = slices.Clone(r.own)
+	}
 	for _, c := range r.Children {
 		c.Parent = r
 	}
@@ -414,14 +427,27 @@ func overlaps(a, b map[string]struct{}) bool {
 // up instead, as RFC 5256's subject merge does).
 func (st *scopeState) conversation(g []*Node) *Conversation {
 	top := g[0]
-	if len(g) == 1 {
-		reset(top)
+	reset(top)
+	if len(g) > 1 && !top.saved {
+		top.own, top.saved = slices.Clone(top.Children), true
 	}
-	for _, r := range g[1:] {
+	c := &Conversation{Scope: st.scope, Root: top}
+	for i, r := range g {
+		r.conv = c
+		c.Count += r.count
+		if c.First.IsZero() || (!r.first.IsZero() && r.first.Before(c.First)) {
+			c.First = r.first
+		}
+		if r.last.After(c.Last) {
+			c.Last = r.last
+		}
+		if i == 0 {
+			continue
+		}
 		if r.Message == nil {
-			for _, c := range r.Children {
-				c.Parent = top
-				top.Children = append(top.Children, c)
+			for _, k := range r.Children {
+				k.Parent = top
+				top.Children = append(top.Children, k)
 			}
 			continue
 		}
@@ -431,45 +457,34 @@ func (st *scopeState) conversation(g []*Node) *Conversation {
 	if len(g) > 1 {
 		slices.SortFunc(top.Children, compareNodes)
 	}
-	sum := sha256.Sum256([]byte(st.scope + "\x00" + top.anchor))
-	c := &Conversation{ID: "c" + hex.EncodeToString(sum[:12]), Scope: st.scope, Root: top}
+	buf := make([]byte, 0, 64)
+	buf = append(append(append(buf, st.scope...), 0), top.anchor...)
+	sum := sha256.Sum256(buf)
+	c.ID = "c" + hex.EncodeToString(sum[:12])
 	if m := top.Message; m != nil {
 		c.Subject = m.Subject
 	} else if len(top.Children) > 0 {
 		c.Subject = top.Children[0].Message.Subject
 	}
-	for _, r := range g {
-		if c.First.IsZero() || (!r.first.IsZero() && r.first.Before(c.First)) {
-			c.First = r.first
-		}
-		if r.last.After(c.Last) {
-			c.Last = r.last
-		}
-		st.rootConv[r] = c
-	}
-	h := sha256.New()
-	for _, e := range c.Entries() {
-		if e.Node.Message != nil {
-			c.Count++
-			c.members = append(c.members, e.Node.entry)
-			h.Write([]byte(e.Node.entry.key))
-		}
-		h.Write([]byte(e.Node.ID))
-		h.Write([]byte{0, byte(e.Depth), byte(e.Depth >> 8), byte(e.Depth >> 16)})
-	}
-	copy(c.sig[:], h.Sum(nil))
 	return c
 }
 
-func (st *scopeState) report(touchedOld map[*Conversation]struct{}, made []*Conversation, news []*entry, ch *Changes) {
-	// Old conversations are read from members and sig, fixed when they
-	// were built: their trees share nodes that threading has since reused.
-	was := map[*entry]string{}
-	oldSig := map[string][32]byte{}
-	for c := range touchedOld {
+func (st *scopeState) report(touched map[*Conversation]struct{}, made []*Conversation, news []*entry, ch *Changes) {
+	for c := range touched {
 		delete(st.convs, c.ID)
-		oldSig[c.ID] = c.sig
-		for _, e := range c.members {
+	}
+	for _, c := range made {
+		st.convs[c.ID] = c
+	}
+	if len(touched) == 0 {
+		ch.Created = append(ch.Created, made...)
+		return
+	}
+	// Old conversations are read from their snapshots, taken before
+	// threading and grouping reused their nodes.
+	was := map[*entry]string{}
+	for c := range touched {
+		for _, e := range c.snap.members {
 			was[e] = c.ID
 		}
 	}
@@ -478,36 +493,37 @@ func (st *scopeState) report(touchedOld map[*Conversation]struct{}, made []*Conv
 		isNew[e] = true
 	}
 	alive := map[string]bool{}
+	oldSig := map[string][32]byte{}
+	for c := range touched {
+		oldSig[c.ID] = c.snap.sig
+	}
 	for _, c := range made {
-		st.convs[c.ID] = c
 		alive[c.ID] = true
 		from := map[string]bool{}
-		for _, e := range c.members {
-			if !isNew[e] {
+		c.walk(func(n *Node, _ int) {
+			if e := n.entry; e != nil && !isNew[e] {
 				if id, ok := was[e]; ok {
 					from[id] = true
 				}
 			}
-		}
-		var ids []string
-		for id, ok := range from {
-			if ok {
-				ids = append(ids, id)
-			}
+		})
+		ids := make([]string, 0, len(from))
+		for id := range from {
+			ids = append(ids, id)
 		}
 		sort.Strings(ids)
 		switch {
 		case len(ids) == 0:
 			ch.Created = append(ch.Created, c)
 		case len(ids) == 1 && ids[0] == c.ID:
-			if sig, ok := oldSig[c.ID]; !ok || sig != c.sig {
+			if sig, ok := oldSig[c.ID]; !ok || sig != c.snapshot().sig {
 				ch.Grew = append(ch.Grew, c)
 			}
 		default:
 			ch.Merged = append(ch.Merged, Merge{Into: c, From: ids})
 		}
 	}
-	for c := range touchedOld {
+	for c := range touched {
 		if !alive[c.ID] {
 			ch.Removed = append(ch.Removed, c.ID)
 		}

@@ -1,0 +1,168 @@
+// Command agree compares `partnerhub mail thread` JSON with `notmuch show
+// --format=json --body=false '*'` JSON for the same Maildir and prints the
+// share of messages (files) whose conversation-mates agree: the same set of
+// other files shares its conversation in both.
+//
+//	go run ./bench/mail/agree partnerhub.json notmuch.json
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+type ours struct {
+	Messages      int `json:"messages"`
+	Conversations []struct {
+		Messages []struct {
+			File string `json:"file"`
+		} `json:"messages"`
+	} `json:"conversations"`
+}
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: agree partnerhub.json notmuch.json")
+		os.Exit(2)
+	}
+	a, err := loadOurs(os.Args[1])
+	check(err)
+	b, err := loadNotmuch(os.Args[2])
+	check(err)
+	agree, both := 0, 0
+	var examples []string
+	for file, ga := range a {
+		gb, ok := b[file]
+		if !ok {
+			continue
+		}
+		both++
+		if same(ga, gb) {
+			agree++
+		} else if len(examples) < 5 {
+			examples = append(examples, fmt.Sprintf("  %s: partnerhub %d mates, notmuch %d", filepath.Base(file), len(*ga)-1, len(*gb)-1))
+		}
+	}
+	fmt.Printf("files threaded by both: %d (partnerhub %d, notmuch %d)\n", both, len(a), len(b))
+	fmt.Printf("conversations: partnerhub %d, notmuch %d\n", groups(a), groups(b))
+	fmt.Printf("agreement: %d of %d messages (%.2f%%) have the same conversation-mates\n", agree, both, 100*float64(agree)/float64(max(both, 1)))
+	if len(examples) > 0 {
+		fmt.Println("some disagreements:\n" + strings.Join(examples, "\n"))
+	}
+}
+
+// Each file maps to the set of files of its conversation (shared pointer).
+type group = map[string]bool
+
+func loadOurs(path string) (map[string]*group, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var o ours
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out := map[string]*group{}
+	for _, c := range o.Conversations {
+		g := group{}
+		for _, m := range c.Messages {
+			g[clean(m.File)] = true
+		}
+		for f := range g {
+			out[f] = &g
+		}
+	}
+	return out, nil
+}
+
+func loadNotmuch(path string) (map[string]*group, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var threads []json.RawMessage
+	if err := json.Unmarshal(raw, &threads); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out := map[string]*group{}
+	for _, t := range threads {
+		g := group{}
+		if err := walk(t, g); err != nil {
+			return nil, err
+		}
+		for f := range g {
+			out[f] = &g
+		}
+	}
+	return out, nil
+}
+
+// walk reads a notmuch thread: a list of nodes, each [message, [replies]].
+func walk(raw json.RawMessage, g group) error {
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return err
+	}
+	for _, n := range list {
+		var pair []json.RawMessage
+		if err := json.Unmarshal(n, &pair); err != nil {
+			return err
+		}
+		if len(pair) != 2 {
+			return fmt.Errorf("unexpected notmuch node %s", n)
+		}
+		var m struct {
+			Filename []string `json:"filename"`
+		}
+		if string(pair[0]) != "null" {
+			if err := json.Unmarshal(pair[0], &m); err != nil {
+				return err
+			}
+		}
+		for _, f := range m.Filename {
+			g[clean(f)] = true
+		}
+		if err := walk(pair[1], g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func clean(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
+}
+
+func same(a, b *group) bool {
+	if len(*a) != len(*b) {
+		return false
+	}
+	for f := range *a {
+		if !(*b)[f] {
+			return false
+		}
+	}
+	return true
+}
+
+func groups(m map[string]*group) int {
+	seen := map[*group]bool{}
+	for _, g := range m {
+		seen[g] = true
+	}
+	return len(seen)
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "agree:", err)
+		os.Exit(1)
+	}
+}

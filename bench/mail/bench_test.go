@@ -1,0 +1,228 @@
+package mailbench_test
+
+import (
+	"bytes"
+	"mime"
+	netmail "net/mail"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatherstars-com/jwz"
+
+	mailbench "github.com/partnerhub/partnerhub/bench/mail"
+	"github.com/partnerhub/partnerhub/exchange/mail"
+)
+
+// corpusSize is the number of generated messages every benchmark uses.
+const corpusSize = 100_000
+
+var corpus = sync.OnceValues(func() ([][]byte, []*mail.Message) {
+	gen := mailbench.Generate(corpusSize, 1)
+	raws := make([][]byte, len(gen))
+	msgs := make([]*mail.Message, len(gen))
+	for i, g := range gen {
+		raws[i] = g.Raw
+		msgs[i] = mail.ParseMessage(g.Raw, mail.ReadOptions{HeadersOnly: true})
+		msgs[i].File = g.Name
+	}
+	return raws, msgs
+})
+
+// BenchmarkReadHeaders reads the headers threading needs (ids, subject,
+// addresses, date), one message per op, with this package and with the
+// standard library's net/mail doing the same decoding.
+func BenchmarkReadHeaders(b *testing.B) {
+	raws, _ := corpus()
+	b.Run("partnerhub", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(avgSize(raws))
+		for i := 0; b.Loop(); i++ {
+			m := mail.ParseMessage(raws[i%len(raws)], mail.ReadOptions{HeadersOnly: true})
+			if m.Subject == "" && m.MessageID == "" {
+				b.Fatal("nothing read")
+			}
+		}
+	})
+	b.Run("net-mail", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(avgSize(raws))
+		dec := new(mime.WordDecoder)
+		ap := netmail.AddressParser{WordDecoder: dec}
+		for i := 0; b.Loop(); i++ {
+			msg, err := netmail.ReadMessage(bytes.NewReader(raws[i%len(raws)]))
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := msg.Header
+			id := ids(h.Get("Message-Id"))
+			refs := ids(h.Get("References"))
+			irt := ids(h.Get("In-Reply-To"))
+			subj, err := dec.DecodeHeader(h.Get("Subject"))
+			if err != nil {
+				subj = h.Get("Subject")
+			}
+			var addrs int
+			for _, k := range []string{"From", "To", "Cc"} {
+				if v := h.Get(k); v != "" {
+					l, _ := ap.ParseList(v)
+					addrs += len(l)
+				}
+			}
+			d, _ := h.Date()
+			if subj == "" && len(id) == 0 && len(refs)+len(irt)+addrs < 0 && d.IsZero() {
+				b.Fatal("nothing read")
+			}
+		}
+	})
+}
+
+// BenchmarkReadFull reads whole messages, MIME bodies included.
+func BenchmarkReadFull(b *testing.B) {
+	raws, _ := corpus()
+	b.ReportAllocs()
+	b.SetBytes(avgSize(raws))
+	for i := 0; b.Loop(); i++ {
+		mail.ParseMessage(raws[i%len(raws)], mail.ReadOptions{})
+	}
+}
+
+func ids(v string) []string {
+	f := strings.Fields(v)
+	for i, s := range f {
+		f[i] = strings.Trim(s, "<>")
+	}
+	return f
+}
+
+func avgSize(raws [][]byte) int64 {
+	var n int
+	for _, r := range raws {
+		n += len(r)
+	}
+	return int64(n / len(raws))
+}
+
+// BenchmarkThread threads all 100,000 messages per op: this package with
+// and without subject grouping (both sort siblings by date, give ids to
+// messages without one, and keep the state for incremental adds), and
+// gatherstars-com/jwz v1.4.0 on the same parsed messages (its Threadables
+// are rebuilt outside the timer, since threading mutates them).
+func BenchmarkThread(b *testing.B) {
+	_, msgs := corpus()
+	for _, c := range []struct {
+		name string
+		opts mail.Options
+	}{{"partnerhub", mail.Options{}}, {"partnerhub-no-subject", mail.Options{NoSubjectGrouping: true}}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var convs []*mail.Conversation
+			for b.Loop() {
+				convs = mail.Thread(msgs, c.opts)
+			}
+			perMessage(b, len(msgs))
+			b.ReportMetric(float64(len(convs)), "conversations")
+		})
+	}
+	b.Run("jwz", func(b *testing.B) {
+		b.ReportAllocs()
+		var roots int
+		for b.Loop() {
+			b.StopTimer()
+			ts := jwzThreadables(msgs)
+			b.StartTimer()
+			root, err := jwz.NewThreader().ThreadSlice(ts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			roots = 0
+			for n := root; n != nil; n = n.GetNext() {
+				roots++
+			}
+		}
+		perMessage(b, len(msgs))
+		b.ReportMetric(float64(roots), "conversations")
+	})
+}
+
+// BenchmarkThreadIncremental adds the last 1% of the corpus, 100 messages
+// at a time, to a threader holding the other 99%.
+func BenchmarkThreadIncremental(b *testing.B) {
+	_, msgs := corpus()
+	split := len(msgs) - len(msgs)/100
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		t := mail.NewThreader(mail.Options{})
+		t.Add(msgs[:split]...)
+		b.StartTimer()
+		for i := split; i < len(msgs); i += 100 {
+			t.Add(msgs[i:min(i+100, len(msgs))]...)
+		}
+	}
+	perMessage(b, len(msgs)-split)
+}
+
+func perMessage(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/msg")
+}
+
+// jwzMsg is a jwz.Threadable over a parsed message.
+type jwzMsg struct {
+	m                   *mail.Message
+	id                  string
+	refs                []string
+	base                string
+	reply               bool
+	dummy               bool
+	next, child, parent jwz.Threadable
+}
+
+func jwzThreadables(msgs []*mail.Message) []jwz.Threadable {
+	out := make([]jwz.Threadable, len(msgs))
+	for i, m := range msgs {
+		id := m.MessageID
+		if id == "" {
+			id = m.File // jwz needs some id; ours makes a synthetic one
+		}
+		refs := m.References
+		if len(m.InReplyTo) > 0 && (len(refs) == 0 || refs[len(refs)-1] != m.InReplyTo[0]) {
+			refs = append(refs[:len(refs):len(refs)], m.InReplyTo[0])
+		}
+		base, reply := mail.BaseSubject(m.Subject)
+		out[i] = &jwzMsg{m: m, id: id, refs: refs, base: base, reply: reply}
+	}
+	return out
+}
+
+func (j *jwzMsg) MessageThreadID() string           { return j.id }
+func (j *jwzMsg) MessageThreadReferences() []string { return j.refs }
+func (j *jwzMsg) Subject() string {
+	if j.m == nil {
+		return ""
+	}
+	return j.m.Subject
+}
+func (j *jwzMsg) SimplifiedSubject() string          { return j.base }
+func (j *jwzMsg) SubjectIsReply() bool               { return j.reply }
+func (j *jwzMsg) SetNext(n jwz.Threadable)           { j.next = n }
+func (j *jwzMsg) SetChild(c jwz.Threadable)          { j.child = c; setParent(c, j) }
+func (j *jwzMsg) SetParent(p jwz.Threadable)         { j.parent = p }
+func (j *jwzMsg) GetNext() jwz.Threadable            { return j.next }
+func (j *jwzMsg) GetChild() jwz.Threadable           { return j.child }
+func (j *jwzMsg) GetParent() jwz.Threadable          { return j.parent }
+func (j *jwzMsg) IsDummy() bool                      { return j.dummy }
+func (j *jwzMsg) MakeDummy(id string) jwz.Threadable { return &jwzMsg{id: id, dummy: true} }
+func (j *jwzMsg) GetDate() time.Time {
+	if j.m == nil {
+		return time.Time{}
+	}
+	return j.m.SentDate()
+}
+
+func setParent(c jwz.Threadable, p jwz.Threadable) {
+	if c != nil {
+		c.SetParent(p)
+	}
+}
