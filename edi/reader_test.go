@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -284,5 +285,56 @@ func TestErrorLine(t *testing.T) {
 	var target *edi.Error
 	if !errors.As(error(e), &target) {
 		t.Error("errors.As")
+	}
+}
+
+func TestSetReader(t *testing.T) {
+	read := func(path string) ([]*edi.SetItem, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		sr := edi.NewSetReader(f)
+		var items []*edi.SetItem
+		for {
+			it, err := sr.Next()
+			if err == io.EOF {
+				return items, nil
+			}
+			if err != nil {
+				return items, err
+			}
+			items = append(items, it)
+		}
+	}
+	items, err := read("testdata/multi.edi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, it.Set.ID+"/"+it.Result.Ack)
+		if it.Interchange == nil || it.Result.Control != it.Set.Control {
+			t.Errorf("item without envelope: %+v", it)
+		}
+	}
+	if got := strings.Join(ids, " "); got != "850/A 855/A PARTIN/A" {
+		t.Errorf("sets = %s", got)
+	}
+	if n := len(items[0].Set.Segments()); n != 10 {
+		t.Errorf("850 body has %d segments, want 10", n)
+	}
+
+	items, err = read("testdata/bad/missing-trailers.edi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = ids[:0]
+	for _, it := range items {
+		ids = append(ids, it.Set.Control+"/"+it.Result.Ack+"/"+strings.Join(it.Result.Codes, ","))
+	}
+	if got := strings.Join(ids, " "); got != "0001/R/2 0002/A/ 0003/R/2" {
+		t.Errorf("sets = %s", got)
 	}
 }
