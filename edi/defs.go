@@ -24,6 +24,35 @@ type ElementDef struct {
 type SegmentDef struct {
 	ID       string
 	Elements []*ElementDef
+	Notes    []Note // X12 syntax notes (relational conditions)
+}
+
+// Note is an X12 syntax note between elements of a segment: P paired
+// (all or none), R required (at least one), E exclusion (at most one),
+// C conditional (if the first, then all others), L list conditional (if
+// the first, then at least one other).
+type Note struct {
+	Kind     byte
+	Elements []int // 1-based positions
+}
+
+func parseNotes(spec string) []Note {
+	var out []Note
+	for _, f := range strings.Fields(spec) {
+		if len(f) < 5 || (len(f)-1)%2 != 0 || !strings.ContainsRune("PRECL", rune(f[0])) {
+			panic("edi: bad syntax note " + f)
+		}
+		n := Note{Kind: f[0]}
+		for i := 1; i < len(f); i += 2 {
+			p, err := strconv.Atoi(f[i : i+2])
+			if err != nil {
+				panic("edi: bad syntax note " + f)
+			}
+			n.Elements = append(n.Elements, p)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // LoopDef is a loop (or the whole set): its first item is the trigger
@@ -74,6 +103,7 @@ func tables() *defTables {
 		t := &defTables{x12Segs: map[string]*SegmentDef{}, efSegs: map[string]*SegmentDef{}, x12Sets: map[string]*SetDef{}, efSets: map[string]*SetDef{}}
 		for id, s := range x12SegmentTable {
 			t.x12Segs[id] = mustSegment(id, s, x12Codes)
+			t.x12Segs[id].Notes = parseNotes(x12Notes[id])
 		}
 		for id, s := range edifactSegmentTable {
 			t.efSegs[id] = mustSegment(id, s, edifactCodes)

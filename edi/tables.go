@@ -129,6 +129,23 @@ var x12SegmentTable = map[string]string{
 	"TA1": "I12:N0:9:9:M I08:DT:6:6:M I09:TM:4:4:M I17:ID:1:1:M I18:ID:3:3:M",
 }
 
+// x12Notes are the syntax notes (relational conditions) of the segments
+// whose notes are well known; see Note.
+var x12Notes = map[string]string{
+	"N1":  "P0304 R0203",
+	"PER": "P0304 P0506 P0708",
+	"G61": "P0304",
+	"REF": "R0203",
+	"N9":  "R0203",
+	"DTM": "R020305 C0403 P0506",
+	"G62": "R0103 P0102 P0304",
+	"QTY": "R0204 E0204",
+	"LIN": "P0405 P0607 P0809 P1011",
+	"PO1": "C0302 P0607 P0809 P1011",
+	"G45": "P0304 P0506",
+	"SII": "P0304 P0506",
+}
+
 var x12Codes = map[string]string{
 	"BHT02": "00 01 04 05",
 	"BPA01": "00 01 04 05",

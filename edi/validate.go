@@ -7,23 +7,24 @@ import (
 
 // Segment error codes (AK304 / IK304, element 720 / 620).
 const (
-	SegUnrecognized   = "1" // unrecognized segment ID
-	SegUnexpected     = "2" // unexpected segment
-	SegMissing        = "3" // mandatory segment missing
-	SegLoopOverMax    = "4" // loop occurs over maximum times
-	SegOverMaxUse     = "5" // segment exceeds maximum use
-	SegNotInSet       = "6" // segment not in defined transaction set
-	SegOutOfSequence  = "7" // segment not in proper sequence
-	SegElementErrors  = "8" // segment has data element errors
-	ElemMissing       = "1" // mandatory element missing (AK403 / IK403, 723 / 621)
-	ElemCondMissing   = "2" // conditional required element missing
-	ElemTooMany       = "3" // too many data elements
-	ElemTooShort      = "4" // data element too short
-	ElemTooLong       = "5" // data element too long
-	ElemBadChar       = "6" // invalid character in data element
-	ElemBadCode       = "7" // invalid code value
-	ElemBadDate       = "8" // invalid date
-	ElemBadTime       = "9" // invalid time
+	SegUnrecognized   = "1"  // unrecognized segment ID
+	SegUnexpected     = "2"  // unexpected segment
+	SegMissing        = "3"  // mandatory segment missing
+	SegLoopOverMax    = "4"  // loop occurs over maximum times
+	SegOverMaxUse     = "5"  // segment exceeds maximum use
+	SegNotInSet       = "6"  // segment not in defined transaction set
+	SegOutOfSequence  = "7"  // segment not in proper sequence
+	SegElementErrors  = "8"  // segment has data element errors
+	ElemMissing       = "1"  // mandatory element missing (AK403 / IK403, 723 / 621)
+	ElemCondMissing   = "2"  // conditional required element missing
+	ElemTooMany       = "3"  // too many data elements
+	ElemTooShort      = "4"  // data element too short
+	ElemTooLong       = "5"  // data element too long
+	ElemBadChar       = "6"  // invalid character in data element
+	ElemBadCode       = "7"  // invalid code value
+	ElemBadDate       = "8"  // invalid date
+	ElemBadTime       = "9"  // invalid time
+	ElemExclusion     = "10" // exclusion condition violated
 	ElemTooManyReps   = "12"
 	ElemTooManyComps  = "13"
 	maxErrorsPerSet   = 100
@@ -268,7 +269,68 @@ func (v *setValidator) elementsOf(seg *Segment, pos int, sd *SegmentDef) {
 			}
 		}
 	}
+	v.notes(seg, pos, sd)
 	v.checkCharset(seg, pos)
+}
+
+// notes checks the relational conditions of the segment.
+func (v *setValidator) notes(seg *Segment, pos int, sd *SegmentDef) {
+	for _, n := range sd.Notes {
+		present := func(i int) bool { return i <= seg.NumElements() && !elementEmpty(seg, i) }
+		count, first := 0, -1
+		for _, p := range n.Elements {
+			if present(p) {
+				count++
+			} else if first < 0 {
+				first = p
+			}
+		}
+		names := func() string {
+			s := ""
+			for i, p := range n.Elements {
+				if i > 0 {
+					s += ", "
+				}
+				s += fmt.Sprintf("%s%02d", seg.ID, p)
+			}
+			return s
+		}
+		def := func(p int) *ElementDef {
+			if p >= 1 && p <= len(sd.Elements) {
+				return sd.Elements[p-1]
+			}
+			return nil
+		}
+		switch n.Kind {
+		case 'P':
+			if count > 0 && count < len(n.Elements) {
+				v.elemErr(seg, pos, first, 0, 0, def(first), ElemCondMissing, fmt.Sprintf("%s%02d is required with the others of %s (paired)", seg.ID, first, names()), nil)
+			}
+		case 'R':
+			if count == 0 {
+				v.elemErr(seg, pos, n.Elements[0], 0, 0, def(n.Elements[0]), ElemCondMissing, fmt.Sprintf("at least one of %s is required", names()), nil)
+			}
+		case 'E':
+			if count > 1 {
+				second := n.Elements[len(n.Elements)-1]
+				for _, p := range n.Elements[1:] {
+					if present(p) {
+						second = p
+						break
+					}
+				}
+				v.elemErr(seg, pos, second, 0, 0, def(second), ElemExclusion, fmt.Sprintf("only one of %s may be present", names()), nil)
+			}
+		case 'C':
+			if present(n.Elements[0]) && count < len(n.Elements) {
+				v.elemErr(seg, pos, first, 0, 0, def(first), ElemCondMissing, fmt.Sprintf("%s%02d is required when %s%02d is present", seg.ID, first, seg.ID, n.Elements[0]), nil)
+			}
+		case 'L':
+			if present(n.Elements[0]) && count == 1 {
+				v.elemErr(seg, pos, n.Elements[1], 0, 0, def(n.Elements[1]), ElemCondMissing, fmt.Sprintf("one of %s is required when %s%02d is present", names(), seg.ID, n.Elements[0]), nil)
+			}
+		}
+	}
 }
 
 func elementEmpty(seg *Segment, el int) bool {
