@@ -122,6 +122,30 @@ func fuzzReader(t *testing.T, data []byte) {
 		}
 	}
 	acksValidate(t, res)
+
+	// SetReader hands out exactly the sets that validation found.
+	want := 0
+	for _, r := range res {
+		want += len(r.Sets)
+		for _, g := range r.Groups {
+			want += len(g.Sets)
+		}
+	}
+	sr := edi.NewSetReader(bytes.NewReader(data))
+	got := 0
+	for {
+		it, err := sr.Next()
+		if err != nil {
+			break
+		}
+		if it.Set == nil || it.Result == nil || it.Result.Control != it.Set.Control {
+			t.Fatalf("SetReader item without set or result: %+v", it)
+		}
+		got++
+	}
+	if got != want {
+		t.Fatalf("SetReader gave %d sets, validation found %d", got, want)
+	}
 }
 
 func FuzzX12Reader(f *testing.F) {
