@@ -46,7 +46,10 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Field   string
-	Err     error // the cause, for logs; never shown to the user
+	// Link points at a related resource, such as the existing record of a
+	// duplicate (an API path; the portal maps it to its page).
+	Link string
+	Err  error // the cause, for logs; never shown to the user
 }
 
 func (e *Error) Error() string {

@@ -53,8 +53,12 @@ func Enqueue(ctx context.Context, tx *sqlx.Tx, network, org int64, kind string, 
 	if org > 0 {
 		orgID = org
 	}
+	// No RETURNING: a job queued for another organization is not readable here.
 	var id int64
-	err = tx.GetContext(ctx, &id, `INSERT INTO jobs (network_id, org_id, kind, payload) VALUES ($1, $2, $3, $4) RETURNING id`, network, orgID, kind, string(b))
+	if err := tx.GetContext(ctx, &id, `SELECT nextval('jobs_id_seq')`); err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (network_id, id, org_id, kind, payload) VALUES ($1, $2, $3, $4, $5)`, network, id, orgID, kind, string(b))
 	return id, err
 }
 

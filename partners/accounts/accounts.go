@@ -1,0 +1,621 @@
+// Package accounts holds accounts (customer companies) and their contacts: matching
+// keys and duplicates, lists and search along explicit visibility paths, merging,
+// account mapping between partners and the access explanation. Sharing itself
+// (shares rows and the records' reader/writer arrays) is the partners core's.
+package accounts
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/audit"
+	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/partners"
+)
+
+// Service holds what account operations need.
+type Service struct {
+	DB       *db.DB
+	Partners *partners.Service
+}
+
+// Account is a customer company.
+type Account struct {
+	Network     int64          `db:"network_id" json:"-"`
+	ID          int64          `db:"id" json:"id"`
+	OwnerOrg    int64          `db:"owner_org_id" json:"owner_org_id"`
+	OwnerOrgNm  string         `db:"owner_org_name" json:"owner_org_name"`
+	OwnerUser   *int64         `db:"owner_user_id" json:"owner_user_id"`
+	Name        string         `db:"name" json:"name"`
+	Domains     pq.StringArray `db:"domains" json:"domains"`
+	DUNS        string         `db:"duns" json:"duns"`
+	CNPJ        string         `db:"cnpj" json:"cnpj"`
+	VAT         string         `db:"vat" json:"vat"`
+	Industry    string         `db:"industry" json:"industry"`
+	Size        string         `db:"size" json:"size"`
+	Region      string         `db:"region" json:"region"`
+	Street      string         `db:"street" json:"street"`
+	City        string         `db:"city" json:"city"`
+	State       string         `db:"state" json:"state"`
+	PostalCode  string         `db:"postal_code" json:"postal_code"`
+	Country     string         `db:"country" json:"country"`
+	Tags        pq.StringArray `db:"tags" json:"tags"`
+	ReaderOrgs  pq.Int64Array  `db:"reader_orgs" json:"-"`
+	WriterOrgs  pq.Int64Array  `db:"writer_orgs" json:"-"`
+	ArchivedAt  *time.Time     `db:"archived_at" json:"archived_at"`
+	CreatedAt   time.Time      `db:"created_at" json:"created_at"`
+	UpdatedAt   time.Time      `db:"updated_at" json:"updated_at"`
+	SharedToMe  bool           `db:"-" json:"shared_with_you"`
+	CanWrite    bool           `db:"-" json:"can_write"`
+	SortName    string         `db:"sort_name" json:"-"`
+}
+
+const columns = `a.network_id, a.id, a.owner_org_id, o.name AS owner_org_name, a.owner_user_id, a.name, a.domains, a.duns, a.cnpj, a.vat,
+	a.industry, a.size, a.region, a.street, a.city, a.state, a.postal_code, a.country, a.tags, a.reader_orgs, a.writer_orgs,
+	a.archived_at, a.created_at, a.updated_at, lower(a.name) AS sort_name`
+
+const fromAccounts = ` FROM accounts a JOIN organizations o ON o.network_id = a.network_id AND o.id = a.owner_org_id`
+
+// Sizes are the allowed company-size bands.
+var Sizes = []string{"", "1-10", "11-50", "51-200", "201-1000", "1001-5000", "5001+"}
+
+// Input creates or changes an account; nil fields are left as they are.
+type Input struct {
+	Name       *string   `json:"name"`
+	Domains    *[]string `json:"domains"`
+	DUNS       *string   `json:"duns"`
+	CNPJ       *string   `json:"cnpj"`
+	VAT        *string   `json:"vat"`
+	Industry   *string   `json:"industry"`
+	Size       *string   `json:"size"`
+	Region     *string   `json:"region"`
+	Street     *string   `json:"street"`
+	City       *string   `json:"city"`
+	State      *string   `json:"state"`
+	PostalCode *string   `json:"postal_code"`
+	Country    *string   `json:"country"`
+	Tags       *[]string `json:"tags"`
+	OwnerUser  *int64    `json:"owner_user_id"`
+}
+
+func trimmed(field string, p *string, max int) error {
+	if p == nil {
+		return nil
+	}
+	*p = strings.TrimSpace(*p)
+	if len(*p) > max {
+		return apperr.Field(field, "must be at most %d characters", max)
+	}
+	return nil
+}
+
+// normalize validates the input and normalizes its matching keys in place.
+func (in *Input) normalize(creating bool) error {
+	if creating && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
+		return apperr.Field("name", "is required")
+	}
+	if in.Name != nil {
+		if err := trimmed("name", in.Name, 200); err != nil {
+			return err
+		}
+		if *in.Name == "" {
+			return apperr.Field("name", "must not be empty")
+		}
+	}
+	if in.Domains != nil {
+		seen := map[string]bool{}
+		var out []string
+		for _, d := range *in.Domains {
+			if strings.TrimSpace(d) == "" {
+				continue
+			}
+			n, err := NormalizeDomain(d)
+			if err != nil {
+				return err
+			}
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+		if len(out) > 20 {
+			return apperr.Field("domains", "at most 20 domains")
+		}
+		if out == nil {
+			out = []string{}
+		}
+		*in.Domains = out
+	}
+	var err error
+	if in.DUNS != nil {
+		if *in.DUNS, err = NormalizeDUNS(*in.DUNS); err != nil {
+			return err
+		}
+	}
+	if in.CNPJ != nil {
+		if *in.CNPJ, err = NormalizeCNPJ(*in.CNPJ); err != nil {
+			return err
+		}
+	}
+	if in.VAT != nil {
+		if *in.VAT, err = NormalizeVAT(*in.VAT); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		name string
+		p    *string
+		max  int
+	}{{"industry", in.Industry, 80}, {"region", in.Region, 60}, {"street", in.Street, 200}, {"city", in.City, 100}, {"state", in.State, 100}, {"postal_code", in.PostalCode, 20}} {
+		if err := trimmed(f.name, f.p, f.max); err != nil {
+			return err
+		}
+	}
+	if in.Size != nil {
+		ok := false
+		for _, s := range Sizes {
+			ok = ok || *in.Size == s
+		}
+		if !ok {
+			return apperr.Field("size", "must be one of %s", strings.Join(Sizes[1:], ", "))
+		}
+	}
+	if in.Country != nil {
+		c := strings.ToUpper(strings.TrimSpace(*in.Country))
+		if c != "" && (len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z') {
+			return apperr.Field("country", "must be a two-letter ISO 3166 code such as BR or US")
+		}
+		*in.Country = c
+	}
+	if in.Tags != nil {
+		seen := map[string]bool{}
+		var out []string
+		for _, t := range *in.Tags {
+			t = strings.ToLower(strings.TrimSpace(t))
+			if t == "" || seen[t] {
+				continue
+			}
+			if len(t) > 40 {
+				return apperr.Field("tags", "%q is longer than 40 characters", t)
+			}
+			seen[t] = true
+			out = append(out, t)
+		}
+		if len(out) > 30 {
+			return apperr.Field("tags", "at most 30 tags")
+		}
+		sort.Strings(out)
+		if out == nil {
+			out = []string{}
+		}
+		*in.Tags = out
+	}
+	return nil
+}
+
+type key struct{ kind, value string }
+
+func keysOf(a *Account) []key {
+	var ks []key
+	for _, d := range a.Domains {
+		ks = append(ks, key{"domain", d})
+	}
+	for _, k := range []key{{"duns", a.DUNS}, {"cnpj", a.CNPJ}, {"vat", a.VAT}} {
+		if k.value != "" {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// duplicateOf returns the id of another account of the org holding one of keys.
+func duplicateOf(ctx context.Context, tx *sqlx.Tx, network, org, self int64, keys []key) (int64, string, error) {
+	for _, k := range keys {
+		var id int64
+		err := tx.GetContext(ctx, &id, `SELECT account_id FROM account_keys WHERE network_id = $1 AND org_id = $2 AND kind = $3 AND value = $4 AND account_id <> $5`,
+			network, org, k.kind, k.value, self)
+		if err == nil {
+			return id, k.kind + " " + k.value, nil
+		}
+		if !isNoRows(err) {
+			return 0, "", err
+		}
+	}
+	return 0, "", nil
+}
+
+func duplicateError(id int64, what string) error {
+	return &apperr.Error{Kind: apperr.Conflict, Field: strings.Fields(what)[0] + "s",
+		Message: fmt.Sprintf("Your organization already has account %d with %s: open it, or merge the two.", id, what),
+		Link:    fmt.Sprintf("/api/v1/accounts/%d", id)}
+}
+
+// writeKeys replaces the account's matching keys with those of its current fields.
+func writeKeys(ctx context.Context, tx *sqlx.Tx, a *Account) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM account_keys WHERE network_id = $1 AND account_id = $2`, a.Network, a.ID); err != nil {
+		return err
+	}
+	for _, k := range keysOf(a) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_keys (network_id, org_id, kind, value, account_id) VALUES ($1, $2, $3, $4, $5)`,
+			a.Network, a.OwnerOrg, k.kind, k.value, a.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (in Input) apply(a *Account) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&a.Name, in.Name)
+	set(&a.DUNS, in.DUNS)
+	set(&a.CNPJ, in.CNPJ)
+	set(&a.VAT, in.VAT)
+	set(&a.Industry, in.Industry)
+	set(&a.Size, in.Size)
+	set(&a.Region, in.Region)
+	set(&a.Street, in.Street)
+	set(&a.City, in.City)
+	set(&a.State, in.State)
+	set(&a.PostalCode, in.PostalCode)
+	set(&a.Country, in.Country)
+	if in.Domains != nil {
+		a.Domains = *in.Domains
+	}
+	if in.Tags != nil {
+		a.Tags = *in.Tags
+	}
+	if in.OwnerUser != nil {
+		a.OwnerUser = in.OwnerUser
+	}
+	if a.Domains == nil {
+		a.Domains = pq.StringArray{}
+	}
+	if a.Tags == nil {
+		a.Tags = pq.StringArray{}
+	}
+}
+
+// Create adds an account owned by the actor's organization. A matching key held by
+// another account of the organization is a Conflict linking to it. Sales and above.
+// Errors: Forbidden, Invalid, Conflict.
+func (s *Service) Create(ctx context.Context, a partners.Actor, in Input) (*Account, error) {
+	if err := a.Require(partners.Sales); err != nil {
+		return nil, err
+	}
+	if err := in.normalize(true); err != nil {
+		return nil, err
+	}
+	acc := &Account{Network: a.Network, OwnerOrg: a.Org}
+	if a.User != 0 {
+		acc.OwnerUser = &a.User
+	}
+	in.apply(acc)
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		if err := checkOwnerUser(ctx, tx, a, acc.OwnerUser); err != nil {
+			return err
+		}
+		return s.insert(ctx, tx, a, acc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, a, acc.ID)
+}
+
+func checkOwnerUser(ctx context.Context, tx *sqlx.Tx, a partners.Actor, u *int64) error {
+	if u == nil {
+		return nil
+	}
+	var ok bool
+	if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM users WHERE network_id = $1 AND org_id = $2 AND id = $3 AND status = 'active')`, a.Network, a.Org, *u); err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.Field("owner_user_id", "no active user %d in your organization", *u)
+	}
+	return nil
+}
+
+// insert stores a new account and its keys inside tx (Create and imports use it).
+func (s *Service) insert(ctx context.Context, tx *sqlx.Tx, a partners.Actor, acc *Account) error {
+	if id, what, err := duplicateOf(ctx, tx, a.Network, a.Org, 0, keysOf(acc)); err != nil {
+		return err
+	} else if id != 0 {
+		return duplicateError(id, what)
+	}
+	if err := tx.GetContext(ctx, &acc.ID, `
+		INSERT INTO accounts (network_id, owner_org_id, owner_user_id, name, domains, duns, cnpj, vat, industry, size, region, street, city, state, postal_code, country, tags)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+		a.Network, a.Org, acc.OwnerUser, acc.Name, acc.Domains, acc.DUNS, acc.CNPJ, acc.VAT, acc.Industry, acc.Size, acc.Region,
+		acc.Street, acc.City, acc.State, acc.PostalCode, acc.Country, acc.Tags); err != nil {
+		return err
+	}
+	if err := writeKeys(ctx, tx, acc); err != nil {
+		return err
+	}
+	return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "account.create",
+		TargetType: "account", TargetID: fmt.Sprint(acc.ID), Detail: map[string]any{"name": acc.Name}})
+}
+
+// Get returns an account the actor may see (owned by its organization or shared
+// with it). Errors: NotFound.
+func (s *Service) Get(ctx context.Context, a partners.Actor, id int64) (*Account, error) {
+	var acc Account
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &acc, `SELECT `+columns+fromAccounts+` WHERE a.network_id = $1 AND a.id = $2`, a.Network, id)
+	})
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, apperr.E(apperr.NotFound, "Account %d not found.", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	acc.decorate(a)
+	return &acc, nil
+}
+
+func (acc *Account) decorate(a partners.Actor) {
+	acc.SharedToMe = acc.OwnerOrg != a.Org
+	acc.CanWrite = canWrite(a, acc)
+}
+
+// canWrite: the owner org's managers and admins, the owning sales user, and the
+// managers and admins of an organization the account is shared with for writing.
+func canWrite(a partners.Actor, acc *Account) bool {
+	if acc.OwnerOrg == a.Org {
+		return a.Role.AtLeast(partners.Manager) || (a.Role == partners.Sales && acc.OwnerUser != nil && *acc.OwnerUser == a.User && a.User != 0)
+	}
+	for _, o := range acc.WriterOrgs {
+		if o == a.Org {
+			return a.Role.AtLeast(partners.Manager)
+		}
+	}
+	return false
+}
+
+// Update changes an account the actor may write. Errors: Forbidden, Invalid,
+// NotFound, Conflict.
+func (s *Service) Update(ctx context.Context, a partners.Actor, id int64, in Input) (*Account, error) {
+	if err := a.Require(partners.Sales); err != nil {
+		return nil, err
+	}
+	if err := in.normalize(false); err != nil {
+		return nil, err
+	}
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		acc, err := lockForWrite(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if in.OwnerUser != nil && acc.OwnerOrg != a.Org {
+			return apperr.Field("owner_user_id", "only the owner organization assigns the account's owner")
+		}
+		if err := checkOwnerUser(ctx, tx, a, in.OwnerUser); err != nil {
+			return err
+		}
+		in.apply(acc)
+		if id2, what, err := duplicateOf(ctx, tx, a.Network, acc.OwnerOrg, acc.ID, keysOf(acc)); err != nil {
+			return err
+		} else if id2 != 0 {
+			if acc.OwnerOrg != a.Org {
+				// The writer must not learn about the owner's other accounts.
+				return apperr.E(apperr.Conflict, "The owner organization already has another account with one of these identifiers.")
+			}
+			return duplicateError(id2, what)
+		}
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE accounts SET name = $3, domains = $4, duns = $5, cnpj = $6, vat = $7, industry = $8, size = $9, region = $10,
+			       street = $11, city = $12, state = $13, postal_code = $14, country = $15, tags = $16, owner_user_id = $17, updated_at = now()
+			 WHERE network_id = $1 AND id = $2`,
+			a.Network, id, acc.Name, acc.Domains, acc.DUNS, acc.CNPJ, acc.VAT, acc.Industry, acc.Size, acc.Region,
+			acc.Street, acc.City, acc.State, acc.PostalCode, acc.Country, acc.Tags, acc.OwnerUser); err != nil {
+			return err
+		}
+		if err := writeKeysAs(ctx, tx, acc); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "account.update",
+			TargetType: "account", TargetID: fmt.Sprint(id)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, a, id)
+}
+
+// writeKeysAs rewrites keys; a writer organization cannot touch the owner's keys
+// under their policy, so it goes through the owner-side function.
+func writeKeysAs(ctx context.Context, tx *sqlx.Tx, acc *Account) error {
+	var cur string
+	if err := tx.GetContext(ctx, &cur, `SELECT current_setting('app.org_id', true)`); err != nil {
+		return err
+	}
+	if cur == fmt.Sprint(acc.OwnerOrg) {
+		return writeKeys(ctx, tx, acc)
+	}
+	_, err := tx.ExecContext(ctx, `SELECT ph_rewrite_account_keys($1, $2)`, acc.Network, acc.ID)
+	return err
+}
+
+func lockForWrite(ctx context.Context, tx *sqlx.Tx, a partners.Actor, id int64) (*Account, error) {
+	var acc Account
+	q := `SELECT ` + columns + fromAccounts + ` WHERE a.network_id = $1 AND a.id = $2`
+	if err := tx.GetContext(ctx, &acc, q, a.Network, id); err != nil {
+		return nil, apperr.E(apperr.NotFound, "Account %d not found.", id)
+	}
+	if !canWrite(a, &acc) {
+		return nil, apperr.E(apperr.Forbidden, "You may read this account but not change it.")
+	}
+	// Locking needs the update policy, which a reader does not pass: lock only now.
+	if err := tx.GetContext(ctx, &acc, q+` FOR UPDATE OF a`, a.Network, id); err != nil {
+		return nil, apperr.E(apperr.Forbidden, "You may read this account but not change it.")
+	}
+	return &acc, nil
+}
+
+// SetArchived archives or restores an account of the actor's organization. An
+// archived account keeps its keys (restoring it needs no re-entry) but leaves lists,
+// mapping and exports. Errors: Forbidden, NotFound.
+func (s *Service) SetArchived(ctx context.Context, a partners.Actor, id int64, archived bool) (*Account, error) {
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		acc, err := lockForWrite(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if acc.OwnerOrg != a.Org {
+			return apperr.E(apperr.Forbidden, "Only the owner organization archives or restores an account.")
+		}
+		q := `UPDATE accounts SET archived_at = now(), updated_at = now() WHERE network_id = $1 AND id = $2 AND archived_at IS NULL`
+		action := "account.archive"
+		if !archived {
+			q = `UPDATE accounts SET archived_at = NULL, updated_at = now() WHERE network_id = $1 AND id = $2 AND archived_at IS NOT NULL`
+			action = "account.restore"
+		}
+		if _, err := tx.ExecContext(ctx, q, a.Network, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, strings.Replace(strings.Replace(q, "accounts", "contacts", 1), "AND id = $2", "AND account_id = $2", 1), a.Network, id); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: action, TargetType: "account", TargetID: fmt.Sprint(id)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, a, id)
+}
+
+// Filter narrows an account list.
+type Filter struct {
+	Owner      string // "" any visible, "mine" my organization's, "shared" shared with me
+	OwnerUser  int64
+	Region     string
+	Industry   string
+	Tag        string
+	SharedWith int64 // my accounts shared with this organization
+	SharedBy   int64 // accounts this organization shared with me
+	Query      string
+	Archived   bool
+	Sort       string // "name" (default) or "updated"
+	Cursor     string
+	Limit      int
+}
+
+type cursorKey struct {
+	Name    string    `json:"n,omitempty"`
+	Updated time.Time `json:"u,omitempty"`
+	ID      int64     `json:"i"`
+}
+
+func encodeCursor(k cursorKey) string {
+	b, _ := json.Marshal(k)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursorKey, error) {
+	var k cursorKey
+	if s == "" {
+		return k, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &k) != nil || k.ID <= 0 {
+		return k, apperr.Field("cursor", "is not a cursor this API gave out")
+	}
+	return k, nil
+}
+
+// List returns a page of the accounts the actor may see and the next page's cursor.
+// The visibility path is in the SQL: the organization's own accounts from the
+// (network, owner, name) index, UNION ALL those shared with it from the shares
+// index (DESIGN §3); row-level security stays on underneath. Errors: Invalid.
+func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Account, string, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	k, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Sort == "" {
+		f.Sort = "name"
+	}
+	if f.Sort != "name" && f.Sort != "updated" {
+		return nil, "", apperr.Field("sort", "must be name or updated")
+	}
+	if f.Owner != "" && f.Owner != "mine" && f.Owner != "shared" {
+		return nil, "", apperr.Field("owner", "must be mine or shared")
+	}
+	q := strings.ToLower(strings.TrimSpace(f.Query))
+	if len(q) > 100 {
+		return nil, "", apperr.Field("q", "must be at most 100 characters")
+	}
+	args := []any{a.Network, a.Org, f.Archived, f.Region, f.Industry, f.Tag, f.SharedWith, f.SharedBy, q, f.OwnerUser, f.Limit + 1}
+	filters := `
+		WHERE (a.archived_at IS NOT NULL) = $3
+		  AND ($4 = '' OR a.region = $4) AND ($5 = '' OR a.industry = $5) AND ($6 = '' OR $6 = ANY (a.tags))
+		  AND ($10 = 0 OR a.owner_user_id = $10)
+		  AND ($9 = '' OR (strpos($9, '.') = 0 AND (lower(a.name) % $9 OR lower(a.name) LIKE '%' || $9 || '%'))
+		       OR EXISTS (SELECT 1 FROM unnest(a.domains) d WHERE d LIKE '%' || $9 || '%'))`
+	mine := `SELECT a.* FROM accounts a WHERE a.network_id = $1 AND a.owner_org_id = $2
+		AND ($7 = 0 OR EXISTS (SELECT 1 FROM shares s WHERE s.network_id = $1 AND s.record_type = 'account' AND s.record_id = a.id AND s.grantee_org_id = $7))`
+	shared := `SELECT a.* FROM shares s JOIN accounts a ON a.network_id = s.network_id AND a.id = s.record_id
+		WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = 'account' AND ($8 = 0 OR s.owner_org_id = $8) AND $7 = 0`
+	var visible string
+	switch {
+	case f.Owner == "mine" || (f.SharedWith != 0 && f.SharedBy == 0):
+		visible = mine + ` AND $8 = 0`
+	case f.Owner == "shared" || f.SharedBy != 0:
+		visible = shared
+	default:
+		visible = mine + ` AND $8 = 0 UNION ALL ` + shared
+	}
+	order, keyset := ` ORDER BY lower(a.name), a.id`, ` AND (lower(a.name), a.id) > ($12, $13)`
+	if f.Sort == "updated" {
+		order, keyset = ` ORDER BY a.updated_at DESC, a.id DESC`, ` AND (a.updated_at, a.id) < ($12, $13)`
+	}
+	if k.ID != 0 {
+		if f.Sort == "updated" {
+			args = append(args, k.Updated, k.ID)
+		} else {
+			args = append(args, k.Name, k.ID)
+		}
+	} else {
+		keyset = ""
+	}
+	sqlText := `SELECT ` + columns + ` FROM (` + visible + `) a JOIN organizations o ON o.network_id = a.network_id AND o.id = a.owner_org_id` +
+		filters + keyset + order + ` LIMIT $11`
+	var out []Account
+	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, sqlText, args...)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		last := out[f.Limit-1]
+		next = encodeCursor(cursorKey{Name: last.SortName, Updated: last.UpdatedAt, ID: last.ID})
+	}
+	for i := range out {
+		out[i].decorate(a)
+	}
+	return out, next, nil
+}
+
+func isNoRows(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no rows in result set")
+}

@@ -1,0 +1,99 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/audit"
+	"github.com/partnerhub/partnerhub/partners"
+)
+
+// Merge folds account `merged` into `survivor`, both of the actor's organization:
+// contacts and shares move to the survivor (a share keeps the wider access), its
+// domains join the survivor's, registry ids fill the survivor's empty ones, and the
+// merged account is deleted. The audit log keeps the merged account's fields.
+// Managers and admins. Errors: Forbidden, Invalid, NotFound.
+func (s *Service) Merge(ctx context.Context, a partners.Actor, survivor, merged int64) (*Account, error) {
+	if err := a.Require(partners.Manager); err != nil {
+		return nil, err
+	}
+	if survivor == merged {
+		return nil, apperr.Field("merged_id", "an account cannot be merged into itself")
+	}
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		var sv, mg Account
+		for _, x := range []struct {
+			id  int64
+			dst *Account
+		}{{survivor, &sv}, {merged, &mg}} {
+			if err := tx.GetContext(ctx, x.dst, `SELECT `+columns+fromAccounts+` WHERE a.network_id = $1 AND a.id = $2 AND a.owner_org_id = $3 FOR UPDATE OF a`, a.Network, x.id, a.Org); err != nil {
+				return apperr.E(apperr.NotFound, "No account %d of your organization.", x.id)
+			}
+		}
+		seen := map[string]bool{}
+		for _, d := range sv.Domains {
+			seen[d] = true
+		}
+		for _, d := range mg.Domains {
+			if !seen[d] {
+				sv.Domains = append(sv.Domains, d)
+			}
+		}
+		for _, f := range []struct{ dst, src *string }{{&sv.DUNS, &mg.DUNS}, {&sv.CNPJ, &mg.CNPJ}, {&sv.VAT, &mg.VAT}, {&sv.Industry, &mg.Industry},
+			{&sv.Size, &mg.Size}, {&sv.Region, &mg.Region}, {&sv.City, &mg.City}, {&sv.Country, &mg.Country}} {
+			if *f.dst == "" {
+				*f.dst = *f.src
+			}
+		}
+		tags := map[string]bool{}
+		for _, t := range sv.Tags {
+			tags[t] = true
+		}
+		for _, t := range mg.Tags {
+			if !tags[t] {
+				sv.Tags = append(sv.Tags, t)
+			}
+		}
+		// The merged account's keys go first, so the survivor can take them.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM account_keys WHERE network_id = $1 AND account_id = $2`, a.Network, merged); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET domains = $3, duns = $4, cnpj = $5, vat = $6, industry = $7, size = $8, region = $9,
+			city = $10, country = $11, tags = $12, updated_at = now() WHERE network_id = $1 AND id = $2`,
+			a.Network, survivor, sv.Domains, sv.DUNS, sv.CNPJ, sv.VAT, sv.Industry, sv.Size, sv.Region, sv.City, sv.Country, sv.Tags); err != nil {
+			return err
+		}
+		if err := writeKeys(ctx, tx, &sv); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET account_id = $3, updated_at = now() WHERE network_id = $1 AND account_id = $2`, a.Network, merged, survivor); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO shares (network_id, record_type, record_id, owner_org_id, grantee_org_id, access, reason, created_by)
+			SELECT network_id, 'account', $3, owner_org_id, grantee_org_id, access, reason, created_by
+			  FROM shares WHERE network_id = $1 AND record_type = 'account' AND record_id = $2
+			ON CONFLICT (network_id, record_type, record_id, grantee_org_id) DO UPDATE
+			  SET access = CASE WHEN shares.access = 'write' OR EXCLUDED.access = 'write' THEN 'write' ELSE 'read' END`, a.Network, merged, survivor); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM shares WHERE network_id = $1 AND record_type = 'account' AND record_id = $2`, a.Network, merged); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT ph_sync_share_arrays($1, 'account', $2)`, a.Network, survivor); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE network_id = $1 AND id = $2`, a.Network, merged); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "account.merge",
+			TargetType: "account", TargetID: fmt.Sprint(survivor), Detail: map[string]any{"merged_id": merged, "merged": mg}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, a, survivor)
+}

@@ -1,0 +1,173 @@
+package partners
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+)
+
+// Share grants an organization read or write access to a record.
+type Share struct {
+	Network     int64     `db:"network_id" json:"-"`
+	ID          int64     `db:"id" json:"id"`
+	RecordType  string    `db:"record_type" json:"record_type"`
+	RecordID    int64     `db:"record_id" json:"record_id"`
+	Owner       int64     `db:"owner_org_id" json:"owner_org_id"`
+	Grantee     int64     `db:"grantee_org_id" json:"grantee_org_id"`
+	GranteeName string    `db:"grantee_name" json:"grantee_name"`
+	Access      string    `db:"access" json:"access"`
+	Reason      string    `db:"reason" json:"reason"`
+	CreatedBy   *int64    `db:"created_by" json:"created_by"`
+	CreatedAt   time.Time `db:"created_at" json:"created_at"`
+}
+
+// shareable says, per record type, which table holds the records. Record families
+// add their types here and in ph_sync_share_arrays as they arrive.
+var shareable = map[string]struct{ table string }{
+	"account": {table: "accounts"},
+}
+
+// syncArrays recomputes a record's reader_orgs and writer_orgs (and its
+// dependents') from its shares rows, in the transaction that changed them, through
+// ph_sync_share_arrays: the grantee revoking a partnership must bring the owner's
+// record in step without the right to update it otherwise.
+func syncArrays(ctx context.Context, tx *sqlx.Tx, network int64, recordType string, id int64) error {
+	if _, ok := shareable[recordType]; !ok {
+		return apperr.Field("record_type", "%q records cannot be shared", recordType)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT ph_sync_share_arrays($1, $2, $3)`, network, recordType, id); err != nil {
+		return fmt.Errorf("sync shares of %s %d: %w", recordType, id, err)
+	}
+	return nil
+}
+
+// ShareRecord shares a record of the actor's organization with a partner
+// organization (an active partnership is needed), or changes the access of an
+// existing share. Managers and admins, or the sales user who owns the record.
+// Errors: Forbidden, Invalid, NotFound.
+func (s *Service) ShareRecord(ctx context.Context, a Actor, recordType string, id, grantee int64, access string) (*Share, error) {
+	if err := oneOf("access", access, []string{"read", "write"}); err != nil {
+		return nil, err
+	}
+	t, ok := shareable[recordType]
+	if !ok {
+		return nil, apperr.Field("record_type", "%q records cannot be shared", recordType)
+	}
+	if grantee == a.Org {
+		return nil, apperr.Field("org_id", "a record is not shared with its own organization")
+	}
+	var out Share
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		var owner struct {
+			Org  int64  `db:"owner_org_id"`
+			User *int64 `db:"owner_user_id"`
+		}
+		q := fmt.Sprintf(`SELECT owner_org_id, owner_user_id FROM %s WHERE network_id = $1 AND id = $2 FOR UPDATE`, t.table)
+		if err := tx.GetContext(ctx, &owner, q, a.Network, id); err != nil || owner.Org != a.Org {
+			return apperr.E(apperr.NotFound, "No %s %d of your organization.", recordType, id)
+		}
+		if !a.Role.AtLeast(Manager) && !(a.Role == Sales && owner.User != nil && *owner.User == a.User) {
+			return apperr.E(apperr.Forbidden, "Sharing needs the manager role, or the sales role on a record you own.")
+		}
+		var active bool
+		if err := tx.GetContext(ctx, &active, `SELECT EXISTS (SELECT 1 FROM partnerships WHERE network_id = $1 AND state = 'active'
+			AND org_a = LEAST($2::bigint, $3::bigint) AND org_b = GREATEST($2::bigint, $3::bigint))`, a.Network, a.Org, grantee); err != nil {
+			return err
+		}
+		if !active {
+			return apperr.Field("org_id", "organization %d is not an active partner of yours", grantee)
+		}
+		if err := tx.GetContext(ctx, &out, `
+			INSERT INTO shares (network_id, record_type, record_id, owner_org_id, grantee_org_id, access, reason, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, 'person', $7)
+			ON CONFLICT (network_id, record_type, record_id, grantee_org_id) DO UPDATE SET access = $6
+			RETURNING network_id, id, record_type, record_id, owner_org_id, grantee_org_id, '' AS grantee_name, access, reason, created_by, created_at`,
+			a.Network, recordType, id, a.Org, grantee, access, nullable(a.User)); err != nil {
+			return err
+		}
+		if err := syncArrays(ctx, tx, a.Network, recordType, id); err != nil {
+			return err
+		}
+		if err := s.notifyOrgAdmins(ctx, tx, a, grantee, "share.created", "A record was shared with you",
+			fmt.Sprintf("An %s was shared with your organization (%s access).", recordType, access), fmt.Sprintf("/%ss/%d", recordType, id)); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, "share.create", recordType, id, map[string]any{"grantee": grantee, "access": access})
+	})
+	return &out, err
+}
+
+// UnshareRecord removes a share of a record of the actor's organization at once.
+// Managers and admins, or the sales user who owns the record. Errors: Forbidden,
+// NotFound.
+func (s *Service) UnshareRecord(ctx context.Context, a Actor, recordType string, id, grantee int64) error {
+	t, ok := shareable[recordType]
+	if !ok {
+		return apperr.Field("record_type", "%q records cannot be shared", recordType)
+	}
+	return s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		var owner struct {
+			Org  int64  `db:"owner_org_id"`
+			User *int64 `db:"owner_user_id"`
+		}
+		q := fmt.Sprintf(`SELECT owner_org_id, owner_user_id FROM %s WHERE network_id = $1 AND id = $2 FOR UPDATE`, t.table)
+		if err := tx.GetContext(ctx, &owner, q, a.Network, id); err != nil || owner.Org != a.Org {
+			return apperr.E(apperr.NotFound, "No %s %d of your organization.", recordType, id)
+		}
+		if !a.Role.AtLeast(Manager) && !(a.Role == Sales && owner.User != nil && *owner.User == a.User) {
+			return apperr.E(apperr.Forbidden, "Unsharing needs the manager role, or the sales role on a record you own.")
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM shares WHERE network_id = $1 AND record_type = $2 AND record_id = $3 AND grantee_org_id = $4`, a.Network, recordType, id, grantee)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.E(apperr.NotFound, "This %s is not shared with organization %d.", recordType, grantee)
+		}
+		if err := syncArrays(ctx, tx, a.Network, recordType, id); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, "share.delete", recordType, id, map[string]any{"grantee": grantee})
+	})
+}
+
+// Shares lists the shares of a record the actor can see: the owner sees every
+// share; a grantee sees its own.
+func (s *Service) Shares(ctx context.Context, a Actor, recordType string, id int64) ([]Share, error) {
+	var out []Share
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `
+			SELECT s.network_id, s.id, s.record_type, s.record_id, s.owner_org_id, s.grantee_org_id, o.name AS grantee_name, s.access, s.reason, s.created_by, s.created_at
+			  FROM shares s JOIN organizations o ON o.network_id = s.network_id AND o.id = s.grantee_org_id
+			 WHERE s.network_id = $1 AND s.record_type = $2 AND s.record_id = $3
+			 ORDER BY o.name`, a.Network, recordType, id)
+	})
+	return out, err
+}
+
+// revokeSharesBetween removes every share between two organizations, both ways, and
+// brings the records' arrays in step. The revoking side can delete the shares it
+// owns and those granted to it (the shares policy lets both parties see them).
+func revokeSharesBetween(ctx context.Context, tx *sqlx.Tx, network, orgA, orgB int64) (int, error) {
+	var gone []struct {
+		Type string `db:"record_type"`
+		ID   int64  `db:"record_id"`
+	}
+	if err := tx.SelectContext(ctx, &gone, `
+		DELETE FROM shares WHERE network_id = $1
+		   AND ((owner_org_id = $2 AND grantee_org_id = $3) OR (owner_org_id = $3 AND grantee_org_id = $2))
+		RETURNING record_type, record_id`, network, orgA, orgB); err != nil {
+		return 0, err
+	}
+	for _, g := range gone {
+		if err := syncArrays(ctx, tx, network, g.Type, g.ID); err != nil {
+			return 0, err
+		}
+	}
+	return len(gone), nil
+}
+
