@@ -170,4 +170,3 @@ func revokeSharesBetween(ctx context.Context, tx *sqlx.Tx, network, orgA, orgB i
 	}
 	return len(gone), nil
 }
-

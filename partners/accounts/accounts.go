@@ -30,33 +30,33 @@ type Service struct {
 
 // Account is a customer company.
 type Account struct {
-	Network     int64          `db:"network_id" json:"-"`
-	ID          int64          `db:"id" json:"id"`
-	OwnerOrg    int64          `db:"owner_org_id" json:"owner_org_id"`
-	OwnerOrgNm  string         `db:"owner_org_name" json:"owner_org_name"`
-	OwnerUser   *int64         `db:"owner_user_id" json:"owner_user_id"`
-	Name        string         `db:"name" json:"name"`
-	Domains     pq.StringArray `db:"domains" json:"domains"`
-	DUNS        string         `db:"duns" json:"duns"`
-	CNPJ        string         `db:"cnpj" json:"cnpj"`
-	VAT         string         `db:"vat" json:"vat"`
-	Industry    string         `db:"industry" json:"industry"`
-	Size        string         `db:"size" json:"size"`
-	Region      string         `db:"region" json:"region"`
-	Street      string         `db:"street" json:"street"`
-	City        string         `db:"city" json:"city"`
-	State       string         `db:"state" json:"state"`
-	PostalCode  string         `db:"postal_code" json:"postal_code"`
-	Country     string         `db:"country" json:"country"`
-	Tags        pq.StringArray `db:"tags" json:"tags"`
-	ReaderOrgs  pq.Int64Array  `db:"reader_orgs" json:"-"`
-	WriterOrgs  pq.Int64Array  `db:"writer_orgs" json:"-"`
-	ArchivedAt  *time.Time     `db:"archived_at" json:"archived_at"`
-	CreatedAt   time.Time      `db:"created_at" json:"created_at"`
-	UpdatedAt   time.Time      `db:"updated_at" json:"updated_at"`
-	SharedToMe  bool           `db:"-" json:"shared_with_you"`
-	CanWrite    bool           `db:"-" json:"can_write"`
-	SortName    string         `db:"sort_name" json:"-"`
+	Network    int64          `db:"network_id" json:"-"`
+	ID         int64          `db:"id" json:"id"`
+	OwnerOrg   int64          `db:"owner_org_id" json:"owner_org_id"`
+	OwnerOrgNm string         `db:"owner_org_name" json:"owner_org_name"`
+	OwnerUser  *int64         `db:"owner_user_id" json:"owner_user_id"`
+	Name       string         `db:"name" json:"name"`
+	Domains    pq.StringArray `db:"domains" json:"domains"`
+	DUNS       string         `db:"duns" json:"duns"`
+	CNPJ       string         `db:"cnpj" json:"cnpj"`
+	VAT        string         `db:"vat" json:"vat"`
+	Industry   string         `db:"industry" json:"industry"`
+	Size       string         `db:"size" json:"size"`
+	Region     string         `db:"region" json:"region"`
+	Street     string         `db:"street" json:"street"`
+	City       string         `db:"city" json:"city"`
+	State      string         `db:"state" json:"state"`
+	PostalCode string         `db:"postal_code" json:"postal_code"`
+	Country    string         `db:"country" json:"country"`
+	Tags       pq.StringArray `db:"tags" json:"tags"`
+	ReaderOrgs pq.Int64Array  `db:"reader_orgs" json:"-"`
+	WriterOrgs pq.Int64Array  `db:"writer_orgs" json:"-"`
+	ArchivedAt *time.Time     `db:"archived_at" json:"archived_at"`
+	CreatedAt  time.Time      `db:"created_at" json:"created_at"`
+	UpdatedAt  time.Time      `db:"updated_at" json:"updated_at"`
+	SharedToMe bool           `db:"-" json:"shared_with_you"`
+	CanWrite   bool           `db:"-" json:"can_write"`
+	SortName   string         `db:"sort_name" json:"-"`
 }
 
 const columns = `a.network_id, a.id, a.owner_org_id, o.name AS owner_org_name, a.owner_user_id, a.name, a.domains, a.duns, a.cnpj, a.vat,

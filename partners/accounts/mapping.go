@@ -35,14 +35,14 @@ type MappedAccount struct {
 }
 
 type mappingRow struct {
-	Kind       string          `db:"kind"`
-	PartnerID  *int64          `db:"partner_account_id"`
-	MyAccount  *int64          `db:"my_account_id"`
-	Fields     []byte          `db:"fields"`
-	MyTotal    *int64          `db:"my_total"`
-	Overlap    *int64          `db:"overlap"`
-	Greenfield *int64          `db:"greenfield"`
-	Level      string          `db:"level"`
+	Kind       string `db:"kind"`
+	PartnerID  *int64 `db:"partner_account_id"`
+	MyAccount  *int64 `db:"my_account_id"`
+	Fields     []byte `db:"fields"`
+	MyTotal    *int64 `db:"my_total"`
+	Overlap    *int64 `db:"overlap"`
+	Greenfield *int64 `db:"greenfield"`
+	Level      string `db:"level"`
 }
 
 func mappingErr(err error, partnership int64) error {
