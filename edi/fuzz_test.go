@@ -3,10 +3,13 @@ package edi_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/partnerhub/partnerhub/edi"
 )
@@ -106,8 +109,34 @@ func acksValidate(t *testing.T, res []*edi.InterchangeResult) {
 	}
 }
 
+// trace renders every segment (and the final error) a Reader gives.
+func trace(r io.Reader) string {
+	rd := edi.NewReader(r)
+	rd.MaxSegment = 4096
+	var b strings.Builder
+	for {
+		seg, err := rd.Next()
+		if err != nil {
+			if err != io.EOF {
+				b.WriteString("error: " + err.Error())
+			}
+			return b.String()
+		}
+		fmt.Fprintf(&b, "%d %d %q", seg.Offset, seg.Length, seg.ID)
+		for _, e := range seg.Copy().Elements {
+			fmt.Fprintf(&b, " %q", e)
+		}
+		b.WriteByte('\n')
+	}
+}
+
 func fuzzReader(t *testing.T, data []byte) {
 	readAll(t, data)
+	// Buffer boundaries change nothing: one byte per Read takes the general
+	// path where a whole buffer takes the single-pass one.
+	if a, b := trace(bytes.NewReader(data)), trace(iotest.OneByteReader(bytes.NewReader(data))); a != b {
+		t.Fatalf("reading one byte at a time differs:\n%s\nvs\n%s", a, b)
+	}
 	res, err := edi.Validate(bytes.NewReader(data))
 	if err != nil {
 		if _, ok := edi.AsError(err); !ok {

@@ -26,6 +26,7 @@ const (
 	clComponent
 	clRepetition
 	clRelease
+	clTerm // the X12 segment terminator (single-pass path)
 )
 
 // isaSepPos are the fixed positions of the 16 element separators of ISA.
@@ -63,6 +64,7 @@ type Reader struct {
 	seg      Segment
 	ids      map[string]string
 	cache    idCache
+	fast     bool // single-pass X12 path usable (no release character, terminator not LF)
 	warn     *Error
 	rawISA   []byte
 }
@@ -167,6 +169,11 @@ func (r *Reader) Next() (*Segment, error) {
 	// CR/LF or a letter that could start a header.
 	if r.inIC && r.r < r.w {
 		if c := r.buf[r.r]; c != '\r' && c != '\n' && c != 'I' && c != 'U' {
+			if r.fast {
+				if s := r.fastX12(); s != nil {
+					return s, nil
+				}
+			}
 			return r.readSegment()
 		}
 	}
@@ -326,6 +333,7 @@ func checkDistinct(off int64, id string, d Delimiters, x12 bool) *Error {
 }
 
 func (r *Reader) setDelims(std Standard, d Delimiters) {
+	r.fast = false
 	r.std = std
 	r.d = d
 	r.class = [256]uint8{}
@@ -406,6 +414,8 @@ func (r *Reader) startX12(off int64) (*Segment, error) {
 		return r.fail(err)
 	}
 	r.setDelims(X12, d)
+	r.class[d.Segment] = clTerm
+	r.fast = d.Segment != '\n'
 	r.una, r.afterUNA = false, false
 	r.inIC = true
 	// Split ISA on the element separator only: ISA11 and ISA16 hold delimiters.
@@ -465,6 +475,11 @@ func (r *Reader) RawHeader() []byte { return r.rawISA }
 
 // readSegment reads one segment starting at r.r (after CR/LF skipping).
 func (r *Reader) readSegment() (*Segment, error) {
+	if r.fast {
+		if s := r.fastX12(); s != nil {
+			return s, nil
+		}
+	}
 	term := r.d.Segment
 	scan := r.r // bytes before scan hold no (unescaped) terminator
 	var end int
@@ -627,10 +642,129 @@ func (r *Reader) split(b []byte, off int64) *Segment {
 	return s
 }
 
+// fastX12 reads and splits an X12 segment in one pass over the buffered
+// bytes: the SWAR test looks for the element, component and repetition
+// separators and the terminator at once. It returns nil, consuming nothing,
+// when the segment is not entirely buffered or is unusual (a tag ending in
+// a component or repetition separator, a segment over the limit); the
+// general path handles those.
+func (r *Reader) fastX12() *Segment {
+	b := r.buf[r.r:r.w]
+	s := &r.seg
+	data, reps, elems := s.data[:0], s.reps[:0], s.elems[:0]
+	class := &r.class
+	es8 := lsb * uint64(r.d.Element)
+	ts8 := lsb * uint64(r.d.Segment)
+	cs8 := lsb * uint64(r.d.Component)
+	rs8 := lsb * uint64(r.d.Repetition)
+	hasRep := r.d.Repetition != 0
+	j, start, idEnd, end := 0, 0, -1, -1
+	// Every delimiter of a word is handled from its exact zero-byte mask
+	// before the next word is loaded.
+	for ; j+8 <= len(b); j += 8 {
+		x := binary.LittleEndian.Uint64(b[j:])
+		m := exactZero(x^es8) | exactZero(x^ts8) | exactZero(x^cs8)
+		if hasRep {
+			m |= exactZero(x ^ rs8)
+		}
+		for m != 0 {
+			p := j + bits.TrailingZeros64(m)>>3
+			m &= m - 1
+			c := class[b[p]]
+			if idEnd < 0 {
+				if c != clElement && c != clTerm {
+					return nil
+				}
+				idEnd = p
+				if c == clTerm {
+					end = p
+					goto done
+				}
+				elems = append(elems, 0)
+				reps = append(reps, 0)
+				start = p + 1
+				continue
+			}
+			data = append(data, b[start:p])
+			switch c {
+			case clElement:
+				elems = append(elems, int32(len(reps)))
+				reps = append(reps, int32(len(data)))
+			case clRepetition:
+				reps = append(reps, int32(len(data)))
+			case clTerm:
+				end = p
+				goto done
+			}
+			start = p + 1
+		}
+	}
+	for ; j < len(b); j++ {
+		c := class[b[j]]
+		if c == clData {
+			continue
+		}
+		if idEnd < 0 {
+			if c != clElement && c != clTerm {
+				return nil
+			}
+			idEnd = j
+			if c == clTerm {
+				end = j
+				goto done
+			}
+			elems = append(elems, 0)
+			reps = append(reps, 0)
+			start = j + 1
+			continue
+		}
+		data = append(data, b[start:j])
+		switch c {
+		case clElement:
+			elems = append(elems, int32(len(reps)))
+			reps = append(reps, int32(len(data)))
+		case clRepetition:
+			reps = append(reps, int32(len(data)))
+		case clTerm:
+			end = j
+			goto done
+		}
+		start = j + 1
+	}
+	return nil
+done:
+	if end > r.max() {
+		return nil
+	}
+	if idEnd == 3 {
+		k := 3<<24 | uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
+		if h := (k * 2654435761) >> 22; r.cache.keys[h] == k {
+			s.ID = r.cache.ids[h]
+		} else {
+			s.ID = r.intern(b[:3])
+		}
+	} else {
+		s.ID = r.intern(b[:idEnd])
+	}
+	s.data, s.reps, s.elems = data, reps, elems
+	s.Offset, s.Length = r.base+int64(r.r), end
+	r.r += end + 1
+	if s.ID == "IEA" {
+		r.inIC = false
+	}
+	return s
+}
+
 const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
 )
+
+// exactZero flags (with 0x80) exactly the zero bytes of x.
+func exactZero(x uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	return ^(((x & low7) + low7) | x | low7)
+}
 
 // zeroBytes flags (with 0x80) the zero bytes of x; the lowest flag is exact.
 func zeroBytes(x uint64) uint64 { return (x - lsb) & ^x & msb }
