@@ -254,6 +254,30 @@ func TestOpenAPICoversRouter(t *testing.T) {
 			t.Errorf("route %s is not in the OpenAPI document", r)
 		}
 	}
+	var refs []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if k == "$ref" {
+					refs = append(refs, e.(string))
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(doc)
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for _, r := range refs {
+		if schemas[strings.TrimPrefix(r, "#/components/schemas/")] == nil {
+			t.Errorf("dangling $ref %s", r)
+		}
+	}
 	for d := range documented {
 		if !routed[d] {
 			t.Errorf("the OpenAPI document names %s, which the router lacks", d)

@@ -30,7 +30,7 @@ var roleEnum = enum("admin", "manager", "sales", "viewer")
 var schemas = obj{
 	"Problem": obj{"type": "object", "description": "RFC 9457 problem details", "properties": obj{
 		"type": str(), "title": str(), "status": obj{"type": "integer"}, "detail": str(), "instance": str(),
-		"field": obj{"type": "string", "description": "the field or parameter the problem is about"}, "request_id": str()}},
+		"field": obj{"type": "string", "description": "the field or parameter the problem is about"}, "request_id": str(), "existing": obj{"type": "string", "description": "the existing record a conflict is about"}}},
 	"Organization": object(obj{"id": integer(), "name": str(), "kind": enum("vendor", "distributor", "reseller", "referral", "technology", "co-marketing", "agency"),
 		"tier": enum("registered", "silver", "gold", "platinum"), "region": str(), "status": enum("active", "inactive"), "created_at": ts(), "updated_at": ts()}),
 	"OrganizationInput": object(obj{"name": str(), "kind": enum("distributor", "reseller", "referral", "technology", "co-marketing", "agency"),
@@ -53,6 +53,35 @@ var schemas = obj{
 	"Job": object(obj{"id": integer(), "org_id": nullable(integer()), "kind": str(), "payload": obj{"type": "object"},
 		"state": enum("queued", "running", "done", "failed"), "attempts": obj{"type": "integer"}, "max_attempts": obj{"type": "integer"},
 		"run_at": ts(), "last_error": str(), "created_at": ts(), "updated_at": ts()}),
+	"Account": object(obj{"id": integer(), "owner_org_id": integer(), "owner_org_name": str(), "owner_user_id": nullable(integer()), "name": str(),
+		"domains": strArray(), "duns": str(), "cnpj": str(), "vat": str(), "industry": str(), "size": str(), "region": str(), "street": str(), "city": str(),
+		"state": str(), "postal_code": str(), "country": str(), "tags": strArray(), "archived_at": nullable(ts()), "created_at": ts(), "updated_at": ts(),
+		"shared_with_you": boolean(), "can_write": boolean()}),
+	"AccountInput": object(obj{"name": str(), "domains": obj{"type": "array", "items": str(), "description": "domains, URLs or emails; stored as registrable domains"},
+		"duns": str(), "cnpj": obj{"type": "string", "description": "numeric or alphanumeric CNPJ; check digits are validated"}, "vat": str(), "industry": str(),
+		"size": enum("", "1-10", "11-50", "51-200", "201-1000", "1001-5000", "5001+"), "region": str(), "street": str(), "city": str(), "state": str(),
+		"postal_code": str(), "country": obj{"type": "string", "description": "ISO 3166 alpha-2"}, "tags": strArray(), "owner_user_id": integer()}),
+	"MergeInput": object(obj{"merged_id": integer()}, "merged_id"),
+	"Contact": object(obj{"id": integer(), "account_id": integer(), "owner_org_id": integer(), "name": str(), "emails": strArray(), "phones": strArray(),
+		"title": str(), "best_time": str(), "archived_at": nullable(ts()), "created_at": ts(), "updated_at": ts()}),
+	"ContactInput": object(obj{"account_id": integer(), "name": str(), "emails": strArray(), "phones": strArray(), "title": str(), "best_time": str()}),
+	"Share": object(obj{"id": integer(), "record_type": str(), "record_id": integer(), "owner_org_id": integer(), "grantee_org_id": integer(),
+		"grantee_name": str(), "access": enum("read", "write"), "reason": enum("person", "policy", "workflow"), "created_by": nullable(integer()), "created_at": ts()}),
+	"ShareInput": object(obj{"org_id": integer(), "access": enum("read", "write")}, "org_id"),
+	"Partnership": object(obj{"id": integer(), "invited_by": integer(), "state": enum("invited", "active", "declined", "revoked"),
+		"partner_id": integer(), "partner_name": str(), "created_at": ts(), "updated_at": ts()}),
+	"PartnershipInput": object(obj{"org_id": integer()}, "org_id"),
+	"Policy": object(obj{"partnership_id": integer(), "owner_org_id": integer(), "grantee_org_id": integer(), "level": enum("hidden", "counts", "records"),
+		"fields": strArray(), "segment": obj{"type": "object"}, "greenfield": boolean(), "updated_at": nullable(ts())}),
+	"Policies": object(obj{"mine": ref("Policy"), "theirs": ref("Policy")}),
+	"PolicyInput": object(obj{"level": enum("hidden", "counts", "records"), "fields": obj{"type": "array", "items": enum("name", "domains", "duns", "cnpj", "vat", "industry", "size", "region", "city", "country", "tags")},
+		"segment":    obj{"type": "object", "description": "{\"region\": [...], \"industry\": [...], \"tag\": [...]}", "additionalProperties": strArray()},
+		"greenfield": boolean()}, "level"),
+	"Mapping": object(obj{"partnership_id": integer(), "partner_id": integer(), "partner_name": str(), "my_accounts": integer(),
+		"overlap": nullable(integer()), "greenfield": nullable(integer()), "their_level": str(), "my_level": str()}),
+	"MappedAccount": object(obj{"kind": enum("overlap", "greenfield"), "partner_account_id": integer(), "my_account_id": integer(), "fields": obj{"type": "object"}}),
+	"Explanation": object(obj{"record": str(), "user_id": integer(), "can_read": boolean(), "can_write": boolean(),
+		"rules": obj{"type": "array", "items": object(obj{"rule": enum("owner_org", "share", "policy", "role"), "grants": boolean(), "detail": str()})}}),
 	"Me": obj{"type": "object", "properties": obj{"network_id": integer(), "organization": ref("Organization"), "role": roleEnum, "vendor": boolean(),
 		"user": obj{"type": "object"}, "api_key": obj{"type": "object"}}},
 }
@@ -139,3 +168,5 @@ func (s *Server) openAPI() obj {
 }
 
 func (s *Server) apiOpenAPI(c *fiber.Ctx) error { return c.JSON(s.openAPI()) }
+
+func strArray() obj { return obj{"type": "array", "items": str()} }

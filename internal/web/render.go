@@ -32,6 +32,8 @@ var pages = func() map[string]*template.Template {
 			"T":     func(string, ...any) string { return "" },
 			"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
 			"pdate": func(t *time.Time) string { return fmtPtrDate(t) },
+			"join":  func(v []string) string { return strings.Join(v, ", ") },
+			"deref": func(p *int64) int64 { return *p },
 		})
 		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", n))
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // Config is what the web layer needs to know about its deployment.
@@ -50,6 +51,7 @@ type Server struct {
 	cfg      Config
 	db       *db.DB
 	partners *partners.Service
+	accounts *accounts.Service
 	log      *slog.Logger
 	routes   []route
 	metrics  *metrics
@@ -65,6 +67,7 @@ func New(cfg Config, d *db.DB) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d}, log: cfg.Logger}
+	s.accounts = &accounts.Service{DB: d, Partners: s.partners}
 	s.App = fiber.New(fiber.Config{
 		Immutable:             true,
 		ErrorHandler:          s.handleError,
@@ -106,6 +109,7 @@ func New(cfg Config, d *db.DB) *Server {
 	s.App.Use(s.csrf)
 	s.apiRoutes()
 	s.portalRoutes()
+	s.accountPortalRoutes()
 	s.App.Use(func(c *fiber.Ctx) error {
 		return apperr.E(apperr.NotFound, "No such page: %s %s", c.Method(), c.Path())
 	})
@@ -204,6 +208,9 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			"instance": c.Path(), "request_id": c.GetRespHeader(fiber.HeaderXRequestID)}
 		if field != "" {
 			p["field"] = field
+		}
+		if ae, ok := apperr.As(err); ok && ae.Link != "" {
+			p["existing"] = ae.Link
 		}
 		c.Status(status)
 		c.Set(fiber.HeaderContentType, "application/problem+json")

@@ -3,6 +3,7 @@ package accounts
 import (
 	"net/mail"
 	"net/url"
+	"sort"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -135,3 +136,5 @@ func NormalizeEmail(s string) (string, error) {
 	}
 	return strings.ToLower(e), nil
 }
+
+func sortStrings(s []string) { sort.Strings(s) }
