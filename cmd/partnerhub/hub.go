@@ -11,6 +11,8 @@ import (
 	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/internal/web"
+	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // Main is the running hub: the HTTP server and the job worker over one database.
@@ -88,7 +90,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.stopWork = cancel
 	mailer := c.SMTP
 	m.worker = &jobs.Worker{DB: d, Logger: c.Logger, Handlers: map[string]jobs.Handler{
-		notify.EmailJob: notify.EmailHandler(d, &mailer, m.Config.BaseURL),
+		notify.EmailJob:        notify.EmailHandler(d, &mailer, m.Config.BaseURL),
+		accounts.ImportJobKind: (&accounts.Service{DB: d, Partners: &partners.Service{DB: d}}).ImportHandler(),
 	}}
 	m.worker.Start(workCtx)
 	c.Logger.Info("partnerhub listening", "url", m.URL, "version", Version)

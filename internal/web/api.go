@@ -78,6 +78,7 @@ func (s *Server) apiRoutes() {
 		{Method: "POST", Path: "/jobs/:id/retry", Role: partners.Admin, Summary: "Retry a failed job", Tag: "jobs", Status: 204, handler: s.apiJobRetry},
 		{Method: "GET", Path: "/openapi.json", Summary: "This document", Tag: "meta", handler: s.apiOpenAPI},
 	}
+	s.routes = append(s.routes, s.importRoutes()...)
 	s.routes = append(s.routes, s.accountRoutes()...)
 	for _, r := range s.routes {
 		h := need(r.Role, r.handler)

@@ -82,6 +82,10 @@ var schemas = obj{
 	"MappedAccount": object(obj{"kind": enum("overlap", "greenfield"), "partner_account_id": integer(), "my_account_id": integer(), "fields": obj{"type": "object"}}),
 	"Explanation": object(obj{"record": str(), "user_id": integer(), "can_read": boolean(), "can_write": boolean(),
 		"rules": obj{"type": "array", "items": object(obj{"rule": enum("owner_org", "share", "policy", "role"), "grants": boolean(), "detail": str()})}}),
+	"Import": object(obj{"id": integer(), "org_id": integer(), "kind": enum("accounts", "contacts"), "filename": str(), "dry_run": boolean(),
+		"state": enum("queued", "running", "done", "failed"), "total": obj{"type": "integer"}, "processed": obj{"type": "integer"},
+		"result": obj{"type": "object", "nullable": true, "description": "rows, created, updated, unchanged, errors (line, column, message), encoding, delimiter, columns"},
+		"error":  str(), "created_at": ts(), "updated_at": ts()}),
 	"Me": obj{"type": "object", "properties": obj{"network_id": integer(), "organization": ref("Organization"), "role": roleEnum, "vendor": boolean(),
 		"user": obj{"type": "object"}, "api_key": obj{"type": "object"}}},
 }
@@ -137,6 +141,8 @@ func (s *Server) openAPI() obj {
 				schema = obj{"type": "object", "properties": obj{"data": obj{"type": "array", "items": ref(r.Reply)}, "next_cursor": str()}}
 			}
 			resp["content"] = obj{"application/json": obj{"schema": schema}}
+		} else if strings.HasSuffix(r.Path, ".csv") {
+			resp["content"] = obj{"text/csv": obj{"schema": obj{"type": "string"}}}
 		} else if r.Path == "/openapi.json" {
 			resp["content"] = obj{"application/json": obj{"schema": obj{"type": "object"}}}
 		}

@@ -398,7 +398,7 @@ func (s *Server) partnerPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	var seg map[string][]string
 	json.Unmarshal(mine.Segment, &seg)
 	data := fiber.Map{"P": p, "M": m, "Mine": mine, "Theirs": theirs, "Records": views, "Fields": fields,
-		"Levels": []string{"hidden", "counts", "records"},
+		"Levels":    []string{"hidden", "counts", "records"},
 		"SegRegion": strings.Join(seg["region"], ", "), "SegIndustry": strings.Join(seg["industry"], ", "), "SegTag": strings.Join(seg["tag"], ", ")}
 	for k, v := range extra {
 		data[k] = v

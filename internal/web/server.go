@@ -71,7 +71,7 @@ func New(cfg Config, d *db.DB) *Server {
 	s.App = fiber.New(fiber.Config{
 		Immutable:             true,
 		ErrorHandler:          s.handleError,
-		BodyLimit:             MaxBody,
+		BodyLimit:             accounts.MaxImportBytes + 1<<20,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
@@ -105,10 +105,12 @@ func New(cfg Config, d *db.DB) *Server {
 	s.App.Get("/readyz", s.readyz)
 	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	s.App.Get("/static/*", s.static)
+	s.App.Use(limitBody)
 	s.App.Use(s.authenticate)
 	s.App.Use(s.csrf)
 	s.apiRoutes()
 	s.portalRoutes()
+	s.importPortalRoutes()
 	s.accountPortalRoutes()
 	s.App.Use(func(c *fiber.Ctx) error {
 		return apperr.E(apperr.NotFound, "No such page: %s %s", c.Method(), c.Path())

@@ -1,0 +1,198 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/partners"
+)
+
+// ImportJobKind is the background job that runs a stored import.
+const ImportJobKind = "import.csv"
+
+// ImportJob is a CSV import queued, running or finished, with its progress.
+type ImportJob struct {
+	Network   int64           `db:"network_id" json:"-"`
+	ID        int64           `db:"id" json:"id"`
+	Org       int64           `db:"org_id" json:"org_id"`
+	Kind      string          `db:"kind" json:"kind"`
+	Filename  string          `db:"filename" json:"filename"`
+	DryRun    bool            `db:"dry_run" json:"dry_run"`
+	State     string          `db:"state" json:"state"`
+	Total     int             `db:"total" json:"total"`
+	Processed int             `db:"processed" json:"processed"`
+	Result    json.RawMessage `db:"result" json:"result"`
+	Error     string          `db:"error" json:"error"`
+	CreatedAt time.Time       `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time       `db:"updated_at" json:"updated_at"`
+}
+
+const importColumns = `network_id, id, org_id, kind, filename, dry_run, state, total, processed, coalesce(result, 'null') AS result, error, created_at, updated_at`
+
+// StartImport stores a CSV file and queues its import (a preview when opts.DryRun).
+// Errors: Forbidden, Invalid.
+func (s *Service) StartImport(ctx context.Context, a partners.Actor, filename string, data []byte, opts ImportOptions) (*ImportJob, error) {
+	if err := a.Require(partners.Sales); err != nil {
+		return nil, err
+	}
+	if opts.Kind == "" {
+		opts.Kind = "accounts"
+	}
+	if opts.Kind != "accounts" && opts.Kind != "contacts" {
+		return nil, apperr.Field("kind", "must be accounts or contacts")
+	}
+	if len(data) == 0 {
+		return nil, apperr.Field("file", "no file was sent, or it is empty")
+	}
+	if len(data) > MaxImportBytes {
+		return nil, apperr.Field("file", "the file is %d bytes; the limit is %d MiB", len(data), MaxImportBytes>>20)
+	}
+	if len(filename) > 255 {
+		filename = filename[:255]
+	}
+	mapping, _ := json.Marshal(opts.Mapping)
+	if opts.Mapping == nil {
+		mapping = []byte("{}")
+	}
+	var id int64
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &id, `INSERT INTO imports (network_id, org_id, user_id, api_key_id, kind, filename, dry_run, mapping, data)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			a.Network, a.Org, nullID(a.User), nullID(a.APIKey), opts.Kind, filename, opts.DryRun, string(mapping), data); err != nil {
+			return err
+		}
+		_, err := jobs.Enqueue(ctx, tx, a.Network, a.Org, ImportJobKind, map[string]int64{"import": id, "org": a.Org, "user": a.User, "key": a.APIKey})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.ImportJob(ctx, a, id)
+}
+
+func nullID(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+// ImportJob returns an import of the actor's organization. Errors: NotFound.
+func (s *Service) ImportJob(ctx context.Context, a partners.Actor, id int64) (*ImportJob, error) {
+	var j ImportJob
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &j, `SELECT `+importColumns+` FROM imports WHERE network_id = $1 AND id = $2`, a.Network, id)
+	})
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, apperr.E(apperr.NotFound, "Import %d not found.", id)
+	}
+	return &j, err
+}
+
+// ApplyPreview queues the real import of a finished, error-free preview.
+// Errors: NotFound, Conflict.
+func (s *Service) ApplyPreview(ctx context.Context, a partners.Actor, id int64) (*ImportJob, error) {
+	var src struct {
+		Kind     string `db:"kind"`
+		Filename string `db:"filename"`
+		DryRun   bool   `db:"dry_run"`
+		State    string `db:"state"`
+		Mapping  []byte `db:"mapping"`
+		Data     []byte `db:"data"`
+		Result   []byte `db:"result"`
+	}
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &src, `SELECT kind, filename, dry_run, state, mapping, data, coalesce(result, 'null') AS result FROM imports WHERE network_id = $1 AND id = $2`, a.Network, id)
+	})
+	if err != nil {
+		return nil, apperr.E(apperr.NotFound, "Import %d not found.", id)
+	}
+	var res ImportResult
+	json.Unmarshal(src.Result, &res)
+	if !src.DryRun || src.State != "done" || len(res.Errors) > 0 {
+		return nil, apperr.E(apperr.Conflict, "Only a finished preview without errors can be applied.")
+	}
+	opts := ImportOptions{Kind: src.Kind}
+	json.Unmarshal(src.Mapping, &opts.Mapping)
+	return s.StartImport(ctx, a, src.Filename, src.Data, opts)
+}
+
+// ImportHandler runs queued imports in the background, updating their progress.
+func (s *Service) ImportHandler() jobs.Handler {
+	return func(ctx context.Context, j jobs.Job) error {
+		var p struct{ Import, Org, User, Key int64 }
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return fmt.Errorf("import job payload: %w", err)
+		}
+		a := partners.Actor{Network: j.Network, Org: p.Org, User: p.User, APIKey: p.Key, Role: partners.Sales}
+		scope := a.Scope()
+		// The importer acts with its own role as it is now (it may have changed).
+		var role string
+		if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
+			if p.User != 0 {
+				return tx.GetContext(ctx, &role, `SELECT role FROM users WHERE network_id = $1 AND id = $2 AND status = 'active'`, j.Network, p.User)
+			}
+			return tx.GetContext(ctx, &role, `SELECT role FROM api_keys WHERE network_id = $1 AND id = $2 AND revoked_at IS NULL`, j.Network, p.Key)
+		}); err != nil {
+			return s.failImport(ctx, scope, p.Import, "the importing user or key is no longer active")
+		}
+		a.Role = partners.Role(role)
+		scope = a.Scope()
+		var row struct {
+			Kind    string `db:"kind"`
+			DryRun  bool   `db:"dry_run"`
+			Mapping []byte `db:"mapping"`
+			Data    []byte `db:"data"`
+			State   string `db:"state"`
+		}
+		if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
+			if err := tx.GetContext(ctx, &row, `SELECT kind, dry_run, mapping, data, state FROM imports WHERE network_id = $1 AND id = $2 FOR UPDATE`, j.Network, p.Import); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'running', processed = 0, updated_at = now() WHERE network_id = $1 AND id = $2`, j.Network, p.Import)
+			return err
+		}); err != nil {
+			return fmt.Errorf("import %d: %w", p.Import, err)
+		}
+		if row.State == "done" {
+			return nil // finished before a crash lost the job's outcome
+		}
+		opts := ImportOptions{Kind: row.Kind, DryRun: row.DryRun}
+		json.Unmarshal(row.Mapping, &opts.Mapping)
+		progress := func(done, total int) {
+			s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE imports SET processed = $3, total = $4, updated_at = now() WHERE network_id = $1 AND id = $2`, j.Network, p.Import, done, total)
+				return err
+			})
+		}
+		res, err := s.Import(ctx, a, row.Data, opts, progress)
+		if err != nil {
+			if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
+				return s.failImport(ctx, scope, p.Import, ae.Error())
+			}
+			return fmt.Errorf("import %d: %w", p.Import, err)
+		}
+		out, _ := json.Marshal(res)
+		return s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'done', result = $3, processed = $4, total = $4, updated_at = now() WHERE network_id = $1 AND id = $2`,
+				j.Network, p.Import, string(out), res.Rows)
+			return err
+		})
+	}
+}
+
+// failImport records an import that cannot succeed as failed (the job itself is
+// done: retrying would fail the same way).
+func (s *Service) failImport(ctx context.Context, scope db.Scope, id int64, msg string) error {
+	return s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'failed', error = $3, updated_at = now() WHERE network_id = $1 AND id = $2`, scope.Network, id, msg)
+		return err
+	})
+}
