@@ -22,6 +22,7 @@ Usage:
   partnerhub migrate             apply pending database migrations
   partnerhub seed                create the demo network in DATABASE_URL's database
   partnerhub audit verify        check every network's audit hash chain
+  partnerhub import --key K FILE import a CSV of accounts or contacts (--kind, --dry-run, --map)
   partnerhub edi parse|validate|ack …   read, check and acknowledge EDI files
   partnerhub mail thread …       thread .eml, mbox and Maildir into conversations
   partnerhub version             print the version
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runEDI(args[1:], stdout, stderr)
 	case "mail":
 		return runMail(args[1:], stdout, stderr)
+	case "import":
+		return cmdImport(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "partnerhub", Version)
 		return 0

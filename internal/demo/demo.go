@@ -14,6 +14,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // Password is every demo user's password.
@@ -87,6 +88,7 @@ func Seed(ctx context.Context, owner *sqlx.DB, app *db.DB) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
+	var admins []partners.Actor
 	for i, o := range orgs {
 		id := vendorID
 		if i > 0 {
@@ -128,8 +130,89 @@ func Seed(ctx context.Context, owner *sqlx.DB, app *db.DB) (*Demo, error) {
 			return nil, fmt.Errorf("seed key for %s: %w", o.name, err)
 		}
 		d.APIKeys = append(d.APIKeys, Key{Org: o.name, Role: "manager", Key: secret})
+		admins = append(admins, orgAdmin)
+	}
+	if err := seedAccounts(ctx, app, admins); err != nil {
+		return nil, err
 	}
 	return d, nil
+}
+
+// customers are demo end customers; each org has a subset, so maps overlap.
+var customers = []struct {
+	name, domain, region, industry, city, country string
+}{
+	{"Globex Corporation", "globex.com", "North America", "Manufacturing", "Springfield", "US"},
+	{"Initech", "initech.com", "North America", "Software", "Austin", "US"},
+	{"Umbrella Pharma", "umbrella-pharma.com", "EMEA", "Pharma", "London", "GB"},
+	{"Padaria São João", "padariasaojoao.com.br", "LATAM", "Retail", "São Paulo", "BR"},
+	{"Soylent Foods", "soylent.com", "North America", "Food", "Chicago", "US"},
+	{"Stark Industries", "starkindustries.com", "North America", "Manufacturing", "New York", "US"},
+	{"Wayne Enterprises", "wayne.com", "North America", "Conglomerate", "Gotham", "US"},
+	{"Nordlys Energi", "nordlys.no", "EMEA", "Energy", "Oslo", "NO"},
+	{"Banco Horizonte", "bancohorizonte.com.br", "LATAM", "Finance", "Rio de Janeiro", "BR"},
+	{"Sakura Robotics", "sakura-robotics.jp", "APAC", "Manufacturing", "Osaka", "JP"},
+	{"Kangaroo Logistics", "kangaroo-logistics.com.au", "APAC", "Logistics", "Sydney", "AU"},
+	{"Hooli", "hooli.com", "North America", "Software", "Palo Alto", "US"},
+}
+
+// seedAccounts gives every organization some customers (overlapping by design),
+// makes the vendor partner with everyone and Nordic with Rio, and sets sharing
+// policies so that account mapping has something to show.
+func seedAccounts(ctx context.Context, app *db.DB, admins []partners.Actor) error {
+	svc := &partners.Service{DB: app}
+	acc := &accounts.Service{DB: app, Partners: svc}
+	for i, a := range admins {
+		for j, c := range customers {
+			if (j+i)%3 == 2 {
+				continue
+			}
+			name, dom, region, industry, city, country := c.name, c.domain, c.region, c.industry, c.city, c.country
+			if _, err := acc.Create(ctx, a, accounts.Input{Name: &name, Domains: &[]string{dom}, Region: &region, Industry: &industry, City: &city, Country: &country}); err != nil {
+				return fmt.Errorf("seed account %s: %w", name, err)
+			}
+		}
+	}
+	vendor := admins[0]
+	pair := func(from, to partners.Actor) (int64, error) {
+		p, err := svc.InvitePartner(ctx, from, to.Org)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := svc.RespondPartnership(ctx, to, p.ID, true); err != nil {
+			return 0, err
+		}
+		return p.ID, nil
+	}
+	for _, a := range admins[1:] {
+		id, err := pair(vendor, a)
+		if err != nil {
+			return fmt.Errorf("seed partnership: %w", err)
+		}
+		if _, err := svc.SetSharingPolicy(ctx, a, id, partners.PolicyInput{Level: "records", Fields: []string{"name", "domains", "region", "industry"}}); err != nil {
+			return err
+		}
+		if _, err := svc.SetSharingPolicy(ctx, vendor, id, partners.PolicyInput{Level: "counts"}); err != nil {
+			return err
+		}
+	}
+	id, err := pair(admins[1], admins[2])
+	if err != nil {
+		return fmt.Errorf("seed partnership: %w", err)
+	}
+	if _, err := svc.SetSharingPolicy(ctx, admins[1], id, partners.PolicyInput{Level: "records", Fields: []string{"name", "city"}, Greenfield: true}); err != nil {
+		return err
+	}
+	if _, err := svc.SetSharingPolicy(ctx, admins[2], id, partners.PolicyInput{Level: "counts", Segment: map[string][]string{"region": {"LATAM"}}}); err != nil {
+		return err
+	}
+	// Nordic shares one account with Rio for writing.
+	list, _, err := acc.List(ctx, admins[1], accounts.Filter{Query: "umbrella"})
+	if err != nil || len(list) == 0 {
+		return fmt.Errorf("seed share: %v", err)
+	}
+	_, err = svc.ShareRecord(ctx, admins[1], "account", list[0].ID, admins[2].Org, "write")
+	return err
 }
 
 func personName(r partners.Role, o org) string {

@@ -32,25 +32,35 @@ type Explanation struct {
 // reveals nothing about itself: not its owner, not whether it exists.
 // Errors: Forbidden, NotFound (the user).
 func (s *Service) Explain(ctx context.Context, a partners.Actor, accountID, userID int64) (*Explanation, error) {
-	if userID == 0 {
-		userID = a.User
-	}
-	if userID != a.User {
-		if err := a.Require(partners.Admin); err != nil {
-			return nil, apperr.E(apperr.Forbidden, "Only your organization's admins may ask about another user's access.")
+	var u *partners.User
+	if userID == 0 && a.User == 0 {
+		// An API key asks about itself.
+		u = &partners.User{ID: 0, Org: a.Org, Role: a.Role, Status: "active", Name: a.Name}
+	} else {
+		if userID == 0 {
+			userID = a.User
+		}
+		if userID != a.User {
+			if err := a.Require(partners.Admin); err != nil {
+				return nil, apperr.E(apperr.Forbidden, "Only your organization's admins may ask about another user's access.")
+			}
+		}
+		var err error
+		u, err = s.Partners.User(ctx, a, userID)
+		if err != nil || u.Org != a.Org {
+			return nil, apperr.E(apperr.NotFound, "User %d not found in your organization.", userID)
 		}
 	}
-	u, err := s.Partners.User(ctx, a, userID)
-	if err != nil || u.Org != a.Org {
-		return nil, apperr.E(apperr.NotFound, "User %d not found in your organization.", userID)
+	subject := partners.Actor{Network: a.Network, Org: u.Org, User: u.ID, APIKey: a.APIKey, Role: u.Role, VendorOrg: a.VendorOrg}
+	if u.ID != 0 {
+		subject.APIKey = 0
 	}
-	subject := partners.Actor{Network: a.Network, Org: u.Org, User: u.ID, Role: u.Role, VendorOrg: a.VendorOrg}
 	if u.Status != "active" {
 		subject.Role = ""
 	}
 	e := &Explanation{Record: fmt.Sprintf("account:%d", accountID), User: userID}
 	var acc *Account
-	err = s.DB.Tx(ctx, subject.Scope(), func(tx *sqlx.Tx) error {
+	err := s.DB.Tx(ctx, subject.Scope(), func(tx *sqlx.Tx) error {
 		var x Account
 		if err := tx.GetContext(ctx, &x, `SELECT `+columns+fromAccounts+` WHERE a.network_id = $1 AND a.id = $2`, a.Network, accountID); err == nil {
 			acc = &x
