@@ -179,27 +179,10 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 // dashboard, switch to Brazilian Portuguese, see it again.
 func TestBrowserLoginInBothLanguages(t *testing.T) {
 	m, _, _ := startHub(t)
-	chromium := "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("Chromium is needed for browser tests: install the Debian package chromium (make test does): %v", err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("lang", "en-US"),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := browser(t)
 	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	// Start the browser without a deadline (chromedp ties its life to this call).
-	if err := chromedp.Do(ctx, chromedp.Navigate(m.URL+"/login")); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel2 := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel2()
 	err := chromedp.Do(ctx,
+		chromedp.Navigate(m.URL+"/login"),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "admin@riorevenda.example"),
 		chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
@@ -250,4 +233,30 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if err := os.WriteFile("../../docs/"+name, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// browser starts headless Debian Chromium for a test; the returned context has a
+// deadline for the test's steps.
+func browser(t *testing.T) (context.Context, context.CancelFunc) {
+	t.Helper()
+	chromium := "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("Chromium is needed for browser tests: install the Debian package chromium (make test does): %v", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	// Start the browser without a deadline (chromedp ties its life to this call).
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		cancelC()
+		cancelA()
+		t.Fatal(err)
+	}
+	tctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	return tctx, func() { cancelT(); cancelC(); cancelA() }
 }

@@ -96,7 +96,7 @@ func (s *Server) apiRoutes() {
 func requireJSON(c *fiber.Ctx) error {
 	switch c.Method() {
 	case "POST", "PATCH", "PUT":
-		if len(c.Body()) > 0 && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		if len(c.Body()) > 0 && !uploadPaths[c.Path()] && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
 			return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the body as application/json.")
 		}
 	}

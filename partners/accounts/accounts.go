@@ -307,7 +307,11 @@ func (s *Service) Create(ctx context.Context, a partners.Actor, in Input) (*Acco
 		if err := checkOwnerUser(ctx, tx, a, acc.OwnerUser); err != nil {
 			return err
 		}
-		return s.insert(ctx, tx, a, acc)
+		if err := s.insert(ctx, tx, a, acc); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "account.create",
+			TargetType: "account", TargetID: fmt.Sprint(acc.ID), Detail: map[string]any{"name": acc.Name}})
 	})
 	if err != nil {
 		return nil, err
@@ -329,7 +333,8 @@ func checkOwnerUser(ctx context.Context, tx *sqlx.Tx, a partners.Actor, u *int64
 	return nil
 }
 
-// insert stores a new account and its keys inside tx (Create and imports use it).
+// insert stores a new account and its keys inside tx (Create and imports use it;
+// an import records one audit entry for the whole file).
 func (s *Service) insert(ctx context.Context, tx *sqlx.Tx, a partners.Actor, acc *Account) error {
 	if id, what, err := duplicateOf(ctx, tx, a.Network, a.Org, 0, keysOf(acc)); err != nil {
 		return err
@@ -343,11 +348,7 @@ func (s *Service) insert(ctx context.Context, tx *sqlx.Tx, a partners.Actor, acc
 		acc.Street, acc.City, acc.State, acc.PostalCode, acc.Country, acc.Tags); err != nil {
 		return err
 	}
-	if err := writeKeys(ctx, tx, acc); err != nil {
-		return err
-	}
-	return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "account.create",
-		TargetType: "account", TargetID: fmt.Sprint(acc.ID), Detail: map[string]any{"name": acc.Name}})
+	return writeKeys(ctx, tx, acc)
 }
 
 // Get returns an account the actor may see (owned by its organization or shared
