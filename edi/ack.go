@@ -61,6 +61,12 @@ func fit(s string, d Delimiters, n int, fallback string) string {
 	return s
 }
 
+// capN formats n, capped to the largest value its acknowledgment element
+// can hold (positions and counts past it are reported at the cap).
+func capN(n, limit int) string {
+	return strconv.Itoa(min(max(n, 0), limit))
+}
+
 // trimTrailing drops trailing empty elements, which acknowledgments do not
 // write.
 func trimTrailing(s *SegmentData) *SegmentData {
@@ -252,7 +258,7 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 		if included < 0 {
 			included = len(g.Sets)
 		}
-		ak9 := Seg("AK9", g.Ack, strconv.Itoa(included), strconv.Itoa(len(g.Sets)), strconv.Itoa(accepted))
+		ak9 := Seg("AK9", g.Ack, capN(included, 999999), capN(len(g.Sets), 999999), capN(accepted, 999999))
 		for _, c := range g.Codes {
 			ak9.Elements = append(ak9.Elements, Element{{c}})
 		}
@@ -310,15 +316,16 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 		}
 		out = append(out, Seg(k3, id, strconv.Itoa(max(se.pos, 1)), fit(se.loop, d, 4, ""), code))
 		for _, e := range se.elems {
-			pos := Element{{strconv.Itoa(e.Element)}}
+			el, comp := capN(max(e.Element, 1), 99), capN(e.Component, 99)
+			pos := Element{{el}}
 			switch {
 			case e.Repetition > 0:
-				pos = Element{{strconv.Itoa(e.Element), strconv.Itoa(e.Component), strconv.Itoa(e.Repetition)}}
+				pos = Element{{el, comp, capN(e.Repetition, 9999)}}
 				if e.Component == 0 {
 					pos[0][1] = ""
 				}
 			case e.Component > 0:
-				pos = Element{{strconv.Itoa(e.Element), strconv.Itoa(e.Component)}}
+				pos = Element{{el, comp}}
 			}
 			ref := e.Ref
 			if !digits([]byte(ref)) || len(ref) > 4 {
@@ -448,7 +455,7 @@ func controlSegments(s *SetResult) []*SegmentData {
 		if code == "" || !digits([]byte(code)) {
 			code = "18"
 		}
-		pos := strconv.Itoa(max(e.Segment, 1))
+		pos := capN(max(e.Segment, 1), 999999)
 		if e.Level == LevelSegment {
 			out = append(out, Seg("UCS", pos, code))
 			last = e.Segment
@@ -458,9 +465,9 @@ func controlSegments(s *SetResult) []*SegmentData {
 			out = append(out, Seg("UCS", pos))
 			last = e.Segment
 		}
-		s011 := Element{{strconv.Itoa(max(e.Element, 1))}}
+		s011 := Element{{capN(max(e.Element, 1), 999)}}
 		if e.Component > 0 {
-			s011 = Element{{strconv.Itoa(max(e.Element, 1)), strconv.Itoa(e.Component)}}
+			s011 = Element{{capN(max(e.Element, 1), 999), capN(e.Component, 999)}}
 		}
 		out = append(out, &SegmentData{ID: "UCD", Offset: -1, Elements: []Element{{{code}}, s011}})
 	}
