@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -34,6 +35,7 @@ var pages = func() map[string]*template.Template {
 			"pdate": func(t *time.Time) string { return fmtPtrDate(t) },
 			"join":  func(v []string) string { return strings.Join(v, ", ") },
 			"deref": func(p *int64) int64 { return *p },
+			"show":  show,
 		})
 		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", n))
 	}
@@ -102,3 +104,15 @@ func (s *Server) static(c *fiber.Ctx) error {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// show prints a decoded JSON value for people: lists joined by commas.
+func show(v any) string {
+	if xs, ok := v.([]any); ok {
+		parts := make([]string, len(xs))
+		for i, x := range xs {
+			parts[i] = fmt.Sprint(x)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprint(v)
+}
