@@ -2,9 +2,9 @@ package web
 
 import (
 	"bytes"
-	"fmt"
 	"embed"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"mime"
