@@ -73,10 +73,28 @@ func foldSubject(s string) string {
 		}
 	}
 	if ascii {
-		s = strings.ToLower(s)
-	} else {
-		s = folder.String(norm.NFKC.String(strings.ToValidUTF8(s, "\uFFFD")))
+		// The common case, in one pass and one allocation.
+		var arr [256]byte
+		b := arr[:0]
+		space := false
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+				space = true
+				continue
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			if space && len(b) > 0 {
+				b = append(b, ' ')
+			}
+			space = false
+			b = append(b, c)
+		}
+		return string(b)
 	}
+	s = folder.String(norm.NFKC.String(strings.ToValidUTF8(s, "\uFFFD")))
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false

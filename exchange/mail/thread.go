@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"cmp"
+	"math"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -43,22 +44,26 @@ type Node struct {
 	Parent   *Node
 	Children []*Node // sorted by date
 
-	entry       *entry
-	keyEntry    *entry    // canonical tie-break: own entry, or the first child's
-	date        time.Time // sent date; for a placeholder, its first child's
-	first, last time.Time // over the subtree
-	count       int       // messages in the subtree as threading left it
-	ufID        string    // an id of this node's component (union-find)
+	entry    *entry
+	keyEntry *entry // canonical tie-break: own entry, or the first child's
+	ts       int64  // sort date (see sortTime); a placeholder's is its first child's
+	idx      int32  // union-find index of the node's id
+	gen      uint32 // the threading run that made or reset the node
+	*rootInfo
+}
 
-	// For roots only.
-	anchor    string  // the id of the top before pruning
-	own       []*Node // children before subject grouping, once grouped
-	saved     bool    // own is set
-	base      string  // base subject, "" when not grouped
-	reply     bool    // a reply, forward or placeholder
-	parts     map[string]struct{}
-	bucketIdx int
-	conv      *Conversation
+// rootInfo is what a root of the threading result carries.
+type rootInfo struct {
+	anchor      string    // the id of the top before pruning
+	first, last time.Time // earliest and latest known sent dates in the tree
+	count       int       // messages in the tree as threading left it
+	own         []*Node   // children before subject grouping, once grouped
+	saved       bool      // own is set
+	base        string    // base subject, "" when not grouped
+	reply       bool      // a reply, forward or placeholder
+	parts       []string // participants, sorted
+	bucketIdx   int
+	conv        *Conversation
 }
 
 // A Conversation is one thread: a tree of messages of one scope. Its tree
@@ -158,65 +163,65 @@ func (c *Conversation) Messages() []*Message {
 // Thread threads msgs at once; the same as NewThreader(opts).Add(msgs...)
 // followed by Conversations.
 func Thread(msgs []*Message, opts Options) []*Conversation {
-	t := NewThreader(opts)
-	t.Add(msgs...)
-	return t.Conversations()
+	// Into an empty threader every conversation is created, and Add
+	// returns them in the order Conversations would.
+	return NewThreader(opts).Add(msgs...).Created
 }
 
 // entry is a message known to the threader.
 type entry struct {
 	msg      *Message
-	node     *Node
-	fp       [16]byte
-	headerID string
-	claimed  string   // headerID, or a synthetic id from the fingerprint
+	node     *Node // &n
+	n        Node
+	fp       [16]byte // see fingerprint; computed when first needed
+	fpDone   bool
+	claimed  string   // the Message-ID, or a synthetic id from the fingerprint
 	refs     []string // the parent chain: References, then In-Reply-To
-	date     time.Time
+	idx      int32    // union-find index of claimed
+	refIdx   []int32  // union-find indexes of refs
+	ts       int64    // sortTime of the sent date
 }
 
-func newEntry(m *Message, buf *[]byte) *entry {
-	e := &entry{msg: m, headerID: m.MessageID, date: m.SentDate()}
-	e.fp = fingerprint(m, buf)
-	e.claimed = e.headerID
+// sortTime turns a sent date into an int64 that sorts unknown dates last.
+func sortTime(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MaxInt64
+	}
+	// UnixNano holds about 1678 to 2261.
+	switch sec := t.Unix(); {
+	case sec < -9_000_000_000:
+		return math.MinInt64 + 1
+	case sec > 9_000_000_000:
+		return math.MaxInt64 - 1
+	}
+	return t.UnixNano()
+}
+
+func (e *entry) fingerprint() [16]byte {
+	if !e.fpDone {
+		e.fp, e.fpDone = fingerprint(e.msg), true
+	}
+	return e.fp
+}
+
+// initEntry sets up e for m. The parent chain (refs, refIdx) is built
+// when the ids are indexed (scopeState.index).
+func initEntry(e *entry, m *Message) {
+	*e = entry{msg: m, ts: sortTime(m.SentDate())}
+	e.claimed = m.MessageID
 	if e.claimed == "" {
-		e.claimed = syntheticID(e.fp)
+		e.claimed = syntheticID(e.fingerprint())
 	}
-	refs := m.References
-	clean := true
-	for i, r := range refs {
-		if r == e.headerID || (i > 0 && refs[i-1] == r) {
-			clean = false
-			break
-		}
-	}
-	if !clean {
-		refs = make([]string, 0, len(m.References)+1)
-		for _, r := range m.References {
-			if r == e.headerID || (len(refs) > 0 && refs[len(refs)-1] == r) {
-				continue
-			}
-			refs = append(refs, r)
-		}
-	}
-	if len(m.InReplyTo) > 0 {
-		irt := m.InReplyTo[0]
-		// JWZ appends the In-Reply-To id unless it is already last; an id
-		// found earlier in References is not appended, which would make an
-		// ancestor the parent.
-		if irt != e.headerID && !slices.Contains(refs, irt) {
-			refs = append(refs[:len(refs):len(refs)], irt)
-		}
-	}
-	e.refs = refs
-	e.node = &Node{Message: m, entry: e}
-	return e
+	e.n = Node{Message: m, entry: e}
+	e.node = &e.n
 }
 
 // fingerprint digests what identifies a message's content: ids, addresses,
 // date, subject and the start of the body. File and offset are left out,
 // so the same mail read from another folder gets the same synthetic id.
-func fingerprint(m *Message, buf *[]byte) [16]byte {
-	b := (*buf)[:0]
+func fingerprint(m *Message) [16]byte {
+	var arr [1024]byte
+	b := arr[:0]
 	w := func(s string) { b = append(append(b, s...), 0) }
 	w(m.MessageID)
 	for _, l := range [][]Address{m.From, m.To, m.Cc} {
@@ -237,7 +242,6 @@ func fingerprint(m *Message, buf *[]byte) [16]byte {
 		b = append(b, 1)
 	}
 	b = append(b, m.BodyHash[:]...)
-	*buf = b
 	sum := sha256.Sum256(b)
 	var out [16]byte
 	copy(out[:], sum[:])
@@ -248,7 +252,7 @@ func fingerprint(m *Message, buf *[]byte) [16]byte {
 // sent date (unknown dates last), then content fingerprint, then file and
 // offset. It makes the result a function of the set of messages.
 func compareEntries(a, b *entry) int {
-	if c := compareDates(a.date, b.date); c != 0 {
+	if c := cmp.Compare(a.ts, b.ts); c != 0 {
 		return c
 	}
 	return compareKeys(a, b)
@@ -263,7 +267,8 @@ func compareKeys(a, b *entry) int {
 	case b == nil:
 		return -1
 	}
-	if c := bytes.Compare(a.fp[:], b.fp[:]); c != 0 {
+	afp, bfp := a.fingerprint(), b.fingerprint()
+	if c := bytes.Compare(afp[:], bfp[:]); c != 0 {
 		return c
 	}
 	if c := cmp.Compare(a.msg.File, b.msg.File); c != 0 {
@@ -285,7 +290,7 @@ func compareDates(a, b time.Time) int {
 }
 
 func compareNodes(a, b *Node) int {
-	if c := compareDates(a.date, b.date); c != 0 {
+	if c := cmp.Compare(a.ts, b.ts); c != 0 {
 		return c
 	}
 	return compareKeys(a.keyEntry, b.keyEntry)
@@ -297,55 +302,72 @@ func syntheticID(fp [16]byte) string {
 
 // jwz threads entries (already in canonical order, all of one scope) with
 // JWZ steps 1 to 4 and RFC 5256's changes: unique ids for missing and
-// duplicate Message-IDs, loop checks at every link, pruning. It returns the
-// roots, each with its subtree sorted and dated.
-func jwz(entries []*entry) []*Node {
-	table := make(map[string]*Node, len(entries)*2)
-	get := func(id string) *Node {
-		n := table[id]
-		if n == nil {
-			n = &Node{ID: id, ufID: id}
-			table[id] = n
+// duplicate Message-IDs, loop checks at every link, pruning. Containers are
+// found by union-find index (st.nodes), not by a map. It returns the roots,
+// each with its subtree sorted and dated.
+func (st *scopeState) jwz(entries []*entry) []*Node {
+	st.gen++
+	gen := st.gen
+	used := make([]*Node, 0, len(entries)*2)
+	get := func(idx int32, id string) *Node {
+		n := st.nodes[idx]
+		if n == nil || n.gen != gen {
+			n = &Node{ID: id, idx: idx, gen: gen}
+			st.nodes[idx] = n
+			used = append(used, n)
 		}
 		return n
 	}
 	for _, e := range entries {
 		n := e.node
-		*n = Node{Message: e.msg, entry: e, keyEntry: e, date: e.date, ufID: e.claimed}
+		old := st.nodes[e.idx]
+		if old == n || (old != nil && old.gen != gen) {
+			old = nil // this message's node from an earlier run, or stale
+		}
+		*n = Node{Message: e.msg, entry: e, keyEntry: e, ts: e.ts, idx: e.idx, gen: gen}
 		id := e.claimed
 		var twin *Node
-		if old := table[id]; old != nil && old.Message != nil {
+		if old != nil && old.Message != nil {
 			// A duplicate: the first in canonical order keeps the id.
-			id = e.claimed + "#" + hex.EncodeToString(e.fp[:6])
-			for k := 2; table[id] != nil; k++ {
-				id = e.claimed + "#" + hex.EncodeToString(e.fp[:6]) + "-" + strconv.Itoa(k)
+			fp := e.fingerprint()
+			base := e.claimed + "#" + hex.EncodeToString(fp[:6])
+			id = base
+			for k := 2; ; k++ {
+				if d := st.nodes[st.node(id)]; d == nil || d == n || d.gen != gen {
+					break
+				}
+				id = base + "-" + strconv.Itoa(k)
 			}
 			// A second copy of a message (the same mail in INBOX and Sent,
 			// or delivered twice) goes under the first when its own
 			// References say nothing: same content, or a subject that says
 			// it is the same mail. A different message reusing an id
 			// (broken clients do) stays apart.
-			if len(e.refs) == 0 && (old.entry.fp == e.fp || sameBase(old.Message.Subject, e.msg.Subject)) {
+			if len(e.refs) == 0 && (old.entry.fingerprint() == fp || sameBase(old.Message.Subject, e.msg.Subject)) {
 				twin = old
 			}
-		} else if old != nil {
-			// Step 1A: the placeholder becomes this message.
-			n.Parent, n.Children = old.Parent, old.Children
-			for _, c := range n.Children {
-				c.Parent = n
+			st.nodes[st.node(id)] = n
+		} else {
+			if old != nil {
+				// Step 1A: the placeholder becomes this message.
+				n.Parent, n.Children = old.Parent, old.Children
+				for _, c := range n.Children {
+					c.Parent = n
+				}
+				if n.Parent != nil {
+					n.Parent.Children[slices.Index(n.Parent.Children, old)] = n
+				}
 			}
-			if n.Parent != nil {
-				n.Parent.Children[slices.Index(n.Parent.Children, old)] = n
-			}
+			st.nodes[e.idx] = n
 		}
 		n.ID = id
-		table[id] = n
+		used = append(used, n)
 
 		// Step 1B: link the References chain, where it creates no loop and
 		// the child has no parent yet.
 		var prev *Node
-		for _, r := range e.refs {
-			rn := get(r)
+		for i, r := range e.refs {
+			rn := get(e.refIdx[i], r)
 			if prev != nil && rn.Parent == nil && rn != prev && !isAncestor(rn, prev) {
 				link(prev, rn)
 			}
@@ -362,8 +384,9 @@ func jwz(entries []*entry) []*Node {
 		}
 	}
 	roots := make([]*Node, 0, len(entries)/2)
-	for _, n := range table {
-		if n.Parent == nil {
+	for _, n := range used {
+		// A placeholder replaced by its message is no longer in st.nodes.
+		if n.Parent == nil && (n.Message != nil || st.nodes[n.idx] == n) {
 			roots = append(roots, n)
 		}
 	}
@@ -408,20 +431,17 @@ func prune(roots []*Node) []*Node {
 	var stack []*Node
 	for _, r := range roots {
 		stack = pruneBelow(r, stack)
+		anchor := r.ID
 		if r.Message == nil {
 			switch len(r.Children) {
 			case 0:
 				continue
 			case 1:
-				c := r.Children[0]
-				c.Parent = nil
-				c.anchor = r.ID
-				r = c
+				r = r.Children[0]
+				r.Parent = nil
 			}
 		}
-		if r.anchor == "" {
-			r.anchor = r.ID
-		}
+		r.rootInfo = &rootInfo{anchor: anchor}
 		stack = dateTree(r, stack)
 		out = append(out, r)
 	}
@@ -462,34 +482,36 @@ func pruneBelow(n *Node, stack []*Node) []*Node {
 	return stack
 }
 
-// dateTree sets date, keyEntry, first, last and count bottom-up and sorts
-// children.
+// dateTree sorts the children of every node by date, gives placeholders
+// their first child's date, and sets the root's first, last and count.
 func dateTree(root *Node, order []*Node) []*Node {
 	order = append(order[:0], root)
 	for i := 0; i < len(order); i++ {
 		order = append(order, order[i].Children...)
 	}
+	ri := root.rootInfo
+	var first, last *entry
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
 		if len(n.Children) > 1 {
 			slices.SortFunc(n.Children, compareNodes)
 		}
-		n.count = 0
-		if n.Message != nil {
-			n.date, n.keyEntry, n.count = n.entry.date, n.entry, 1
+		if e := n.entry; e != nil {
+			ri.count++
+			if e.ts != math.MaxInt64 {
+				if first == nil || e.ts < first.ts {
+					first = e
+				}
+				if last == nil || e.ts > last.ts {
+					last = e
+				}
+			}
 		} else if len(n.Children) > 0 {
-			n.date, n.keyEntry = n.Children[0].date, n.Children[0].keyEntry
+			n.ts, n.keyEntry = n.Children[0].ts, n.Children[0].keyEntry
 		}
-		n.first, n.last = n.date, n.date
-		for _, c := range n.Children {
-			n.count += c.count
-			if compareDates(c.first, n.first) < 0 {
-				n.first = c.first
-			}
-			if !c.last.IsZero() && (n.last.IsZero() || c.last.After(n.last)) {
-				n.last = c.last
-			}
-		}
+	}
+	if first != nil {
+		ri.first, ri.last = first.msg.SentDate(), last.msg.SentDate()
 	}
 	return order
 }

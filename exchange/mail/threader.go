@@ -51,8 +51,12 @@ type Merge struct {
 
 type scopeState struct {
 	scope   string
-	ids     map[string]int32 // union-find over every id mentioned
+	news    []*entry                // being added
+	old     map[*component]struct{} // components the new ones touch
+	ids     map[string]int32        // union-find over every id mentioned
 	parent  []int32
+	nodes   []*Node // the container of each id in the last run that used it
+	gen     uint32
 	comps   map[int32]*component // by union-find root
 	buckets map[string][]*Node   // roots by base subject (Node.bucketIdx)
 	convs   map[string]*Conversation
@@ -109,33 +113,35 @@ func (t *Threader) Conversation(id string) (*Conversation, bool) {
 // *Message twice adds it twice (a second copy gets a synthetic id).
 func (t *Threader) Add(msgs ...*Message) Changes {
 	var ch Changes
-	byScope := map[string][]*entry{}
-	var buf []byte
-	var order []string
-	for _, m := range msgs {
+	var order []*scopeState
+	var st *scopeState
+	var chunk []int32
+	slab := make([]entry, len(msgs)) // one allocation for all the entries
+	for i, m := range msgs {
 		if m == nil {
 			continue
 		}
-		if _, ok := byScope[m.Scope]; !ok {
-			order = append(order, m.Scope)
-		}
-		byScope[m.Scope] = append(byScope[m.Scope], newEntry(m, &buf))
-	}
-	sort.Strings(order)
-	for _, scope := range order {
-		st := t.scopes[scope]
-		if st == nil {
-			st = &scopeState{
-				scope:   scope,
-				ids:     map[string]int32{},
-				comps:   map[int32]*component{},
-				buckets: map[string][]*Node{},
-				convs:   map[string]*Conversation{},
+		if st == nil || m.Scope != st.scope {
+			st = t.scope(m.Scope, len(msgs)-i)
+			if st.news == nil {
+				st.news = make([]*entry, 0, len(msgs)-i)
+				order = append(order, st)
 			}
-			t.scopes[scope] = st
 		}
-		st.add(byScope[scope], t.opts, &ch)
-		t.count += len(byScope[scope])
+		// One pass over the messages: read, index, find touched components.
+		e := &slab[i]
+		initEntry(e, m)
+		if need := len(m.References) + 1; cap(chunk)-len(chunk) < need {
+			chunk = make([]int32, 0, max(need, 1<<14))
+		}
+		st.index(e, &chunk)
+		st.news = append(st.news, e)
+	}
+	slices.SortFunc(order, func(a, b *scopeState) int { return cmp.Compare(a.scope, b.scope) })
+	for _, st := range order {
+		st.add(t.opts, &ch)
+		t.count += len(st.news)
+		st.news, st.old = nil, nil
 	}
 	for _, l := range [][]*Conversation{ch.Created, ch.Grew} {
 		slices.SortFunc(l, compareConversations)
@@ -145,12 +151,35 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	return ch
 }
 
+// scope returns the state of a scope, made on first use; expect is how
+// many messages may come for it in this Add.
+func (t *Threader) scope(scope string, expect int) *scopeState {
+	st := t.scopes[scope]
+	if st == nil {
+		// Most references name messages of the same batch: a little more
+		// than one id per message.
+		hint := expect + expect/8
+		st = &scopeState{
+			scope:   scope,
+			ids:     make(map[string]int32, hint),
+			parent:  make([]int32, 0, hint),
+			nodes:   make([]*Node, 0, hint),
+			comps:   map[int32]*component{},
+			buckets: map[string][]*Node{},
+			convs:   map[string]*Conversation{},
+		}
+		t.scopes[scope] = st
+	}
+	return st
+}
+
 func (st *scopeState) node(id string) int32 {
 	if i, ok := st.ids[id]; ok {
 		return i
 	}
 	i := int32(len(st.parent))
 	st.parent = append(st.parent, i)
+	st.nodes = append(st.nodes, nil)
 	st.ids[id] = i
 	return i
 }
@@ -163,32 +192,72 @@ func (st *scopeState) find(i int32) int32 {
 	return i
 }
 
-func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
-	// Components the new messages touch, before the unions.
-	old := map[*component]struct{}{}
-	if len(st.comps) > 0 {
-		for _, e := range news {
-			for i := -1; i < len(e.refs); i++ {
-				id := e.claimed
-				if i >= 0 {
-					id = e.refs[i]
-				}
-				if k, ok := st.ids[id]; ok {
-					if c := st.comps[st.find(k)]; c != nil {
-						old[c] = struct{}{}
-					}
-				}
+// index gives e's ids their union-find indexes and builds its parent
+// chain: References without its own id and without repeats, then the
+// In-Reply-To id, as JWZ appends it unless it is already last; an id found
+// earlier in References is not appended, which would make an ancestor the
+// parent. Ids compare as indexes, not strings.
+func (st *scopeState) index(e *entry, slab *[]int32) {
+	m := e.msg
+	e.idx = st.node(e.claimed)
+	n := len(m.References)
+	idx := (*slab)[len(*slab) : len(*slab) : len(*slab)+n+1]
+	*slab = (*slab)[:len(*slab)+n+1]
+	e.refs = m.References
+	var kept []string // set when something is dropped
+	for i, r := range m.References {
+		k := st.node(r)
+		if k == e.idx || (len(idx) > 0 && idx[len(idx)-1] == k) {
+			if kept == nil {
+				kept = append(make([]string, 0, n), m.References[:i]...)
 			}
+			continue
 		}
-		for c := range old {
-			delete(st.comps, st.find(st.ids[c.entries[0].claimed]))
+		idx = append(idx, k)
+		if kept != nil {
+			kept = append(kept, r)
 		}
 	}
+	if kept != nil {
+		e.refs = kept
+	}
+	if len(m.InReplyTo) > 0 {
+		irt := m.InReplyTo[0]
+		if k := st.node(irt); k != e.idx && !slices.Contains(idx, k) {
+			idx = append(idx, k)
+			e.refs = append(e.refs[:len(e.refs):len(e.refs)], irt)
+		}
+	}
+	e.refIdx = idx
+	if len(st.comps) == 0 {
+		return
+	}
+	// The components this message touches, before any union.
+	if st.old == nil {
+		st.old = map[*component]struct{}{}
+	}
+	if c := st.comps[st.find(e.idx)]; c != nil {
+		st.old[c] = struct{}{}
+	}
+	for _, k := range e.refIdx {
+		if c := st.comps[st.find(k)]; c != nil {
+			st.old[c] = struct{}{}
+		}
+	}
+}
+
+func (st *scopeState) add(opts Options, ch *Changes) {
+	news, old := st.news, st.old
+	if old == nil {
+		old = map[*component]struct{}{}
+	}
+	for c := range old {
+		delete(st.comps, st.find(c.entries[0].idx))
+	}
 	for _, e := range news {
-		a := st.find(st.node(e.claimed))
-		for _, r := range e.refs {
-			b := st.find(st.node(r))
-			if a != b {
+		a := st.find(e.idx)
+		for _, k := range e.refIdx {
+			if b := st.find(k); a != b {
 				st.parent[b] = a
 			}
 		}
@@ -198,7 +267,7 @@ func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
 	var oldRoots []*Node
 	fresh := map[int32]*component{}
 	put := func(e *entry) {
-		k := st.find(st.ids[e.claimed])
+		k := st.find(e.idx)
 		c := fresh[k]
 		if c == nil {
 			c = &component{}
@@ -224,10 +293,10 @@ func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
 	}
 	// Components never interact in JWZ, so one run over all of them in
 	// canonical order is the same as one run per component.
-	slices.SortFunc(all, compareEntries)
-	roots := jwz(all)
+	sortEntries(all)
+	roots := st.jwz(all)
 	for _, r := range roots {
-		c := fresh[st.find(st.ids[r.ufID])]
+		c := fresh[st.find(r.idx)]
 		c.roots = append(c.roots, r)
 	}
 	for k, c := range fresh {
@@ -235,31 +304,32 @@ func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
 	}
 
 	made := make([]*Conversation, 0, len(roots))
+	first := len(st.convs) == 0 && len(touched) == 0 // nothing to compare with
+	if first && len(st.buckets) == 0 && !opts.NoSubjectGrouping {
+		st.buckets = make(map[string][]*Node, len(roots))
+	}
 	for _, r := range roots {
 		if !opts.NoSubjectGrouping {
 			r.base, r.reply = rootSubject(r)
 		}
 		if r.base == "" {
-			made = append(made, st.conversation([]*Node{r}))
+			made = append(made, st.conversation(r, nil))
 			continue
 		}
-		buckets[r.base] = struct{}{}
+		if !first {
+			buckets[r.base] = struct{}{}
+		}
 		r.bucketIdx = len(st.buckets[r.base])
 		st.buckets[r.base] = append(st.buckets[r.base], r)
 	}
-	names := make([]string, 0, len(buckets))
-	for b := range buckets {
-		names = append(names, b)
-	}
-	sort.Strings(names)
-	for _, b := range names {
-		members := st.buckets[b]
+	// Buckets are independent: the order they are done in does not matter.
+	regroup := func(b string, members []*Node) {
 		if len(members) == 0 {
 			delete(st.buckets, b)
-			continue
+			return
 		}
 		for _, r := range members {
-			if c := r.conv; c != nil {
+			if c := r.conv; c != nil && !first {
 				if _, ok := touched[c]; !ok {
 					c.snapshot() // before grouping changes its tree
 					touched[c] = struct{}{}
@@ -267,14 +337,53 @@ func (st *scopeState) add(news []*entry, opts Options, ch *Changes) {
 			}
 		}
 		if len(members) == 1 {
-			made = append(made, st.conversation(members))
-			continue
+			made = append(made, st.conversation(members[0], nil))
+			return
 		}
 		for _, g := range group(slices.Clone(members), opts.window()) {
-			made = append(made, st.conversation(g))
+			made = append(made, st.conversation(g[0], g[1:]))
+		}
+	}
+	if first {
+		for b, members := range st.buckets {
+			regroup(b, members)
+		}
+	} else {
+		for b := range buckets {
+			regroup(b, st.buckets[b])
 		}
 	}
 	st.report(touched, made, news, ch)
+}
+
+// sortEntries puts entries in canonical order (compareEntries). It sorts
+// compact (date, position) pairs, which stay in cache, and breaks ties by
+// fingerprint only where dates are equal.
+func sortEntries(all []*entry) {
+	type key struct {
+		ts int64
+		i  int32
+	}
+	keys := make([]key, len(all))
+	for i, e := range all {
+		keys[i] = key{e.ts, int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Compare(a.ts, b.ts) })
+	sorted := make([]*entry, len(all))
+	for i, k := range keys {
+		sorted[i] = all[k.i]
+	}
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j].ts == sorted[i].ts {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(sorted[i:j], compareKeys)
+		}
+		i = j
+	}
+	copy(all, sorted)
 }
 
 // forget takes an old root out of its conversation and bucket, noting
@@ -331,7 +440,15 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 	type grp struct {
 		members []*Node
 		last    time.Time
-		parts   map[string]struct{}
+		parts   []string // built when first needed
+	}
+	groupParts := func(g *grp) []string {
+		if g.parts == nil {
+			for _, m := range g.members {
+				g.parts = union(g.parts, participants(m))
+			}
+		}
+		return g.parts
 	}
 	var groups []*grp
 	for _, r := range roots {
@@ -344,28 +461,21 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 				if best != nil && !g.last.After(best.last) {
 					continue
 				}
-				if overlaps(g.parts, participants(r)) {
+				if overlaps(groupParts(g), participants(r)) {
 					best = g
 				}
 			}
 		}
 		if best == nil {
-			g := &grp{members: []*Node{r}, last: r.last}
-			if len(roots) > 1 {
-				g.parts = map[string]struct{}{}
-				for a := range participants(r) {
-					g.parts[a] = struct{}{}
-				}
-			}
-			groups = append(groups, g)
+			groups = append(groups, &grp{members: []*Node{r}, last: r.last})
 			continue
 		}
 		best.members = append(best.members, r)
 		if r.last.After(best.last) {
 			best.last = r.last
 		}
-		for a := range participants(r) {
-			best.parts[a] = struct{}{}
+		if best.parts != nil {
+			best.parts = union(best.parts, participants(r))
 		}
 	}
 	out := make([][]*Node, len(groups))
@@ -387,11 +497,12 @@ func reset(r *Node) {
 	}
 }
 
-func participants(r *Node) map[string]struct{} {
+// participants lists the addresses of a root's tree, sorted, once.
+func participants(r *Node) []string {
 	if r.parts != nil {
 		return r.parts
 	}
-	r.parts = map[string]struct{}{}
+	parts := make([]string, 0, 8)
 	stack := []*Node{r}
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
@@ -401,38 +512,65 @@ func participants(r *Node) map[string]struct{} {
 			for _, l := range [][]Address{m.From, m.To, m.Cc} {
 				for _, a := range l {
 					if a.Addr != "" {
-						r.parts[a.Addr] = struct{}{}
+						parts = append(parts, a.Addr)
 					}
 				}
 			}
 		}
 	}
+	slices.Sort(parts)
+	r.parts = slices.Compact(parts)
 	return r.parts
 }
 
-func overlaps(a, b map[string]struct{}) bool {
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	for k := range a {
-		if _, ok := b[k]; ok {
+// overlaps reports whether two sorted lists share an element.
+func overlaps(a, b []string) bool {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch c := cmp.Compare(a[i], b[j]); {
+		case c == 0:
 			return true
+		case c < 0:
+			i++
+		default:
+			j++
 		}
 	}
 	return false
 }
 
+// union merges two sorted lists without repeats.
+func union(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch c := cmp.Compare(a[i], b[j]); {
+		case c == 0:
+			out = append(out, a[i])
+			i++
+			j++
+		case c < 0:
+			out = append(out, a[i])
+			i++
+		default:
+			out = append(out, b[j])
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
 // conversation builds the conversation of a group of roots: the first is
 // the top, the others become its children (a placeholder's children move
 // up instead, as RFC 5256's subject merge does).
-func (st *scopeState) conversation(g []*Node) *Conversation {
-	top := g[0]
+func (st *scopeState) conversation(top *Node, rest []*Node) *Conversation {
 	reset(top)
-	if len(g) > 1 && !top.saved {
+	if len(rest) > 0 && !top.saved {
 		top.own, top.saved = slices.Clone(top.Children), true
 	}
-	c := &Conversation{Scope: st.scope, Root: top}
-	for i, r := range g {
+	c := &Conversation{Scope: st.scope, Root: top, Count: top.count, First: top.first, Last: top.last}
+	top.conv = c
+	for _, r := range rest {
 		r.conv = c
 		c.Count += r.count
 		if c.First.IsZero() || (!r.first.IsZero() && r.first.Before(c.First)) {
@@ -440,9 +578,6 @@ func (st *scopeState) conversation(g []*Node) *Conversation {
 		}
 		if r.last.After(c.Last) {
 			c.Last = r.last
-		}
-		if i == 0 {
-			continue
 		}
 		if r.Message == nil {
 			for _, k := range r.Children {
@@ -454,19 +589,27 @@ func (st *scopeState) conversation(g []*Node) *Conversation {
 		r.Parent = top
 		top.Children = append(top.Children, r)
 	}
-	if len(g) > 1 {
+	if len(rest) > 0 {
 		slices.SortFunc(top.Children, compareNodes)
 	}
-	buf := make([]byte, 0, 64)
-	buf = append(append(append(buf, st.scope...), 0), top.anchor...)
-	sum := sha256.Sum256(buf)
-	c.ID = "c" + hex.EncodeToString(sum[:12])
+	c.ID = conversationID(st.scope, top.anchor)
 	if m := top.Message; m != nil {
 		c.Subject = m.Subject
 	} else if len(top.Children) > 0 {
 		c.Subject = top.Children[0].Message.Subject
 	}
 	return c
+}
+
+// conversationID derives a conversation's ID from its scope and anchor.
+func conversationID(scope, anchor string) string {
+	var arr [256]byte
+	buf := append(append(append(arr[:0], scope...), 0), anchor...)
+	sum := sha256.Sum256(buf)
+	var out [25]byte
+	out[0] = 'c'
+	hex.Encode(out[1:], sum[:12])
+	return string(out[:])
 }
 
 func (st *scopeState) report(touched map[*Conversation]struct{}, made []*Conversation, news []*entry, ch *Changes) {
