@@ -50,10 +50,14 @@ type Merge struct {
 }
 
 type scopeState struct {
-	scope   string
-	news    []*entry                // being added
-	old     map[*component]struct{} // components the new ones touch
-	ids     map[string]int32        // union-find over every id mentioned
+	scope string
+	news  []*entry                // being added
+	old   map[*component]struct{} // components the new ones touch
+	// After a first Add into an empty scope, its entries and roots, until
+	// built makes the components from them.
+	all     []*entry
+	roots   []*Node
+	ids     map[string]int32 // union-find over every id mentioned
 	parent  []int32
 	nodes   []*Node // the container of each id in the last run that used it
 	gen     uint32
@@ -123,6 +127,7 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 		}
 		if st == nil || m.Scope != st.scope {
 			st = t.scope(m.Scope, len(msgs)-i)
+			st.built()
 			if st.news == nil {
 				st.news = make([]*entry, 0, len(msgs)-i)
 				order = append(order, st)
@@ -149,6 +154,28 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	slices.SortFunc(ch.Merged, func(a, b Merge) int { return compareConversations(a.Into, b.Into) })
 	sort.Strings(ch.Removed)
 	return ch
+}
+
+// built makes the components left unmade by a first Add into an empty
+// scope, now that more messages come.
+func (st *scopeState) built() {
+	if st.all == nil {
+		return
+	}
+	for _, e := range st.all {
+		k := st.find(e.idx)
+		c := st.comps[k]
+		if c == nil {
+			c = &component{}
+			st.comps[k] = c
+		}
+		c.entries = append(c.entries, e)
+	}
+	for _, r := range st.roots {
+		c := st.comps[st.find(r.idx)]
+		c.roots = append(c.roots, r)
+	}
+	st.all, st.roots = nil, nil
 }
 
 // scope returns the state of a scope, made on first use; expect is how
@@ -248,9 +275,10 @@ func (st *scopeState) index(e *entry, slab *[]int32) {
 
 func (st *scopeState) add(opts Options, ch *Changes) {
 	news, old := st.news, st.old
-	if old == nil {
-		old = map[*component]struct{}{}
-	}
+	// Into an empty scope (Thread, or a first sync) nothing can be touched,
+	// and the components are only needed if more messages come: they are
+	// built then (see built).
+	empty := len(st.convs) == 0 && len(st.comps) == 0 && st.all == nil
 	for c := range old {
 		delete(st.comps, st.find(c.entries[0].idx))
 	}
@@ -262,49 +290,56 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 			}
 		}
 	}
-	// The new components: old ones joined, plus the new messages.
-	all := make([]*entry, 0, len(news))
-	var oldRoots []*Node
-	fresh := map[int32]*component{}
-	put := func(e *entry) {
-		k := st.find(e.idx)
-		c := fresh[k]
-		if c == nil {
-			c = &component{}
-			fresh[k] = c
-		}
-		c.entries = append(c.entries, e)
-		all = append(all, e)
-	}
-	for c := range old {
-		oldRoots = append(oldRoots, c.roots...)
-		for _, e := range c.entries {
-			put(e)
-		}
-	}
-	for _, e := range news {
-		put(e)
-	}
-	// What the old roots were, before jwz reuses their nodes.
 	touched := map[*Conversation]struct{}{}
 	buckets := map[string]struct{}{}
-	for _, r := range oldRoots {
-		st.forget(r, touched, buckets)
-	}
-	// Components never interact in JWZ, so one run over all of them in
-	// canonical order is the same as one run per component.
-	sortEntries(all)
-	roots := st.jwz(all)
-	for _, r := range roots {
-		c := fresh[st.find(r.idx)]
-		c.roots = append(c.roots, r)
-	}
-	for k, c := range fresh {
-		st.comps[k] = c
+	var roots []*Node
+	if empty {
+		sortEntries(news)
+		roots = st.jwz(news)
+		st.all, st.roots = news, roots
+	} else {
+		// The new components: old ones joined, plus the new messages.
+		all := make([]*entry, 0, len(news))
+		var oldRoots []*Node
+		fresh := map[int32]*component{}
+		put := func(e *entry) {
+			k := st.find(e.idx)
+			c := fresh[k]
+			if c == nil {
+				c = &component{}
+				fresh[k] = c
+			}
+			c.entries = append(c.entries, e)
+			all = append(all, e)
+		}
+		for c := range old {
+			oldRoots = append(oldRoots, c.roots...)
+			for _, e := range c.entries {
+				put(e)
+			}
+		}
+		for _, e := range news {
+			put(e)
+		}
+		// What the old roots were, before jwz reuses their nodes.
+		for _, r := range oldRoots {
+			st.forget(r, touched, buckets)
+		}
+		// Components never interact in JWZ, so one run over all of them in
+		// canonical order is the same as one run per component.
+		sortEntries(all)
+		roots = st.jwz(all)
+		for _, r := range roots {
+			c := fresh[st.find(r.idx)]
+			c.roots = append(c.roots, r)
+		}
+		for k, c := range fresh {
+			st.comps[k] = c
+		}
 	}
 
 	made := make([]*Conversation, 0, len(roots))
-	first := len(st.convs) == 0 && len(touched) == 0 // nothing to compare with
+	first := empty // nothing to compare with
 	if first && len(st.buckets) == 0 && !opts.NoSubjectGrouping {
 		st.buckets = make(map[string][]*Node, len(roots))
 	}
