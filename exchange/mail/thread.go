@@ -3,10 +3,10 @@ package mail
 import (
 	"bytes"
 	"cmp"
-	"math"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -61,7 +61,7 @@ type rootInfo struct {
 	saved       bool      // own is set
 	base        string    // base subject, "" when not grouped
 	reply       bool      // a reply, forward or placeholder
-	parts       []string // participants, sorted
+	parts       []string  // participants, sorted
 	bucketIdx   int
 	conv        *Conversation
 }
@@ -170,16 +170,16 @@ func Thread(msgs []*Message, opts Options) []*Conversation {
 
 // entry is a message known to the threader.
 type entry struct {
-	msg      *Message
-	node     *Node // &n
-	n        Node
-	fp       [16]byte // see fingerprint; computed when first needed
-	fpDone   bool
-	claimed  string   // the Message-ID, or a synthetic id from the fingerprint
-	refs     []string // the parent chain: References, then In-Reply-To
-	idx      int32    // union-find index of claimed
-	refIdx   []int32  // union-find indexes of refs
-	ts       int64    // sortTime of the sent date
+	msg     *Message
+	node    *Node // &n
+	n       Node
+	fp      [16]byte // see fingerprint; computed when first needed
+	fpDone  bool
+	claimed string   // the Message-ID, or a synthetic id from the fingerprint
+	refs    []string // the parent chain: References, then In-Reply-To
+	idx     int32    // union-find index of claimed
+	refIdx  []int32  // union-find indexes of refs
+	ts      int64    // sortTime of the sent date
 }
 
 // sortTime turns a sent date into an int64 that sorts unknown dates last.
@@ -248,16 +248,10 @@ func fingerprint(m *Message) [16]byte {
 	return out
 }
 
-// compareEntries is the canonical order threading processes messages in:
-// sent date (unknown dates last), then content fingerprint, then file and
-// offset. It makes the result a function of the set of messages.
-func compareEntries(a, b *entry) int {
-	if c := cmp.Compare(a.ts, b.ts); c != 0 {
-		return c
-	}
-	return compareKeys(a, b)
-}
-
+// compareKeys breaks ties between messages of the same sent date in the
+// canonical order: content fingerprint, then file and offset. With the
+// date first (unknown dates last, see sortEntries) it makes the result a
+// function of the set of messages.
 func compareKeys(a, b *entry) int {
 	switch {
 	case a == b:
