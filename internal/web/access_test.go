@@ -113,7 +113,6 @@ func TestAccountAccessMatrix(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	id := fmt.Sprint(rec.ID)
-	type expect map[string]string // relation → "allow" | "deny" (per role below)
 	byRole := func(rel string, r partners.Role, allowRoles ...partners.Role) bool {
 		for _, x := range allowRoles {
 			if x == r {
