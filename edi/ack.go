@@ -105,9 +105,22 @@ func clean(s string, d Delimiters) string {
 func x12Envelope(res *InterchangeResult, o AckOptions, version string) *Interchange {
 	t := o.now()
 	d := o.delims(res)
+	if version >= "00402" && d.Repetition == 0 {
+		// 00402 and later carry a repetition separator in ISA11: pick one
+		// the other delimiters do not use.
+		for _, c := range []byte("^|{}!") {
+			if c != d.Element && c != d.Component && c != d.Segment {
+				d.Repetition = c
+				break
+			}
+		}
+	}
+	if version < "00402" {
+		d.Repetition = 0
+	}
 	rep := "U"
-	if version >= "00402" && d.Repetition != 0 {
-		rep = string(d.Repetition)
+	if d.Repetition != 0 {
+		rep = byteStr(d.Repetition)
 	}
 	usage := "P"
 	if res.Test {
@@ -121,7 +134,7 @@ func x12Envelope(res *InterchangeResult, o AckOptions, version string) *Intercha
 		return q
 	}
 	isa := Seg("ISA", "00", pad("", 10), "00", pad("", 10), qual(res.ReceiverQual), pad(fit(res.Receiver, d, 15, "UNKNOWN"), 15), qual(res.SenderQual), pad(fit(res.Sender, d, 15, "UNKNOWN"), 15),
-		t.Format("060102"), t.Format("1504"), rep, version, fmt.Sprintf("%09d", o.control()%1000000000), "0", usage, string(d.Component))
+		t.Format("060102"), t.Format("1504"), rep, version, fmt.Sprintf("%09d", o.control()%1000000000), "0", usage, byteStr(d.Component))
 	return &Interchange{Standard: X12, Delimiters: d, Header: isa}
 }
 

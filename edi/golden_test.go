@@ -146,7 +146,7 @@ func TestGoldenDocuments(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkGolden(t, filepath.Join("testdata", name+".json"), js.Bytes())
-			checkGolden(t, filepath.Join("testdata", name+".out"), report(t, name, res, nil))
+			checkGolden(t, filepath.Join("testdata", name+".txt"), report(t, name, res, nil))
 
 			// JSON -> interchange -> bytes -> document gives the same document.
 			back, err := edi.ReadJSON(bytes.NewReader(js.Bytes()))
@@ -219,7 +219,7 @@ func TestGoldenMalformed(t *testing.T) {
 					t.Errorf("code %q not reported; got %v", c, got)
 				}
 			}
-			checkGolden(t, filepath.Join("testdata", "bad", name+".out"), report(t, name, res, verr))
+			checkGolden(t, filepath.Join("testdata", "bad", name+".txt"), report(t, name, res, verr))
 		})
 	}
 }

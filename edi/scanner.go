@@ -527,7 +527,7 @@ func (s *Scanner) stubX12(e *Error) *InterchangeResult {
 	raw := s.rd.RawHeader()
 	var f []string
 	if len(raw) > 3 {
-		f = strings.Split(string(raw), string(raw[3]))
+		f = strings.Split(string(raw), byteStr(raw[3]))
 	}
 	get := func(i int) string {
 		if i < len(f) {

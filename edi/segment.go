@@ -250,3 +250,7 @@ func quote(b []byte) string {
 	}
 	return strconvQuote(b)
 }
+
+// byteStr returns the one-byte string of c (string(c) would UTF-8 encode
+// bytes from 0x80 as two).
+func byteStr(c byte) string { return string([]byte{c}) }

@@ -186,10 +186,10 @@ func (w *Writer) writeX12(ic *Interchange) error {
 		switch i {
 		case 10:
 			if h.Value(12) >= "00402" && w.d.Repetition != 0 {
-				v = string(w.d.Repetition)
+				v = byteStr(w.d.Repetition)
 			}
 		case 15:
-			v = string(w.d.Component)
+			v = byteStr(w.d.Component)
 		}
 		if len(v) != isaWidths[i] {
 			return &Error{Level: LevelInterchange, Offset: w.n, SegmentID: "ISA", Element: i + 1, Code: isaNote[i+1],
