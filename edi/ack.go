@@ -211,10 +211,7 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 	for gi, g := range res.Groups {
 		v := gsVersion
 		if v == "" {
-			v = g.Version
-			if v == "" {
-				v = "004010"
-			}
+			v = fit(g.Version, d, 12, "004010")
 		}
 		grp.Header.Elements[7] = Element{{v}}
 		st := fmt.Sprintf("%04d", gi+1)
