@@ -79,6 +79,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := s.chown(abs); err != nil {
 		return nil, err
 	}
+	if s.runAs != nil {
+		// The postgres user must be able to reach the directory through its parents.
+		if out, err := s.shell(ctx, "cd "+shellQuote(abs)); err != nil {
+			return nil, fmt.Errorf("PostgreSQL runs as the postgres user, which cannot reach %s (%s): let it through the parent directories (chmod o+x on each) or set DATABASE_URL to a server of your own", abs, strings.TrimSpace(out))
+		}
+	}
 	if _, err := os.Stat(filepath.Join(abs, "data", "PG_VERSION")); err != nil {
 		if err := s.run(ctx, "initdb", "-D", s.dataDir(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"); err != nil {
 			return nil, fmt.Errorf("initdb: %w", err)
@@ -176,6 +182,21 @@ func (s *Server) run(ctx context.Context, name string, args ...string) error {
 	}
 	return nil
 }
+
+// shell runs a shell command as the cluster's user.
+func (s *Server) shell(ctx context.Context, script string) (string, error) {
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if s.runAs != nil {
+		uid, _ := strconv.Atoi(s.runAs.Uid)
+		gid, _ := strconv.Atoi(s.runAs.Gid)
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	}
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'" }
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -244,13 +244,22 @@ func writeKeys(ctx context.Context, tx *sqlx.Tx, a *Account) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM account_keys WHERE network_id = $1 AND account_id = $2`, a.Network, a.ID); err != nil {
 		return err
 	}
-	for _, k := range keysOf(a) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO account_keys (network_id, org_id, kind, value, account_id) VALUES ($1, $2, $3, $4, $5)`,
-			a.Network, a.OwnerOrg, k.kind, k.value, a.ID); err != nil {
-			return err
-		}
+	return insertKeys(ctx, tx, a)
+}
+
+// insertKeys stores the keys of an account that has none yet, in one statement.
+func insertKeys(ctx context.Context, tx *sqlx.Tx, a *Account) error {
+	ks := keysOf(a)
+	if len(ks) == 0 {
+		return nil
 	}
-	return nil
+	kinds, values := make([]string, len(ks)), make([]string, len(ks))
+	for i, k := range ks {
+		kinds[i], values[i] = k.kind, k.value
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO account_keys (network_id, org_id, kind, value, account_id)
+		SELECT $1, $2, k, v, $3 FROM unnest($4::text[], $5::text[]) AS t(k, v)`, a.Network, a.OwnerOrg, a.ID, pq.Array(kinds), pq.Array(values))
+	return err
 }
 
 func (in Input) apply(a *Account) {
@@ -348,7 +357,7 @@ func (s *Service) insert(ctx context.Context, tx *sqlx.Tx, a partners.Actor, acc
 		acc.Street, acc.City, acc.State, acc.PostalCode, acc.Country, acc.Tags); err != nil {
 		return err
 	}
-	return writeKeys(ctx, tx, acc)
+	return insertKeys(ctx, tx, acc)
 }
 
 // Get returns an account the actor may see (owned by its organization or shared
