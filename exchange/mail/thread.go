@@ -82,7 +82,8 @@ type Conversation struct {
 	// message has one).
 	First, Last time.Time
 
-	snap *snapshot // members and shape, taken before the tree changes
+	roots int       // JWZ roots grouped into it
+	snap  *snapshot // members and shape, taken before the tree changes
 }
 
 type snapshot struct {

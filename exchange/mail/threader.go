@@ -358,24 +358,34 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 		st.buckets[r.base] = append(st.buckets[r.base], r)
 	}
 	// Buckets are independent: the order they are done in does not matter.
+	// A group equal to an existing conversation (same top, same roots, none
+	// re-threaded) keeps it untouched; only changed groups are rebuilt.
 	regroup := func(b string, members []*Node) {
 		if len(members) == 0 {
 			delete(st.buckets, b)
 			return
 		}
-		for _, r := range members {
-			if c := r.conv; c != nil && !first {
-				if _, ok := touched[c]; !ok {
-					c.snapshot() // before grouping changes its tree
-					touched[c] = struct{}{}
+		groups := [][]*Node{members}
+		if len(members) > 1 {
+			groups = group(slices.Clone(members), opts.window())
+		}
+		for _, g := range groups {
+			if !first && unchanged(g) {
+				continue
+			}
+			for _, r := range g {
+				if c := r.conv; c != nil && !first {
+					if _, ok := touched[c]; !ok {
+						c.snapshot() // before grouping changes its tree
+						touched[c] = struct{}{}
+					}
 				}
 			}
 		}
-		if len(members) == 1 {
-			made = append(made, st.conversation(members[0], nil))
-			return
-		}
-		for _, g := range group(slices.Clone(members), opts.window()) {
+		for _, g := range groups {
+			if !first && unchanged(g) {
+				continue
+			}
 			made = append(made, st.conversation(g[0], g[1:]))
 		}
 	}
@@ -463,9 +473,6 @@ func rootSubject(r *Node) (string, bool) {
 // overlap the group's. Of several such groups, the one with the latest
 // message wins. A root without a date never joins nor is joined.
 func group(roots []*Node, window time.Duration) [][]*Node {
-	for _, r := range roots {
-		reset(r)
-	}
 	slices.SortFunc(roots, func(a, b *Node) int {
 		if c := compareDates(a.first, b.first); c != 0 {
 			return c
@@ -485,14 +492,21 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 		}
 		return g.parts
 	}
-	var groups []*grp
+	var groups, active []*grp // active: groups a later root can still join
 	for _, r := range roots {
 		var best *grp
-		if !r.first.IsZero() && r.reply && len(groups) > 0 {
-			for _, g := range groups {
-				if g.last.IsZero() || r.first.Sub(g.last) > window {
-					continue
+		if !r.first.IsZero() && r.reply {
+			// Roots come in order of first date, and a group's last date
+			// grows only when it is joined: once out of the window, a group
+			// stays out.
+			kept := active[:0]
+			for _, g := range active {
+				if r.first.Sub(g.last) <= window {
+					kept = append(kept, g)
 				}
+			}
+			active = kept
+			for _, g := range active {
 				if best != nil && !g.last.After(best.last) {
 					continue
 				}
@@ -502,7 +516,11 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 			}
 		}
 		if best == nil {
-			groups = append(groups, &grp{members: []*Node{r}, last: r.last})
+			g := &grp{members: []*Node{r}, last: r.last}
+			groups = append(groups, g)
+			if !r.last.IsZero() {
+				active = append(active, g)
+			}
 			continue
 		}
 		best.members = append(best.members, r)
@@ -518,6 +536,21 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 		out[i] = g.members
 	}
 	return out
+}
+
+// unchanged reports whether a group of roots is exactly an existing
+// conversation: same top, same roots, none re-threaded since.
+func unchanged(g []*Node) bool {
+	c := g[0].conv
+	if c == nil || c.Root != g[0] || c.roots != len(g) {
+		return false
+	}
+	for _, r := range g[1:] {
+		if r.conv != c {
+			return false
+		}
+	}
+	return true
 }
 
 // reset undoes subject grouping on a root: its children are again those
@@ -538,19 +571,29 @@ func participants(r *Node) []string {
 		return r.parts
 	}
 	parts := make([]string, 0, 8)
-	stack := []*Node{r}
+	// The root's own children: grouping may have added others' roots.
+	stack := slices.Clone(r.Children)
+	if r.saved {
+		stack = slices.Clone(r.own)
+	}
+	add := func(m *Message) {
+		for _, l := range [][]Address{m.From, m.To, m.Cc} {
+			for _, a := range l {
+				if a.Addr != "" {
+					parts = append(parts, a.Addr)
+				}
+			}
+		}
+	}
+	if r.Message != nil {
+		add(r.Message)
+	}
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		stack = append(stack, n.Children...)
-		if m := n.Message; m != nil {
-			for _, l := range [][]Address{m.From, m.To, m.Cc} {
-				for _, a := range l {
-					if a.Addr != "" {
-						parts = append(parts, a.Addr)
-					}
-				}
-			}
+		if n.Message != nil {
+			add(n.Message)
 		}
 	}
 	slices.Sort(parts)
@@ -600,10 +643,13 @@ func union(a, b []string) []string {
 // up instead, as RFC 5256's subject merge does).
 func (st *scopeState) conversation(top *Node, rest []*Node) *Conversation {
 	reset(top)
+	for _, r := range rest {
+		reset(r)
+	}
 	if len(rest) > 0 && !top.saved {
 		top.own, top.saved = slices.Clone(top.Children), true
 	}
-	c := &Conversation{Scope: st.scope, Root: top, Count: top.count, First: top.first, Last: top.last}
+	c := &Conversation{Scope: st.scope, Root: top, Count: top.count, First: top.first, Last: top.last, roots: 1 + len(rest)}
 	top.conv = c
 	for _, r := range rest {
 		r.conv = c
