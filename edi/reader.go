@@ -217,9 +217,7 @@ func (r *Reader) Next() (*Segment, error) {
 // interchange is still open (its trailer is missing): the next interchange
 // may use other delimiters.
 func (r *Reader) headerAhead() bool {
-	if r.w-r.r < 4 {
-		r.fill()
-	}
+	r.ensure(4) // the same answer however the input is split into reads
 	b := r.buf[r.r:r.w]
 	if len(b) < 4 {
 		return false
@@ -510,7 +508,7 @@ func (r *Reader) readSegment() (*Segment, error) {
 	}
 	if end-r.r > r.max() {
 		return r.fail(&Error{Level: LevelSyntax, Offset: r.Offset(), SegmentID: r.peekID(), Code: r.code("023", "13"),
-			Msg: fmt.Sprintf("segment of %d bytes exceeds the limit of %d", end-r.r, r.max())})
+			Msg: fmt.Sprintf("no segment terminator %q within %d bytes (segment too long)", term, r.max())})
 	}
 	off := r.Offset()
 	b := r.buf[r.r:end]
