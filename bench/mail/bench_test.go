@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime"
 	netmail "net/mail"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -240,4 +241,24 @@ func setParent(c jwz.Threadable, p jwz.Threadable) {
 	if c != nil {
 		c.SetParent(p)
 	}
+}
+
+// BenchmarkThreaderRetained reports the memory a Threader holding all
+// 100,000 messages keeps live (beyond the parsed messages themselves), per
+// message: what an incremental sync holds between batches.
+func BenchmarkThreaderRetained(b *testing.B) {
+	_, msgs := corpus()
+	var retained uint64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		t := mail.NewThreader(mail.Options{})
+		t.Add(msgs...)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		retained = after.HeapAlloc - before.HeapAlloc
+		runtime.KeepAlive(t)
+	}
+	b.ReportMetric(float64(retained)/float64(len(msgs)), "retained-B/msg")
 }
