@@ -15,9 +15,12 @@ import (
 // LoginWindow, that email is locked for LockoutDuration.
 const (
 	MaxLoginFailures = 5
-	LoginWindow      = 15 * time.Minute
-	LockoutDuration  = 15 * time.Minute
-	SessionTTL       = 14 * 24 * time.Hour
+	// MaxIPFailures is the failures from one address (across emails) before it is
+	// locked out the same way: password spraying gets as far as credential guessing.
+	MaxIPFailures   = 50
+	LoginWindow     = 15 * time.Minute
+	LockoutDuration = 15 * time.Minute
+	SessionTTL      = 14 * 24 * time.Hour
 )
 
 var errBadLogin = apperr.E(apperr.Unauthorized, "Wrong email or password.")
@@ -31,9 +34,9 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if email == "" || len(email) > 254 || password == "" || len(password) > 200 {
 		return "", nil, errBadLogin
 	}
-	key := "email:" + email
+	key, ipKey := "email:"+email, "ip:"+ip
 	var locked bool
-	if err := s.DB.GetContext(ctx, &locked, `SELECT EXISTS (SELECT 1 FROM login_throttle WHERE key = $1 AND locked_until > now())`, key); err != nil {
+	if err := s.DB.GetContext(ctx, &locked, `SELECT EXISTS (SELECT 1 FROM login_throttle WHERE key IN ($1, $2) AND locked_until > now())`, key, ipKey); err != nil {
 		return "", nil, fmt.Errorf("login throttle: %w", err)
 	}
 	if locked {
@@ -63,21 +66,39 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		CheckPassword(dummyHash, password)
 	}
 	if actor == nil {
-		if _, err := s.DB.ExecContext(ctx, `
-			INSERT INTO login_throttle AS t (key, failures, window_start) VALUES ($1, 1, now())
-			ON CONFLICT (key) DO UPDATE SET
-			  failures = CASE WHEN t.window_start < now() - $2::interval THEN 1 ELSE t.failures + 1 END,
-			  window_start = CASE WHEN t.window_start < now() - $2::interval THEN now() ELSE t.window_start END,
-			  locked_until = CASE WHEN t.window_start >= now() - $2::interval AND t.failures + 1 >= $3
-			                      THEN now() + $4::interval ELSE t.locked_until END`,
-			key, interval(LoginWindow), MaxLoginFailures, interval(LockoutDuration)); err != nil {
-			return "", nil, fmt.Errorf("login throttle: %w", err)
+		if err := s.recordFailure(ctx, key, MaxLoginFailures); err != nil {
+			return "", nil, err
+		}
+		if ip != "" {
+			if err := s.recordFailure(ctx, ipKey, MaxIPFailures); err != nil {
+				return "", nil, err
+			}
 		}
 		return "", nil, errBadLogin
 	}
 	if _, err := s.DB.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1`, key); err != nil {
 		return "", nil, fmt.Errorf("login throttle: %w", err)
 	}
+	return s.openSession(ctx, actor, ip, userAgent)
+}
+
+// recordFailure counts a failed sign-in against key and locks it after max
+// failures within LoginWindow.
+func (s *Service) recordFailure(ctx context.Context, key string, max int) error {
+	if _, err := s.DB.ExecContext(ctx, `
+			INSERT INTO login_throttle AS t (key, failures, window_start) VALUES ($1, 1, now())
+			ON CONFLICT (key) DO UPDATE SET
+			  failures = CASE WHEN t.window_start < now() - $2::interval THEN 1 ELSE t.failures + 1 END,
+			  window_start = CASE WHEN t.window_start < now() - $2::interval THEN now() ELSE t.window_start END,
+			  locked_until = CASE WHEN t.window_start >= now() - $2::interval AND t.failures + 1 >= $3
+			                      THEN now() + $4::interval ELSE t.locked_until END`,
+		key, interval(LoginWindow), max, interval(LockoutDuration)); err != nil {
+		return fmt.Errorf("login throttle: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) openSession(ctx context.Context, actor *Actor, ip, userAgent string) (string, *Actor, error) {
 	token, hash := newToken("phs_", actor.Network)
 	err := s.DB.Tx(ctx, actor.Scope(), func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &actor.SessionID, `

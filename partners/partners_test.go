@@ -289,3 +289,20 @@ func netCol(table string) string {
 	}
 	return "network_id"
 }
+
+func TestLoginLockoutPerAddress(t *testing.T) {
+	w := newWorld(t, "spray", nil)
+	ctx := context.Background()
+	for i := 0; i < partners.MaxIPFailures; i++ {
+		// A different email each time: no email reaches its own limit.
+		if _, _, err := w.svc.Login(ctx, fmt.Sprintf("guess%d@spray.example", i), "password123", "203.0.113.9", ""); !apperr.Is(err, apperr.Unauthorized) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if _, _, err := w.svc.Login(ctx, "admin@spray.example", pw, "203.0.113.9", ""); !apperr.Is(err, apperr.TooMany) {
+		t.Fatalf("the spraying address signs in: %v", err)
+	}
+	if _, _, err := w.svc.Login(ctx, "admin@spray.example", pw, "198.51.100.7", ""); err != nil {
+		t.Fatalf("another address is locked out too: %v", err)
+	}
+}
