@@ -260,6 +260,11 @@ func (r *Reader) startInterchange() (*Segment, error) {
 		if len(b) < 9 {
 			return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "UNA", Code: "13", Msg: "input ends inside UNA service string advice"})
 		}
+		for _, c := range [...]byte{b[3], b[4], b[6], b[7], b[8]} {
+			if c == 0 {
+				return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "UNA", Code: "20", Msg: "UNA holds a NUL byte as a delimiter"})
+			}
+		}
 		d := Delimiters{Component: b[3], Element: b[4], Decimal: b[5], Release: b[6], Repetition: b[7], Segment: b[8]}
 		if d.Release == ' ' {
 			d.Release = 0
@@ -405,6 +410,9 @@ func (r *Reader) startX12(off int64) (*Segment, error) {
 	}
 	b = b[:length]
 	d := Delimiters{Element: es, Component: b[length-2], Segment: b[length-1]}
+	if es == 0 || d.Component == 0 || d.Segment == 0 {
+		return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "ISA", Code: "022", Msg: "ISA holds a NUL byte as a delimiter"})
+	}
 	if v := b[seps[11]+1 : seps[12]]; string(v) >= "00402" && seps[11]-seps[10] == 2 && !isAlnum(b[seps[10]+1]) && b[seps[10]+1] > ' ' {
 		d.Repetition = b[seps[10]+1]
 	}
