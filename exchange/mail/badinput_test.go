@@ -143,7 +143,8 @@ func TestReadErrorNamesFileAndOffset(t *testing.T) {
 	}
 }
 
-// TestReadGoesOn: unreadable paths are reported and the rest is read.
+// TestReadGoesOn: unreadable paths and empty files are reported and the
+// rest is read.
 func TestReadGoesOn(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "a.eml"), []byte("Message-ID: <a@x>\n\nx\n"), 0o644); err != nil {
@@ -153,6 +154,9 @@ func TestReadGoesOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "c.eml"), bytes.Repeat([]byte{0xff, 0x00, '\n'}, 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "d.eml"), []byte("\n \n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -166,7 +170,7 @@ func TestReadGoesOn(t *testing.T) {
 			ids = append(ids, m.MessageID)
 		}
 	}
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "missing") {
+	if len(errs) != 2 || !strings.Contains(errs[0].Error(), "missing") || !strings.Contains(errs[1].Error(), "d.eml at byte 0: empty message") {
 		t.Fatalf("errors: %v", errs)
 	}
 	if len(ids) != 2 || ids[0] != "a@x" || ids[1] != "" {

@@ -3,6 +3,7 @@ package mail
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -113,6 +114,8 @@ func readFile(path string, opts ReadOptions, yield func(*Message, error) bool) b
 	return yield(m, nil)
 }
 
+var errEmpty = errors.New("empty message")
+
 func isMboxName(path string) bool {
 	switch filepath.Ext(path) {
 	case ".mbox", ".mbx":
@@ -137,6 +140,9 @@ func readLimited(r io.Reader, path string, opts ReadOptions) (*Message, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, &ReadError{File: path, Offset: int64(len(raw)), Err: err}
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, &ReadError{File: path, Offset: 0, Err: errEmpty}
 	}
 	truncated := int64(len(raw)) > limit
 	if truncated {
