@@ -574,7 +574,7 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 	}
 	args := []any{a.Network, a.Org, f.Archived, f.Region, f.Industry, f.Tag, f.SharedWith, f.SharedBy, q, f.OwnerUser, f.Limit + 1}
 	filters := `
-		WHERE (a.archived_at IS NOT NULL) = $3
+		  AND (a.archived_at IS NOT NULL) = $3
 		  AND ($4 = '' OR a.region = $4) AND ($5 = '' OR a.industry = $5) AND ($6 = '' OR $6 = ANY (a.tags))
 		  AND ($10 = 0 OR a.owner_user_id = $10)
 		  AND ($9 = '' OR (strpos($9, '.') = 0 AND (lower(a.name) % $9 OR lower(a.name) LIKE '%' || $9 || '%'))
@@ -583,15 +583,6 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 		AND ($7 = 0 OR EXISTS (SELECT 1 FROM shares s WHERE s.network_id = $1 AND s.record_type = 'account' AND s.record_id = a.id AND s.grantee_org_id = $7))`
 	shared := `SELECT a.* FROM shares s JOIN accounts a ON a.network_id = s.network_id AND a.id = s.record_id
 		WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = 'account' AND ($8 = 0 OR s.owner_org_id = $8) AND $7 = 0`
-	var visible string
-	switch {
-	case f.Owner == "mine" || (f.SharedWith != 0 && f.SharedBy == 0):
-		visible = mine + ` AND $8 = 0`
-	case f.Owner == "shared" || f.SharedBy != 0:
-		visible = shared
-	default:
-		visible = mine + ` AND $8 = 0 UNION ALL ` + shared
-	}
 	order, keyset := ` ORDER BY lower(a.name), a.id`, ` AND (lower(a.name), a.id) > ($12, $13)`
 	if f.Sort == "updated" {
 		order, keyset = ` ORDER BY a.updated_at DESC, a.id DESC`, ` AND (a.updated_at, a.id) < ($12, $13)`
@@ -605,8 +596,22 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 	} else {
 		keyset = ""
 	}
+	// Each visibility path filters, orders and limits on its own, so that the
+	// owner's path walks the (network, owner, lower(name), id) index and stops after
+	// a page instead of sorting every account of the organization; the outer query
+	// merges at most two pages.
+	branch := func(sel string) string { return `(` + sel + filters + keyset + order + ` LIMIT $11)` }
+	var visible string
+	switch {
+	case f.Owner == "mine" || (f.SharedWith != 0 && f.SharedBy == 0):
+		visible = branch(mine + ` AND $8 = 0`)
+	case f.Owner == "shared" || f.SharedBy != 0:
+		visible = branch(shared)
+	default:
+		visible = branch(mine+` AND $8 = 0`) + ` UNION ALL ` + branch(shared)
+	}
 	sqlText := `SELECT ` + columns + ` FROM (` + visible + `) a JOIN organizations o ON o.network_id = a.network_id AND o.id = a.owner_org_id` +
-		filters + keyset + order + ` LIMIT $11`
+		order + ` LIMIT $11`
 	var out []Account
 	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &out, sqlText, args...)
