@@ -172,11 +172,10 @@ var listCases = []listCase{
 }
 
 type listResult struct {
-	c     listCase
-	orgs  string
-	s     sample
-	rows  float64 // mean rows per page
-	check string
+	c    listCase
+	orgs string
+	s    sample
+	rows float64 // mean rows per page
 }
 
 // list runs one List call as in the application (page 2 first fetches page 1, untimed).
