@@ -196,9 +196,8 @@ type SetItem struct {
 // database transaction. Memory is bounded by the largest set, not the file.
 // Sets whose trailer is missing are handed out too (their Result says so).
 type SetReader struct {
-	sc      *Scanner
-	b       *builder
-	pending *SetItem
+	sc *Scanner
+	b  *builder
 }
 
 // NewSetReader returns a SetReader reading from r.
