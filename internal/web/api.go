@@ -62,12 +62,12 @@ func (s *Server) apiRoutes() {
 		{Method: "GET", Path: "/me", Role: partners.Viewer, Summary: "Who is asking", Tag: "identity", Reply: "Me", handler: s.apiMe},
 		{Method: "GET", Path: "/organizations", Role: partners.Viewer, Summary: "List the network's organizations", Tag: "organizations", Reply: "Organization", List: true, Query: []string{"kind", "status"}, handler: s.apiOrgs},
 		{Method: "POST", Path: "/organizations", Role: partners.Manager, Summary: "Create a partner organization (vendor admins and managers)", Tag: "organizations", Request: "OrganizationInput", Reply: "Organization", Status: 201, handler: s.apiOrgCreate},
-		{Method: "GET", Path: "/organizations/:id", Role: partners.Viewer, Summary: "Get an organization", Tag: "organizations", Reply: "Organization", handler: s.apiOrg},
-		{Method: "PATCH", Path: "/organizations/:id", Role: partners.Manager, Summary: "Change a partner organization (vendor admins and managers)", Tag: "organizations", Request: "OrganizationInput", Reply: "Organization", handler: s.apiOrgUpdate},
+		{Method: "GET", Path: "/organizations/:id", Role: partners.Viewer, Summary: "Get an organization", Tag: "organizations", Reply: "Organization", handler: byID(s.partners.Organization)},
+		{Method: "PATCH", Path: "/organizations/:id", Role: partners.Manager, Summary: "Change a partner organization (vendor admins and managers)", Tag: "organizations", Request: "OrganizationInput", Reply: "Organization", handler: patchByID(s.partners.UpdateOrganization)},
 		{Method: "GET", Path: "/users", Role: partners.Viewer, Summary: "List users of your organization", Tag: "users", Reply: "User", List: true, Query: []string{"status", "org_id"}, handler: s.apiUsers},
 		{Method: "POST", Path: "/users", Role: partners.Admin, Summary: "Invite a user; the reply holds the invite link, shown once", Tag: "users", Request: "InviteInput", Reply: "Invited", Status: 201, handler: s.apiInvite},
-		{Method: "GET", Path: "/users/:id", Role: partners.Viewer, Summary: "Get a user", Tag: "users", Reply: "User", handler: s.apiUser},
-		{Method: "PATCH", Path: "/users/:id", Role: partners.Viewer, Summary: "Change a user's role or status (admins) or your own locale", Tag: "users", Request: "UserUpdate", Reply: "User", handler: s.apiUserUpdate},
+		{Method: "GET", Path: "/users/:id", Role: partners.Viewer, Summary: "Get a user", Tag: "users", Reply: "User", handler: byID(s.partners.User)},
+		{Method: "PATCH", Path: "/users/:id", Role: partners.Viewer, Summary: "Change a user's role or status (admins) or your own locale", Tag: "users", Request: "UserUpdate", Reply: "User", handler: patchByID(s.partners.UpdateUser)},
 		{Method: "GET", Path: "/api-keys", Role: partners.Admin, Summary: "List your organization's API keys", Tag: "api-keys", Reply: "APIKey", List: true, handler: s.apiKeys},
 		{Method: "POST", Path: "/api-keys", Role: partners.Admin, Summary: "Create an API key; the secret is shown once", Tag: "api-keys", Request: "APIKeyInput", Reply: "APIKeyCreated", Status: 201, handler: s.apiKeyCreate},
 		{Method: "DELETE", Path: "/api-keys/:id", Role: partners.Admin, Summary: "Revoke an API key", Tag: "api-keys", Status: 204, handler: s.apiKeyRevoke},
@@ -248,34 +248,6 @@ func (s *Server) apiOrgCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(o)
 }
 
-func (s *Server) apiOrg(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	o, err := s.partners.Organization(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(o)
-}
-
-func (s *Server) apiOrgUpdate(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	var in partners.OrganizationInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	o, err := s.partners.UpdateOrganization(c.UserContext(), *actorOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(o)
-}
-
 func (s *Server) apiUsers(c *fiber.Ctx) error {
 	after, err := cursor(c)
 	if err != nil {
@@ -306,34 +278,6 @@ func (s *Server) apiInvite(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": u, "invite_url": s.inviteURL(c, token)})
-}
-
-func (s *Server) apiUser(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	u, err := s.partners.User(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(u)
-}
-
-func (s *Server) apiUserUpdate(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	var in partners.UserUpdate
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	u, err := s.partners.UpdateUser(c.UserContext(), *actorOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(u)
 }
 
 func (s *Server) apiKeys(c *fiber.Ctx) error {

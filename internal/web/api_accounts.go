@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -18,29 +19,41 @@ func (s *Server) accountRoutes() []route {
 		{Method: "GET", Path: "/accounts", Role: partners.Viewer, Summary: "List the accounts you may see (yours and those shared with you)", Tag: "accounts", Reply: "Account", List: true,
 			Query: []string{"owner", "owner_user_id", "region", "industry", "tag", "shared_with", "shared_by", "q", "archived", "sort"}, handler: s.apiAccounts},
 		{Method: "POST", Path: "/accounts", Role: partners.Sales, Summary: "Create an account; a matching key of another of your accounts is a 409 naming it", Tag: "accounts", Request: "AccountInput", Reply: "Account", Status: 201, handler: s.apiAccountCreate},
-		{Method: "GET", Path: "/accounts/:id", Role: partners.Viewer, Summary: "Get an account", Tag: "accounts", Reply: "Account", handler: s.apiAccount},
-		{Method: "PATCH", Path: "/accounts/:id", Role: partners.Sales, Summary: "Change an account", Tag: "accounts", Request: "AccountInput", Reply: "Account", handler: s.apiAccountUpdate},
-		{Method: "POST", Path: "/accounts/:id/archive", Role: partners.Sales, Summary: "Archive an account", Tag: "accounts", Reply: "Account", handler: s.apiAccountArchive(true)},
-		{Method: "POST", Path: "/accounts/:id/restore", Role: partners.Sales, Summary: "Restore an archived account", Tag: "accounts", Reply: "Account", handler: s.apiAccountArchive(false)},
+		{Method: "GET", Path: "/accounts/:id", Role: partners.Viewer, Summary: "Get an account", Tag: "accounts", Reply: "Account", handler: byID(s.accounts.Get)},
+		{Method: "PATCH", Path: "/accounts/:id", Role: partners.Sales, Summary: "Change an account", Tag: "accounts", Request: "AccountInput", Reply: "Account", handler: patchByID(s.accounts.Update)},
+		{Method: "POST", Path: "/accounts/:id/archive", Role: partners.Sales, Summary: "Archive an account", Tag: "accounts", Reply: "Account", handler: byID(func(ctx context.Context, a partners.Actor, id int64) (*accounts.Account, error) {
+			return s.accounts.SetArchived(ctx, a, id, true)
+		})},
+		{Method: "POST", Path: "/accounts/:id/restore", Role: partners.Sales, Summary: "Restore an archived account", Tag: "accounts", Reply: "Account", handler: byID(func(ctx context.Context, a partners.Actor, id int64) (*accounts.Account, error) {
+			return s.accounts.SetArchived(ctx, a, id, false)
+		})},
 		{Method: "POST", Path: "/accounts/:id/merge", Role: partners.Manager, Summary: "Merge another account of yours into this one", Tag: "accounts", Request: "MergeInput", Reply: "Account", handler: s.apiAccountMerge},
 		{Method: "GET", Path: "/accounts/:id/contacts", Role: partners.Viewer, Summary: "The account's contacts", Tag: "contacts", Reply: "Contact", List: true, Query: []string{"archived"}, handler: s.apiAccountContacts},
 		{Method: "GET", Path: "/accounts/:id/shares", Role: partners.Viewer, Summary: "Who the account is shared with", Tag: "sharing", Reply: "Share", List: true, handler: s.apiShares},
 		{Method: "POST", Path: "/accounts/:id/shares", Role: partners.Sales, Summary: "Share the account (and its contacts) with a partner organization", Tag: "sharing", Request: "ShareInput", Reply: "Share", Status: 201, handler: s.apiShare},
 		{Method: "DELETE", Path: "/accounts/:id/shares/:org_id", Role: partners.Sales, Summary: "Stop sharing the account with an organization", Tag: "sharing", Status: 204, handler: s.apiUnshare},
 		{Method: "POST", Path: "/contacts", Role: partners.Sales, Summary: "Create a contact on an account you may change", Tag: "contacts", Request: "ContactInput", Reply: "Contact", Status: 201, handler: s.apiContactCreate},
-		{Method: "GET", Path: "/contacts/:id", Role: partners.Viewer, Summary: "Get a contact", Tag: "contacts", Reply: "Contact", handler: s.apiContact},
-		{Method: "PATCH", Path: "/contacts/:id", Role: partners.Sales, Summary: "Change a contact", Tag: "contacts", Request: "ContactInput", Reply: "Contact", handler: s.apiContactUpdate},
-		{Method: "POST", Path: "/contacts/:id/archive", Role: partners.Sales, Summary: "Archive a contact", Tag: "contacts", Reply: "Contact", handler: s.apiContactArchive(true)},
-		{Method: "POST", Path: "/contacts/:id/restore", Role: partners.Sales, Summary: "Restore a contact", Tag: "contacts", Reply: "Contact", handler: s.apiContactArchive(false)},
+		{Method: "GET", Path: "/contacts/:id", Role: partners.Viewer, Summary: "Get a contact", Tag: "contacts", Reply: "Contact", handler: byID(s.accounts.Contact)},
+		{Method: "PATCH", Path: "/contacts/:id", Role: partners.Sales, Summary: "Change a contact", Tag: "contacts", Request: "ContactInput", Reply: "Contact", handler: patchByID(s.accounts.UpdateContact)},
+		{Method: "POST", Path: "/contacts/:id/archive", Role: partners.Sales, Summary: "Archive a contact", Tag: "contacts", Reply: "Contact", handler: byID(func(ctx context.Context, a partners.Actor, id int64) (*accounts.Contact, error) {
+			return s.accounts.SetContactArchived(ctx, a, id, true)
+		})},
+		{Method: "POST", Path: "/contacts/:id/restore", Role: partners.Sales, Summary: "Restore a contact", Tag: "contacts", Reply: "Contact", handler: byID(func(ctx context.Context, a partners.Actor, id int64) (*accounts.Contact, error) {
+			return s.accounts.SetContactArchived(ctx, a, id, false)
+		})},
 		{Method: "GET", Path: "/partnerships", Role: partners.Viewer, Summary: "Your organization's partnerships", Tag: "partnerships", Reply: "Partnership", List: true, Query: []string{"state"}, handler: s.apiPartnerships},
 		{Method: "POST", Path: "/partnerships", Role: partners.Manager, Summary: "Invite an organization of the network to partner", Tag: "partnerships", Request: "PartnershipInput", Reply: "Partnership", Status: 201, handler: s.apiPartnershipInvite},
-		{Method: "GET", Path: "/partnerships/:id", Role: partners.Viewer, Summary: "Get a partnership", Tag: "partnerships", Reply: "Partnership", handler: s.apiPartnership},
-		{Method: "POST", Path: "/partnerships/:id/accept", Role: partners.Manager, Summary: "Accept an invitation", Tag: "partnerships", Reply: "Partnership", handler: s.apiPartnershipRespond(true)},
-		{Method: "POST", Path: "/partnerships/:id/decline", Role: partners.Manager, Summary: "Decline an invitation", Tag: "partnerships", Reply: "Partnership", handler: s.apiPartnershipRespond(false)},
-		{Method: "POST", Path: "/partnerships/:id/revoke", Role: partners.Manager, Summary: "End a partnership; what it shared stops at once", Tag: "partnerships", Reply: "Partnership", handler: s.apiPartnershipRevoke},
+		{Method: "GET", Path: "/partnerships/:id", Role: partners.Viewer, Summary: "Get a partnership", Tag: "partnerships", Reply: "Partnership", handler: byID(s.partners.Partnership)},
+		{Method: "POST", Path: "/partnerships/:id/accept", Role: partners.Manager, Summary: "Accept an invitation", Tag: "partnerships", Reply: "Partnership", handler: byID(func(ctx context.Context, a partners.Actor, id int64) (*partners.Partnership, error) {
+			return s.partners.RespondPartnership(ctx, a, id, true)
+		})},
+		{Method: "POST", Path: "/partnerships/:id/decline", Role: partners.Manager, Summary: "Decline an invitation", Tag: "partnerships", Reply: "Partnership", handler: byID(func(ctx context.Context, a partners.Actor, id int64) (*partners.Partnership, error) {
+			return s.partners.RespondPartnership(ctx, a, id, false)
+		})},
+		{Method: "POST", Path: "/partnerships/:id/revoke", Role: partners.Manager, Summary: "End a partnership; what it shared stops at once", Tag: "partnerships", Reply: "Partnership", handler: byID(s.partners.RevokePartnership)},
 		{Method: "GET", Path: "/partnerships/:id/policies", Role: partners.Viewer, Summary: "Both directions of the partnership's account sharing", Tag: "sharing", Reply: "Policies", handler: s.apiPolicies},
-		{Method: "POST", Path: "/partnerships/:id/policy", Role: partners.Admin, Summary: "Set what your organization lets the partner see of its accounts", Tag: "sharing", Request: "PolicyInput", Reply: "Policy", handler: s.apiSetPolicy},
-		{Method: "GET", Path: "/partnerships/:id/mapping", Role: partners.Viewer, Summary: "Account mapping: overlap counts as the partner's policy allows", Tag: "mapping", Reply: "Mapping", handler: s.apiMapping},
+		{Method: "POST", Path: "/partnerships/:id/policy", Role: partners.Admin, Summary: "Set what your organization lets the partner see of its accounts", Tag: "sharing", Request: "PolicyInput", Reply: "Policy", handler: patchByID(s.partners.SetSharingPolicy)},
+		{Method: "GET", Path: "/partnerships/:id/mapping", Role: partners.Viewer, Summary: "Account mapping: overlap counts as the partner's policy allows", Tag: "mapping", Reply: "Mapping", handler: byID(s.accounts.Mapping)},
 		{Method: "GET", Path: "/partnerships/:id/mapping/accounts", Role: partners.Viewer, Summary: "The partner's overlapping (and greenfield) accounts with the fields it shares", Tag: "mapping", Reply: "MappedAccount", List: true, handler: s.apiMappedAccounts},
 		{Method: "GET", Path: "/access/explain", Role: partners.Viewer, Summary: "Why a user can or cannot see a record (record=account:ID, user=ID)", Tag: "access", Reply: "Explanation", Query: []string{"record", "user"}, handler: s.apiExplain},
 	}
@@ -103,48 +116,6 @@ func (s *Server) apiAccountCreate(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(acc)
-}
-
-func (s *Server) apiAccount(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	acc, err := s.accounts.Get(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(acc)
-}
-
-func (s *Server) apiAccountUpdate(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	var in accounts.Input
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	acc, err := s.accounts.Update(c.UserContext(), *actorOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(acc)
-}
-
-func (s *Server) apiAccountArchive(archived bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := paramID(c)
-		if err != nil {
-			return err
-		}
-		acc, err := s.accounts.SetArchived(c.UserContext(), *actorOf(c), id, archived)
-		if err != nil {
-			return err
-		}
-		return c.JSON(acc)
-	}
 }
 
 func (s *Server) apiAccountMerge(c *fiber.Ctx) error {
@@ -254,48 +225,6 @@ func (s *Server) apiContactCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(ct)
 }
 
-func (s *Server) apiContact(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	ct, err := s.accounts.Contact(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(ct)
-}
-
-func (s *Server) apiContactUpdate(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	var in accounts.ContactInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	ct, err := s.accounts.UpdateContact(c.UserContext(), *actorOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(ct)
-}
-
-func (s *Server) apiContactArchive(archived bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := paramID(c)
-		if err != nil {
-			return err
-		}
-		ct, err := s.accounts.SetContactArchived(c.UserContext(), *actorOf(c), id, archived)
-		if err != nil {
-			return err
-		}
-		return c.JSON(ct)
-	}
-}
-
 func (s *Server) apiPartnerships(c *fiber.Ctx) error {
 	state := c.Query("state")
 	if state != "" {
@@ -330,44 +259,6 @@ func (s *Server) apiPartnershipInvite(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(p)
 }
 
-func (s *Server) apiPartnership(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.partners.Partnership(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
-}
-
-func (s *Server) apiPartnershipRespond(accept bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := paramID(c)
-		if err != nil {
-			return err
-		}
-		p, err := s.partners.RespondPartnership(c.UserContext(), *actorOf(c), id, accept)
-		if err != nil {
-			return err
-		}
-		return c.JSON(p)
-	}
-}
-
-func (s *Server) apiPartnershipRevoke(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	p, err := s.partners.RevokePartnership(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
-}
-
 func (s *Server) apiPolicies(c *fiber.Ctx) error {
 	id, err := paramID(c)
 	if err != nil {
@@ -378,34 +269,6 @@ func (s *Server) apiPolicies(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"mine": mine, "theirs": theirs})
-}
-
-func (s *Server) apiSetPolicy(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	var in partners.PolicyInput
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	p, err := s.partners.SetSharingPolicy(c.UserContext(), *actorOf(c), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
-}
-
-func (s *Server) apiMapping(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	m, err := s.accounts.Mapping(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(m)
 }
 
 func (s *Server) apiMappedAccounts(c *fiber.Ctx) error {
@@ -447,4 +310,39 @@ func (s *Server) apiExplain(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(e)
+}
+
+// byID answers a request for one record: the :id parameter, the operation, its JSON.
+func byID[T any](op func(ctx context.Context, a partners.Actor, id int64) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c)
+		if err != nil {
+			return err
+		}
+		v, err := op(c.UserContext(), *actorOf(c), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(v)
+	}
+}
+
+// patchByID answers a change to one record: the :id parameter, the strictly decoded
+// JSON body, the operation, its JSON.
+func patchByID[I, T any](op func(ctx context.Context, a partners.Actor, id int64, in I) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c)
+		if err != nil {
+			return err
+		}
+		var in I
+		if err := decode(c, &in); err != nil {
+			return err
+		}
+		v, err := op(c.UserContext(), *actorOf(c), id, in)
+		if err != nil {
+			return err
+		}
+		return c.JSON(v)
+	}
 }
