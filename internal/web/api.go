@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -433,12 +434,12 @@ func (s *Server) idempotent(h fiber.Handler) fiber.Handler {
 			if err == nil {
 				found = true
 			}
-			if apperr.Is(err, apperr.NotFound) || errors.Is(err, errNoRows) {
+			if errors.Is(err, sql.ErrNoRows) {
 				return nil
 			}
 			return err
 		})
-		if err != nil && !apperr.Is(err, apperr.NotFound) {
+		if err != nil {
 			return err
 		}
 		if found {

@@ -64,7 +64,7 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 	data["CSRF"] = s.tokenFor(c)
 	data["Path"] = c.Path()
 	data["Version"] = s.cfg.Version
-	if a := actorOf(c); a != nil && c.Locals("logged_out") == nil {
+	if a := actorOf(c); a != nil {
 		data["Actor"] = a
 		data["IsAdmin"] = a.Role == "admin"
 		data["IsVendorManager"] = a.VendorOrg && a.Role.AtLeast("manager")

@@ -1,5 +1,0 @@
-package web
-
-import "database/sql"
-
-var errNoRows = sql.ErrNoRows
