@@ -114,7 +114,7 @@ func (s *Service) CreateOrganization(ctx context.Context, a Actor, in Organizati
 		return a.audit(ctx, tx, "organization.create", "organization", o.ID, map[string]any{"name": o.Name, "kind": o.Kind, "tier": o.Tier, "region": o.Region})
 	})
 	if apperr.Is(err, apperr.Conflict) {
-		return nil, &apperr.Error{Kind: apperr.Conflict, Field: "name", Message: "An organization with this name already exists in the network.", Err: err}
+		return nil, apperr.E(apperr.Conflict, "An organization with this name already exists in the network.").On("name").Because(err)
 	}
 	return &o, err
 }

@@ -3,6 +3,7 @@ package partners_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -304,5 +305,37 @@ func TestLoginLockoutPerAddress(t *testing.T) {
 	}
 	if _, _, err := w.svc.Login(ctx, "admin@spray.example", pw, "198.51.100.7", ""); err != nil {
 		t.Fatalf("another address is locked out too: %v", err)
+	}
+}
+
+// Notifications are written in each recipient's language, and name the
+// organization they come from.
+func TestNotificationsInTheRecipientsLanguage(t *testing.T) {
+	w := newWorld(t, "lang", nil)
+	ctx := context.Background()
+	admin := w.user(t, w.partnerOrg, "admin@p.example", partners.Admin)
+	pt := "pt-BR"
+	if _, err := w.svc.UpdateUser(ctx, admin, admin.User, partners.UserUpdate{Locale: &pt}); err != nil {
+		t.Fatal(err)
+	}
+	name, kind := "Second reseller", "reseller"
+	other, err := w.svc.CreateOrganization(ctx, w.vendorAdmin, partners.OrganizationInput{Name: &name, Kind: &kind})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherAdmin := w.user(t, other.ID, "admin@second.example", partners.Admin) // locale "" reads English
+	if _, err := w.svc.InvitePartner(ctx, w.vendorAdmin, w.partnerOrg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.InvitePartner(ctx, w.vendorAdmin, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := notify.List(ctx, w.d.App, admin.Scope(), 0, 10)
+	if len(list) != 1 || list[0].Title != "Convite de parceria" || list[0].Body != "lang Vendor convida sua organização para uma parceria: aceite ou recuse em Parceiros." {
+		t.Fatalf("pt-BR admin's notifications: %+v", list)
+	}
+	list, _ = notify.List(ctx, w.d.App, otherAdmin.Scope(), 0, 10)
+	if len(list) != 1 || list[0].Title != "Partnership invitation" || !strings.HasPrefix(list[0].Body, "lang Vendor invites your organization") {
+		t.Fatalf("English admin's notifications: %+v", list)
 	}
 }

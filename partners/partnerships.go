@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/internal/notify"
 )
 
@@ -72,8 +73,12 @@ func (s *Service) InvitePartner(ctx context.Context, a Actor, other int64) (*Par
 		if err := tx.GetContext(ctx, &p, partnershipSelect+` WHERE p.network_id = $1 AND p.id = $3`, a.Network, a.Org, id); err != nil {
 			return err
 		}
-		if err := s.notifyOrgAdmins(ctx, tx, a, other, "partnership.invited", "Partnership invitation",
-			"An organization of your network invites you to partner: accept or decline it under Partners.", "/partners"); err != nil {
+		from, err := orgName(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		if err := s.notifyOrgAdmins(ctx, tx, a, other, "partnership.invited", l10n.M("Partnership invitation"),
+			l10n.M("%s invites your organization to partner: accept or decline it under Partners.", from), "/partners"); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, "partnership.invite", "partnership", id, map[string]any{"partner": other})
@@ -81,15 +86,27 @@ func (s *Service) InvitePartner(ctx context.Context, a Actor, other int64) (*Par
 	return &p, err
 }
 
-func (s *Service) notifyOrgAdmins(ctx context.Context, tx *sqlx.Tx, a Actor, org int64, kind, title, body, link string) error {
+// orgName is the actor's organization's name, for messages to other organizations.
+func orgName(ctx context.Context, tx *sqlx.Tx, a Actor) (string, error) {
+	var name string
+	err := tx.GetContext(ctx, &name, `SELECT name FROM organizations WHERE network_id = $1 AND id = $2`, a.Network, a.Org)
+	return name, err
+}
+
+// notifyOrgAdmins notifies another organization's active admins, each in their
+// own language.
+func (s *Service) notifyOrgAdmins(ctx context.Context, tx *sqlx.Tx, a Actor, org int64, kind string, title, body l10n.Msg, link string) error {
 	// The other organization's users are not readable under the users policy;
-	// ph_org_admins gives their ids only, so they can be notified.
-	var admins []int64
-	if err := tx.SelectContext(ctx, &admins, `SELECT id FROM ph_org_admins($1, $2)`, a.Network, org); err != nil {
+	// ph_org_admins gives their ids and languages only, so they can be notified.
+	var admins []struct {
+		ID     int64  `db:"id"`
+		Locale string `db:"locale"`
+	}
+	if err := tx.SelectContext(ctx, &admins, `SELECT id, locale FROM ph_org_admins($1, $2)`, a.Network, org); err != nil {
 		return err
 	}
-	for _, id := range admins {
-		if _, err := notify.Send(ctx, tx, a.Network, org, id, kind, title, body, link); err != nil {
+	for _, u := range admins {
+		if _, err := notify.Send(ctx, tx, a.Network, org, u.ID, kind, title.In(u.Locale), body.In(u.Locale), link); err != nil {
 			return err
 		}
 	}
@@ -133,8 +150,15 @@ func (s *Service) RespondPartnership(ctx context.Context, a Actor, id int64, acc
 		if _, err := tx.ExecContext(ctx, `UPDATE partnerships SET state = $3, updated_at = now() WHERE network_id = $1 AND id = $2`, a.Network, id, state); err != nil {
 			return err
 		}
-		if err := s.notifyOrgAdmins(ctx, tx, a, p.Partner, "partnership."+state, "Partnership "+state,
-			"Your partnership invitation was "+map[bool]string{true: "accepted", false: "declined"}[accept]+".", "/partners"); err != nil {
+		from, err := orgName(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		title, body := l10n.M("Partnership declined"), l10n.M("%s declined your partnership invitation.", from)
+		if accept {
+			title, body = l10n.M("Partnership accepted"), l10n.M("%s accepted your partnership invitation.", from)
+		}
+		if err := s.notifyOrgAdmins(ctx, tx, a, p.Partner, "partnership."+state, title, body, "/partners"); err != nil {
 			return err
 		}
 		if err := a.audit(ctx, tx, action, "partnership", id, map[string]any{"partner": p.Partner}); err != nil {
@@ -173,8 +197,12 @@ func (s *Service) RevokePartnership(ctx context.Context, a Actor, id int64) (*Pa
 		if _, err := tx.ExecContext(ctx, `SELECT ph_reset_policies($1, $2)`, a.Network, id); err != nil {
 			return err
 		}
-		if err := s.notifyOrgAdmins(ctx, tx, a, p.Partner, "partnership.revoked", "Partnership revoked",
-			"A partnership of your organization was revoked; what it shared is no longer visible.", "/partners"); err != nil {
+		from, err := orgName(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		if err := s.notifyOrgAdmins(ctx, tx, a, p.Partner, "partnership.revoked", l10n.M("Partnership revoked"),
+			l10n.M("%s revoked its partnership with your organization; what either shared is no longer visible.", from), "/partners"); err != nil {
 			return err
 		}
 		if err := a.audit(ctx, tx, "partnership.revoke", "partnership", id, map[string]any{"partner": p.Partner, "shares_removed": n}); err != nil {

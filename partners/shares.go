@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 )
 
 // Share grants an organization read or write access to a record.
@@ -92,8 +93,12 @@ func (s *Service) ShareRecord(ctx context.Context, a Actor, recordType string, i
 		if err := syncArrays(ctx, tx, a.Network, recordType, id); err != nil {
 			return err
 		}
-		if err := s.notifyOrgAdmins(ctx, tx, a, grantee, "share.created", "A record was shared with you",
-			fmt.Sprintf("An %s was shared with your organization (%s access).", recordType, access), fmt.Sprintf("/%ss/%d", recordType, id)); err != nil {
+		from, err := orgName(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		if err := s.notifyOrgAdmins(ctx, tx, a, grantee, "share.created", l10n.M("A record was shared with you"),
+			shareMessage(from, recordType, access), fmt.Sprintf("/%ss/%d", recordType, id)); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, "share.create", recordType, id, map[string]any{"grantee": grantee, "access": access})
@@ -169,4 +174,19 @@ func revokeSharesBetween(ctx context.Context, tx *sqlx.Tx, network, orgA, orgB i
 		}
 	}
 	return len(gone), nil
+}
+
+// shareMessage is the notification body of a new share.
+func shareMessage(from, recordType, access string) l10n.Msg {
+	switch {
+	case recordType == "account" && access == "write":
+		return l10n.M("%s shared an account with your organization, with write access.", from)
+	case recordType == "account":
+		return l10n.M("%s shared an account with your organization, with read access.", from)
+	case recordType == "contact" && access == "write":
+		return l10n.M("%s shared a contact with your organization, with write access.", from)
+	case recordType == "contact":
+		return l10n.M("%s shared a contact with your organization, with read access.", from)
+	}
+	return l10n.M("%s shared a %s record with your organization (%s access).", from, recordType, access)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/internal/notify"
 )
 
@@ -94,7 +95,7 @@ func (s *Service) Invite(ctx context.Context, a Actor, in InviteInput) (*User, s
 		return a.audit(ctx, tx, "user.invite", "user", u.ID, map[string]any{"email": email, "role": role, "org": org})
 	})
 	if apperr.Is(err, apperr.Conflict) {
-		return nil, "", &apperr.Error{Kind: apperr.Conflict, Field: "email", Message: "A user with this email already exists in the network.", Err: err}
+		return nil, "", apperr.E(apperr.Conflict, "A user with this email already exists in the network.").On("email").Because(err)
 	}
 	if err != nil {
 		return nil, "", err
@@ -159,13 +160,16 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password string) (*In
 			return err
 		}
 		// The organization's admins learn that the person joined.
-		var admins []int64
-		if err := tx.SelectContext(ctx, &admins, `SELECT id FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active' AND id <> $3`, a.Network, a.Org, a.User); err != nil {
+		var admins []struct {
+			ID     int64  `db:"id"`
+			Locale string `db:"locale"`
+		}
+		if err := tx.SelectContext(ctx, &admins, `SELECT id, locale FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active' AND id <> $3`, a.Network, a.Org, a.User); err != nil {
 			return err
 		}
-		for _, id := range admins {
-			if _, err := notify.Send(ctx, tx, a.Network, a.Org, id, "user.joined", inv.Name+" joined "+"your organization",
-				inv.Name+" <"+inv.Email+"> accepted the invite and can now sign in as "+string(inv.Role)+".", "/users"); err != nil {
+		for _, u := range admins {
+			if _, err := notify.Send(ctx, tx, a.Network, a.Org, u.ID, "user.joined", l10n.Sprintf(u.Locale, "%s joined your organization", inv.Name),
+				l10n.Sprintf(u.Locale, "%s <%s> accepted the invite and can now sign in as %s.", inv.Name, inv.Email, inv.Role), "/users"); err != nil {
 				return err
 			}
 		}
@@ -281,8 +285,8 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpda
 		// A deactivated user's sessions and invite stop working at once: the session
 		// lookup accepts active users only.
 		if in.Role != nil && Role(*in.Role) != before.Role && u.Status == "active" && id != a.User {
-			if _, err := notify.Send(ctx, tx, a.Network, a.Org, id, "user.role_changed", "Your role is now "+*in.Role,
-				a.Label()+" changed your role from "+string(before.Role)+" to "+*in.Role+".", "/"); err != nil {
+			if _, err := notify.Send(ctx, tx, a.Network, a.Org, id, "user.role_changed", l10n.Sprintf(u.Locale, "Your role is now %s", *in.Role),
+				l10n.Sprintf(u.Locale, "%s changed your role from %s to %s.", a.Label(), before.Role, *in.Role), "/"); err != nil {
 				return err
 			}
 		}

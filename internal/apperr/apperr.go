@@ -50,6 +50,12 @@ type Error struct {
 	// duplicate (an API path; the portal maps it to its page).
 	Link string
 	Err  error // the cause, for logs; never shown to the user
+
+	// Format and Args are what Message was made from. Format, the English text with
+	// its verbs, is also the message's id in the translation catalogs
+	// (internal/l10n), so the portal can show the message in the user's language.
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -61,14 +67,55 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// E makes an error of a kind with a formatted message.
+// E makes an error of a kind with a formatted message. The format must be a
+// constant: it is the message's id in the translation catalogs.
 func E(k Kind, format string, args ...any) *Error {
-	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Field makes an Invalid error about a named field.
 func Field(field, format string, args ...any) *Error {
-	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Kind: Invalid, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+}
+
+// On sets the field (or place) the error is about.
+func (e *Error) On(field string) *Error { e.Field = field; return e }
+
+// Linking points the error at a related resource.
+func (e *Error) Linking(link string) *Error { e.Link = link; return e }
+
+// Because records the cause, for logs.
+func (e *Error) Because(err error) *Error { e.Err = err; return e }
+
+// Translated is the message with it and the messages of any *Error arguments
+// translated by tr, which maps an English format to its translation or returns ""
+// when it has none.
+func (e *Error) Translated(tr func(format string) string) string {
+	if e.Format == "" {
+		return e.Message
+	}
+	t := tr(e.Format)
+	if t == "" {
+		return e.Message
+	}
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		if inner, ok := a.(error); ok {
+			if ie, ok := As(inner); ok {
+				a = ie.Text(tr)
+			}
+		}
+		args[i] = a
+	}
+	return fmt.Sprintf(t, args...)
+}
+
+// Text is the error as Error() gives it, translated by tr as in Translated.
+func (e *Error) Text(tr func(format string) string) string {
+	if e.Field != "" {
+		return e.Field + ": " + e.Translated(tr)
+	}
+	return e.Translated(tr)
 }
 
 // KindOf returns the kind of the first *Error in err's chain, or Internal.

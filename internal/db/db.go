@@ -180,22 +180,22 @@ func Translate(err error) error {
 		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return &apperr.Error{Kind: apperr.NotFound, Message: "Not found.", Err: err}
+		return apperr.E(apperr.NotFound, "Not found.").Because(err)
 	}
 	var pe *pq.Error
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "23505":
-			return &apperr.Error{Kind: apperr.Conflict, Message: "A record with the same " + constraintField(pe.Constraint) + " already exists.", Field: constraintField(pe.Constraint), Err: err}
+			return apperr.E(apperr.Conflict, "A record with the same %s already exists.", constraintField(pe.Constraint)).On(constraintField(pe.Constraint)).Because(err)
 		case "23503":
-			return &apperr.Error{Kind: apperr.Invalid, Message: "A referenced record does not exist.", Err: err}
+			return apperr.E(apperr.Invalid, "A referenced record does not exist.").Because(err)
 		case "23514", "22P02", "22001", "23502":
-			return &apperr.Error{Kind: apperr.Invalid, Message: "A value is not allowed.", Field: constraintField(pe.Constraint), Err: err}
+			return apperr.E(apperr.Invalid, "A value is not allowed.").On(constraintField(pe.Constraint)).Because(err)
 		case "42501":
 			// Row-level security refused a write: the caller may not touch that row.
-			return &apperr.Error{Kind: apperr.Forbidden, Message: "You may not change this record.", Err: err}
+			return apperr.E(apperr.Forbidden, "You may not change this record.").Because(err)
 		case "57014":
-			return &apperr.Error{Kind: apperr.Internal, Message: "The request took too long.", Err: err}
+			return apperr.E(apperr.Internal, "The request took too long.").Because(err)
 		}
 	}
 	return err

@@ -118,19 +118,19 @@ func decode(c *fiber.Ctx, v any) error {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syn):
-			return &apperr.Error{Kind: apperr.Invalid, Message: fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error()), Field: "body"}
+			return apperr.Field("body", "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
 		case errors.As(err, &typ):
 			return apperr.Field(typ.Field, "must be a JSON %s, not %s", typ.Type.Kind(), typ.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return apperr.Field(f, "is not a known field")
 		case errors.Is(err, io.ErrUnexpectedEOF):
-			return &apperr.Error{Kind: apperr.Invalid, Message: "the JSON body ends too early", Field: "body"}
+			return apperr.Field("body", "the JSON body ends too early")
 		}
-		return &apperr.Error{Kind: apperr.Invalid, Message: "the body is not a valid JSON object: " + err.Error(), Field: "body"}
+		return apperr.Field("body", "the body is not a valid JSON object: %s", err.Error())
 	}
 	if dec.More() {
-		return &apperr.Error{Kind: apperr.Invalid, Message: "unexpected data after the JSON object", Field: "body"}
+		return apperr.Field("body", "unexpected data after the JSON object")
 	}
 	return nil
 }
@@ -444,7 +444,7 @@ func (s *Server) idempotent(h fiber.Handler) fiber.Handler {
 		}
 		if found {
 			if !bytes.Equal(stored.Hash, sum[:]) {
-				return &apperr.Error{Kind: apperr.Conflict, Field: "Idempotency-Key", Message: "This Idempotency-Key was used for a different request."}
+				return apperr.E(apperr.Conflict, "This Idempotency-Key was used for a different request.").On("Idempotency-Key")
 			}
 			c.Set("Idempotent-Replayed", "true")
 			c.Set(fiber.HeaderContentType, stored.ContentType)

@@ -3,9 +3,11 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -361,5 +363,30 @@ func TestPortalInPortuguese(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(b), "Entrar no Partnerhub") || !strings.Contains(string(b), `lang="pt-BR"`) {
 		t.Fatalf("login page not in Portuguese: %.400s", b)
+	}
+}
+
+// Domain messages reach the portal in the user's language, with their field; the
+// API keeps English, whatever Accept-Language says.
+func TestDomainMessagesInPortuguese(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	b.cookies["ph_lang"] = "pt-BR"
+	b.login("partner-sales@acme.example", pw)
+	_, page := b.req("GET", "/accounts", nil)
+	resp, out := b.req("POST", "/accounts", url.Values{"_csrf": {csrfOf(t, page)}, "name": {"Loja"}, "cnpj": {"11.222.333/0001-00"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad CNPJ in the portal: status %d", resp.StatusCode)
+	}
+	if want := html.EscapeString(`cnpj: "11.222.333/0001-00" não é um CNPJ válido (14 caracteres com dois dígitos verificadores)`); !strings.Contains(out, want) {
+		t.Fatalf("portal form error not in Portuguese; want %q in %.2000s", want, out)
+	}
+	resp, out = b.req("GET", "/accounts/999999", nil)
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(out, "Conta 999999 não encontrada.") {
+		t.Fatalf("portal 404: status %d, %.1500s", resp.StatusCode, out)
+	}
+	resp, m := f.api("POST", "/api/v1/accounts", f.keys["partner"], `{"name":"Loja","cnpj":"11.222.333/0001-00"}`, "Accept-Language", "pt-BR")
+	if resp.StatusCode != http.StatusUnprocessableEntity || m["detail"] != `"11.222.333/0001-00" is not a valid CNPJ (14 characters with two check digits)` || m["field"] != "cnpj" {
+		t.Fatalf("API error: status %d, %v", resp.StatusCode, m)
 	}
 }

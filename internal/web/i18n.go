@@ -3,7 +3,6 @@ package web
 import (
 	"embed"
 	"encoding/json"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -63,18 +62,4 @@ func translator(l string) func(id string, kv ...any) string {
 		}
 		return msg
 	}
-}
-
-// translateDetail shows a domain message in the user's language where the catalog
-// has it (keyed by its English text), else as it is.
-func translateDetail(l, detail string) string {
-	if l == "en" || detail == "" {
-		return detail
-	}
-	loc := i18n.NewLocalizer(bundle, l)
-	key := "err." + strings.TrimSuffix(detail, ".")
-	if msg, err := loc.Localize(&i18n.LocalizeConfig{MessageID: key}); err == nil {
-		return msg
-	}
-	return detail
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/partners"
 )
@@ -63,7 +64,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 		}
 		c.Status(statusOf(k))
 		ae, _ := apperr.As(err)
-		return s.render(c, "login", fiber.Map{"Error": translateDetail(lang(c), ae.Message), "Email": email, "Next": safeNext(c.FormValue("next"))})
+		return s.render(c, "login", fiber.Map{"Error": l10n.Text(lang(c), ae), "Email": email, "Next": safeNext(c.FormValue("next"))})
 	}
 	// Whatever session cookie came with the request is replaced: the session id is
 	// new at every login (no fixation).
@@ -114,11 +115,7 @@ func (s *Server) inviteSubmit(c *fiber.Ctx) error {
 }
 
 func errText(c *fiber.Ctx, err error) string {
-	ae, ok := apperr.As(err)
-	if !ok {
-		return "Internal error."
-	}
-	return translateDetail(lang(c), ae.Error())
+	return l10n.Text(lang(c), err)
 }
 
 func (s *Server) dashboard(c *fiber.Ctx) error {

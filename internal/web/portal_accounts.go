@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
@@ -85,7 +86,7 @@ func formError(c *fiber.Ctx, err error) (fiber.Map, bool) {
 		return nil, false
 	}
 	c.Status(statusOf(ae.Kind))
-	m := fiber.Map{"Error": translateDetail(lang(c), ae.Error())}
+	m := fiber.Map{"Error": l10n.Text(lang(c), ae)}
 	if strings.HasPrefix(ae.Link, "/api/v1/") {
 		m["ErrorLink"] = strings.TrimPrefix(ae.Link, "/api/v1")
 	}

@@ -69,9 +69,6 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		data["IsAdmin"] = a.Role == "admin"
 		data["IsVendorManager"] = a.VendorOrg && a.Role.AtLeast("manager")
 	}
-	if d, ok := data["Detail"].(string); ok {
-		data["Detail"] = translateDetail(l, d)
-	}
 	if ok := c.Query("ok"); ok != "" && strings.HasPrefix(ok, "flash.") {
 		data["Flash"] = tr(ok)
 	}

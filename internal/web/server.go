@@ -23,6 +23,7 @@ import (
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
@@ -179,33 +180,44 @@ func newMetrics() *metrics {
 // handleError renders every error: problem+json for the API, an HTML page for the
 // portal. Only apperr kinds and Fiber's own client errors reach the user as they
 // are; anything else is logged once with the request id and shown as "Internal error.".
+// The API speaks English (its texts are part of the contract); the portal shows
+// domain messages in the user's language.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	api := strings.HasPrefix(c.Path(), "/api/") || strings.Contains(c.Get(fiber.HeaderAccept), "application/json") && !strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
+	l := "en"
+	if !api {
+		l = lang(c)
+	}
 	status := fiber.StatusInternalServerError
 	title, detail, field := "Internal error", "Internal error.", ""
 	var fe *fiber.Error
 	if ae, ok := apperr.As(err); ok {
 		status = statusOf(ae.Kind)
 		detail, field = ae.Message, ae.Field
+		if !api {
+			detail = l10n.Text(l, err)
+		}
 		title = titleOf(status)
 		if ae.Kind == apperr.Internal {
 			s.logInternal(c, err)
-			detail = "Internal error."
+			detail = l10n.Sprintf(l, "Internal error.")
 		}
 	} else if errors.As(err, &fe) {
 		status = fe.Code
 		title = titleOf(status)
 		detail = fe.Message
 		if status == fiber.StatusRequestEntityTooLarge {
-			detail = "The request body is larger than the limit of " + strconv.Itoa(MaxBody/1024) + " KiB."
+			detail = l10n.Sprintf(l, "The request body is larger than the limit of %d KiB.", MaxBody/1024)
 		}
 		if status >= 500 {
 			s.logInternal(c, err)
-			detail = "Internal error."
+			detail = l10n.Sprintf(l, "Internal error.")
 		}
 	} else {
 		s.logInternal(c, err)
+		detail = l10n.Sprintf(l, "Internal error.")
 	}
-	if strings.HasPrefix(c.Path(), "/api/") || strings.Contains(c.Get(fiber.HeaderAccept), "application/json") && !strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+	if api {
 		p := fiber.Map{"type": "https://partnerhub.dev/problems/" + slug(title), "title": title, "status": status, "detail": detail,
 			"instance": c.Path(), "request_id": c.GetRespHeader(fiber.HeaderXRequestID)}
 		if field != "" {

@@ -234,9 +234,8 @@ func duplicateOf(ctx context.Context, tx *sqlx.Tx, network, org, self int64, key
 }
 
 func duplicateError(id int64, what string) error {
-	return &apperr.Error{Kind: apperr.Conflict, Field: strings.Fields(what)[0] + "s",
-		Message: fmt.Sprintf("Your organization already has account %d with %s: open it, or merge the two.", id, what),
-		Link:    fmt.Sprintf("/api/v1/accounts/%d", id)}
+	return apperr.E(apperr.Conflict, "Your organization already has account %d with %s: open it, or merge the two.", id, what).
+		On(strings.Fields(what)[0] + "s").Linking(fmt.Sprintf("/api/v1/accounts/%d", id))
 }
 
 // writeKeys replaces the account's matching keys with those of its current fields.

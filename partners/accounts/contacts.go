@@ -144,8 +144,8 @@ func writeContactKeys(ctx context.Context, tx *sqlx.Tx, c *Contact, self bool) e
 		var other int64
 		err := tx.GetContext(ctx, &other, `SELECT contact_id FROM contact_keys WHERE network_id = $1 AND org_id = $2 AND email = $3`, c.Network, c.OwnerOrg, e)
 		if err == nil {
-			return &apperr.Error{Kind: apperr.Conflict, Field: "emails", Message: fmt.Sprintf("Your organization already has contact %d with the email %s.", other, e),
-				Link: fmt.Sprintf("/api/v1/contacts/%d", other)}
+			return apperr.E(apperr.Conflict, "Your organization already has contact %d with the email %s.", other, e).
+				On("emails").Linking(fmt.Sprintf("/api/v1/contacts/%d", other))
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_keys (network_id, org_id, email, contact_id) VALUES ($1, $2, $3, $4)`, c.Network, c.OwnerOrg, e, c.ID); err != nil {
 			return err

@@ -21,6 +21,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -283,7 +284,8 @@ func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opt
 						col = ae.Field
 					}
 				}
-				res.Errors = append(res.Errors, RowError{Line: rw.line, Column: col, Message: ae.Message})
+				res.Errors = append(res.Errors, RowError{Line: rw.line, Column: col,
+					Message: ae.Translated(func(f string) string { return l10n.Lookup(a.Locale, f) })})
 			}
 			switch outcome {
 			case "created":

@@ -66,6 +66,16 @@ func TestImportErrorsChangeNothing(t *testing.T) {
 	if res.Errors[0].Line != 3 || res.Errors[0].Column != "cnpj" || res.Errors[1].Line != 4 || res.Errors[1].Column != "name" {
 		t.Fatalf("errors = %+v, want line 3 cnpj and line 4 name", res.Errors)
 	}
+	if want := `"11.222.333/0001-82" is not a valid CNPJ (14 characters with two check digits)`; res.Errors[0].Message != want {
+		t.Fatalf("row error %q, want %q", res.Errors[0].Message, want)
+	}
+	// The row errors are in the importer's language.
+	pt := w.a
+	pt.Locale = "pt-BR"
+	res, err = w.acc.Import(w.ctx, pt, []byte(file), accounts.ImportOptions{}, nil)
+	if err != nil || len(res.Errors) != 2 || res.Errors[0].Message != `"11.222.333/0001-82" não é um CNPJ válido (14 caracteres com dois dígitos verificadores)` {
+		t.Fatalf("pt-BR import: %+v, %v", res, err)
+	}
 	if l, _, _ := w.acc.List(w.ctx, w.a, accounts.Filter{}); len(l) != 1 {
 		t.Fatalf("a failed import stored accounts: %d", len(l))
 	}

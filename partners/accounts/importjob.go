@@ -134,16 +134,20 @@ func (s *Service) ImportHandler() jobs.Handler {
 		a := partners.Actor{Network: j.Network, Org: p.Org, User: p.User, APIKey: p.Key, Role: partners.Sales}
 		scope := a.Scope()
 		// The importer acts with its own role as it is now (it may have changed).
-		var role string
+		// Row errors are written in the importing user's language.
+		var who struct {
+			Role   string `db:"role"`
+			Locale string `db:"locale"`
+		}
 		if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
 			if p.User != 0 {
-				return tx.GetContext(ctx, &role, `SELECT role FROM users WHERE network_id = $1 AND id = $2 AND status = 'active'`, j.Network, p.User)
+				return tx.GetContext(ctx, &who, `SELECT role, locale FROM users WHERE network_id = $1 AND id = $2 AND status = 'active'`, j.Network, p.User)
 			}
-			return tx.GetContext(ctx, &role, `SELECT role FROM api_keys WHERE network_id = $1 AND id = $2 AND revoked_at IS NULL`, j.Network, p.Key)
+			return tx.GetContext(ctx, &who, `SELECT role, '' AS locale FROM api_keys WHERE network_id = $1 AND id = $2 AND revoked_at IS NULL`, j.Network, p.Key)
 		}); err != nil {
 			return s.failImport(ctx, scope, p.Import, "the importing user or key is no longer active")
 		}
-		a.Role = partners.Role(role)
+		a.Role, a.Locale = partners.Role(who.Role), who.Locale
 		scope = a.Scope()
 		var row struct {
 			Kind    string `db:"kind"`
