@@ -2,6 +2,7 @@ package mailbench_test
 
 import (
 	"bytes"
+	"flag"
 	"mime"
 	netmail "net/mail"
 	"runtime"
@@ -109,22 +110,37 @@ func avgSize(raws [][]byte) int64 {
 // BenchmarkThread threads all 100,000 messages per op: this package with
 // and without subject grouping (both sort siblings by date, give ids to
 // messages without one, and keep the state for incremental adds), and
-// gatherstars-com/jwz v1.4.0 on the same parsed messages.
+// gatherstars-com/jwz v1.4.0 on the same parsed messages. With -rounds N
+// the four variants run in turn, N times (go test's -count would run each
+// N times back to back): on a shared machine the load changes between
+// rounds, so compare the variants within a round. Each variant runs once untimed first (warmUp), so that none pays for
+// growing the heap. Reported per message: wall ns/msg, cpu-ns/msg (CPU time
+// of the whole process, GC included), B/msg and allocs/msg (of the timed
+// part only).
 func BenchmarkThread(b *testing.B) {
 	_, msgs := corpus()
+	warmUp(msgs)
+	for range *rounds {
+		threadRound(b, msgs)
+	}
+}
+
+var rounds = flag.Int("rounds", 1, "BenchmarkThread: times to run the four variants in turn")
+
+func threadRound(b *testing.B, msgs []*mail.Message) {
 	for _, c := range []struct {
 		name string
 		opts mail.Options
 	}{{"partnerhub", mail.Options{}}, {"partnerhub-no-subject", mail.Options{NoSubjectGrouping: true}}} {
 		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
 			var convs []*mail.Conversation
-			start := cpuTime()
+			var m meter
 			for b.Loop() {
+				m.start()
 				convs = mail.Thread(msgs, c.opts)
+				m.stop()
 			}
-			reportCPU(b, start, len(msgs))
-			perMessage(b, len(msgs))
+			m.report(b, len(msgs))
 			b.ReportMetric(float64(len(convs)), "conversations")
 		})
 	}
@@ -138,34 +154,81 @@ func BenchmarkThread(b *testing.B) {
 			name = "jwz-prebuilt"
 		}
 		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
 			var roots int
-			var cpu time.Duration
+			var m meter
 			for b.Loop() {
-				start := cpuTime()
 				if prebuilt {
 					b.StopTimer()
+				} else {
+					m.start()
 				}
 				ts := jwzThreadables(msgs)
 				if prebuilt {
 					b.StartTimer()
-					start = cpuTime()
+					m.start()
 				}
-				root, err := jwz.NewThreader().ThreadSlice(ts)
-				if err != nil {
-					b.Fatal(err)
-				}
-				roots = 0
-				for n := root; n != nil; n = n.GetNext() {
-					roots++
-				}
-				cpu += cpuTime() - start
+				roots = jwzThread(b, ts)
+				m.stop()
 			}
-			b.ReportMetric(float64(cpu)/float64(b.N)/float64(len(msgs)), "cpu-ns/msg")
-			perMessage(b, len(msgs))
+			m.report(b, len(msgs))
 			b.ReportMetric(float64(roots), "conversations")
 		})
 	}
+}
+
+var warmed sync.Once
+
+// warmUp threads the corpus once with every variant, untimed.
+func warmUp(msgs []*mail.Message) {
+	warmed.Do(func() {
+		mail.Thread(msgs, mail.Options{})
+		mail.Thread(msgs, mail.Options{NoSubjectGrouping: true})
+		jwzThread(nil, jwzThreadables(msgs))
+	})
+}
+
+func jwzThread(b *testing.B, ts []jwz.Threadable) int {
+	root, err := jwz.NewThreader().ThreadSlice(ts)
+	if err != nil && b != nil {
+		b.Fatal(err)
+	}
+	roots := 0
+	for n := root; n != nil; n = n.GetNext() {
+		roots++
+	}
+	return roots
+}
+
+// A meter sums the CPU time and the allocations of the timed parts of a
+// benchmark (the jwz-prebuilt loop stops the timer while building).
+type meter struct {
+	cpu            time.Duration
+	bytes, allocs  uint64
+	cpu0           time.Duration
+	bytes0, alloc0 uint64
+}
+
+func (m *meter) start() {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.bytes0, m.alloc0 = ms.TotalAlloc, ms.Mallocs
+	m.cpu0 = cpuTime()
+}
+
+func (m *meter) stop() {
+	m.cpu += cpuTime() - m.cpu0
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.bytes += ms.TotalAlloc - m.bytes0
+	m.allocs += ms.Mallocs - m.alloc0
+}
+
+func (m *meter) report(b *testing.B, n int) {
+	per := float64(b.N) * float64(n)
+	b.ReportMetric(float64(m.cpu)/per, "cpu-ns/msg")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/per, "ns/msg")
+	b.ReportMetric(float64(m.bytes)/per, "B/msg")
+	b.ReportMetric(float64(m.allocs)/per, "allocs/msg")
 }
 
 // BenchmarkThreadIncremental adds the last 1% of the corpus, 100 messages
@@ -202,10 +265,6 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func reportCPU(b *testing.B, start time.Duration, n int) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/float64(n), "cpu-ns/msg")
 }
 
 // jwzMsg is a jwz.Threadable over a parsed message.

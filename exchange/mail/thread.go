@@ -48,7 +48,6 @@ type Node struct {
 	keyEntry *entry // canonical tie-break: own entry, or the first child's
 	ts       int64  // sort date (see sortTime); a placeholder's is its first child's
 	idx      int32  // union-find index of the node's id
-	gen      uint32 // the threading run that made or reset the node
 	*rootInfo
 }
 
@@ -172,15 +171,13 @@ func Thread(msgs []*Message, opts Options) []*Conversation {
 // entry is a message known to the threader.
 type entry struct {
 	msg     *Message
-	node    *Node // &n
 	n       Node
 	fp      [16]byte // see fingerprint; computed when first needed
 	fpDone  bool
-	claimed string   // the Message-ID, or a synthetic id from the fingerprint
-	refs    []string // the parent chain: References, then In-Reply-To
-	idx     int32    // union-find index of claimed
-	refIdx  []int32  // union-find indexes of refs
-	ts      int64    // sortTime of the sent date
+	idx     int32   // union-find index of claimed
+	claimed string  // the Message-ID, or a synthetic id from the fingerprint
+	refIdx  []int32 // the parent chain (References, then In-Reply-To) as union-find indexes
+	ts      int64   // sortTime of the sent date
 }
 
 // sortTime turns a sent date into an int64 that sorts unknown dates last.
@@ -203,18 +200,6 @@ func (e *entry) fingerprint() [16]byte {
 		e.fp, e.fpDone = fingerprint(e.msg), true
 	}
 	return e.fp
-}
-
-// initEntry sets up e for m. The parent chain (refs, refIdx) is built
-// when the ids are indexed (scopeState.index).
-func initEntry(e *entry, m *Message) {
-	*e = entry{msg: m, ts: sortTime(m.SentDate())}
-	e.claimed = m.MessageID
-	if e.claimed == "" {
-		e.claimed = syntheticID(e.fingerprint())
-	}
-	e.n = Node{Message: m, entry: e}
-	e.node = &e.n
 }
 
 // fingerprint digests what identifies a message's content: ids, addresses,
@@ -295,97 +280,107 @@ func syntheticID(fp [16]byte) string {
 	return "synthetic." + hex.EncodeToString(fp[:12]) + "@partnerhub.invalid"
 }
 
+// A container is JWZ's container for one id (a union-find index) during
+// one threading run: the message holding the id, or a placeholder, and its
+// place in the tree as indexes into scopeState.cont. Containers are plain
+// values in one slice, so linking and loop checks touch no pointers; Nodes
+// are made only for what survives pruning.
+type container struct {
+	gen    uint32 // the run that last used it; older means empty
+	ent    int32  // index of the message in the run's entries; -1 for a placeholder
+	parent int32  // -1 for none
+	first  int32  // first child, -1 for none
+	last   int32  // last child
+	next   int32  // next sibling
+}
+
 // jwz threads entries (already in canonical order, all of one scope) with
 // JWZ steps 1 to 4 and RFC 5256's changes: unique ids for missing and
 // duplicate Message-IDs, loop checks at every link, pruning. Containers are
-// found by union-find index (st.nodes), not by a map. It returns the roots,
+// found by union-find index (st.cont), not by a map. It returns the roots,
 // each with its subtree sorted and dated.
 func (st *scopeState) jwz(entries []*entry) []*Node {
 	st.gen++
 	gen := st.gen
-	used := make([]*Node, 0, len(entries)*2)
-	get := func(idx int32, id string) *Node {
-		n := st.nodes[idx]
-		if n == nil || n.gen != gen {
-			n = &Node{ID: id, idx: idx, gen: gen}
-			st.nodes[idx] = n
-			used = append(used, n)
+	// used records, in order, the containers made (k) and the messages
+	// placed (^k); roots are taken from it in that order.
+	used := make([]int32, 0, len(entries)+len(entries)/4)
+	get := func(k int32) {
+		if c := &st.cont[k]; c.gen != gen {
+			*c = container{gen: gen, ent: -1, parent: -1, first: -1, last: -1, next: -1}
+			used = append(used, k)
 		}
-		return n
 	}
-	for _, e := range entries {
-		n := e.node
-		old := st.nodes[e.idx]
-		if old == n || (old != nil && old.gen != gen) {
-			old = nil // this message's node from an earlier run, or stale
-		}
-		*n = Node{Message: e.msg, entry: e, keyEntry: e, ts: e.ts, idx: e.idx, gen: gen}
-		id := e.claimed
-		var twin *Node
-		if old != nil && old.Message != nil {
+	for ei, e := range entries {
+		n := &e.n
+		*n = Node{Message: e.msg, entry: e, keyEntry: e, ts: e.ts, idx: e.idx, ID: e.claimed}
+		k := e.idx
+		twin := int32(-1)
+		if c := &st.cont[k]; c.gen == gen && c.ent >= 0 {
 			// A duplicate: the first in canonical order keeps the id.
+			old := entries[c.ent]
 			fp := e.fingerprint()
 			base := e.claimed + "#" + hex.EncodeToString(fp[:6])
-			id = base
-			for k := 2; ; k++ {
-				if d := st.nodes[st.node(id)]; d == nil || d == n || d.gen != gen {
+			id := base
+			for i := 2; ; i++ {
+				if k = st.node(id); st.cont[k].gen != gen {
 					break
 				}
-				id = base + "-" + strconv.Itoa(k)
+				id = base + "-" + strconv.Itoa(i)
 			}
+			n.ID = id
 			// A second copy of a message (the same mail in INBOX and Sent,
 			// or delivered twice) goes under the first when its own
 			// References say nothing: same content, or a subject that says
 			// it is the same mail. A different message reusing an id
 			// (broken clients do) stays apart.
-			if len(e.refs) == 0 && (old.entry.fingerprint() == fp || sameBase(old.Message.Subject, e.msg.Subject)) {
-				twin = old
+			if len(e.refIdx) == 0 && (old.fingerprint() == fp || sameBase(old.msg.Subject, e.msg.Subject)) {
+				twin = e.idx
 			}
-			st.nodes[st.node(id)] = n
-		} else {
-			if old != nil {
-				// Step 1A: the placeholder becomes this message.
-				n.Parent, n.Children = old.Parent, old.Children
-				for _, c := range n.Children {
-					c.Parent = n
-				}
-				if n.Parent != nil {
-					n.Parent.Children[slices.Index(n.Parent.Children, old)] = n
-				}
-			}
-			st.nodes[e.idx] = n
 		}
-		n.ID = id
-		used = append(used, n)
+		// A placeholder of this run becomes this message (step 1A) and
+		// keeps its place; otherwise the container is new.
+		get(k)
+		st.cont[k].ent = int32(ei)
+		used = append(used, ^k)
 
 		// Step 1B: link the References chain, where it creates no loop and
 		// the child has no parent yet.
-		var prev *Node
-		for i, r := range e.refs {
-			rn := get(e.refIdx[i], r)
-			if prev != nil && rn.Parent == nil && rn != prev && !isAncestor(rn, prev) {
-				link(prev, rn)
+		prev := int32(-1)
+		for _, r := range e.refIdx {
+			get(r)
+			if prev >= 0 && r != prev && st.cont[r].parent < 0 && !st.isAncestor(r, prev) {
+				st.link(prev, r)
 			}
-			prev = rn
+			prev = r
 		}
 		// Step 1C: the last reference is the parent, if that makes no loop.
-		if n.Parent != nil {
-			unlink(n)
+		if st.cont[k].parent >= 0 {
+			st.unlink(k)
 		}
-		if prev != nil && prev != n && !isAncestor(n, prev) {
-			link(prev, n)
-		} else if twin != nil {
-			link(twin, n)
-		}
-	}
-	roots := make([]*Node, 0, len(entries)/2)
-	for _, n := range used {
-		// A placeholder replaced by its message is no longer in st.nodes.
-		if n.Parent == nil && (n.Message != nil || st.nodes[n.idx] == n) {
-			roots = append(roots, n)
+		if prev >= 0 && prev != k && !st.isAncestor(k, prev) {
+			st.link(prev, k)
+		} else if twin >= 0 {
+			st.link(twin, k)
 		}
 	}
-	return prune(roots)
+	var rootSlots []int32
+	placeholders := 0
+	for _, u := range used {
+		k := u
+		if u < 0 {
+			k = ^u
+		}
+		c := &st.cont[k]
+		// A placeholder that became a message is recorded again as one.
+		if c.parent < 0 && (u < 0) == (c.ent >= 0) {
+			rootSlots = append(rootSlots, k)
+			if c.ent < 0 {
+				placeholders++
+			}
+		}
+	}
+	return st.prune(entries, rootSlots, placeholders)
 }
 
 func sameBase(a, b string) bool {
@@ -395,99 +390,164 @@ func sameBase(a, b string) bool {
 }
 
 // isAncestor reports whether a is b or one of b's ancestors.
-func isAncestor(a, b *Node) bool {
-	for n := b; n != nil; n = n.Parent {
-		if n == a {
+func (st *scopeState) isAncestor(a, b int32) bool {
+	for k := b; k >= 0; k = st.cont[k].parent {
+		if k == a {
 			return true
 		}
 	}
 	return false
 }
 
-func link(parent, child *Node) {
-	child.Parent = parent
-	parent.Children = append(parent.Children, child)
-}
-
-func unlink(n *Node) {
-	p := n.Parent
-	if i := slices.Index(p.Children, n); i >= 0 {
-		p.Children = slices.Delete(p.Children, i, i+1)
+// link makes child (which has no parent) the last child of parent.
+func (st *scopeState) link(parent, child int32) {
+	c, p := &st.cont[child], &st.cont[parent]
+	c.parent, c.next = parent, -1
+	if p.first < 0 {
+		p.first = child
+	} else {
+		st.cont[p.last].next = child
 	}
-	n.Parent = nil
+	p.last = child
 }
 
-// prune does JWZ step 4 without recursion, then dates and sorts every
-// subtree. Below the root level a placeholder is replaced by its children;
-// at the root level only when it has one child, so orphaned siblings stay
-// together. The top id before pruning is kept in anchor for conversation ids.
-func prune(roots []*Node) []*Node {
-	out := roots[:0]
-	var stack []*Node
+// unlink takes k out of its parent's children, keeping their order.
+func (st *scopeState) unlink(k int32) {
+	c := &st.cont[k]
+	p := &st.cont[c.parent]
+	prev := int32(-1)
+	for x := p.first; x >= 0; x = st.cont[x].next {
+		if x == k {
+			if prev < 0 {
+				p.first = c.next
+			} else {
+				st.cont[prev].next = c.next
+			}
+			if p.last == k {
+				p.last = prev
+			}
+			break
+		}
+		prev = x
+	}
+	c.parent, c.next = -1, -1
+}
+
+// prune does JWZ step 4 without recursion on the containers, then makes
+// the Nodes: every message's (its entry's), and a new one for each
+// placeholder left at the root; children slices are cut from one slab,
+// and every subtree is sorted and dated. Below the root level a
+// placeholder is replaced by its children; at the root level only when it
+// has one child, so orphaned siblings stay together. The top id before
+// pruning is kept in anchor for conversation ids.
+func (st *scopeState) prune(entries []*entry, roots []int32, placeholders int) []*Node {
+	out := make([]*Node, 0, len(roots))
+	infos := make([]rootInfo, len(roots))
+	phs := make([]Node, placeholders)
+	kids := make([]*Node, len(entries)) // every message is at most one child
+	var stack, order, queue []int32
+	var nodes []*Node
 	for _, r := range roots {
-		stack = pruneBelow(r, stack)
-		anchor := r.ID
-		if r.Message == nil {
-			switch len(r.Children) {
-			case 0:
+		stack, queue = st.pruneBelow(r, stack, queue)
+		c := &st.cont[r]
+		var root *Node
+		var anchor string
+		if c.ent >= 0 {
+			root = &entries[c.ent].n
+			anchor = root.ID
+		} else {
+			anchor = st.names[r]
+			switch {
+			case c.first < 0:
 				continue
-			case 1:
-				r = r.Children[0]
-				r.Parent = nil
+			case c.first == c.last:
+				root = &entries[st.cont[c.first].ent].n
+				r = c.first
+				st.cont[r].parent = -1
+			default:
+				root = &phs[0]
+				phs = phs[1:]
+				*root = Node{ID: st.names[r], idx: r}
 			}
 		}
-		r.rootInfo = &rootInfo{anchor: anchor}
-		stack = dateTree(r, stack)
-		out = append(out, r)
+		root.Parent = nil
+		root.rootInfo = &infos[0]
+		infos = infos[1:]
+		root.anchor = anchor
+		out = append(out, root)
+		// The tree breadth first; below the root every node is a message,
+		// and a parent's children are the next run of the order.
+		order = append(order[:0], r)
+		nodes = append(nodes[:0], root)
+		for i := 0; i < len(order); i++ {
+			p := nodes[i]
+			start := len(order)
+			for x := st.cont[order[i]].first; x >= 0; x = st.cont[x].next {
+				order = append(order, x)
+				n := &entries[st.cont[x].ent].n
+				n.Parent = p
+				nodes = append(nodes, n)
+			}
+			if cnt := len(order) - start; cnt > 0 {
+				p.Children = kids[:cnt:cnt]
+				kids = kids[cnt:]
+				copy(p.Children, nodes[start:])
+			}
+		}
+		dateTree(nodes)
 	}
 	return out
 }
 
-// pruneBelow removes or promotes the placeholders under n.
-func pruneBelow(n *Node, stack []*Node) []*Node {
-	stack = append(stack[:0], n)
+// pruneBelow removes or promotes the placeholders under r.
+func (st *scopeState) pruneBelow(r int32, stack, queue []int32) ([]int32, []int32) {
+	stack = append(stack[:0], r)
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		placeholders := false
-		for _, c := range p.Children {
-			if c.Message == nil {
+		for x := st.cont[p].first; x >= 0; x = st.cont[x].next {
+			if st.cont[x].ent < 0 {
 				placeholders = true
 				break
 			}
 		}
 		if !placeholders {
-			stack = append(stack, p.Children...)
+			for x := st.cont[p].first; x >= 0; x = st.cont[x].next {
+				stack = append(stack, x)
+			}
 			continue
 		}
-		kids := make([]*Node, 0, len(p.Children))
-		queue := slices.Clone(p.Children)
+		// Replace the placeholders by their children, breadth first.
+		queue = queue[:0]
+		for x := st.cont[p].first; x >= 0; x = st.cont[x].next {
+			queue = append(queue, x)
+		}
+		pc := &st.cont[p]
+		pc.first, pc.last = -1, -1
 		for i := 0; i < len(queue); i++ {
-			c := queue[i]
-			if c.Message == nil {
-				queue = append(queue, c.Children...)
+			x := queue[i]
+			if st.cont[x].ent < 0 {
+				for y := st.cont[x].first; y >= 0; y = st.cont[y].next {
+					queue = append(queue, y)
+				}
 				continue
 			}
-			c.Parent = p
-			kids = append(kids, c)
+			st.link(p, x)
+			stack = append(stack, x)
 		}
-		p.Children = kids
-		stack = append(stack, kids...)
 	}
-	return stack
+	return stack, queue
 }
 
-// dateTree sorts the children of every node by date, gives placeholders
-// their first child's date, and sets the root's first, last and count.
-func dateTree(root *Node, order []*Node) []*Node {
-	order = append(order[:0], root)
-	for i := 0; i < len(order); i++ {
-		order = append(order, order[i].Children...)
-	}
-	ri := root.rootInfo
+// dateTree sorts the children of every node by date, gives a placeholder
+// root its first child's date, and sets the root's first, last and count.
+// nodes lists the tree breadth first, root first.
+func dateTree(nodes []*Node) {
+	ri := nodes[0].rootInfo
 	var first, last *entry
-	for i := len(order) - 1; i >= 0; i-- {
-		n := order[i]
+	for i := len(nodes) - 1; i >= 0; i-- {
+		n := nodes[i]
 		if len(n.Children) > 1 {
 			slices.SortFunc(n.Children, compareNodes)
 		}
@@ -508,5 +568,4 @@ func dateTree(root *Node, order []*Node) []*Node {
 	if first != nil {
 		ri.first, ri.last = first.msg.SentDate(), last.msg.SentDate()
 	}
-	return order
 }

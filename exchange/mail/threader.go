@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -57,9 +58,11 @@ type scopeState struct {
 	// built makes the components from them.
 	all     []*entry
 	roots   []*Node
+	pending []sortKey        // being added, before they are entries
 	ids     map[string]int32 // union-find over every id mentioned
 	parent  []int32
-	nodes   []*Node // the container of each id in the last run that used it
+	names   []string    // the id of each index
+	cont    []container // the container of each id in the last run that used it
 	gen     uint32
 	comps   map[int32]*component // by union-find root
 	buckets map[string][]*Node   // roots by base subject (Node.bucketIdx)
@@ -119,8 +122,19 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	var ch Changes
 	var order []*scopeState
 	var st *scopeState
-	var chunk []int32
-	slab := make([]entry, len(msgs)) // one allocation for all the entries
+	refs := 0
+	for _, m := range msgs {
+		if m != nil {
+			refs += len(m.References) + 1
+		}
+	}
+	// One pass over the messages, in the order given (which is usually
+	// the order they are in memory): scope, sort date, ids indexed. The
+	// entries are made afterwards in canonical order, so that threading
+	// reads them in memory order.
+	pre := make([]preEntry, len(msgs))
+	chunk := make([]int32, 0, refs) // one allocation for all parent chains
+	var fps [][16]byte
 	for i, m := range msgs {
 		if m == nil {
 			continue
@@ -128,22 +142,48 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 		if st == nil || m.Scope != st.scope {
 			st = t.scope(m.Scope, len(msgs)-i)
 			st.built()
-			if st.news == nil {
-				st.news = make([]*entry, 0, len(msgs)-i)
+			if st.pending == nil {
+				st.pending = make([]sortKey, 0, len(msgs)-i)
 				order = append(order, st)
 			}
 		}
-		// One pass over the messages: read, index, find touched components.
-		e := &slab[i]
-		initEntry(e, m)
-		if need := len(m.References) + 1; cap(chunk)-len(chunk) < need {
-			chunk = make([]int32, 0, max(need, 1<<14))
+		p := &pre[i]
+		p.fp = -1
+		p.claimed = m.MessageID
+		if p.claimed == "" {
+			fp := fingerprint(m)
+			p.claimed, p.fp = syntheticID(fp), int32(len(fps))
+			fps = append(fps, fp)
 		}
-		st.index(e, &chunk)
-		st.news = append(st.news, e)
+		p.off = int32(len(chunk))
+		p.idx = st.index(m, p.claimed, &chunk)
+		p.end = int32(len(chunk))
+		st.pending = append(st.pending, sortKey{ts: sortTime(m.SentDate()), i: int32(i), fp: -1})
 	}
+	n := 0
+	for _, st := range order {
+		n += len(st.pending)
+	}
+	slab := make([]entry, n) // one allocation for all the entries
 	slices.SortFunc(order, func(a, b *scopeState) int { return cmp.Compare(a.scope, b.scope) })
 	for _, st := range order {
+		tied := sortKeys(st.pending, msgs)
+		st.news = make([]*entry, len(st.pending))
+		for j, k := range st.pending {
+			e := &slab[0]
+			slab = slab[1:]
+			p, m := &pre[k.i], msgs[k.i]
+			*e = entry{msg: m, ts: k.ts, idx: p.idx, claimed: p.claimed, refIdx: chunk[p.off:p.end:p.end]}
+			switch {
+			case k.fp >= 0:
+				e.fp, e.fpDone = tied[k.fp], true
+			case p.fp >= 0:
+				e.fp, e.fpDone = fps[p.fp], true
+			}
+			e.n = Node{Message: m, entry: e}
+			st.news[j] = e
+		}
+		st.pending = nil
 		st.add(t.opts, &ch)
 		t.count += len(st.news)
 		st.news, st.old = nil, nil
@@ -156,12 +196,119 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	return ch
 }
 
+// A preEntry is what Add learns of a message on its first pass.
+type preEntry struct {
+	claimed  string
+	off, end int32 // its parent chain in chunk
+	idx      int32
+	fp       int32 // index of its fingerprint when computed, else -1
+}
+
+// A sortKey is a message to put in canonical order: its sort date, its
+// position in Add's arguments and, when its date is shared, the index of
+// its fingerprint.
+type sortKey struct {
+	ts int64
+	i  int32
+	fp int32
+}
+
+// sortKeys puts keys in canonical order (see compareKeys): by date, with a
+// radix sort for large batches, then by fingerprint, file and offset where
+// dates are equal. It returns the fingerprints it computed.
+func sortKeys(keys []sortKey, msgs []*Message) [][16]byte {
+	if len(keys) >= 2048 {
+		radixSort(keys)
+	} else {
+		slices.SortFunc(keys, func(a, b sortKey) int { return cmp.Compare(a.ts, b.ts) })
+	}
+	var fps [][16]byte
+	type tie struct {
+		fp [16]byte
+		m  *Message
+		k  sortKey
+	}
+	var ties []tie
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j].ts == keys[i].ts {
+			j++
+		}
+		if j-i > 1 {
+			ties = ties[:0]
+			for _, k := range keys[i:j] {
+				m := msgs[k.i]
+				ties = append(ties, tie{fingerprint(m), m, k})
+			}
+			slices.SortFunc(ties, func(a, b tie) int {
+				if c := bytes.Compare(a.fp[:], b.fp[:]); c != 0 {
+					return c
+				}
+				if c := cmp.Compare(a.m.File, b.m.File); c != 0 {
+					return c
+				}
+				return cmp.Compare(a.m.Offset, b.m.Offset)
+			})
+			for x, t := range ties {
+				t.k.fp = int32(len(fps))
+				fps = append(fps, t.fp)
+				keys[i+x] = t.k
+			}
+		}
+		i = j
+	}
+	return fps
+}
+
+// radixSort sorts keys by ts, stably, 16 bits at a time, skipping the
+// digits all keys share.
+func radixSort(keys []sortKey) {
+	u := func(ts int64) uint64 { return uint64(ts) ^ 1<<63 }
+	orig := keys
+	u0 := u(keys[0].ts)
+	var diff uint64
+	for _, k := range keys {
+		diff |= u(k.ts) ^ u0
+	}
+	var tmp []sortKey
+	var count []int32
+	for shift := uint(0); shift < 64; shift += 16 {
+		if (diff>>shift)&0xffff == 0 {
+			continue
+		}
+		if tmp == nil {
+			tmp = make([]sortKey, len(keys))
+			count = make([]int32, 1<<16)
+		} else {
+			clear(count)
+		}
+		for _, k := range keys {
+			count[(u(k.ts)>>shift)&0xffff]++
+		}
+		var sum int32
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for _, k := range keys {
+			d := (u(k.ts) >> shift) & 0xffff
+			tmp[count[d]] = k
+			count[d]++
+		}
+		keys, tmp = tmp, keys
+	}
+	if &keys[0] != &orig[0] {
+		copy(orig, keys) // an odd number of passes
+	}
+}
+
 // built makes the components left unmade by a first Add into an empty
 // scope, now that more messages come.
 func (st *scopeState) built() {
 	if st.all == nil {
 		return
 	}
+	st.union(st.all)
 	for _, e := range st.all {
 		k := st.find(e.idx)
 		c := st.comps[k]
@@ -190,7 +337,8 @@ func (t *Threader) scope(scope string, expect int) *scopeState {
 			scope:   scope,
 			ids:     make(map[string]int32, hint),
 			parent:  make([]int32, 0, hint),
-			nodes:   make([]*Node, 0, hint),
+			names:   make([]string, 0, hint),
+			cont:    make([]container, 0, hint),
 			comps:   map[int32]*component{},
 			buckets: map[string][]*Node{},
 			convs:   map[string]*Conversation{},
@@ -206,7 +354,8 @@ func (st *scopeState) node(id string) int32 {
 	}
 	i := int32(len(st.parent))
 	st.parent = append(st.parent, i)
-	st.nodes = append(st.nodes, nil)
+	st.names = append(st.names, id)
+	st.cont = append(st.cont, container{})
 	st.ids[id] = i
 	return i
 }
@@ -219,58 +368,45 @@ func (st *scopeState) find(i int32) int32 {
 	return i
 }
 
-// index gives e's ids their union-find indexes and builds its parent
-// chain: References without its own id and without repeats, then the
+// index gives the ids of m (claiming claimed) their union-find indexes,
+// appends its parent chain to chunk and returns the index of its own id.
+// The chain is References without its own id and without repeats, then the
 // In-Reply-To id, as JWZ appends it unless it is already last; an id found
 // earlier in References is not appended, which would make an ancestor the
 // parent. Ids compare as indexes, not strings.
-func (st *scopeState) index(e *entry, slab *[]int32) {
-	m := e.msg
-	e.idx = st.node(e.claimed)
-	n := len(m.References)
-	idx := (*slab)[len(*slab) : len(*slab) : len(*slab)+n+1]
-	*slab = (*slab)[:len(*slab)+n+1]
-	e.refs = m.References
-	var kept []string // set when something is dropped
-	for i, r := range m.References {
+func (st *scopeState) index(m *Message, claimed string, chunk *[]int32) int32 {
+	self := st.node(claimed)
+	idx := *chunk
+	for _, r := range m.References {
 		k := st.node(r)
-		if k == e.idx || (len(idx) > 0 && idx[len(idx)-1] == k) {
-			if kept == nil {
-				kept = append(make([]string, 0, n), m.References[:i]...)
-			}
+		if k == self || (len(idx) > len(*chunk) && idx[len(idx)-1] == k) {
 			continue
 		}
 		idx = append(idx, k)
-		if kept != nil {
-			kept = append(kept, r)
-		}
-	}
-	if kept != nil {
-		e.refs = kept
 	}
 	if len(m.InReplyTo) > 0 {
-		irt := m.InReplyTo[0]
-		if k := st.node(irt); k != e.idx && !slices.Contains(idx, k) {
+		if k := st.node(m.InReplyTo[0]); k != self && !slices.Contains(idx[len(*chunk):], k) {
 			idx = append(idx, k)
-			e.refs = append(e.refs[:len(e.refs):len(e.refs)], irt)
 		}
 	}
-	e.refIdx = idx
+	refIdx := idx[len(*chunk):]
+	*chunk = idx
 	if len(st.comps) == 0 {
-		return
+		return self
 	}
 	// The components this message touches, before any union.
 	if st.old == nil {
 		st.old = map[*component]struct{}{}
 	}
-	if c := st.comps[st.find(e.idx)]; c != nil {
+	if c := st.comps[st.find(self)]; c != nil {
 		st.old[c] = struct{}{}
 	}
-	for _, k := range e.refIdx {
+	for _, k := range refIdx {
 		if c := st.comps[st.find(k)]; c != nil {
 			st.old[c] = struct{}{}
 		}
 	}
+	return self
 }
 
 func (st *scopeState) add(opts Options, ch *Changes) {
@@ -282,20 +418,14 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 	for c := range old {
 		delete(st.comps, st.find(c.entries[0].idx))
 	}
-	for _, e := range news {
-		a := st.find(e.idx)
-		for _, k := range e.refIdx {
-			if b := st.find(k); a != b {
-				st.parent[b] = a
-			}
-		}
+	if !empty {
+		st.union(news)
 	}
 	touched := map[*Conversation]struct{}{}
 	buckets := map[string]struct{}{}
 	var roots []*Node
 	if empty {
-		sortEntries(news)
-		roots = st.jwz(news)
+		roots = st.jwz(news) // Add made them in canonical order
 		st.all, st.roots = news, roots
 	} else {
 		// The new components: old ones joined, plus the new messages.
@@ -399,6 +529,19 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 		}
 	}
 	st.report(touched, made, news, ch)
+}
+
+// union joins the ids of each entry: its own and its parent chain's. After
+// a first Add into an empty scope it is left to built.
+func (st *scopeState) union(entries []*entry) {
+	for _, e := range entries {
+		a := st.find(e.idx)
+		for _, k := range e.refIdx {
+			if b := st.find(k); a != b {
+				st.parent[b] = a
+			}
+		}
+	}
 }
 
 // sortEntries puts entries in canonical order (compareEntries). It sorts
