@@ -19,6 +19,14 @@ var subjectLeaders = []string{
 	"r", "i",
 }
 
+// leadersByByte lists the leaders by their first byte.
+var leadersByByte = func() (t [256][]string) {
+	for _, l := range subjectLeaders {
+		t[l[0]] = append(t[l[0]], l)
+	}
+	return t
+}()
+
 var folder = cases.Fold()
 
 // BaseSubject returns the base subject of RFC 5256 §2.1, extended with
@@ -116,7 +124,10 @@ func foldSubject(s string) string {
 // from the start of s. Counters are "[2]", "(2)" and "^2". The one-letter
 // Italian leaders need ": " after them, to spare subjects like "I: think".
 func stripLeader(s string) (string, bool) {
-	for _, l := range subjectLeaders {
+	if s == "" {
+		return s, false
+	}
+	for _, l := range leadersByByte[s[0]] {
 		if !strings.HasPrefix(s, l) {
 			continue
 		}

@@ -58,9 +58,11 @@ type rootInfo struct {
 	count       int       // messages in the tree as threading left it
 	own         []*Node   // children before subject grouping, once grouped
 	saved       bool      // own is set
+	grouped     bool      // grouped with other roots since threading made it
 	base        string    // base subject, "" when not grouped
+	subject     string    // the root message's subject, once read
 	reply       bool      // a reply, forward or placeholder
-	parts       []string  // participants, sorted
+	parts       []part    // participants, sorted
 	bucketIdx   int
 	conv        *Conversation
 }
@@ -104,7 +106,11 @@ func (c *Conversation) snapshot() *snapshot {
 		buf = buf[:0]
 		if n.entry != nil {
 			sn.members = append(sn.members, n.entry)
-			buf = append(buf, n.entry.fp[:]...)
+			var fp [16]byte // zero until computed
+			if n.entry.fp != nil {
+				fp = *n.entry.fp
+			}
+			buf = append(buf, fp[:]...)
 			buf = append(buf, n.entry.msg.File...)
 			buf = binary.BigEndian.AppendUint64(buf, uint64(n.entry.msg.Offset))
 		}
@@ -169,15 +175,14 @@ func Thread(msgs []*Message, opts Options) []*Conversation {
 }
 
 // entry is a message known to the threader.
+// Its node holds its sort date (n.ts) and the union-find index of the id
+// it claims (n.idx): its Message-ID, or a synthetic id from the
+// fingerprint (scopeState.names[n.idx]).
 type entry struct {
-	msg     *Message
-	n       Node
-	fp      [16]byte // see fingerprint; computed when first needed
-	fpDone  bool
-	idx     int32   // union-find index of claimed
-	claimed string  // the Message-ID, or a synthetic id from the fingerprint
-	refIdx  []int32 // the parent chain (References, then In-Reply-To) as union-find indexes
-	ts      int64   // sortTime of the sent date
+	n      Node
+	msg    *Message
+	refIdx []int32   // the parent chain (References, then In-Reply-To) as union-find indexes
+	fp     *[16]byte // see fingerprint; computed when first needed
 }
 
 // sortTime turns a sent date into an int64 that sorts unknown dates last.
@@ -196,10 +201,11 @@ func sortTime(t time.Time) int64 {
 }
 
 func (e *entry) fingerprint() [16]byte {
-	if !e.fpDone {
-		e.fp, e.fpDone = fingerprint(e.msg), true
+	if e.fp == nil {
+		fp := fingerprint(e.msg)
+		e.fp = &fp
 	}
-	return e.fp
+	return *e.fp
 }
 
 // fingerprint digests what identifies a message's content: ids, addresses,
@@ -313,14 +319,14 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 	}
 	for ei, e := range entries {
 		n := &e.n
-		*n = Node{Message: e.msg, entry: e, keyEntry: e, ts: e.ts, idx: e.idx, ID: e.claimed}
-		k := e.idx
+		*n = Node{Message: e.msg, entry: e, keyEntry: e, ts: n.ts, idx: n.idx, ID: st.names[n.idx]}
+		k := n.idx
 		twin := int32(-1)
 		if c := &st.cont[k]; c.gen == gen && c.ent >= 0 {
 			// A duplicate: the first in canonical order keeps the id.
 			old := entries[c.ent]
 			fp := e.fingerprint()
-			base := e.claimed + "#" + hex.EncodeToString(fp[:6])
+			base := n.ID + "#" + hex.EncodeToString(fp[:6])
 			id := base
 			for i := 2; ; i++ {
 				if k = st.node(id); st.cont[k].gen != gen {
@@ -335,7 +341,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 			// it is the same mail. A different message reusing an id
 			// (broken clients do) stays apart.
 			if len(e.refIdx) == 0 && (old.fingerprint() == fp || sameBase(old.msg.Subject, e.msg.Subject)) {
-				twin = e.idx
+				twin = n.idx
 			}
 		}
 		// A placeholder of this run becomes this message (step 1A) and
@@ -553,11 +559,11 @@ func dateTree(nodes []*Node) {
 		}
 		if e := n.entry; e != nil {
 			ri.count++
-			if e.ts != math.MaxInt64 {
-				if first == nil || e.ts < first.ts {
+			if ts := n.ts; ts != math.MaxInt64 {
+				if first == nil || ts < first.n.ts {
 					first = e
 				}
-				if last == nil || e.ts > last.ts {
+				if last == nil || ts > last.n.ts {
 					last = e
 				}
 			}

@@ -5,8 +5,11 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash/maphash"
+	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -67,6 +70,10 @@ type scopeState struct {
 	comps   map[int32]*component // by union-find root
 	buckets map[string][]*Node   // roots by base subject (Node.bucketIdx)
 	convs   map[string]*Conversation
+	// convSlab is where conversations are allocated, convHint how many
+	// the next slab holds.
+	convSlab []Conversation
+	convHint int
 }
 
 type component struct {
@@ -91,8 +98,42 @@ func (t *Threader) Conversations() []*Conversation {
 			out = append(out, c)
 		}
 	}
-	slices.SortFunc(out, compareConversations)
+	sortConversations(out)
 	return out
+}
+
+// sortConversations sorts as compareConversations does, comparing
+// precomputed keys.
+func sortConversations(l []*Conversation) {
+	if len(l) < 64 {
+		slices.SortFunc(l, compareConversations)
+		return
+	}
+	type key struct {
+		sec  int64 // of Last, negated (newest first); MaxInt64 when unknown
+		nsec int32
+		c    *Conversation
+	}
+	keys := make([]key, len(l))
+	for i, c := range l {
+		k := key{sec: math.MaxInt64, c: c}
+		if !c.Last.IsZero() {
+			k.sec, k.nsec = -c.Last.Unix(), -int32(c.Last.Nanosecond())
+		}
+		keys[i] = k
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if a.sec != b.sec {
+			return cmp.Compare(a.sec, b.sec)
+		}
+		if a.nsec != b.nsec {
+			return cmp.Compare(a.nsec, b.nsec)
+		}
+		return cmp.Compare(a.c.ID, b.c.ID)
+	})
+	for i, k := range keys {
+		l[i] = k.c
+	}
 }
 
 func compareConversations(a, b *Conversation) int {
@@ -122,41 +163,41 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	var ch Changes
 	var order []*scopeState
 	var st *scopeState
-	refs := 0
-	for _, m := range msgs {
-		if m != nil {
-			refs += len(m.References) + 1
-		}
-	}
 	// One pass over the messages, in the order given (which is usually
 	// the order they are in memory): scope, sort date, ids indexed. The
 	// entries are made afterwards in canonical order, so that threading
 	// reads them in memory order.
 	pre := make([]preEntry, len(msgs))
-	chunk := make([]int32, 0, refs) // one allocation for all parent chains
+	chunk := make([]int32, 0, 6*len(msgs)) // all parent chains (a chain is about 5 ids)
 	var fps [][16]byte
 	for i, m := range msgs {
 		if m == nil {
 			continue
 		}
 		if st == nil || m.Scope != st.scope {
-			st = t.scope(m.Scope, len(msgs)-i)
+			// Sized for all the messages left when first seen; other
+			// scopes grow as needed.
+			expect := 16
+			if len(order) == 0 {
+				expect = len(msgs) - i
+			}
+			st = t.scope(m.Scope, expect)
 			st.built()
 			if st.pending == nil {
-				st.pending = make([]sortKey, 0, len(msgs)-i)
+				st.pending = make([]sortKey, 0, expect)
 				order = append(order, st)
 			}
 		}
 		p := &pre[i]
 		p.fp = -1
-		p.claimed = m.MessageID
-		if p.claimed == "" {
+		claimed := m.MessageID
+		if claimed == "" {
 			fp := fingerprint(m)
-			p.claimed, p.fp = syntheticID(fp), int32(len(fps))
+			claimed, p.fp = syntheticID(fp), int32(len(fps))
 			fps = append(fps, fp)
 		}
 		p.off = int32(len(chunk))
-		p.idx = st.index(m, p.claimed, &chunk)
+		p.idx = st.index(m, claimed, &chunk)
 		p.end = int32(len(chunk))
 		st.pending = append(st.pending, sortKey{ts: sortTime(m.SentDate()), i: int32(i), fp: -1})
 	}
@@ -173,14 +214,14 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 			e := &slab[0]
 			slab = slab[1:]
 			p, m := &pre[k.i], msgs[k.i]
-			*e = entry{msg: m, ts: k.ts, idx: p.idx, claimed: p.claimed, refIdx: chunk[p.off:p.end:p.end]}
+			*e = entry{msg: m, refIdx: chunk[p.off:p.end:p.end]}
 			switch {
 			case k.fp >= 0:
-				e.fp, e.fpDone = tied[k.fp], true
+				e.fp = &tied[k.fp]
 			case p.fp >= 0:
-				e.fp, e.fpDone = fps[p.fp], true
+				e.fp = &fps[p.fp]
 			}
-			e.n = Node{Message: m, entry: e}
+			e.n = Node{Message: m, entry: e, ts: k.ts, idx: p.idx}
 			st.news[j] = e
 		}
 		st.pending = nil
@@ -188,9 +229,8 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 		t.count += len(st.news)
 		st.news, st.old = nil, nil
 	}
-	for _, l := range [][]*Conversation{ch.Created, ch.Grew} {
-		slices.SortFunc(l, compareConversations)
-	}
+	sortConversations(ch.Created)
+	sortConversations(ch.Grew)
 	slices.SortFunc(ch.Merged, func(a, b Merge) int { return compareConversations(a.Into, b.Into) })
 	sort.Strings(ch.Removed)
 	return ch
@@ -198,7 +238,6 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 
 // A preEntry is what Add learns of a message on its first pass.
 type preEntry struct {
-	claimed  string
 	off, end int32 // its parent chain in chunk
 	idx      int32
 	fp       int32 // index of its fingerprint when computed, else -1
@@ -310,7 +349,7 @@ func (st *scopeState) built() {
 	}
 	st.union(st.all)
 	for _, e := range st.all {
-		k := st.find(e.idx)
+		k := st.find(e.n.idx)
 		c := st.comps[k]
 		if c == nil {
 			c = &component{}
@@ -416,7 +455,7 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 	// built then (see built).
 	empty := len(st.convs) == 0 && len(st.comps) == 0 && st.all == nil
 	for c := range old {
-		delete(st.comps, st.find(c.entries[0].idx))
+		delete(st.comps, st.find(c.entries[0].n.idx))
 	}
 	if !empty {
 		st.union(news)
@@ -433,7 +472,7 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 		var oldRoots []*Node
 		fresh := map[int32]*component{}
 		put := func(e *entry) {
-			k := st.find(e.idx)
+			k := st.find(e.n.idx)
 			c := fresh[k]
 			if c == nil {
 				c = &component{}
@@ -469,6 +508,7 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 	}
 
 	made := make([]*Conversation, 0, len(roots))
+	st.convHint = len(roots)
 	first := empty // nothing to compare with
 	if first && len(st.buckets) == 0 && !opts.NoSubjectGrouping {
 		st.buckets = make(map[string][]*Node, len(roots))
@@ -491,20 +531,33 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 	// A group equal to an existing conversation (same top, same roots, none
 	// re-threaded) keeps it untouched; only changed groups are rebuilt.
 	regroup := func(b string, members []*Node) {
-		if len(members) == 0 {
+		switch len(members) {
+		case 0:
 			delete(st.buckets, b)
 			return
+		case 1:
+			r := members[0]
+			if !first {
+				if unchanged(members) {
+					return
+				}
+				if c := r.conv; c != nil {
+					if _, ok := touched[c]; !ok {
+						c.snapshot() // before grouping changes its tree
+						touched[c] = struct{}{}
+					}
+				}
+			}
+			made = append(made, st.conversation(r, nil))
+			return
 		}
-		groups := [][]*Node{members}
-		if len(members) > 1 {
-			groups = group(slices.Clone(members), opts.window())
-		}
+		groups := group(slices.Clone(members), opts.window())
 		for _, g := range groups {
-			if !first && unchanged(g) {
+			if first || unchanged(g) {
 				continue
 			}
 			for _, r := range g {
-				if c := r.conv; c != nil && !first {
+				if c := r.conv; c != nil {
 					if _, ok := touched[c]; !ok {
 						c.snapshot() // before grouping changes its tree
 						touched[c] = struct{}{}
@@ -520,14 +573,22 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 		}
 	}
 	if first {
-		for b, members := range st.buckets {
-			regroup(b, members)
+		// In the order of the roots, which is the order of their memory;
+		// each bucket once, at its first member.
+		for _, r := range roots {
+			if r.base == "" {
+				continue
+			}
+			if members := st.buckets[r.base]; members[0] == r {
+				regroup(r.base, members)
+			}
 		}
 	} else {
 		for b := range buckets {
 			regroup(b, st.buckets[b])
 		}
 	}
+	st.convSlab = nil // the next Add starts a slab of its own
 	st.report(touched, made, news, ch)
 }
 
@@ -535,7 +596,7 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 // a first Add into an empty scope it is left to built.
 func (st *scopeState) union(entries []*entry) {
 	for _, e := range entries {
-		a := st.find(e.idx)
+		a := st.find(e.n.idx)
 		for _, k := range e.refIdx {
 			if b := st.find(k); a != b {
 				st.parent[b] = a
@@ -554,7 +615,7 @@ func sortEntries(all []*entry) {
 	}
 	keys := make([]key, len(all))
 	for i, e := range all {
-		keys[i] = key{e.ts, int32(i)}
+		keys[i] = key{e.n.ts, int32(i)}
 	}
 	slices.SortFunc(keys, func(a, b key) int { return cmp.Compare(a.ts, b.ts) })
 	sorted := make([]*entry, len(all))
@@ -563,7 +624,7 @@ func sortEntries(all []*entry) {
 	}
 	for i := 0; i < len(sorted); {
 		j := i + 1
-		for j < len(sorted) && sorted[j].ts == sorted[i].ts {
+		for j < len(sorted) && sorted[j].n.ts == sorted[i].n.ts {
 			j++
 		}
 		if j-i > 1 {
@@ -605,6 +666,9 @@ func rootSubject(r *Node) (string, bool) {
 	if m == nil {
 		return "", false
 	}
+	if r.Message != nil {
+		r.subject = m.Subject // for conversation, while m is in cache
+	}
 	base, reply := BaseSubject(m.Subject)
 	return base, reply || r.Message == nil
 }
@@ -625,9 +689,9 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 	type grp struct {
 		members []*Node
 		last    time.Time
-		parts   []string // built when first needed
+		parts   []part // built when first needed
 	}
-	groupParts := func(g *grp) []string {
+	groupParts := func(g *grp) []part {
 		if g.parts == nil {
 			for _, m := range g.members {
 				g.parts = union(g.parts, participants(m))
@@ -697,9 +761,14 @@ func unchanged(g []*Node) bool {
 }
 
 // reset undoes subject grouping on a root: its children are again those
-// threading gave it.
+// threading gave it. A root never grouped since threading made it is left
+// as it is.
 func reset(r *Node) {
 	r.Parent = nil
+	if !r.grouped {
+		return
+	}
+	r.grouped = false
 	if r.saved {
 		r.Children = slices.Clone(r.own)
 	}
@@ -708,22 +777,41 @@ func reset(r *Node) {
 	}
 }
 
+// A part is a participant: an address and a hash of it, which orders
+// lists of them cheaply (the address decides only between equal hashes).
+// The hash seed is random, so lists are ordered differently in each
+// process, but what is computed from them (overlap, union) is not.
+type part struct {
+	h uint64
+	a string
+}
+
+var partSeed = maphash.MakeSeed()
+
+func comparePart(x, y part) int {
+	if x.h != y.h {
+		return cmp.Compare(x.h, y.h)
+	}
+	return strings.Compare(x.a, y.a)
+}
+
 // participants lists the addresses of a root's tree, sorted, once.
-func participants(r *Node) []string {
+func participants(r *Node) []part {
 	if r.parts != nil {
 		return r.parts
 	}
-	parts := make([]string, 0, 8)
+	parts := make([]part, 0, 8)
 	// The root's own children: grouping may have added others' roots.
-	stack := slices.Clone(r.Children)
+	var buf [32]*Node
+	stack := append(buf[:0], r.Children...)
 	if r.saved {
-		stack = slices.Clone(r.own)
+		stack = append(buf[:0], r.own...)
 	}
 	add := func(m *Message) {
-		for _, l := range [][]Address{m.From, m.To, m.Cc} {
+		for _, l := range [3][]Address{m.From, m.To, m.Cc} {
 			for _, a := range l {
 				if a.Addr != "" {
-					parts = append(parts, a.Addr)
+					parts = append(parts, part{maphash.String(partSeed, a.Addr), a.Addr})
 				}
 			}
 		}
@@ -739,15 +827,15 @@ func participants(r *Node) []string {
 			add(n.Message)
 		}
 	}
-	slices.Sort(parts)
+	slices.SortFunc(parts, comparePart)
 	r.parts = slices.Compact(parts)
 	return r.parts
 }
 
 // overlaps reports whether two sorted lists share an element.
-func overlaps(a, b []string) bool {
+func overlaps(a, b []part) bool {
 	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch c := cmp.Compare(a[i], b[j]); {
+		switch c := comparePart(a[i], b[j]); {
 		case c == 0:
 			return true
 		case c < 0:
@@ -760,11 +848,11 @@ func overlaps(a, b []string) bool {
 }
 
 // union merges two sorted lists without repeats.
-func union(a, b []string) []string {
-	out := make([]string, 0, len(a)+len(b))
+func union(a, b []part) []part {
+	out := make([]part, 0, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
-		switch c := cmp.Compare(a[i], b[j]); {
+		switch c := comparePart(a[i], b[j]); {
 		case c == 0:
 			out = append(out, a[i])
 			i++
@@ -789,13 +877,17 @@ func (st *scopeState) conversation(top *Node, rest []*Node) *Conversation {
 	for _, r := range rest {
 		reset(r)
 	}
-	if len(rest) > 0 && !top.saved {
-		top.own, top.saved = slices.Clone(top.Children), true
+	if len(rest) > 0 {
+		if !top.saved {
+			top.own, top.saved = slices.Clone(top.Children), true
+		}
+		top.grouped = true
 	}
-	c := &Conversation{Scope: st.scope, Root: top, Count: top.count, First: top.first, Last: top.last, roots: 1 + len(rest)}
+	c := st.newConversation()
+	*c = Conversation{Scope: st.scope, Root: top, Count: top.count, First: top.first, Last: top.last, roots: 1 + len(rest)}
 	top.conv = c
 	for _, r := range rest {
-		r.conv = c
+		r.conv, r.grouped = c, true
 		c.Count += r.count
 		if c.First.IsZero() || (!r.first.IsZero() && r.first.Before(c.First)) {
 			c.First = r.first
@@ -818,10 +910,23 @@ func (st *scopeState) conversation(top *Node, rest []*Node) *Conversation {
 	}
 	c.ID = conversationID(st.scope, top.anchor)
 	if m := top.Message; m != nil {
-		c.Subject = m.Subject
+		c.Subject = top.subject
+		if c.Subject == "" {
+			c.Subject = m.Subject
+		}
 	} else if len(top.Children) > 0 {
 		c.Subject = top.Children[0].Message.Subject
 	}
+	return c
+}
+
+// newConversation allocates conversations a slab at a time.
+func (st *scopeState) newConversation() *Conversation {
+	if len(st.convSlab) == 0 {
+		st.convSlab = make([]Conversation, max(st.convHint, 16))
+	}
+	c := &st.convSlab[0]
+	st.convSlab = st.convSlab[1:]
 	return c
 }
 
