@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -546,10 +547,17 @@ func decodeCursor(s string) (cursorKey, error) {
 	return k, nil
 }
 
+// searchCap is how many matches a search reads by id before it walks the
+// organization's accounts in order instead (see List).
+var searchCap = 2000
+
 // List returns a page of the accounts the actor may see and the next page's cursor.
 // The visibility path is in the SQL: the organization's own accounts from the
 // (network, owner, name) index, UNION ALL those shared with it from the shares
-// index (DESIGN §3); row-level security stays on underneath. Errors: Invalid.
+// index (DESIGN §3); row-level security stays on underneath. The query q matches
+// a substring of the name or a domain, or, when nothing does, similar names.
+// Errors: Invalid.
+
 func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Account, string, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
@@ -575,9 +583,7 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 	filters := `
 		  AND (a.archived_at IS NOT NULL) = $3
 		  AND ($4 = '' OR a.region = $4) AND ($5 = '' OR a.industry = $5) AND ($6 = '' OR $6 = ANY (a.tags))
-		  AND ($10 = 0 OR a.owner_user_id = $10)
-		  AND ($9 = '' OR (strpos($9, '.') = 0 AND (lower(a.name) % $9 OR lower(a.name) LIKE '%' || $9 || '%'))
-		       OR EXISTS (SELECT 1 FROM unnest(a.domains) d WHERE d LIKE '%' || $9 || '%'))`
+		  AND ($10 = 0 OR a.owner_user_id = $10)`
 	mine := `SELECT a.* FROM accounts a WHERE a.network_id = $1 AND a.owner_org_id = $2
 		AND ($7 = 0 OR EXISTS (SELECT 1 FROM shares s WHERE s.network_id = $1 AND s.record_type = 'account' AND s.record_id = a.id AND s.grantee_org_id = $7))`
 	shared := `SELECT a.* FROM shares s JOIN accounts a ON a.network_id = s.network_id AND a.id = s.record_id
@@ -598,18 +604,40 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 	// Each visibility path filters, orders and limits on its own, so that the
 	// owner's path walks the (network, owner, lower(name), id) index and stops after
 	// a page instead of sorting every account of the organization; the outer query
-	// merges at most two pages.
-	branch := func(sel string) string { return `(` + sel + filters + keyset + order + ` LIMIT $11)` }
-	var visible string
+	// merges the pages.
+	//
+	// A search first asks ph_account_search for the matching ids (it can use the
+	// trigram index, which a query under row-level security cannot). Up to
+	// searchCap of them, the page is read by id and sorted; beyond that, matches
+	// are common enough that walking in order and testing each account finds a
+	// page quickly. Each path has a branch per case, and only one case runs: the
+	// other's one-time filter is false.
+	var paths []string
 	switch {
 	case f.Owner == "mine" || (f.SharedWith != 0 && f.SharedBy == 0):
-		visible = branch(mine + ` AND $8 = 0`)
+		paths = []string{mine + ` AND $8 = 0`}
 	case f.Owner == "shared" || f.SharedBy != 0:
-		visible = branch(shared)
+		paths = []string{shared}
 	default:
-		visible = branch(mine+` AND $8 = 0`) + ` UNION ALL ` + branch(shared)
+		paths = []string{mine + ` AND $8 = 0`, shared}
 	}
-	sqlText := `SELECT ` + columns + ` FROM (` + visible + `) a JOIN organizations o ON o.network_id = a.network_id AND o.id = a.owner_org_id` +
+	var branches []string
+	for _, sel := range paths {
+		branch := func(search string) string { return `(` + sel + filters + search + keyset + order + ` LIMIT $11)` }
+		if q == "" {
+			branches = append(branches, branch(` AND $9 = ''`))
+			continue
+		}
+		branches = append(branches,
+			branch(` AND (SELECT few FROM search_size) AND a.id IN (SELECT id FROM search)`),
+			branch(` AND NOT (SELECT few FROM search_size) AND strpos(a.search_text, $9) > 0`))
+	}
+	with := ""
+	if q != "" {
+		with = `WITH search AS MATERIALIZED (SELECT id FROM ph_account_search($9, ` + strconv.Itoa(searchCap) + `) AS id),
+			search_size AS MATERIALIZED (SELECT count(*) <= ` + strconv.Itoa(searchCap) + ` AS few FROM search) `
+	}
+	sqlText := with + `SELECT ` + columns + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) a JOIN organizations o ON o.network_id = a.network_id AND o.id = a.owner_org_id` +
 		order + ` LIMIT $11`
 	var out []Account
 	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {

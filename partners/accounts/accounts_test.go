@@ -413,3 +413,74 @@ func TestListSearchAndPaging(t *testing.T) {
 		t.Fatalf("another organization's search found %d of Alpha's accounts", len(l))
 	}
 }
+
+// Search reads the same whether the matches are few (read by id from the trigram
+// index) or many (an ordered walk); it covers shared accounts, takes LIKE's
+// characters literally, and is fuzzy only when nothing contains the query.
+func TestSearch(t *testing.T) {
+	w := newWorld(t)
+	for _, c := range []struct{ name, domain string }{
+		{"Blue Ridge Logistics", "blueridge.com"}, {"Red Ridge Foods", "redridge.io"}, {"Green Field", "greenfield.com"},
+		{"100% Natural", "natural.com.br"}, {"Under_score Co", "underscore.dev"}, {"Massive Dynamic", "massivedynamic.com"},
+		{"Archived Ridge", "archivedridge.com"},
+	} {
+		w.account(w.a, c.name, c.domain)
+	}
+	l, _, _ := w.acc.List(w.ctx, w.a, accounts.Filter{Query: "archived"})
+	if _, err := w.acc.SetArchived(w.ctx, w.a, l[0].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	shared := w.account(w.b, "Ridge Partners", "ridgepartners.com")
+	w.account(w.b, "Ridge Hidden", "ridgehidden.com") // Bravo's, not shared
+	if _, err := w.p.ShareRecord(w.ctx, w.b, "account", shared.ID, w.a.Org, "read"); err != nil {
+		t.Fatal(err)
+	}
+	names := func(f accounts.Filter) string {
+		t.Helper()
+		var out []string
+		for {
+			page, next, err := w.acc.List(w.ctx, w.a, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range page {
+				out = append(out, x.Name)
+			}
+			if next == "" {
+				return strings.Join(out, ", ")
+			}
+			f.Cursor = next
+		}
+	}
+	cases := []struct {
+		f    accounts.Filter
+		want string
+	}{
+		{accounts.Filter{Query: "ridge"}, "Blue Ridge Logistics, Red Ridge Foods, Ridge Partners"},
+		{accounts.Filter{Query: "RIDGE", Limit: 1}, "Blue Ridge Logistics, Red Ridge Foods, Ridge Partners"},
+		{accounts.Filter{Query: "ridge", Owner: "mine"}, "Blue Ridge Logistics, Red Ridge Foods"},
+		{accounts.Filter{Query: "ridge", Owner: "shared"}, "Ridge Partners"},
+		{accounts.Filter{Query: "ridge", Archived: true}, "Archived Ridge"},
+		{accounts.Filter{Query: "ridge", Sort: "updated", Limit: 2}, "Ridge Partners, Red Ridge Foods, Blue Ridge Logistics"},
+		{accounts.Filter{Query: ".io"}, "Red Ridge Foods"},
+		{accounts.Filter{Query: "100%"}, "100% Natural"},
+		{accounts.Filter{Query: "0%"}, "100% Natural"},
+		{accounts.Filter{Query: "d_r"}, ""}, // _ is not a wildcard ("under" would match it)
+		{accounts.Filter{Query: "er_s"}, "Under_score Co"},
+		{accounts.Filter{Query: "masive dynamc"}, "Massive Dynamic"}, // nothing contains it: similar names
+		{accounts.Filter{Query: "dynamc.com"}, ""},                   // a domain is never fuzzy
+		{accounts.Filter{Query: "hidden"}, ""},                       // Bravo's own account stays Bravo's
+	}
+	for _, many := range []bool{false, true} {
+		if many {
+			// Every query above has at most three matches: with a cap of one, those
+			// with two or more take the ordered walk instead.
+			defer accounts.SetSearchCap(1)()
+		}
+		for _, c := range cases {
+			if got := names(c.f); got != c.want {
+				t.Errorf("cap lowered %v, %+v: got [%s], want [%s]", many, c.f, got, c.want)
+			}
+		}
+	}
+}
