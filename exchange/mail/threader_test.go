@@ -2,7 +2,9 @@ package mail
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -287,5 +289,66 @@ func TestScopesNeverMix(t *testing.T) {
 	sort.Strings(ids)
 	if ids[0] == ids[1] {
 		t.Fatal("conversation ids collide across scopes")
+	}
+}
+
+// TestThreadPropertiesLarge runs the property checks on sets large enough
+// for Add's radix sort (2048 messages or more in one Add), whole, shuffled
+// and in batches of which some are large too.
+func TestThreadPropertiesLarge(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := 0; round < 3; round++ {
+		msgs := randomMessages(r, 2500+r.IntN(1500))
+		for _, opts := range []Options{{}, {NoSubjectGrouping: true}} {
+			all := Thread(msgs, opts)
+			checkInvariants(t, msgs, all)
+			want := renderJSON(t, render(all))
+			shuffled := slices.Clone(msgs)
+			r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+			if got := renderJSON(t, render(Thread(shuffled, opts))); !bytes.Equal(got, want) {
+				t.Fatalf("round %d: the order of the input changed the result", round)
+			}
+			th := NewThreader(opts)
+			for i := 0; i < len(shuffled); {
+				k := min(1+r.IntN(2600), len(shuffled)-i)
+				th.Add(shuffled[i : i+k]...)
+				i += k
+			}
+			if got := renderJSON(t, render(th.Conversations())); !bytes.Equal(got, want) {
+				t.Fatalf("round %d: batches changed the result", round)
+			}
+		}
+	}
+}
+
+func TestRadixSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	special := []int64{math.MaxInt64, math.MaxInt64 - 1, math.MinInt64 + 1, math.MinInt64, 0, -1, 1}
+	for round := 0; round < 40; round++ {
+		// Ranges that need from one to four 16-bit passes.
+		kind := round % 4
+		keys := make([]sortKey, 2048+r.IntN(3000))
+		for i := range keys {
+			var ts int64
+			switch {
+			case kind == 0 && r.IntN(4) == 0:
+				ts = special[r.IntN(len(special))]
+			case kind == 0:
+				ts = r.Int64() - r.Int64()
+			case kind == 1:
+				ts = 1_700_000_000e9 + int64(r.IntN(50))*1e9 // many ties, three passes
+			case kind == 2:
+				ts = int64(r.IntN(1 << 20)) // two passes
+			default:
+				ts = int64(r.IntN(1 << 12)) // one pass
+			}
+			keys[i] = sortKey{ts: ts, i: int32(i), fp: -1}
+		}
+		want := slices.Clone(keys)
+		slices.SortStableFunc(want, func(a, b sortKey) int { return cmp.Compare(a.ts, b.ts) })
+		radixSort(keys)
+		if !slices.Equal(keys, want) {
+			t.Fatalf("round %d: radix sort differs from a stable sort", round)
+		}
 	}
 }
