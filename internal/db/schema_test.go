@@ -14,6 +14,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 var globalTables = map[string]bool{
 	"goose_db_version": true, // migration bookkeeping
 	"login_throttle":   true, // read before any tenant is known
+	"rate_windows":     true, // API rate limits, counted before any tenant transaction
 }
 
 // TestSchemaTenancy fails if a tenant table lacks forced row-level security, lacks

@@ -5,13 +5,16 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/partnerhub/partnerhub/internal/web"
 )
@@ -388,5 +391,38 @@ func TestDomainMessagesInPortuguese(t *testing.T) {
 	resp, m := f.api("POST", "/api/v1/accounts", f.keys["partner"], `{"name":"Loja","cnpj":"11.222.333/0001-00"}`, "Accept-Language", "pt-BR")
 	if resp.StatusCode != http.StatusUnprocessableEntity || m["detail"] != `"11.222.333/0001-00" is not a valid CNPJ (14 characters with two check digits)` || m["field"] != "cnpj" {
 		t.Fatalf("API error: status %d, %v", resp.StatusCode, m)
+	}
+}
+
+// The API rate limit is counted in PostgreSQL, so two instances share it; each
+// organization has its own.
+func TestRateLimitSharedAcrossInstances(t *testing.T) {
+	f := newFixture(t)
+	const limit = 4
+	cfg := web.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), Dev: true, BaseURL: "http://hub.test",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimit: limit, RateWindow: 1000 * time.Hour}
+	instances := []*web.Server{web.New(cfg, f.d.App), web.New(cfg, f.d.App)}
+	get := func(i int, key string) *http.Response {
+		req := httptest.NewRequest("GET", "/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := instances[i%2].App.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	for i := 0; i < limit; i++ {
+		resp := get(i, f.keys["partner"])
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-RateLimit-Remaining") != strconv.Itoa(limit-1-i) || resp.Header.Get("X-RateLimit-Limit") != "4" {
+			t.Fatalf("request %d: status %d, remaining %q", i+1, resp.StatusCode, resp.Header.Get("X-RateLimit-Remaining"))
+		}
+	}
+	resp := get(limit, f.keys["partner"])
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), "Rate limit of 4 requests") {
+		t.Fatalf("request over the limit (on the other instance): status %d, Retry-After %q, %s", resp.StatusCode, resp.Header.Get("Retry-After"), b)
+	}
+	if resp := get(0, f.keys["vendor"]); resp.StatusCode != http.StatusOK || resp.Header.Get("X-RateLimit-Remaining") != "3" {
+		t.Fatalf("another organization: status %d, remaining %q", resp.StatusCode, resp.Header.Get("X-RateLimit-Remaining"))
 	}
 }

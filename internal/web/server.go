@@ -41,8 +41,11 @@ type Config struct {
 	Version     string
 	// Ready reports whether the database is reachable and migrated.
 	Ready func(ctx context.Context) error
-	// RateLimit is the API requests allowed per organization per minute (0: 600).
+	// RateLimit is the API requests allowed per organization per RateWindow (0: 600),
+	// counted in PostgreSQL across instances.
 	RateLimit int
+	// RateWindow is the rate limit's fixed window (0: one minute).
+	RateWindow time.Duration
 	Logger    *slog.Logger
 }
 
