@@ -65,8 +65,12 @@ type Reader struct {
 	ids      map[string]string
 	cache    idCache
 	fast     bool // single-pass X12 path usable (no release character, terminator not LF)
-	warn     *Error
-	rawISA   []byte
+	fx       fxState
+	// index arrays of segments split by the general path
+	oEnds         []uint32
+	oReps, oElems []int32
+	warn          *Error
+	rawISA        []byte
 }
 
 // NewReader returns a Reader reading from r.
@@ -107,6 +111,7 @@ func (r *Reader) fill() bool {
 		r.buf = make([]byte, n)
 	}
 	if r.r > 0 {
+		r.fx.ok = false
 		copy(r.buf, r.buf[r.r:r.w])
 		r.base += int64(r.r)
 		r.w -= r.r
@@ -121,6 +126,7 @@ func (r *Reader) fill() bool {
 		if n > limit {
 			n = limit
 		}
+		r.fx.ok = false
 		nb := make([]byte, n)
 		copy(nb, r.buf[:r.w])
 		r.buf = nb
@@ -337,6 +343,7 @@ func checkDistinct(off int64, id string, d Delimiters, x12 bool) *Error {
 
 func (r *Reader) setDelims(std Standard, d Delimiters) {
 	r.fast = false
+	r.fx.ok = false
 	r.std = std
 	r.d = d
 	r.class = [256]uint8{}
@@ -422,21 +429,25 @@ func (r *Reader) startX12(off int64) (*Segment, error) {
 	r.setDelims(X12, d)
 	r.class[d.Segment] = clTerm
 	r.fast = d.Segment != '\n'
+	r.setFast()
 	r.una, r.afterUNA = false, false
 	r.inIC = true
 	// Split ISA on the element separator only: ISA11 and ISA16 hold delimiters.
 	s := &r.seg
 	s.ID, s.Offset, s.Length = "ISA", off, length-1
-	s.data, s.reps, s.elems = s.data[:0], s.reps[:0], s.elems[:0]
+	s.src = b[:length-1]
+	r.own(s)
+	s.ends = append(s.ends, uint32(seps[0]))
 	for i := 1; i <= 16; i++ {
 		end := length - 1
 		if i < 16 {
 			end = seps[i]
 		}
 		s.elems = append(s.elems, int32(len(s.reps)))
-		s.reps = append(s.reps, int32(len(s.data)))
-		s.data = append(s.data, b[seps[i-1]+1:end])
+		s.reps = append(s.reps, int32(len(s.ends)-1))
+		s.ends = append(s.ends, uint32(end))
 	}
+	r.keep(s)
 	r.r += length
 	return s, nil
 }
@@ -549,6 +560,17 @@ func (r *Reader) peekID() string {
 	return string(b[:n])
 }
 
+// own points the segment's index slices at the reader's own growable
+// arrays, emptied (the fast path points them into its queue instead).
+func (r *Reader) own(s *Segment) {
+	s.ends, s.reps, s.elems = r.oEnds[:0], r.oReps[:0], r.oElems[:0]
+}
+
+// keep keeps the capacity the general path has grown.
+func (r *Reader) keep(s *Segment) {
+	r.oEnds, r.oReps, r.oElems = s.ends, s.reps, s.elems
+}
+
 // escaped reports whether the byte after b is escaped: b ends with an odd
 // number of release characters.
 func escaped(b []byte, rel byte) bool {
@@ -563,7 +585,8 @@ func escaped(b []byte, rel byte) bool {
 func (r *Reader) split(b []byte, off int64) *Segment {
 	s := &r.seg
 	s.Offset, s.Length = off, len(b)
-	s.data, s.reps, s.elems = s.data[:0], s.reps[:0], s.elems[:0]
+	s.src = b
+	r.own(s)
 	es := r.d.Element
 	var idEnd int
 	switch {
@@ -588,17 +611,20 @@ func (r *Reader) split(b []byte, off int64) *Segment {
 	} else {
 		s.ID = r.intern(b[:idEnd])
 	}
+	s.ends = append(s.ends, uint32(idEnd))
 	if idEnd == len(b) {
+		r.keep(s)
 		return s
 	}
 	if r.d.Release != 0 && bytes.IndexByte(b[idEnd+1:], r.d.Release) >= 0 {
 		r.splitRelease(s, b, idEnd+1)
+		r.keep(s)
 		return s
 	}
 	class := &r.class
 	start := idEnd + 1
 	// local slices stay in registers; stored back at the end
-	data, reps, elems := s.data, s.reps, s.elems
+	ends, reps, elems := s.ends, s.reps, s.elems
 	elems = append(elems, 0)
 	reps = append(reps, 0)
 	// Eight bytes at a time: a SWAR test finds the first delimiter byte in
@@ -632,133 +658,281 @@ func (r *Reader) split(b []byte, off int64) *Segment {
 			break
 		}
 	found:
-		data = append(data, b[start:j])
+		ends = append(ends, uint32(j))
 		switch class[b[j]] {
 		case clElement:
 			elems = append(elems, int32(len(reps)))
-			reps = append(reps, int32(len(data)))
+			reps = append(reps, int32(len(ends)-1))
 		case clRepetition:
-			reps = append(reps, int32(len(data)))
+			reps = append(reps, int32(len(ends)-1))
 		}
 		j++
-		start = j
 	}
-	data = append(data, b[start:])
-	s.data, s.reps, s.elems = data, reps, elems
+	ends = append(ends, uint32(len(b)))
+	s.ends, s.reps, s.elems = ends, reps, elems
+	r.keep(s)
 	return s
 }
 
-// fastX12 reads and splits an X12 segment in one pass over the buffered
-// bytes: the SWAR test looks for the element, component and repetition
-// separators and the terminator at once. It returns nil, consuming nothing,
-// when the segment is not entirely buffered or is unusual (a tag ending in
-// a component or repetition separator, a segment over the limit); the
-// general path handles those.
+// fastX12 reads and splits an X12 segment. It works in two stages. fxScan
+// finds the delimiters (element, component and repetition separators and the
+// terminator) of up to fxWords words, eight bytes at a time with a SWAR
+// test, and appends their positions in buf to a queue without a
+// data-dependent branch. The queue runs ahead of the segments and survives
+// from one call to the next while the buffer does not move. Its entries are
+// the segment's component boundaries (Segment.ends points into it), so
+// fastX12 only has to find the next terminator among them. A segment whose
+// delimiters are all element separators (the common case) gets the identity
+// element and repetition tables; one with components or repetitions gets
+// them computed. It returns nil, consuming nothing, when the segment is not
+// entirely buffered in whole words or is unusual (a tag ending in a
+// component or repetition separator, fxMaxPieces components or more, a
+// segment over the limit); the general path handles those.
 func (r *Reader) fastX12() *Segment {
-	b := r.buf[r.r:r.w]
-	s := &r.seg
-	data, reps, elems := s.data[:0], s.reps[:0], s.elems[:0]
-	class := &r.class
-	es8 := lsb * uint64(r.d.Element)
-	ts8 := lsb * uint64(r.d.Segment)
-	cs8 := lsb * uint64(r.d.Component)
-	rs8 := lsb * uint64(r.d.Repetition)
-	hasRep := r.d.Repetition != 0
-	j, start, idEnd, end := 0, 0, -1, -1
-	// Every delimiter of a word is handled from its exact zero-byte mask
-	// before the next word is loaded.
-	for ; j+8 <= len(b); j += 8 {
-		x := binary.LittleEndian.Uint64(b[j:])
-		m := exactZero(x^es8) | exactZero(x^ts8) | exactZero(x^cs8)
-		if hasRep {
-			m |= exactZero(x ^ rs8)
+	buf := r.buf[:r.w]
+	s0 := r.r
+	fx := &r.fx
+	if !fx.ok || s0 < fx.at || s0 > fx.j {
+		if len(buf) > maxFastBuf {
+			return nil
 		}
-		for m != 0 {
-			p := j + bits.TrailingZeros64(m)>>3
-			m &= m - 1
-			c := class[b[p]]
-			if idEnd < 0 {
-				if c != clElement && c != clTerm {
-					return nil
-				}
-				idEnd = p
-				if c == clTerm {
-					end = p
-					goto done
-				}
-				elems = append(elems, 0)
-				reps = append(reps, 0)
-				start = p + 1
-				continue
-			}
-			data = append(data, b[start:p])
-			switch c {
-			case clElement:
-				elems = append(elems, int32(len(reps)))
-				reps = append(reps, int32(len(data)))
-			case clRepetition:
-				reps = append(reps, int32(len(data)))
-			case clTerm:
-				end = p
-				goto done
-			}
-			start = p + 1
-		}
+		fx.j, fx.qh, fx.qt = s0, 0, 0
+		fx.ok = true
 	}
-	for ; j < len(b); j++ {
-		c := class[b[j]]
-		if c == clData {
-			continue
+	q := fx.q
+	qh, qt := fx.qh, fx.qt
+	// drop delimiters before s0 (CR/LF skipped, or a segment read by the general path)
+	for qh != qt && int(q[qh&fxQMask]) < s0 {
+		qh++
+	}
+	fx.qh, fx.at = qh, s0
+	es, term := r.d.Element, r.d.Segment
+	i := qh
+	plain := true
+	for {
+		for i != qt && buf[q[i&fxQMask]] == es {
+			i++
 		}
-		if idEnd < 0 {
-			if c != clElement && c != clTerm {
+		if i == qt {
+			if i-qh >= fxMaxPieces {
 				return nil
 			}
-			idEnd = j
-			if c == clTerm {
-				end = j
-				goto done
+			n := i - qh
+			r.fxScan(buf)
+			qh, qt = fx.qh, fx.qt
+			i = qh + n
+			if i == qt {
+				return nil
 			}
-			elems = append(elems, 0)
-			reps = append(reps, 0)
-			start = j + 1
 			continue
 		}
-		data = append(data, b[start:j])
-		switch c {
-		case clElement:
-			elems = append(elems, int32(len(reps)))
-			reps = append(reps, int32(len(data)))
-		case clRepetition:
-			reps = append(reps, int32(len(data)))
-		case clTerm:
-			end = j
-			goto done
+		if buf[q[i&fxQMask]] == term {
+			break
 		}
-		start = j + 1
+		plain = false // a component or repetition separator
+		i++
 	}
-	return nil
-done:
-	if end > r.max() {
+	n := i - qh // components
+	end := int(q[i&fxQMask]) - s0
+	idEnd := int(q[qh&fxQMask]) - s0
+	if n >= fxMaxPieces || end > r.max() {
 		return nil
 	}
+	if c := buf[s0+idEnd]; c != es && c != term {
+		return nil
+	}
+	s := &r.seg
 	if idEnd == 3 {
-		k := 3<<24 | uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
+		k := 3<<24 | uint32(buf[s0])<<16 | uint32(buf[s0+1])<<8 | uint32(buf[s0+2])
 		if h := (k * 2654435761) >> 22; r.cache.keys[h] == k {
 			s.ID = r.cache.ids[h]
 		} else {
-			s.ID = r.intern(b[:3])
+			s.ID = r.intern(buf[s0 : s0+3])
+		}
+		if k == 3<<24|'I'<<16|'E'<<8|'A' {
+			r.inIC = false
+		}
+	} else if idEnd == 2 {
+		k := 2<<24 | uint32(buf[s0])<<16 | uint32(buf[s0+1])<<8
+		if h := (k * 2654435761) >> 22; r.cache.keys[h] == k {
+			s.ID = r.cache.ids[h]
+		} else {
+			s.ID = r.intern(buf[s0 : s0+2])
 		}
 	} else {
-		s.ID = r.intern(b[:idEnd])
+		s.ID = r.intern(buf[s0 : s0+idEnd])
 	}
-	s.data, s.reps, s.elems = data, reps, elems
-	s.Offset, s.Length = r.base+int64(r.r), end
-	r.r += end + 1
-	if s.ID == "IEA" {
-		r.inIC = false
+	s.src, s.ends = buf, q[qh:i+1]
+	if plain {
+		s.reps, s.elems = fx.ident[:n], fx.ident[:n]
+	} else {
+		reps, elems := &fx.reps, &fx.elems
+		class := &r.class
+		nr, ne := 0, 0
+		for k := qh; k < i; k++ {
+			c := class[buf[q[k&fxQMask]]]
+			if c == clElement {
+				elems[ne&fxMask] = int32(nr)
+				ne++
+			}
+			if c != clComponent {
+				reps[nr&fxMask] = int32(k - qh)
+				nr++
+			}
+		}
+		s.reps, s.elems = reps[:nr], elems[:ne]
 	}
+	s.Offset, s.Length = r.base+int64(s0), end
+	r.r = s0 + end + 1
+	fx.qh, fx.at = i+1, r.r
 	return s
+}
+
+// fxScan appends the delimiters of up to fxWords whole words of buf from
+// fx.j to the queue, first moving the unconsumed part of the queue to its
+// front when the words might not fit.
+func (r *Reader) fxScan(buf []byte) {
+	fx := &r.fx
+	q := fx.q
+	if fx.qt+8*fxWords+8 > fxQMask+1 { // room for the words and the unconditional writes past the end
+		fx.qt = copy(q[:], q[fx.qh:fx.qt])
+		fx.qh = 0
+	}
+	j, qt := fx.j, fx.qt
+	if len(buf)-j < 8*fxWords {
+		return // the general path reads the last segments of the buffer
+	}
+	b := (*[8 * fxWords]byte)(buf[j:])
+	if fx.rs8 == 0 {
+		qt = fxScan3(q, qt, b, uint32(j), fx.es8, fx.ts8, fx.cs8)
+	} else {
+		qt = fxScan4(q, qt, b, uint32(j), fx.es8, fx.ts8, fx.cs8, fx.rs8)
+	}
+	fx.j, fx.qt = j+len(b), qt
+}
+
+// fxScan3 appends to q from qt the positions (at + index) of the
+// delimiters in the fxWords words of b and returns the new qt. Per word: the
+// zero-byte masks of the delimiters, the byte mask gathered by a
+// multiplication, the byte positions from a table; four entries written
+// unconditionally (those past the count are overwritten later), more only
+// in a word with more delimiters. It is a small function of its own, in two
+// copies (three delimiters without a repetition separator, four with), and
+// b is an array pointer, so that its values stay in registers.
+func fxScan3(q *[fxQMask + 1]uint32, qt int, b *[8 * fxWords]byte, at uint32, es8, ts8, cs8 uint64) int {
+	for k := 0; k < len(b); k += 8 {
+		x := binary.LittleEndian.Uint64(b[k : k+8])
+		// a byte of nonZero(y) has its high bit set iff the byte of y is not zero
+		m := ^(nonZero(x^es8) & nonZero(x^ts8) & nonZero(x^cs8)) & msb
+		b8 := uint8(((m >> 7) * 0x0102040810204080) >> 56)
+		ps := fxPositions[b8]
+		a := at + uint32(k)
+		w := (*[8]uint32)(q[qt : qt+8]) // fxScan leaves room
+		w[0] = a + uint32(ps&7)
+		w[1] = a + uint32(ps>>8&7)
+		w[2] = a + uint32(ps>>16&7)
+		w[3] = a + uint32(ps>>24&7)
+		c := bits.OnesCount8(b8)
+		if c > 4 {
+			w[4] = a + uint32(ps>>32&7)
+			w[5] = a + uint32(ps>>40&7)
+			w[6] = a + uint32(ps>>48&7)
+			w[7] = a + uint32(ps>>56&7)
+		}
+		qt += c
+	}
+	return qt
+}
+
+// fxScan4 appends to q from qt the positions (at + index) of the
+// delimiters in the fxWords words of b and returns the new qt. Per word: the
+// zero-byte masks of the delimiters, the byte mask gathered by a
+// multiplication, the byte positions from a table; four entries written
+// unconditionally (those past the count are overwritten later), more only
+// in a word with more delimiters. It is a small function of its own, in two
+// copies (three delimiters without a repetition separator, four with), and
+// b is an array pointer, so that its values stay in registers.
+func fxScan4(q *[fxQMask + 1]uint32, qt int, b *[8 * fxWords]byte, at uint32, es8, ts8, cs8, rs8 uint64) int {
+	for k := 0; k < len(b); k += 8 {
+		x := binary.LittleEndian.Uint64(b[k : k+8])
+		m := ^(nonZero(x^es8) & nonZero(x^ts8) & nonZero(x^cs8) & nonZero(x^rs8)) & msb
+		b8 := uint8(((m >> 7) * 0x0102040810204080) >> 56)
+		ps := fxPositions[b8]
+		a := at + uint32(k)
+		w := (*[8]uint32)(q[qt : qt+8]) // fxScan leaves room
+		w[0] = a + uint32(ps&7)
+		w[1] = a + uint32(ps>>8&7)
+		w[2] = a + uint32(ps>>16&7)
+		w[3] = a + uint32(ps>>24&7)
+		c := bits.OnesCount8(b8)
+		if c > 4 {
+			w[4] = a + uint32(ps>>32&7)
+			w[5] = a + uint32(ps>>40&7)
+			w[6] = a + uint32(ps>>48&7)
+			w[7] = a + uint32(ps>>56&7)
+		}
+		qt += c
+	}
+	return qt
+}
+
+// fxPositions[b] holds, one per byte from the lowest, the indices of the set
+// bits of b.
+var fxPositions = func() (t [256]uint64) {
+	for b := range t {
+		k := 0
+		for i := 0; i < 8; i++ {
+			if b>>i&1 != 0 {
+				t[b] |= uint64(i) << (8 * k)
+				k++
+			}
+		}
+	}
+	return t
+}()
+
+// fxState is the state of the single-pass X12 path.
+type fxState struct {
+	// q[qh:qt] are the positions in buf of the delimiters found from at up
+	// to j; valid while ok (the buffer has not moved and the delimiters
+	// are the same).
+	ok       bool
+	at, j    int
+	qh, qt   int
+	q        *[fxQMask + 1]uint32
+	es8, ts8 uint64 // separators repeated in every byte
+	cs8, rs8 uint64 // rs8 is 0 without a repetition separator
+	reps     [fxMask + 1]int32
+	elems    [fxMask + 1]int32
+	ident    [fxMask + 1]int32 // 0, 1, 2, …: never written after setFast
+}
+
+const (
+	fxMask      = 255 // index mask of the element and repetition tables
+	fxMaxPieces = fxMask
+	fxQMask     = 2047 // delimiter queue
+	fxWords     = 32   // words scanned ahead at a time
+	maxFastBuf  = 1<<31 - 1
+)
+
+// setFast prepares the single-pass X12 path for the current delimiters.
+func (r *Reader) setFast() {
+	fx := &r.fx
+	fx.ok = false
+	if fx.q == nil {
+		fx.q = new([fxQMask + 1]uint32)
+	}
+	d := r.d
+	fx.es8 = lsb * uint64(d.Element)
+	fx.ts8 = lsb * uint64(d.Segment)
+	fx.cs8 = lsb * uint64(d.Component)
+	fx.rs8 = 0
+	if d.Repetition != 0 {
+		fx.rs8 = lsb * uint64(d.Repetition)
+	}
+	for i := range fx.ident {
+		fx.ident[i] = int32(i)
+	}
 }
 
 const (
@@ -772,16 +946,24 @@ func exactZero(x uint64) uint64 {
 	return ^(((x & low7) + low7) | x | low7)
 }
 
+// nonZero sets the high bit of each byte of the result exactly when that
+// byte of y is not zero (the low bits are noise).
+func nonZero(y uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	return ((y & low7) + low7) | y
+}
+
 // zeroBytes flags (with 0x80) the zero bytes of x; the lowest flag is exact.
 func zeroBytes(x uint64) uint64 { return (x - lsb) & ^x & msb }
 
 // splitRelease is split for EDIFACT segments holding release characters: it
-// unescapes in place (the buffer is ours) while cutting.
+// unescapes in place (the buffer is ours) while cutting. Each component is
+// followed by one byte that belongs to no component, as in the input.
 func (r *Reader) splitRelease(s *Segment, b []byte, from int) {
 	class := &r.class
 	s.elems = append(s.elems, 0)
 	s.reps = append(s.reps, 0)
-	start, w := from, from
+	w := from // w <= j: a delimiter or a release character is one byte
 	for j := from; j < len(b); j++ {
 		c := class[b[j]]
 		switch c {
@@ -797,17 +979,17 @@ func (r *Reader) splitRelease(s *Segment, b []byte, from int) {
 			w++
 			continue
 		}
-		s.data = append(s.data, b[start:w])
-		start = w
+		s.ends = append(s.ends, uint32(w))
+		w++
 		switch c {
 		case clElement:
 			s.elems = append(s.elems, int32(len(s.reps)))
-			s.reps = append(s.reps, int32(len(s.data)))
+			s.reps = append(s.reps, int32(len(s.ends)-1))
 		case clRepetition:
-			s.reps = append(s.reps, int32(len(s.data)))
+			s.reps = append(s.reps, int32(len(s.ends)-1))
 		}
 	}
-	s.data = append(s.data, b[start:w])
+	s.ends = append(s.ends, uint32(w))
 }
 
 // idCache interns segment IDs of up to three bytes without hashing a

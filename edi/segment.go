@@ -68,10 +68,21 @@ type Segment struct {
 	Offset int64  // byte offset of the first byte of the segment in the input
 	Length int    // bytes of the segment in the input, without its terminator
 
-	data  [][]byte // component values in order
-	reps  []int32  // for each repetition, the index of its first component in data
-	elems []int32  // for each element, the index of its first repetition in reps
+	// The components, in order, are src[e(k)+1 : e(k+1)] for k from 0
+	// to len(ends)-2: each is followed by one delimiter byte (or the end of
+	// the segment), where e(k) is ends[k]. e(0) is the end of the tag.
+	src   []byte
+	ends  []uint32
+	reps  []int32 // for each repetition, the index k of its first component
+	elems []int32 // for each element, the index of its first repetition in reps
 }
+
+// numPieces returns the number of components of the segment, all elements
+// and repetitions together.
+func (s *Segment) numPieces() int { return len(s.ends) - 1 }
+
+// piece returns component k (0-based, over the whole segment).
+func (s *Segment) piece(k int) []byte { return s.src[s.ends[k]+1 : s.ends[k+1]] }
 
 // NumElements returns the number of elements after the segment ID, including
 // empty ones up to the last separator.
@@ -91,7 +102,7 @@ func (s *Segment) repRange(i int) (int, int) {
 
 func (s *Segment) compRange(rep int) (int, int) {
 	a := int(s.reps[rep])
-	b := len(s.data)
+	b := s.numPieces()
 	if rep+1 < len(s.reps) {
 		b = int(s.reps[rep+1])
 	}
@@ -139,7 +150,7 @@ func (s *Segment) RepComponent(i, r, j int) []byte {
 	if j < 1 || x+j-1 >= y {
 		return nil
 	}
-	return s.data[x+j-1]
+	return s.piece(x + j - 1)
 }
 
 // String returns Value(i) as a string (this allocates).
@@ -153,7 +164,7 @@ func (s *Segment) Element(i int) Element {
 		x, y := s.compRange(r)
 		c := make([]string, 0, y-x)
 		for k := x; k < y; k++ {
-			c = append(c, string(s.data[k]))
+			c = append(c, string(s.piece(k)))
 		}
 		e = append(e, c)
 	}

@@ -338,7 +338,7 @@ func elementEmpty(seg *Segment, el int) bool {
 	for r := a; r < b; r++ {
 		x, y := seg.compRange(r)
 		for k := x; k < y; k++ {
-			if len(seg.data[k]) > 0 {
+			if len(seg.piece(k)) > 0 {
 				return false
 			}
 		}
@@ -504,13 +504,13 @@ func (v *setValidator) checkCharset(seg *Segment, pos int) {
 		for r := a; r < b; r++ {
 			x, y := seg.compRange(r)
 			for k := x; k < y; k++ {
-				if i := v.charset.invalid(seg.data[k]); i >= 0 {
+				if i := v.charset.invalid(seg.piece(k)); i >= 0 {
 					rep := 0
 					if b-a > 1 {
 						rep = r - a + 1
 					}
 					e := &Error{Level: LevelElement, Offset: seg.Offset, Segment: pos, SegmentID: seg.ID, Element: el, Repetition: rep, Component: k - x + 1,
-						Code: "21", Msg: fmt.Sprintf("character %q at index %d is not allowed in syntax level %s", seg.data[k][i], i, v.charset.Name()), Data: string(seg.data[k])}
+						Code: "21", Msg: fmt.Sprintf("character %q at index %d is not allowed in syntax level %s", seg.piece(k)[i], i, v.charset.Name()), Data: string(seg.piece(k))}
 					v.nerr++
 					if v.nerr <= maxErrorsPerSet {
 						v.emit(e)
