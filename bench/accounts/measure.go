@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -144,6 +145,17 @@ func measureMapping(ctx context.Context, w *world, acc *accounts.Service, runs i
 		return nil, err
 	}
 	out = append(out, mappingResult{"`MappedAccounts` limit 100 with greenfield (100 overlap + 100 greenfield)", s, "", 200})
+	// A CSV export of a whole 100,000-account organization pages through List (200 a
+	// page), so it shows whether a deep keyset page costs its depth.
+	t = time.Now()
+	n, err = acc.Export(ctx, a, accounts.Filter{Owner: "mine"}, io.Discard)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	if n != w.Big {
+		return nil, fmt.Errorf("exported %d accounts, want %d", n, w.Big)
+	}
+	out = append(out, mappingResult{fmt.Sprintf("CSV export of all %d accounts of the organization (List, %d pages of 200)", n, (n+199)/200), sample{time.Since(t)}, "informational", 0})
 	// Back to records without greenfield, the configuration the plans are shown for.
 	if _, err := acc.Partners.SetSharingPolicy(ctx, b, w.Partnership, partners.PolicyInput{Level: "records", Fields: fields}); err != nil {
 		return nil, err
@@ -169,6 +181,7 @@ var listCases = []listCase{
 	{name: "second page (keyset cursor)", filter: func(*rand.Rand) accounts.Filter { return accounts.Filter{Limit: 50} }, page2: true},
 	{name: "search `q=<random word>`", filter: func(r *rand.Rand) accounts.Filter { return accounts.Filter{Limit: 50, Query: searchWord(r)} }},
 	{name: "owner=shared", filter: func(*rand.Rand) accounts.Filter { return accounts.Filter{Limit: 50, Owner: "shared"} }},
+	{name: "last changed first (`sort=updated`)", filter: func(*rand.Rand) accounts.Filter { return accounts.Filter{Limit: 50, Sort: "updated"} }},
 }
 
 type listResult struct {

@@ -62,7 +62,7 @@ type Account struct {
 
 const columns = `a.network_id, a.id, a.owner_org_id, o.name AS owner_org_name, a.owner_user_id, a.name, a.domains, a.duns, a.cnpj, a.vat,
 	a.industry, a.size, a.region, a.street, a.city, a.state, a.postal_code, a.country, a.tags, a.reader_orgs, a.writer_orgs,
-	a.archived_at, a.created_at, a.updated_at, lower(a.name) AS sort_name`
+	a.archived_at, a.created_at, a.updated_at, a.sort_name`
 
 const fromAccounts = ` FROM accounts a JOIN organizations o ON o.network_id = a.network_id AND o.id = a.owner_org_id`
 
@@ -588,7 +588,7 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 		AND ($7 = 0 OR EXISTS (SELECT 1 FROM shares s WHERE s.network_id = $1 AND s.record_type = 'account' AND s.record_id = a.id AND s.grantee_org_id = $7))`
 	shared := `SELECT a.* FROM shares s JOIN accounts a ON a.network_id = s.network_id AND a.id = s.record_id
 		WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = 'account' AND ($8 = 0 OR s.owner_org_id = $8) AND $7 = 0`
-	order, keyset := ` ORDER BY lower(a.name), a.id`, ` AND (lower(a.name), a.id) > ($12, $13)`
+	order, keyset := ` ORDER BY a.sort_name, a.id`, ` AND (a.sort_name, a.id) > ($12, $13)`
 	if f.Sort == "updated" {
 		order, keyset = ` ORDER BY a.updated_at DESC, a.id DESC`, ` AND (a.updated_at, a.id) < ($12, $13)`
 	}
@@ -602,7 +602,7 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 		keyset = ""
 	}
 	// Each visibility path filters, orders and limits on its own, so that the
-	// owner's path walks the (network, owner, lower(name), id) index and stops after
+	// owner's path walks the (network, owner, sort_name, id) index and stops after
 	// a page instead of sorting every account of the organization; the outer query
 	// merges the pages.
 	//

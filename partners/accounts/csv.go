@@ -383,7 +383,7 @@ func (s *Service) upsertAccountRow(ctx context.Context, tx *sqlx.Tx, a partners.
 	}
 	if len(ids) == 0 && len(keysOf(probe)) == 0 {
 		var id int64
-		err := tx.GetContext(ctx, &id, `SELECT id FROM accounts WHERE network_id = $1 AND owner_org_id = $2 AND lower(name) = lower($3) ORDER BY id LIMIT 1`, a.Network, a.Org, *in.Name)
+		err := tx.GetContext(ctx, &id, `SELECT id FROM accounts WHERE network_id = $1 AND owner_org_id = $2 AND sort_name = lower($3) ORDER BY id LIMIT 1`, a.Network, a.Org, *in.Name)
 		if err == nil {
 			ids[id] = true
 		} else if !isNoRows(err) {
@@ -499,7 +499,7 @@ func (s *Service) upsertContactRow(ctx context.Context, tx *sqlx.Tx, a partners.
 		}
 	}
 	if !found {
-		found = tx.GetContext(ctx, &account, `SELECT id FROM accounts WHERE network_id = $1 AND owner_org_id = $2 AND lower(name) = lower($3) ORDER BY id LIMIT 1`, a.Network, a.Org, ref) == nil
+		found = tx.GetContext(ctx, &account, `SELECT id FROM accounts WHERE network_id = $1 AND owner_org_id = $2 AND sort_name = lower($3) ORDER BY id LIMIT 1`, a.Network, a.Org, ref) == nil
 	}
 	if !found {
 		return "", apperr.Field("account", "no account of yours has the domain, CNPJ or name %q", ref)
