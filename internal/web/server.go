@@ -46,7 +46,7 @@ type Config struct {
 	RateLimit int
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
-	Logger    *slog.Logger
+	Logger     *slog.Logger
 }
 
 // Server holds the app and what its handlers use.
