@@ -174,13 +174,15 @@ func (r *Reader) Next() (*Segment, error) {
 	// Fast path: inside an interchange, at a segment that does not begin with
 	// CR/LF or a letter that could start a header.
 	if r.inIC && r.r < r.w {
-		if c := r.buf[r.r]; c != '\r' && c != '\n' && c != 'I' && c != 'U' {
+		if c := r.buf[r.r]; c != '\r' && c != '\n' {
 			if r.fast {
-				if s := r.fastX12(); s != nil {
+				if s := r.fastX12(); s != nil { // never an ISA
 					return s, nil
 				}
 			}
-			return r.readSegment()
+			if c != 'I' && c != 'U' {
+				return r.readSegment()
+			}
 		}
 	}
 	for {
@@ -749,7 +751,10 @@ func (r *Reader) fastX12() *Segment {
 		} else {
 			s.ID = r.intern(buf[s0 : s0+3])
 		}
-		if k == 3<<24|'I'<<16|'E'<<8|'A' {
+		switch k {
+		case 3<<24 | 'I'<<16 | 'S'<<8 | 'A':
+			return nil // a new interchange: Next reads its header
+		case 3<<24 | 'I'<<16 | 'E'<<8 | 'A':
 			r.inIC = false
 		}
 	} else if idEnd == 2 {
