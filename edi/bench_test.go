@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/partnerhub/partnerhub/edi"
 	"github.com/partnerhub/partnerhub/edi/gen867"
@@ -104,3 +105,67 @@ func BenchmarkScanner(b *testing.B) {
 	}
 	b.ReportMetric(float64(segs), "segments/op")
 }
+
+// BenchmarkRatio measures the Reader against the bytes.IndexByte pass
+// interleaved: every iteration runs one pass of each over the same bytes
+// (alternating which goes first), so both see the same machine load. It
+// reports both speeds, the ratio of the total times and the ratio of the
+// fastest passes (the least disturbed).
+func BenchmarkRatio(b *testing.B) {
+	data := benchInput(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var tIdx, tRd, bestIdx, bestRd time.Duration
+	indexPass := func() {
+		t := time.Now()
+		segs := 0
+		for p := data; ; {
+			j := bytes.IndexByte(p, '~')
+			if j < 0 {
+				break
+			}
+			segs++
+			p = p[j+1:]
+		}
+		d := time.Since(t)
+		tIdx += d
+		if bestIdx == 0 || d < bestIdx {
+			bestIdx = d
+		}
+		benchSink = segs
+	}
+	readerPass := func() {
+		t := time.Now()
+		r := edi.NewReader(bytes.NewReader(data))
+		for {
+			_, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		d := time.Since(t)
+		tRd += d
+		if bestRd == 0 || d < bestRd {
+			bestRd = d
+		}
+	}
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			indexPass()
+			readerPass()
+		} else {
+			readerPass()
+			indexPass()
+		}
+	}
+	mb := float64(len(data)) / 1e6 * float64(b.N)
+	b.ReportMetric(mb/tIdx.Seconds(), "indexbyte-MB/s")
+	b.ReportMetric(mb/tRd.Seconds(), "reader-MB/s")
+	b.ReportMetric(float64(tRd)/float64(tIdx), "ratio")
+	b.ReportMetric(float64(bestRd)/float64(bestIdx), "best-ratio")
+}
+
+var benchSink int
