@@ -260,6 +260,9 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 			}
 			ak5 := Seg(k5, s.Ack)
 			for _, c := range s.Codes {
+				if !is999 && isImplCode(c) {
+					continue // a 997 has no implementation codes
+				}
 				ak5.Elements = append(ak5.Elements, Element{{c}})
 			}
 			add(ak5)
@@ -286,6 +289,7 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 		id    string
 		loop  string
 		code  string
+		ctx   *Context
 		elems []*Error
 	}
 	var order []*segErrs
@@ -293,6 +297,9 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 	for _, e := range s.Errors {
 		if e.Level != LevelSegment && e.Level != LevelElement {
 			continue
+		}
+		if !is999 && e.Guide != "" {
+			continue // a 997 reports the standard's errors only
 		}
 		key := strconv.Itoa(e.Segment) + "/" + e.SegmentID
 		se := byKey[key]
@@ -303,7 +310,7 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 		}
 		if e.Level == LevelSegment {
 			if se.code == "" {
-				se.code = e.Code
+				se.code, se.ctx = e.Code, e.Context
 			}
 		} else {
 			se.elems = append(se.elems, e)
@@ -325,6 +332,14 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 			id = "ZZZ"
 		}
 		out = append(out, Seg(k3, id, strconv.Itoa(max(se.pos, 1)), fit(se.loop, d, 4, ""), code))
+		if is999 && se.ctx != nil {
+			out = append(out, ctxTrigger(se.ctx, d))
+		}
+		if u := s.Unit; is999 && u != nil && se.pos > u.Segment {
+			if val := fit(u.Value, d, 35, ""); val != "" {
+				out = append(out, &SegmentData{ID: "CTX", Offset: -1, Elements: []Element{{{fit(u.Name, d, 35, "UNIT"), val}}}})
+			}
+		}
 		for _, e := range se.elems {
 			el, comp := capN(max(e.Element, 1), 99), capN(e.Component, 99)
 			pos := Element{{el}}
@@ -346,9 +361,37 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 				ak4.Elements = append(ak4.Elements, Element{{data}})
 			}
 			out = append(out, ak4)
+			if is999 && e.Context != nil {
+				out = append(out, ctxTrigger(e.Context, d))
+			}
 		}
 	}
 	return out
+}
+
+// isImplCode reports whether c is a 999 implementation code (I4, I5, …).
+func isImplCode(c string) bool { return len(c) > 1 && c[0] == 'I' }
+
+// ctxTrigger renders the place of a situational trigger as a 999 CTX:
+// CTX01 "SITUATIONAL TRIGGER", CTX02 segment id, CTX03 position, CTX04
+// loop, CTX05 element and component, CTX06 reference number.
+func ctxTrigger(c *Context, d Delimiters) *SegmentData {
+	id := c.SegmentID
+	if !validTag(id, X12) {
+		id = "ZZZ"
+	}
+	s := &SegmentData{ID: "CTX", Offset: -1, Elements: []Element{{{"SITUATIONAL TRIGGER"}}, {{id}}, {{capN(max(c.Segment, 1), 999999999)}}, {{fit(c.Loop, d, 4, "")}}}}
+	if c.Element > 0 {
+		pos := Element{{capN(c.Element, 99)}}
+		if c.Component > 0 {
+			pos = Element{{capN(c.Element, 99), capN(c.Component, 99)}}
+		}
+		s.Elements = append(s.Elements, pos)
+		if c.Ref != "" && len(c.Ref) <= 4 && digits([]byte(c.Ref)) {
+			s.Elements = append(s.Elements, Element{{c.Ref}})
+		}
+	}
+	return trimTrailing(s)
 }
 
 // NewAckCONTRL builds an EDIFACT CONTRL message acknowledging an EDIFACT

@@ -37,23 +37,25 @@ func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 // error is an *Error that says where the problem is and which code an
 // acknowledgment carries for it. Fields that do not apply are zero.
 type Error struct {
-	Level       Level  `json:"level"`
-	Offset      int64  `json:"offset"`                // byte offset of the segment (or byte) in the input; -1 when unknown
-	Interchange string `json:"interchange,omitempty"` // ISA13 or UNB 0020
-	Group       string `json:"group,omitempty"`       // GS06 or UNG 0048
-	SetID       string `json:"set_id,omitempty"`      // ST01 or UNH S009/0065
-	Set         string `json:"set,omitempty"`         // ST02 or UNH 0062
-	Segment     int    `json:"segment,omitempty"`     // position in the set, ST/UNH = 1; for envelope segments their position in the file
-	SegmentID   string `json:"segment_id,omitempty"`  // e.g. "N1"
-	Loop        string `json:"loop,omitempty"`        // loop identifier (AK303/IK303), the trigger segment of the loop
-	Element     int    `json:"element,omitempty"`     // 1-based element position, 0 for the whole segment
-	Component   int    `json:"component,omitempty"`   // 1-based component position, 0 for the whole element
-	Repetition  int    `json:"repetition,omitempty"`  // 1-based repetition, 0 when not repeated
-	Ref         string `json:"ref,omitempty"`         // data element reference number (AK402), e.g. "98"
-	Code        string `json:"code"`                  // acknowledgment code for the level and standard
-	Data        string `json:"data,omitempty"`        // copy of the bad data (AK404/IK404), at most 99 bytes
-	Msg         string `json:"message"`               // what is wrong, for people
-	Err         error  `json:"-"`                     // underlying error (I/O), if any
+	Level       Level    `json:"level"`
+	Offset      int64    `json:"offset"`                // byte offset of the segment (or byte) in the input; -1 when unknown
+	Interchange string   `json:"interchange,omitempty"` // ISA13 or UNB 0020
+	Group       string   `json:"group,omitempty"`       // GS06 or UNG 0048
+	SetID       string   `json:"set_id,omitempty"`      // ST01 or UNH S009/0065
+	Set         string   `json:"set,omitempty"`         // ST02 or UNH 0062
+	Segment     int      `json:"segment,omitempty"`     // position in the set, ST/UNH = 1; for envelope segments their position in the file
+	SegmentID   string   `json:"segment_id,omitempty"`  // e.g. "N1"
+	Loop        string   `json:"loop,omitempty"`        // loop identifier (AK303/IK303), the trigger segment of the loop
+	Element     int      `json:"element,omitempty"`     // 1-based element position, 0 for the whole segment
+	Component   int      `json:"component,omitempty"`   // 1-based component position, 0 for the whole element
+	Repetition  int      `json:"repetition,omitempty"`  // 1-based repetition, 0 when not repeated
+	Ref         string   `json:"ref,omitempty"`         // data element reference number (AK402), e.g. "98"
+	Code        string   `json:"code"`                  // acknowledgment code for the level and standard
+	Data        string   `json:"data,omitempty"`        // copy of the bad data (AK404/IK404), at most 99 bytes
+	Guide       string   `json:"guide,omitempty"`       // the implementation convention that found it, if any
+	Context     *Context `json:"context,omitempty"`     // the situational trigger of a convention rule (999 CTX)
+	Msg         string   `json:"message"`               // what is wrong, for people
+	Err         error    `json:"-"`                     // underlying error (I/O), if any
 }
 
 // Place renders where the error is, in the form

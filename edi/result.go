@@ -45,16 +45,18 @@ type GroupResult struct {
 
 // SetResult is the validation of one transaction set or message.
 type SetResult struct {
-	ID         string       `json:"id"`                   // ST01 / UNH S009 0065
-	Control    string       `json:"control"`              // ST02 / UNH 0062
-	Convention string       `json:"convention,omitempty"` // ST03 (5010) / UNH S009 as "D:96A:UN:EAN008"
-	Defined    bool         `json:"defined"`              // the package has a definition for it
-	Offset     int64        `json:"offset"`
-	Segments   int          `json:"segments"` // counted, header and trailer included
-	Header     *SegmentData `json:"-"`
-	Errors     []*Error     `json:"errors,omitempty"`
-	Codes      []string     `json:"codes,omitempty"` // AK502–AK506 / UCM 0085
-	Ack        string       `json:"ack"`             // AK501: A or R
+	ID         string        `json:"id"`                   // ST01 / UNH S009 0065
+	Control    string        `json:"control"`              // ST02 / UNH 0062
+	Convention string        `json:"convention,omitempty"` // ST03 (5010) / UNH S009 as "D:96A:UN:EAN008"
+	Defined    bool          `json:"defined"`              // the package has a definition for it
+	Offset     int64         `json:"offset"`
+	Segments   int           `json:"segments"` // counted, header and trailer included
+	Header     *SegmentData  `json:"-"`
+	Errors     []*Error      `json:"errors,omitempty"`
+	Codes      []string      `json:"codes,omitempty"`         // AK502–AK506 / UCM 0085
+	Guide      string        `json:"guide,omitempty"`         // the implementation convention applied
+	Unit       *BusinessUnit `json:"business_unit,omitempty"` // its business unit identifier, when found
+	Ack        string        `json:"ack"`                     // AK501: A or R
 }
 
 // Accepted reports whether the set has no error.

@@ -57,6 +57,21 @@ type Scanner struct {
 	seenSet  map[string]bool
 	closed   *SetResult
 	closedIC *InterchangeResult
+	convs    []*Convention
+}
+
+// UseConventions applies implementation conventions: each X12 set is also
+// validated against the first convention for its type (and ST03 or GS08,
+// when the convention names one). Call it before the first Scan.
+func (s *Scanner) UseConventions(cs ...*Convention) { s.convs = append(s.convs, cs...) }
+
+// ValidateWith is Validate with implementation conventions applied.
+func ValidateWith(r io.Reader, cs ...*Convention) ([]*InterchangeResult, error) {
+	s := NewScanner(r)
+	s.UseConventions(cs...)
+	for s.Scan() {
+	}
+	return s.Results(), s.Err()
 }
 
 // NewScanner returns a Scanner reading from r.
@@ -430,7 +445,21 @@ func (s *Scanner) openSet(seg *Segment, id, control, conv string) {
 	s.segPos = 1
 	def := LookupSet(s.ic.Standard, id)
 	set.Defined = def != nil
-	s.v.reset(s.ic.Standard, def, s.charset, s.emit)
+	var guide *Convention
+	if def != nil && s.ic.Standard == X12 {
+		gs08 := ""
+		if s.grp != nil {
+			gs08 = s.grp.Version
+		}
+		for _, c := range s.convs {
+			if c.applies(id, conv, gs08) {
+				guide = c
+				set.Guide = c.Name
+				break
+			}
+		}
+	}
+	s.v.reset(s.ic.Standard, def, s.charset, s.emit, guide)
 	if def != nil {
 		s.v.elements(seg, 1)
 	} else {
@@ -450,9 +479,13 @@ func (s *Scanner) closeSetMissing(seg *Segment) {
 func (s *Scanner) closeSet() {
 	set := s.set
 	set.Segments = s.segPos
+	set.Unit = s.v.cs.bu
 	if s.v.nerr > 0 {
-		if s.ic.Standard == X12 {
+		if s.ic.Standard == X12 && s.v.nerr > s.v.cs.nimp {
 			set.addCode("5") // one or more segments in error
+		}
+		if s.v.cs.nimp > 0 {
+			set.addCode(SetImplSegmentErrors)
 		}
 		if s.v.nerr > maxErrorsPerSet {
 			set.Errors = append(set.Errors, &Error{Level: LevelSet, Offset: set.Offset, Interchange: s.ic.Control, Group: groupControl(s.grp), SetID: set.ID, Set: set.Control,

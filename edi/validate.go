@@ -56,10 +56,15 @@ type setValidator struct {
 	charset Charset
 	nerr    int
 	emit    func(*Error)
+	cs      convState // the implementation convention, if any
 }
 
-func (v *setValidator) reset(std Standard, def *SetDef, cs Charset, emit func(*Error)) {
+func (v *setValidator) reset(std Standard, def *SetDef, cs Charset, emit func(*Error), conv *Convention) {
 	v.std, v.def, v.charset, v.emit, v.nerr = std, def, cs, emit, 0
+	v.cs = convState{}
+	if conv != nil && def != nil && std == X12 {
+		v.cs = convState{conv: conv, seen: map[string]*seenSeg{}}
+	}
 	v.stack = v.stack[:0]
 	v.depth, v.started = 0, false
 	if def != nil {
@@ -161,6 +166,9 @@ search:
 	}
 	v.depth = len(v.stack) - 1
 	v.elementsOf(seg, pos, it.def)
+	if v.cs.conv != nil {
+		v.convSegment(seg, pos, it.Loop != nil)
+	}
 }
 
 func (v *setValidator) loopID() string {
@@ -176,6 +184,9 @@ func (v *setValidator) pop(seg *Segment, pos int) {
 		if f.counts[i] == 0 && f.def.Items[i].Required {
 			v.missing(seg, pos, f.def, f.def.Items[i])
 		}
+	}
+	if v.cs.conv != nil {
+		v.convClose(seg, pos, f, v.path())
 	}
 	v.stack = v.stack[:len(v.stack)-1]
 }
@@ -196,6 +207,9 @@ func (v *setValidator) missing(seg *Segment, pos int, l *LoopDef, it *ItemDef) {
 func (v *setValidator) finish(seg *Segment, pos int) {
 	for len(v.stack) > 1 {
 		v.pop(seg, pos)
+	}
+	if v.cs.conv != nil && len(v.stack) == 1 {
+		v.convClose(seg, pos, &v.stack[0], "")
 	}
 }
 
