@@ -310,7 +310,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 	gen := st.gen
 	// used records, in order, the containers made (k) and the messages
 	// placed (^k); roots are taken from it in that order.
-	used := make([]int32, 0, len(entries)+len(entries)/4)
+	used := make([]int32, 0, 2*len(entries)+len(entries)/4) // about one id per message, and the messages
 	get := func(k int32) {
 		if c := &st.cont[k]; c.gen != gen {
 			*c = container{gen: gen, ent: -1, parent: -1, first: -1, last: -1, next: -1}
@@ -370,7 +370,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 			st.link(twin, k)
 		}
 	}
-	var rootSlots []int32
+	rootSlots := make([]int32, 0, len(entries)/4+16)
 	placeholders := 0
 	for _, u := range used {
 		k := u

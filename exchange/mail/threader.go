@@ -807,12 +807,22 @@ func participants(r *Node) []part {
 	if r.saved {
 		stack = append(buf[:0], r.own...)
 	}
+	// A tree has few distinct participants: they are kept unique as they
+	// come, so the list stays short however long the thread.
 	add := func(m *Message) {
 		for _, l := range [3][]Address{m.From, m.To, m.Cc} {
+		next:
 			for _, a := range l {
-				if a.Addr != "" {
-					parts = append(parts, part{maphash.String(partSeed, a.Addr), a.Addr})
+				if a.Addr == "" {
+					continue
 				}
+				p := part{maphash.String(partSeed, a.Addr), a.Addr}
+				for _, q := range parts {
+					if q.h == p.h && q.a == p.a {
+						continue next
+					}
+				}
+				parts = append(parts, p)
 			}
 		}
 	}
@@ -828,7 +838,7 @@ func participants(r *Node) []part {
 		}
 	}
 	slices.SortFunc(parts, comparePart)
-	r.parts = slices.Compact(parts)
+	r.parts = parts
 	return r.parts
 }
 
@@ -944,6 +954,9 @@ func conversationID(scope, anchor string) string {
 func (st *scopeState) report(touched map[*Conversation]struct{}, made []*Conversation, news []*entry, ch *Changes) {
 	for c := range touched {
 		delete(st.convs, c.ID)
+	}
+	if len(st.convs) == 0 && len(made) > 64 {
+		st.convs = make(map[string]*Conversation, len(made))
 	}
 	for _, c := range made {
 		st.convs[c.ID] = c
