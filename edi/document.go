@@ -75,7 +75,14 @@ func (s *Set) Segments() []*SegmentData {
 // stopped reading, if any (an *Error). What was read before an error is
 // returned too.
 func Parse(r io.Reader) (*Document, []*InterchangeResult, error) {
+	return ParseWith(r)
+}
+
+// ParseWith is Parse with implementation conventions applied to the
+// validation (see Scanner.UseConventions).
+func ParseWith(r io.Reader, cs ...*Convention) (*Document, []*InterchangeResult, error) {
 	sc := NewScanner(r)
+	sc.UseConventions(cs...)
 	b := &builder{doc: &Document{}, keep: true}
 	for sc.Scan() {
 		b.add(sc)

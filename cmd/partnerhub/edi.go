@@ -15,9 +15,14 @@ import (
 
 const ediUsage = `usage:
   partnerhub edi parse FILE                 print the interchanges of FILE as JSON
-  partnerhub edi validate FILE...           one line per problem; exit 0 valid, 1 invalid, 2 unreadable
-  partnerhub edi ack --type 997|999|ta1|contrl [--control N] [--time RFC3339] FILE
+  partnerhub edi validate [--guide GUIDE] FILE...
+                                            one line per problem; exit 0 valid, 1 invalid, 2 unreadable
+  partnerhub edi ack --type 997|999|ta1|contrl [--guide GUIDE] [--control N] [--time RFC3339] FILE
                                             print the acknowledgment of each interchange
+GUIDE is an implementation convention (a partner's guide) in its JSON form
+(edi/README.md), or the name of one shipped with the edi package
+(VENDORCO-867); --guide may be given more than once. Sets it applies to are
+also checked against it: the 999 then carries its implementation codes.
   partnerhub edi encode FILE.json           write the EDI bytes of a JSON document (as edi parse prints it)
 FILE may be - for standard input.`
 
@@ -58,16 +63,43 @@ func openInput(name string) (io.ReadCloser, error) {
 	return os.Open(name)
 }
 
-// parseFile reads and validates one file. unreadable is set when the file
-// cannot be opened or holds no interchange at all.
-func parseFile(name string) (doc *edi.Document, res []*edi.InterchangeResult, err error, unreadable bool) {
+// parseFile reads and validates one file, with the guides given.
+// unreadable is set when the file cannot be opened or holds no interchange
+// at all.
+func parseFile(name string, guides ...*edi.Convention) (doc *edi.Document, res []*edi.InterchangeResult, err error, unreadable bool) {
 	f, err := openInput(name)
 	if err != nil {
 		return nil, nil, err, true
 	}
 	defer f.Close()
-	doc, res, err = edi.Parse(bufio.NewReaderSize(f, 256<<10))
+	doc, res, err = edi.ParseWith(bufio.NewReaderSize(f, 256<<10), guides...)
 	return doc, res, err, len(res) == 0
+}
+
+// guideFlag collects --guide values: JSON files, or names of the guides
+// shipped with the edi package.
+type guideFlag []*edi.Convention
+
+func (g *guideFlag) String() string { return "" }
+
+func (g *guideFlag) Set(v string) error {
+	f, err := os.Open(v)
+	if err != nil {
+		if c := edi.Conventions()[v]; c != nil {
+			*g = append(*g, c)
+			return nil
+		}
+		return err
+	}
+	defer f.Close()
+	c, err := edi.ReadConvention(f)
+	if e, ok := edi.AsError(err); ok {
+		return errors.New(v + ": " + e.Msg)
+	} else if err != nil {
+		return fmt.Errorf("%s: %w", v, err)
+	}
+	*g = append(*g, c)
+	return nil
 }
 
 func errLine(name string, err error) string {
@@ -122,19 +154,26 @@ func ediParse(args []string, stdout, stderr io.Writer) int {
 }
 
 func ediValidate(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: partnerhub edi validate FILE...")
+	fs := flag.NewFlagSet("partnerhub edi validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var guides guideFlag
+	fs.Var(&guides, "guide", "implementation convention (JSON file or shipped name); repeatable")
+	if err := fs.Parse(args); err != nil {
+		return exitUnreadable
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "usage: partnerhub edi validate [--guide GUIDE] FILE...")
 		return exitUnreadable
 	}
 	worst := exitOK
-	for _, name := range args {
+	for _, name := range fs.Args() {
 		var code int
 		f, err := openInput(name)
 		if err != nil {
 			fmt.Fprintln(stdout, name+": "+err.Error())
 			code = exitUnreadable
 		} else {
-			res, verr := edi.Validate(bufio.NewReaderSize(f, 256<<10))
+			res, verr := edi.ValidateWith(bufio.NewReaderSize(f, 256<<10), guides...)
 			f.Close()
 			code = reportErrors(name, res, verr, len(res) == 0, stdout)
 		}
@@ -149,11 +188,13 @@ func ediAck(args []string, stdout, stderr io.Writer) int {
 	typ := fs.String("type", "", "acknowledgment type: 997, 999, ta1 or contrl")
 	control := fs.Int("control", 1, "interchange and group control number of the acknowledgment")
 	at := fs.String("time", "", "envelope time (RFC 3339); default now")
+	var guides guideFlag
+	fs.Var(&guides, "guide", "implementation convention (JSON file or shipped name); repeatable")
 	if err := fs.Parse(args); err != nil {
 		return exitUnreadable
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: partnerhub edi ack --type 997|999|ta1|contrl FILE")
+		fmt.Fprintln(stderr, "usage: partnerhub edi ack --type 997|999|ta1|contrl [--guide GUIDE] FILE")
 		return exitUnreadable
 	}
 	build := map[string]func(*edi.InterchangeResult, edi.AckOptions) (*edi.Interchange, error){
@@ -173,7 +214,7 @@ func ediAck(args []string, stdout, stderr io.Writer) int {
 		opts.Time = t.UTC()
 	}
 	name := fs.Arg(0)
-	_, res, err, unreadable := parseFile(name)
+	_, res, err, unreadable := parseFile(name, guides...)
 	if unreadable {
 		if err == nil {
 			err = errors.New("no interchange found")
