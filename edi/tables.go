@@ -53,6 +53,28 @@ var x12SetTable = []string{
 // x12SegmentTable: element notation "ref:type:min:max:req[:repeat]" and
 // composites "ref{components}:req". Requirement X (relational) is treated as
 // optional.
+//
+// Checked against public machine-readable dictionaries (2026-11-23):
+//   - G42, G46, G51, G94, G95: element ids, requirements, types and lengths
+//     from apimeister/x12-types:src/v005010/segment/g.rs@7e43639d (005010),
+//     and positions, requirements and lengths from
+//     bots-edi/bots-grammars:x12/4010/records004010.py@6c1d8a54 (004010);
+//     the two agree. G42 has three elements, not five; G46, G51, G94 and G95
+//     were wrong throughout and are replaced.
+//   - CON: ids from apimeister/x12-types:src/v005010/segment/c.rs@f2b75281,
+//     positions and lengths from records004010.py (three elements; CON03 is
+//     846, mandatory). CON02 is 1/30 in 004010, 1/50 in 005010: 1/50 kept,
+//     as for REF02.
+//   - SSS: apimeister/x12-types:src/v005010/segment/s.rs@f2b75281 only
+//     (005010); not confirmed for 004010.
+//   - BAA, BRC: positions, requirements, types and lengths from
+//     records004010.py (BAA03 and BRC02 are the date, mandatory). Their
+//     element ids beyond 353/373 (BAA02 640, BAA04/BRC03 128, BAA05/BRC04
+//     127, BAA06/BRC05 337) are inferred from those types and lengths, not
+//     confirmed.
+//   - PAD, RCD, CTB: not confirmed; still approximations.
+// bots-grammars gives M/C and lengths but folds ID into AN and N0 into R;
+// types come from x12-types.
 var x12SegmentTable = map[string]string{
 	"ST":  "143:ID:3:3:M 329:AN:4:9:M 1705:AN:1:35:O",
 	"SE":  "96:N0:1:10:M 329:AN:4:9:M",
@@ -72,22 +94,22 @@ var x12SegmentTable = map[string]string{
 	"N9":  "128:ID:2:3:M 127:AN:1:50:X 369:AN:1:45:X 373:DT:8:8:O 337:TM:4:8:O 623:ID:2:2:O",
 	"CUR": "98:ID:2:3:M 100:ID:3:3:M 280:R:4:10:O",
 	// 889 promotion segments (approximate, see the file comment)
-	"G42": "423:ID:1:2:M 341:AN:1:16:M 640:ID:2:2:O 373:DT:8:8:O 352:AN:1:80:O",
+	"G42": "423:ID:2:2:M 341:AN:1:16:M 640:ID:2:2:O",
 	"G61": "366:ID:2:2:M 93:AN:1:60:M 365:ID:2:2:X 364:AN:1:256:X 443:AN:1:20:O",
 	"G62": "432:ID:2:2:X 373:DT:8:8:X 176:ID:1:1:X 337:TM:4:8:X 623:ID:2:2:O",
 	"G43": "309:ID:1:2:M 310:AN:1:30:M 352:AN:1:80:O",
 	"G23": "336:ID:2:2:M 333:ID:1:2:O 370:DT:8:8:O 338:R:1:6:O 351:N0:1:3:O 446:DT:8:8:O 386:N0:1:3:O 362:R:1:10:O",
-	"G94": "1136:AN:1:3:M 1138:ID:1:1:O 352:AN:1:80:O",
-	"G95": "1139:ID:1:3:M 380:R:1:15:O 355:ID:2:2:O 782:R:1:18:O 352:AN:1:80:O",
+	"G94": "293:ID:2:2:O 770:AN:1:20:M",
+	"G95": "293:ID:2:2:O 422:ID:2:2:M 554:N0:1:6:O 380:R:1:15:X 355:ID:2:2:X 352:AN:1:80:O 1470:N0:1:9:O",
 	"LX":  "554:N0:1:6:M",
-	"G46": "1300:ID:2:4:M 359:R:1:9:O 610:N2:1:15:O 355:ID:2:2:O 380:R:1:15:O 352:AN:1:80:O",
-	"G51": "1273:ID:1:2:M 359:R:1:9:O 610:N2:1:15:O 355:ID:2:2:O",
+	"G46": "340:ID:1:3:M 331:ID:2:2:M 359:R:1:15:X 355:ID:2:2:X 610:N2:1:15:X 378:ID:1:1:X 332:R:1:6:X 769:AN:1:16:O 770:AN:1:20:O 352:AN:1:80:O 236:ID:3:3:O 1470:N0:1:9:O",
+	"G51": "773:N0:1:9:X 355:ID:2:2:X 768:N0:1:9:M 355:ID:2:2:M 438:AN:12:12:O 766:AN:12:12:O 235:ID:2:2:X 234:AN:1:48:X",
 	"G45": "235:ID:2:2:M 234:AN:1:48:M 235:ID:2:2:X 234:AN:1:48:X 235:ID:2:2:X 234:AN:1:48:X",
 	"G69": "352:AN:1:80:M",
 	"G22": "212:R:1:17:M 355:ID:2:2:O 352:AN:1:80:O",
 	// 845, 844, 849
 	"BPA": "353:ID:2:2:M 373:DT:8:8:M 306:ID:1:2:O 127:AN:1:50:O",
-	"CON": "128:ID:2:3:M 127:AN:1:50:M 1419:ID:1:3:O 373:DT:8:8:O 373:DT:8:8:O 352:AN:1:80:O",
+	"CON": "128:ID:2:3:M 127:AN:1:50:M 846:ID:2:2:M",
 	"CTB": "688:ID:1:2:M 352:AN:1:80:X 673:ID:2:2:X 380:R:1:15:X 522:ID:1:3:X 610:N2:1:18:X",
 	"ITD": "336:ID:2:2:O 333:ID:1:2:O 338:R:1:6:O 370:DT:8:8:O 351:N0:1:3:O 446:DT:8:8:O 386:N0:1:3:O 362:N2:1:10:O 388:N2:1:10:O 389:N0:1:3:O 342:DT:8:8:O 352:AN:1:80:O",
 	"PAD": "350:AN:1:20:O 235:ID:2:2:X 234:AN:1:48:X 380:R:1:15:O 355:ID:2:2:O 352:AN:1:80:O",
@@ -95,15 +117,15 @@ var x12SegmentTable = map[string]string{
 	"MEA": "737:ID:2:2:O 738:ID:1:3:O 739:R:1:20:X C001{355:ID:2:2:M}:X 740:R:1:20:X 741:R:1:20:X 935:ID:2:2:O 936:ID:1:2:X 752:ID:2:2:O",
 	"UIT": "C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O}:M 212:R:1:17:X 639:ID:2:2:O",
 	"AMT": "522:ID:1:3:M 782:R:1:18:M 478:ID:1:1:O",
-	"SSS": "1300:ID:1:4:M 559:ID:2:2:O 1301:AN:1:10:O 610:N2:1:15:O 380:R:1:15:O 355:ID:2:2:O 212:R:1:17:O 352:AN:1:80:O 235:ID:2:2:O 234:AN:1:48:O",
+	"SSS": "248:ID:1:1:M 559:ID:2:2:M 560:ID:2:10:M 561:AN:1:45:O 359:R:1:15:O 610:N2:1:15:O 352:AN:1:80:O 380:R:1:15:O 822:AN:1:15:O",
 	"SHP": "673:ID:2:2:O 380:R:1:15:X 374:ID:3:3:X 373:DT:8:8:X 337:TM:4:8:O 373:DT:8:8:O 337:TM:4:8:O",
 	"LIN": "350:AN:1:20:O 235:ID:2:2:M 234:AN:1:48:M 235:ID:2:2:X 234:AN:1:48:X 235:ID:2:2:X 234:AN:1:48:X 235:ID:2:2:X 234:AN:1:48:X 235:ID:2:2:X 234:AN:1:48:X",
 	"G53": "875:ID:3:3:M",
 	"SLN": "350:AN:1:20:M 350:AN:1:20:O 662:ID:1:1:M 380:R:1:15:X C001{355:ID:2:2:M}:X 212:R:1:17:X 639:ID:2:2:O 662:ID:1:1:O 235:ID:2:2:X 234:AN:1:48:X",
 	"CTP": "687:ID:2:2:O 236:ID:3:3:X 212:R:1:17:X 380:R:1:15:X C001{355:ID:2:2:M}:X 648:ID:3:3:O 649:R:1:10:X 782:R:1:18:O 639:ID:2:2:O",
 	"CTT": "354:N0:1:6:M 347:R:1:10:O 81:R:1:10:X 355:ID:2:2:X 183:R:1:8:X 355:ID:2:2:X 352:AN:1:80:O",
-	"BAA": "353:ID:2:2:M 640:ID:2:2:O 127:AN:1:50:M 373:DT:8:8:M 337:TM:4:8:O",
-	"BRC": "353:ID:2:2:M 127:AN:1:50:M 373:DT:8:8:M 127:AN:1:50:O 337:TM:4:8:O",
+	"BAA": "353:ID:2:2:M 640:ID:2:2:M 373:DT:8:8:M 128:ID:2:3:X 127:AN:1:50:X 337:TM:4:8:O",
+	"BRC": "353:ID:2:2:M 373:DT:8:8:M 128:ID:2:3:X 127:AN:1:50:X 337:TM:4:8:O",
 	"SII": "235:ID:2:2:M 234:AN:1:48:M 235:ID:2:2:X 234:AN:1:48:X 235:ID:2:2:X 234:AN:1:48:X",
 	"RCD": "350:AN:1:20:O 380:R:1:15:X 355:ID:2:2:X 380:R:1:15:X 355:ID:2:2:X 412:ID:2:2:O",
 	"AAA": "1073:ID:1:1:M 559:ID:2:2:O 901:ID:2:2:O 889:ID:1:1:O",
