@@ -73,6 +73,7 @@ var x12SetTable = []string{
 //     127, BAA06/BRC05 337) are inferred from those types and lengths, not
 //     confirmed.
 //   - PAD, RCD, CTB: not confirmed; still approximations.
+//
 // bots-grammars gives M/C and lengths but folds ID into AN and N0 into R;
 // types come from x12-types.
 var x12SegmentTable = map[string]string{
