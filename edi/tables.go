@@ -72,7 +72,9 @@ var x12SetTable = []string{
 //     element ids beyond 353/373 (BAA02 640, BAA04/BRC03 128, BAA05/BRC04
 //     127, BAA06/BRC05 337) are inferred from those types and lengths, not
 //     confirmed.
-//   - PAD, RCD, CTB: not confirmed; still approximations.
+//   - CTB: positions, requirements, types and lengths from
+//     records004010.py (CTB01 2/2, CTB06 N2 1/15); ids not confirmed.
+//   - PAD, RCD: not confirmed; still approximations.
 //
 // bots-grammars gives M/C and lengths but folds ID into AN and N0 into R;
 // types come from x12-types.
@@ -111,7 +113,7 @@ var x12SegmentTable = map[string]string{
 	// 845, 844, 849
 	"BPA": "353:ID:2:2:M 373:DT:8:8:M 306:ID:1:2:O 127:AN:1:50:O",
 	"CON": "128:ID:2:3:M 127:AN:1:50:M 846:ID:2:2:M",
-	"CTB": "688:ID:1:2:M 352:AN:1:80:X 673:ID:2:2:X 380:R:1:15:X 522:ID:1:3:X 610:N2:1:18:X",
+	"CTB": "688:ID:2:2:M 352:AN:1:80:X 673:ID:2:2:X 380:R:1:15:X 522:ID:1:3:X 610:N2:1:15:X",
 	"ITD": "336:ID:2:2:O 333:ID:1:2:O 338:R:1:6:O 370:DT:8:8:O 351:N0:1:3:O 446:DT:8:8:O 386:N0:1:3:O 362:N2:1:10:O 388:N2:1:10:O 389:N0:1:3:O 342:DT:8:8:O 352:AN:1:80:O",
 	"PAD": "350:AN:1:20:O 235:ID:2:2:X 234:AN:1:48:X 380:R:1:15:O 355:ID:2:2:O 352:AN:1:80:O",
 	"PID": "349:ID:1:1:M 750:ID:2:3:O 559:ID:2:2:X 751:AN:1:12:X 352:AN:1:80:X 752:ID:2:2:O 822:AN:1:15:O 1073:ID:1:1:O 819:ID:2:3:O",
