@@ -74,7 +74,11 @@ var x12SetTable = []string{
 //     confirmed.
 //   - CTB: positions, requirements, types and lengths from
 //     records004010.py (CTB01 2/2, CTB06 N2 1/15); ids not confirmed.
-//   - PAD, RCD: not confirmed; still approximations.
+//   - PAD: records004010.py gives five elements (AN 1/20, ID 2/2, ID 2/2,
+//     ID 3/3, R 1/10), not the product-id layout below; their ids could not
+//     be found, so the old approximation is kept (to be fixed with a
+//     dictionary that names them).
+//   - RCD: not confirmed; still an approximation.
 //
 // bots-grammars gives M/C and lengths but folds ID into AN and N0 into R;
 // types come from x12-types.
