@@ -19,7 +19,9 @@ func seeds(f *testing.F, std edi.Standard) {
 	f.Helper()
 	files, _ := filepath.Glob("testdata/*.edi")
 	bad, _ := filepath.Glob("testdata/bad/*.edi")
-	for _, p := range append(files, bad...) {
+	guide, _ := filepath.Glob("testdata/guide/*.edi")
+	files = append(append(files, bad...), guide...)
+	for _, p := range files {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
@@ -152,6 +154,23 @@ func fuzzReader(t *testing.T, data []byte) {
 	}
 	acksValidate(t, res)
 
+	// The same with the shipped implementation convention: its errors carry
+	// places inside the input, and the 999s with their CTX read back.
+	gres, gerr := edi.ValidateWith(bytes.NewReader(data), fuzzGuide)
+	if gerr != nil {
+		if _, ok := edi.AsError(gerr); !ok {
+			t.Fatalf("ValidateWith error is not an *edi.Error: %v", gerr)
+		}
+	}
+	for _, r := range gres {
+		for _, e := range r.AllErrors() {
+			if e.Offset < 0 || e.Offset > int64(len(data)) {
+				t.Fatalf("error offset %d outside input: %s", e.Offset, e.Line())
+			}
+		}
+	}
+	acksValidate(t, gres)
+
 	// SetReader hands out exactly the sets that validation found.
 	want := 0
 	for _, r := range res {
@@ -176,6 +195,8 @@ func fuzzReader(t *testing.T, data []byte) {
 		t.Fatalf("SetReader gave %d sets, validation found %d", got, want)
 	}
 }
+
+var fuzzGuide = edi.Conventions()["VENDORCO-867"]
 
 func FuzzX12Reader(f *testing.F) {
 	seeds(f, edi.X12)

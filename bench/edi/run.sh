@@ -56,6 +56,14 @@ for f in "${files[@]}"; do
 				printf "| %s | %s | %.0f (best %.0f) | %.3f | %.2fx (best-to-best %.2fx) | %s allocs/op for %s segments (%s B/op) |\n", f, impl, $2, $3, bytes/$2/1e6, base/$2, basebest/$3, $4, $6, $5
 			}'
 	done
+	# The Reader and the IndexByte pass interleaved in one benchmark (each
+	# iteration runs one pass of each, alternating the order), so that both
+	# see the same machine load: the ratio of the total times and of the
+	# fastest passes, 5 measurements of 5 pass pairs.
+	ratios=$(EDI_BENCH_FILE="$f" bench/data/edi.test -test.run '^$' -test.bench 'Ratio' -test.benchtime 5x -test.count 5 -test.cpu 1 | awk '
+		/^BenchmarkRatio/ { for (i=1;i<=NF;i++) { if ($(i+1)=="ratio") r=r " " $i; if ($(i+1)=="best-ratio") b=b " " $i } }
+		END { print r "|" b }')
+	echo "| $(basename "$f") | interleaved Reader / IndexByte ratio, 5 runs | | | ${ratios%%|*} (best-pass ratios:${ratios#*|}) | |"
 	for lib in x12-parser node-x12; do
 		if res=$(node --max-old-space-size=8192 bench/edi/node/bench.js "$f" "$lib" 2>&1); then
 			echo "$res" | node -e '
