@@ -678,8 +678,8 @@ func (r *Reader) split(b []byte, off int64) *Segment {
 
 // fastX12 reads and splits an X12 segment. It works in two stages. fxScan
 // finds the delimiters (element, component and repetition separators and the
-// terminator) of up to fxWords words, eight bytes at a time with a SWAR
-// test, and appends their positions in buf to a queue without a
+// terminator) of the next fxWords words (256 bytes), eight bytes at a time
+// with a SWAR test, and appends their positions in buf to a queue without a
 // data-dependent branch. The queue runs ahead of the segments and survives
 // from one call to the next while the buffer does not move. Its entries are
 // the segment's component boundaries (Segment.ends points into it), so
@@ -944,12 +944,6 @@ const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
 )
-
-// exactZero flags (with 0x80) exactly the zero bytes of x.
-func exactZero(x uint64) uint64 {
-	const low7 = 0x7f7f7f7f7f7f7f7f
-	return ^(((x & low7) + low7) | x | low7)
-}
 
 // nonZero sets the high bit of each byte of the result exactly when that
 // byte of y is not zero (the low bits are noise).
