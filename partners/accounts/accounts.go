@@ -584,10 +584,24 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 		  AND (a.archived_at IS NOT NULL) = $3
 		  AND ($4 = '' OR a.region = $4) AND ($5 = '' OR a.industry = $5) AND ($6 = '' OR $6 = ANY (a.tags))
 		  AND ($10 = 0 OR a.owner_user_id = $10)`
-	mine := `SELECT a.* FROM accounts a WHERE a.network_id = $1 AND a.owner_org_id = $2
-		AND ($7 = 0 OR EXISTS (SELECT 1 FROM shares s WHERE s.network_id = $1 AND s.record_type = 'account' AND s.record_id = a.id AND s.grantee_org_id = $7))`
-	shared := `SELECT a.* FROM shares s JOIN accounts a ON a.network_id = s.network_id AND a.id = s.record_id
-		WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = 'account' AND ($8 = 0 OR s.owner_org_id = $8) AND $7 = 0`
+	// A visibility path: where its rows come from, and (for a search with few
+	// matches) where they come from then.
+	type path struct{ from, fewFrom, where, fewWhere string }
+	sharedFrom := `shares s JOIN accounts a ON a.network_id = s.network_id AND a.id = s.record_id`
+	mine := path{
+		from: `accounts a`,
+		// Driven by the matching ids, one primary-key read each: OFFSET 0 keeps the
+		// planner from turning it into a scan of the organization (under the read
+		// policy it expects that scan to return one row).
+		fewFrom: `search h CROSS JOIN LATERAL (SELECT * FROM accounts x WHERE x.network_id = $1 AND x.id = h.id OFFSET 0) a`,
+		where: `a.network_id = $1 AND a.owner_org_id = $2 AND $8 = 0
+		AND ($7 = 0 OR EXISTS (SELECT 1 FROM shares s WHERE s.network_id = $1 AND s.record_type = 'account' AND s.record_id = a.id AND s.grantee_org_id = $7))`,
+	}
+	shared := path{
+		from: sharedFrom, fewFrom: sharedFrom,
+		where:    `s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = 'account' AND ($8 = 0 OR s.owner_org_id = $8) AND $7 = 0`,
+		fewWhere: ` AND a.id IN (SELECT id FROM search)`,
+	}
 	order, keyset := ` ORDER BY a.sort_name, a.id`, ` AND (a.sort_name, a.id) > ($12, $13)`
 	if f.Sort == "updated" {
 		order, keyset = ` ORDER BY a.updated_at DESC, a.id DESC`, ` AND (a.updated_at, a.id) < ($12, $13)`
@@ -612,25 +626,27 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 	// are common enough that walking in order and testing each account finds a
 	// page quickly. Each path has a branch per case, and only one case runs: the
 	// other's one-time filter is false.
-	var paths []string
+	var paths []path
 	switch {
 	case f.Owner == "mine" || (f.SharedWith != 0 && f.SharedBy == 0):
-		paths = []string{mine + ` AND $8 = 0`}
+		paths = []path{mine}
 	case f.Owner == "shared" || f.SharedBy != 0:
-		paths = []string{shared}
+		paths = []path{shared}
 	default:
-		paths = []string{mine + ` AND $8 = 0`, shared}
+		paths = []path{mine, shared}
+	}
+	branch := func(from, where string) string {
+		return `(SELECT a.* FROM ` + from + ` WHERE ` + where + filters + keyset + order + ` LIMIT $11)`
 	}
 	var branches []string
-	for _, sel := range paths {
-		branch := func(search string) string { return `(` + sel + filters + search + keyset + order + ` LIMIT $11)` }
+	for _, p := range paths {
 		if q == "" {
-			branches = append(branches, branch(` AND $9 = ''`))
+			branches = append(branches, branch(p.from, p.where+` AND $9 = ''`))
 			continue
 		}
 		branches = append(branches,
-			branch(` AND (SELECT few FROM search_size) AND a.id IN (SELECT id FROM search)`),
-			branch(` AND NOT (SELECT few FROM search_size) AND strpos(a.search_text, $9) > 0`))
+			branch(p.fewFrom, p.where+` AND (SELECT few FROM search_size)`+p.fewWhere),
+			branch(p.from, p.where+` AND NOT (SELECT few FROM search_size) AND strpos(a.search_text, $9) > 0`))
 	}
 	with := ""
 	if q != "" {
