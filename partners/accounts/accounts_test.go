@@ -468,6 +468,8 @@ func TestSearch(t *testing.T) {
 		{accounts.Filter{Query: "d_r"}, ""}, // _ is not a wildcard ("under" would match it)
 		{accounts.Filter{Query: "er_s"}, "Under_score Co"},
 		{accounts.Filter{Query: "masive dynamc"}, "Massive Dynamic"}, // nothing contains it: similar names
+		{accounts.Filter{Query: "logistcs"}, "Blue Ridge Logistics"}, // a typo of one word of a long name
+		{accounts.Filter{Query: "zzyzx"}, ""},                        // nothing like it
 		{accounts.Filter{Query: "dynamc.com"}, ""},                   // a domain is never fuzzy
 		{accounts.Filter{Query: "hidden"}, ""},                       // Bravo's own account stays Bravo's
 	}
