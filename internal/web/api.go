@@ -165,6 +165,33 @@ func limitParam(c *fiber.Ctx) (int, error) {
 	return n, nil
 }
 
+// paged serves a keyset-paged list: it reads the cursor and the limit, asks fetch
+// for limit+1 items after (or before, for newest-first lists) the cursor's key, and
+// replies with the page and the next cursor, taken from key of the last item.
+func paged[T any](c *fiber.Ctx, key func(T) int64, fetch func(cursor int64, limit int) ([]T, error)) error {
+	p, err := fetchPage(c, key, fetch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func fetchPage[T any](c *fiber.Ctx, key func(T) int64, fetch func(cursor int64, limit int) ([]T, error)) (page, error) {
+	after, err := cursor(c)
+	if err != nil {
+		return page{}, err
+	}
+	limit, err := limitParam(c)
+	if err != nil {
+		return page{}, err
+	}
+	items, err := fetch(after, limit+1)
+	if err != nil {
+		return page{}, err
+	}
+	return pageOf(items, limit, key), nil
+}
+
 // pageOf trims a list fetched with limit+1 rows and sets the next cursor.
 func pageOf[T any](items []T, limit int, key func(T) int64) page {
 	p := page{Data: items}
@@ -195,14 +222,6 @@ func (s *Server) apiMe(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiOrgs(c *fiber.Ctx) error {
-	after, err := cursor(c)
-	if err != nil {
-		return err
-	}
-	limit, err := limitParam(c)
-	if err != nil {
-		return err
-	}
 	kind, status := c.Query("kind"), c.Query("status")
 	if kind != "" {
 		if err := oneOfField("kind", kind, partners.Kinds); err != nil {
@@ -214,11 +233,9 @@ func (s *Server) apiOrgs(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	orgs, err := s.partners.Organizations(c.UserContext(), *actorOf(c), partners.OrganizationFilter{Kind: kind, Status: status, After: after, Limit: limit + 1})
-	if err != nil {
-		return err
-	}
-	return c.JSON(pageOf(orgs, limit, func(o partners.Organization) int64 { return o.ID }))
+	return paged(c, func(o partners.Organization) int64 { return o.ID }, func(after int64, limit int) ([]partners.Organization, error) {
+		return s.partners.Organizations(c.UserContext(), *actorOf(c), partners.OrganizationFilter{Kind: kind, Status: status, After: after, Limit: limit})
+	})
 }
 
 func oneOfField(field, v string, allowed []string) error {
@@ -243,23 +260,13 @@ func (s *Server) apiOrgCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiUsers(c *fiber.Ctx) error {
-	after, err := cursor(c)
-	if err != nil {
-		return err
-	}
-	limit, err := limitParam(c)
-	if err != nil {
-		return err
-	}
 	org, err := queryInt(c, "org_id")
 	if err != nil {
 		return err
 	}
-	users, err := s.partners.Users(c.UserContext(), *actorOf(c), partners.UserFilter{Org: org, Status: c.Query("status"), After: after, Limit: limit + 1})
-	if err != nil {
-		return err
-	}
-	return c.JSON(pageOf(users, limit, func(u partners.User) int64 { return u.ID }))
+	return paged(c, func(u partners.User) int64 { return u.ID }, func(after int64, limit int) ([]partners.User, error) {
+		return s.partners.Users(c.UserContext(), *actorOf(c), partners.UserFilter{Org: org, Status: c.Query("status"), After: after, Limit: limit})
+	})
 }
 
 func (s *Server) apiInvite(c *fiber.Ctx) error {
@@ -312,19 +319,12 @@ func (s *Server) apiKeyRevoke(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiNotifications(c *fiber.Ctx) error {
-	before, err := cursor(c)
+	p, err := fetchPage(c, func(n notify.Notification) int64 { return n.ID }, func(before int64, limit int) ([]notify.Notification, error) {
+		return notify.List(c.UserContext(), s.db, actorOf(c).Scope(), before, limit)
+	})
 	if err != nil {
 		return err
 	}
-	limit, err := limitParam(c)
-	if err != nil {
-		return err
-	}
-	items, err := notify.List(c.UserContext(), s.db, actorOf(c).Scope(), before, limit+1)
-	if err != nil {
-		return err
-	}
-	p := pageOf(items, limit, func(n notify.Notification) int64 { return n.ID })
 	unread, err := notify.Unread(c.UserContext(), s.db, actorOf(c).Scope())
 	if err != nil {
 		return err
@@ -347,46 +347,25 @@ func (s *Server) apiNotificationsRead(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiAudit(c *fiber.Ctx) error {
-	before, err := cursor(c)
-	if err != nil {
-		return err
-	}
-	limit, err := limitParam(c)
-	if err != nil {
-		return err
-	}
-	var entries []audit.Record
-	a := actorOf(c)
-	err = s.db.Tx(c.UserContext(), a.Scope(), func(tx *sqlx.Tx) error {
-		entries, err = audit.List(c.UserContext(), tx, before, limit+1)
-		return err
+	return paged(c, func(r audit.Record) int64 { return r.Seq }, func(before int64, limit int) (entries []audit.Record, err error) {
+		err = s.db.Tx(c.UserContext(), actorOf(c).Scope(), func(tx *sqlx.Tx) error {
+			entries, err = audit.List(c.UserContext(), tx, before, limit)
+			return err
+		})
+		return entries, err
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(pageOf(entries, limit, func(r audit.Record) int64 { return r.Seq }))
 }
 
 func (s *Server) apiJobs(c *fiber.Ctx) error {
-	before, err := cursor(c)
-	if err != nil {
-		return err
-	}
-	limit, err := limitParam(c)
-	if err != nil {
-		return err
-	}
 	state := c.Query("state")
 	if state != "" {
 		if err := oneOfField("state", state, []string{"queued", "running", "done", "failed"}); err != nil {
 			return err
 		}
 	}
-	list, err := jobs.List(c.UserContext(), s.db, actorOf(c).Scope(), state, before, limit+1)
-	if err != nil {
-		return err
-	}
-	return c.JSON(pageOf(list, limit, func(j jobs.Job) int64 { return j.ID }))
+	return paged(c, func(j jobs.Job) int64 { return j.ID }, func(before int64, limit int) ([]jobs.Job, error) {
+		return jobs.List(c.UserContext(), s.db, actorOf(c).Scope(), state, before, limit)
+	})
 }
 
 func (s *Server) apiJobRetry(c *fiber.Ctx) error {

@@ -276,19 +276,9 @@ func (s *Server) apiMappedAccounts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	after, err := cursor(c)
-	if err != nil {
-		return err
-	}
-	limit, err := limitParam(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.accounts.MappedAccounts(c.UserContext(), *actorOf(c), id, after, limit+1)
-	if err != nil {
-		return err
-	}
-	return c.JSON(pageOf(list, limit, func(m accounts.MappedAccount) int64 { return m.PartnerID }))
+	return paged(c, func(m accounts.MappedAccount) int64 { return m.PartnerID }, func(after int64, limit int) ([]accounts.MappedAccount, error) {
+		return s.accounts.MappedAccounts(c.UserContext(), *actorOf(c), id, after, limit)
+	})
 }
 
 func (s *Server) apiExplain(c *fiber.Ctx) error {
