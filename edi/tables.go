@@ -78,7 +78,9 @@ var x12SetTable = []string{
 //     ID 3/3, R 1/10), not the product-id layout below; their ids could not
 //     be found, so the old approximation is kept (to be fixed with a
 //     dictionary that names them).
-//   - RCD: not confirmed; still an approximation.
+//   - RCD: records004010.py gives 21 elements (C001 composites at 07, 10,
+//     13, 16, 19), this table 6; the first six were not checked element by
+//     element and the rest are missing: still an approximation.
 //
 // bots-grammars gives M/C and lengths but folds ID into AN and N0 into R;
 // types come from x12-types.
