@@ -74,13 +74,16 @@ var x12SetTable = []string{
 //     confirmed.
 //   - CTB: positions, requirements, types and lengths from
 //     records004010.py (CTB01 2/2, CTB06 N2 1/15); ids not confirmed.
-//   - PAD: records004010.py gives five elements (AN 1/20, ID 2/2, ID 2/2,
-//     ID 3/3, R 1/10), not the product-id layout below; their ids could not
-//     be found, so the old approximation is kept (to be fixed with a
-//     dictionary that names them).
-//   - RCD: records004010.py gives 21 elements (C001 composites at 07, 10,
-//     13, 16, 19), this table 6; the first six were not checked element by
-//     element and the rest are missing: still an approximation.
+//   - PAD: five elements, ids, types and lengths from the 004010 segment
+//     dictionary as published by kasoftware.com (schema/edi/x12/00401/
+//     segments/PAD: 350, 521, 670, 648, 649), positions and lengths agreeing
+//     with records004010.py; syntax notes R0102 and P0405 from stedi.com.
+//   - RCD: 21 elements (C001 composites at 03, 05, 07, 10, 13, 16, 19) from
+//     records004010.py; ids 350, 663, 664, 667 (five times, each with its
+//     C001 and 412) and 380 from kasoftware.com (00301, the same layout) and
+//     doc.chinlinktech.com (003070). Syntax notes from stedi.com: R020406,
+//     and C for the unit after each quantity (003030 says C, 004020 P for
+//     RCD02/03; C is the one every file valid under either passes).
 //
 // bots-grammars gives M/C and lengths but folds ID into AN and N0 into R;
 // types come from x12-types.
@@ -121,7 +124,7 @@ var x12SegmentTable = map[string]string{
 	"CON": "128:ID:2:3:M 127:AN:1:50:M 846:ID:2:2:M",
 	"CTB": "688:ID:2:2:M 352:AN:1:80:X 673:ID:2:2:X 380:R:1:15:X 522:ID:1:3:X 610:N2:1:15:X",
 	"ITD": "336:ID:2:2:O 333:ID:1:2:O 338:R:1:6:O 370:DT:8:8:O 351:N0:1:3:O 446:DT:8:8:O 386:N0:1:3:O 362:N2:1:10:O 388:N2:1:10:O 389:N0:1:3:O 342:DT:8:8:O 352:AN:1:80:O",
-	"PAD": "350:AN:1:20:O 235:ID:2:2:X 234:AN:1:48:X 380:R:1:15:O 355:ID:2:2:O 352:AN:1:80:O",
+	"PAD": "350:AN:1:20:X 521:ID:2:2:X 670:ID:2:2:O 648:ID:3:3:X 649:R:1:10:X",
 	"PID": "349:ID:1:1:M 750:ID:2:3:O 559:ID:2:2:X 751:AN:1:12:X 352:AN:1:80:X 752:ID:2:2:O 822:AN:1:15:O 1073:ID:1:1:O 819:ID:2:3:O",
 	"MEA": "737:ID:2:2:O 738:ID:1:3:O 739:R:1:20:X C001{355:ID:2:2:M}:X 740:R:1:20:X 741:R:1:20:X 935:ID:2:2:O 936:ID:1:2:X 752:ID:2:2:O",
 	"UIT": "C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O}:M 212:R:1:17:X 639:ID:2:2:O",
@@ -136,7 +139,7 @@ var x12SegmentTable = map[string]string{
 	"BAA": "353:ID:2:2:M 640:ID:2:2:M 373:DT:8:8:M 128:ID:2:3:X 127:AN:1:50:X 337:TM:4:8:O",
 	"BRC": "353:ID:2:2:M 373:DT:8:8:M 128:ID:2:3:X 127:AN:1:50:X 337:TM:4:8:O",
 	"SII": "235:ID:2:2:M 234:AN:1:48:M 235:ID:2:2:X 234:AN:1:48:X 235:ID:2:2:X 234:AN:1:48:X",
-	"RCD": "350:AN:1:20:O 380:R:1:15:X 355:ID:2:2:X 380:R:1:15:X 355:ID:2:2:X 412:ID:2:2:O",
+	"RCD": "350:AN:1:20:O 663:R:1:9:X C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O}:X 664:R:1:9:X C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O}:X 667:R:1:9:X C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O}:X 412:ID:2:2:X 667:R:1:9:X C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O}:X 412:ID:2:2:X 667:R:1:9:X C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O}:X 412:ID:2:2:X 667:R:1:9:X C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O}:X 412:ID:2:2:X 667:R:1:9:X C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O}:X 412:ID:2:2:X 380:R:1:15:O",
 	"AAA": "1073:ID:1:1:M 559:ID:2:2:O 901:ID:2:2:O 889:ID:1:1:O",
 	"BPT": "353:ID:2:2:M 127:AN:1:50:M 373:DT:8:8:M 755:ID:2:2:O 380:R:1:15:O 355:ID:2:2:O 127:AN:1:50:O",
 	"PTD": "521:ID:2:2:M 373:DT:8:8:O 128:ID:2:3:X 127:AN:1:50:X 752:ID:2:2:O",
@@ -175,6 +178,8 @@ var x12Notes = map[string]string{
 	"PO1": "C0302 P0607 P0809 P1011",
 	"G45": "P0304 P0506",
 	"SII": "P0304 P0506",
+	"PAD": "R0102 P0405",
+	"RCD": "R020406 C0203 C0405 C060708 C091011 C121314 C151617 C181920",
 }
 
 var x12Codes = map[string]string{
