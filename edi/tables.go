@@ -68,10 +68,11 @@ var x12SetTable = []string{
 //   - SSS: apimeister/x12-types:src/v005010/segment/s.rs@f2b75281 only
 //     (005010); not confirmed for 004010.
 //   - BAA, BRC: positions, requirements, types and lengths from
-//     records004010.py (BAA03 and BRC02 are the date, mandatory). Their
-//     element ids beyond 353/373 (BAA02 640, BAA04/BRC03 128, BAA05/BRC04
-//     127, BAA06/BRC05 337) are inferred from those types and lengths, not
-//     confirmed.
+//     records004010.py (BAA03 and BRC02 are the date, mandatory). BAA's ids
+//     (353, 640, 373, 128, 127, 337) and its note P0405 are confirmed by
+//     kasoftware.com's segment dictionary (00305, 00307) and stedi.com
+//     (004050); BRC's (353, 373, 128, 127, 337) follow the same layout and
+//     are not confirmed on their own.
 //   - CTB: positions, requirements, types and lengths from
 //     records004010.py (CTB01 2/2, CTB06 N2 1/15); ids not confirmed.
 //   - PAD: five elements, ids, types and lengths from the 004010 segment
@@ -179,6 +180,7 @@ var x12Notes = map[string]string{
 	"G45": "P0304 P0506",
 	"SII": "P0304 P0506",
 	"PAD": "R0102 P0405",
+	"BAA": "P0405",
 	"RCD": "R020406 C0203 C0405 C060708 C091011 C121314 C151617 C181920",
 }
 
