@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 const pw = "correct horse battery"
 
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	p        *partners.Service
 	acc      *accounts.Service
@@ -34,7 +34,7 @@ type world struct {
 func str(s string) *string       { return &s }
 func strs(s ...string) *[]string { return &s }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	d := pgtest.New(t)
