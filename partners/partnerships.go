@@ -73,12 +73,9 @@ func (s *Service) InvitePartner(ctx context.Context, a Actor, other int64) (*Par
 		if err := tx.GetContext(ctx, &p, partnershipSelect+` WHERE p.network_id = $1 AND p.id = $3`, a.Network, a.Org, id); err != nil {
 			return err
 		}
-		from, err := orgName(ctx, tx, a)
-		if err != nil {
-			return err
-		}
-		if err := s.notifyOrgAdmins(ctx, tx, a, other, "partnership.invited", l10n.M("Partnership invitation"),
-			l10n.M("%s invites your organization to partner: accept or decline it under Partners.", from), "/partners"); err != nil {
+		if err := s.notifyOrgAdmins(ctx, tx, a, other, "partnership.invited", "/partners", l10n.M("Partnership invitation"), func(from string) l10n.Msg {
+			return l10n.M("%s invites your organization to partner: accept or decline it under Partners.", from)
+		}); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, "partnership.invite", "partnership", id, map[string]any{"partner": other})
@@ -86,16 +83,15 @@ func (s *Service) InvitePartner(ctx context.Context, a Actor, other int64) (*Par
 	return &p, err
 }
 
-// orgName is the actor's organization's name, for messages to other organizations.
-func orgName(ctx context.Context, tx *sqlx.Tx, a Actor) (string, error) {
-	var name string
-	err := tx.GetContext(ctx, &name, `SELECT name FROM organizations WHERE network_id = $1 AND id = $2`, a.Network, a.Org)
-	return name, err
-}
-
 // notifyOrgAdmins notifies another organization's active admins, each in their
-// own language.
-func (s *Service) notifyOrgAdmins(ctx context.Context, tx *sqlx.Tx, a Actor, org int64, kind string, title, body l10n.Msg, link string) error {
+// own language; body makes the text from the name of the actor's organization,
+// which every such notification names.
+func (s *Service) notifyOrgAdmins(ctx context.Context, tx *sqlx.Tx, a Actor, org int64, kind, link string, title l10n.Msg, body func(from string) l10n.Msg) error {
+	var from string
+	if err := tx.GetContext(ctx, &from, `SELECT name FROM organizations WHERE network_id = $1 AND id = $2`, a.Network, a.Org); err != nil {
+		return err
+	}
+	text := body(from)
 	// The other organization's users are not readable under the users policy;
 	// ph_org_admins gives their ids and languages only, so they can be notified.
 	var admins []struct {
@@ -106,7 +102,7 @@ func (s *Service) notifyOrgAdmins(ctx context.Context, tx *sqlx.Tx, a Actor, org
 		return err
 	}
 	for _, u := range admins {
-		if _, err := notify.Send(ctx, tx, a.Network, org, u.ID, kind, title.In(u.Locale), body.In(u.Locale), link); err != nil {
+		if _, err := notify.Send(ctx, tx, a.Network, org, u.ID, kind, title.In(u.Locale), text.In(u.Locale), link); err != nil {
 			return err
 		}
 	}
@@ -150,15 +146,11 @@ func (s *Service) RespondPartnership(ctx context.Context, a Actor, id int64, acc
 		if _, err := tx.ExecContext(ctx, `UPDATE partnerships SET state = $3, updated_at = now() WHERE network_id = $1 AND id = $2`, a.Network, id, state); err != nil {
 			return err
 		}
-		from, err := orgName(ctx, tx, a)
-		if err != nil {
-			return err
-		}
-		title, body := l10n.M("Partnership declined"), l10n.M("%s declined your partnership invitation.", from)
+		title, body := l10n.M("Partnership declined"), func(from string) l10n.Msg { return l10n.M("%s declined your partnership invitation.", from) }
 		if accept {
-			title, body = l10n.M("Partnership accepted"), l10n.M("%s accepted your partnership invitation.", from)
+			title, body = l10n.M("Partnership accepted"), func(from string) l10n.Msg { return l10n.M("%s accepted your partnership invitation.", from) }
 		}
-		if err := s.notifyOrgAdmins(ctx, tx, a, p.Partner, "partnership."+state, title, body, "/partners"); err != nil {
+		if err := s.notifyOrgAdmins(ctx, tx, a, p.Partner, "partnership."+state, "/partners", title, body); err != nil {
 			return err
 		}
 		if err := a.audit(ctx, tx, action, "partnership", id, map[string]any{"partner": p.Partner}); err != nil {
@@ -197,12 +189,9 @@ func (s *Service) RevokePartnership(ctx context.Context, a Actor, id int64) (*Pa
 		if _, err := tx.ExecContext(ctx, `SELECT ph_reset_policies($1, $2)`, a.Network, id); err != nil {
 			return err
 		}
-		from, err := orgName(ctx, tx, a)
-		if err != nil {
-			return err
-		}
-		if err := s.notifyOrgAdmins(ctx, tx, a, p.Partner, "partnership.revoked", l10n.M("Partnership revoked"),
-			l10n.M("%s revoked its partnership with your organization; what either shared is no longer visible.", from), "/partners"); err != nil {
+		if err := s.notifyOrgAdmins(ctx, tx, a, p.Partner, "partnership.revoked", "/partners", l10n.M("Partnership revoked"), func(from string) l10n.Msg {
+			return l10n.M("%s revoked its partnership with your organization; what either shared is no longer visible.", from)
+		}); err != nil {
 			return err
 		}
 		if err := a.audit(ctx, tx, "partnership.revoke", "partnership", id, map[string]any{"partner": p.Partner, "shares_removed": n}); err != nil {

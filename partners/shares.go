@@ -93,12 +93,8 @@ func (s *Service) ShareRecord(ctx context.Context, a Actor, recordType string, i
 		if err := syncArrays(ctx, tx, a.Network, recordType, id); err != nil {
 			return err
 		}
-		from, err := orgName(ctx, tx, a)
-		if err != nil {
-			return err
-		}
-		if err := s.notifyOrgAdmins(ctx, tx, a, grantee, "share.created", l10n.M("A record was shared with you"),
-			shareMessage(from, recordType, access), fmt.Sprintf("/%ss/%d", recordType, id)); err != nil {
+		if err := s.notifyOrgAdmins(ctx, tx, a, grantee, "share.created", fmt.Sprintf("/%ss/%d", recordType, id), l10n.M("A record was shared with you"),
+			func(from string) l10n.Msg { return shareMessage(from, recordType, access) }); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, "share.create", recordType, id, map[string]any{"grantee": grantee, "access": access})
