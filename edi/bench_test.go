@@ -39,6 +39,35 @@ func benchInput(b *testing.B) []byte {
 	return benchData
 }
 
+// countTerminators is the ceiling pass: one bytes.IndexByte scan for '~'.
+func countTerminators(data []byte) int {
+	segs := 0
+	for p := data; ; {
+		j := bytes.IndexByte(p, '~')
+		if j < 0 {
+			return segs
+		}
+		segs++
+		p = p[j+1:]
+	}
+}
+
+// readSegments reads every segment of data with edi.Reader.
+func readSegments(b *testing.B, data []byte) int {
+	segs := 0
+	r := edi.NewReader(bytes.NewReader(data))
+	for {
+		_, err := r.Next()
+		if err == io.EOF {
+			return segs
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		segs++
+	}
+}
+
 // BenchmarkIndexByte is the practical ceiling: one bytes.IndexByte pass over
 // the same bytes, counting segment terminators.
 func BenchmarkIndexByte(b *testing.B) {
@@ -48,15 +77,7 @@ func BenchmarkIndexByte(b *testing.B) {
 	b.ResetTimer()
 	segs := 0
 	for i := 0; i < b.N; i++ {
-		segs = 0
-		for p := data; ; {
-			j := bytes.IndexByte(p, '~')
-			if j < 0 {
-				break
-			}
-			segs++
-			p = p[j+1:]
-		}
+		segs = countTerminators(data)
 	}
 	b.ReportMetric(float64(segs), "segments/op")
 }
@@ -69,18 +90,7 @@ func BenchmarkReader(b *testing.B) {
 	b.ResetTimer()
 	segs := 0
 	for i := 0; i < b.N; i++ {
-		segs = 0
-		r := edi.NewReader(bytes.NewReader(data))
-		for {
-			_, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			segs++
-		}
+		segs = readSegments(b, data)
 	}
 	b.ReportMetric(float64(segs), "segments/op")
 }
@@ -118,15 +128,7 @@ func BenchmarkRatio(b *testing.B) {
 	var tIdx, tRd, bestIdx, bestRd time.Duration
 	indexPass := func() {
 		t := time.Now()
-		segs := 0
-		for p := data; ; {
-			j := bytes.IndexByte(p, '~')
-			if j < 0 {
-				break
-			}
-			segs++
-			p = p[j+1:]
-		}
+		segs := countTerminators(data)
 		d := time.Since(t)
 		tIdx += d
 		if bestIdx == 0 || d < bestIdx {
@@ -136,16 +138,7 @@ func BenchmarkRatio(b *testing.B) {
 	}
 	readerPass := func() {
 		t := time.Now()
-		r := edi.NewReader(bytes.NewReader(data))
-		for {
-			_, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
+		readSegments(b, data)
 		d := time.Since(t)
 		tRd += d
 		if bestRd == 0 || d < bestRd {

@@ -849,14 +849,8 @@ func fxScan3(q *[fxQMask + 1]uint32, qt int, b *[8 * fxWords]byte, at uint32, es
 	return qt
 }
 
-// fxScan4 appends to q from qt the positions (at + index) of the
-// delimiters in the fxWords words of b and returns the new qt. Per word: the
-// zero-byte masks of the delimiters, the byte mask gathered by a
-// multiplication, the byte positions from a table; four entries written
-// unconditionally (those past the count are overwritten later), more only
-// in a word with more delimiters. It is a small function of its own, in two
-// copies (three delimiters without a repetition separator, four with), and
-// b is an array pointer, so that its values stay in registers.
+// fxScan4 is fxScan3 with a fourth delimiter, the repetition separator (kept a
+// separate copy so that both loops keep their values in registers).
 func fxScan4(q *[fxQMask + 1]uint32, qt int, b *[8 * fxWords]byte, at uint32, es8, ts8, cs8, rs8 uint64) int {
 	for k := 0; k < len(b); k += 8 {
 		x := binary.LittleEndian.Uint64(b[k : k+8])
