@@ -2,9 +2,11 @@ package accounts_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/charmap"
 
@@ -132,6 +134,151 @@ func TestImportContactsAndExport(t *testing.T) {
 	back, err := w.acc.Import(w.ctx, w.a, buf.Bytes(), accounts.ImportOptions{Mapping: map[string]string{"owner": "ignore"}}, nil)
 	if err != nil || back.Unchanged != 1 {
 		t.Fatalf("re-import of the export = %+v, %v", back, err)
+	}
+}
+
+// holdKey stores, in a transaction of its own, an account of w.a's organization
+// with the domain, and commits it only once another session waits for that
+// transaction: an import that looked the domain up before the commit, and stores
+// it after, meets a key that was not there when it looked.
+func holdKey(t *testing.T, w *world, name, domain string) <-chan error {
+	t.Helper()
+	tx, err := w.d.Owner.BeginTxx(w.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := tx.GetContext(w.ctx, &id, `INSERT INTO accounts (network_id, owner_org_id, name, domains) VALUES ($1, $2, $3, ARRAY[$4]) RETURNING id`,
+		w.a.Network, w.a.Org, name, domain); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(w.ctx, `INSERT INTO account_keys (network_id, org_id, kind, value, account_id) VALUES ($1, $2, 'domain', $3, $4)`,
+		w.a.Network, w.a.Org, domain, id); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer tx.Rollback()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			var waiting bool
+			if err := w.d.Owner.GetContext(w.ctx, &waiting, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted)`); err != nil {
+				done <- err
+				return
+			}
+			if waiting {
+				done <- tx.Commit()
+				return
+			}
+		}
+		done <- errors.New("no session waited for the held key")
+	}()
+	return done
+}
+
+// A new account is stored without a savepoint; a matching key that another
+// transaction commits between the row's lookup and its insert must still make the
+// row a reported duplicate, leave nothing of it behind, and let the rows after
+// it run.
+func TestImportNewAccountRacingAnotherTransaction(t *testing.T) {
+	w := newWorld(t)
+	committed := holdKey(t, w, "Racer", "racer.example")
+	// Line 3 has no keys: it matches on its name, and would find line 2's account
+	// ("unchanged") had that been left behind.
+	file := "name,domains\nRacer Two,racer.example\nRacer Two,\nThird Co,third.example\n"
+	res, err := w.acc.Import(w.ctx, w.a, []byte(file), accounts.ImportOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-committed; err != nil {
+		t.Fatal(err)
+	}
+	// The database's refusal of the key, as when every row had a savepoint.
+	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || !strings.HasSuffix(res.Errors[0].Message, "already exists.") {
+		t.Fatalf("errors = %+v, want line 2's key refused", res.Errors)
+	}
+	// Line 2 counts as created, as a row that fails while creating always has.
+	if res.Applied || res.Created != 3 || res.Unchanged != 0 {
+		t.Fatalf("result = %+v, want 3 created (line 2 failed) and nothing applied", res)
+	}
+	l, _, err := w.acc.List(w.ctx, w.a, accounts.Filter{})
+	if err != nil || len(l) != 1 || l[0].Name != "Racer" {
+		t.Fatalf("accounts after the failed import = %+v, %v; want only the other transaction's", l, err)
+	}
+}
+
+// An existing account's update runs in a savepoint: a key the database refuses
+// (another transaction committed it after the row's duplicate check) fails that
+// row alone, and the rows after it run on the account as it was.
+func TestImportUpdateRefusedByTheDatabase(t *testing.T) {
+	w := newWorld(t)
+	w.account(w.a, "Acme", "acme.example")
+	committed := holdKey(t, w, "Racer", "racer.example")
+	file := "name,domains,industry\nAcme,acme.example;racer.example,Food\nAcme,acme.example,Retail\n"
+	res, err := w.acc.Import(w.ctx, w.a, []byte(file), accounts.ImportOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-committed; err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || res.Errors[0].Message == "" {
+		t.Fatalf("errors = %+v, want line 2 refused", res.Errors)
+	}
+	// Line 3 sees Acme as before line 2 (industry Retail, one domain): unchanged.
+	if res.Applied || res.Updated != 1 || res.Unchanged != 1 {
+		t.Fatalf("result = %+v, want line 2 updated (and failed), line 3 unchanged", res)
+	}
+	l, _, err := w.acc.List(w.ctx, w.a, accounts.Filter{Query: "acme"})
+	if err != nil || len(l) != 1 || l[0].Industry != "Retail" || strings.Join(l[0].Domains, ",") != "acme.example" {
+		t.Fatalf("Acme after the failed import = %+v, %v", l, err)
+	}
+}
+
+// A contact row that fails after its first write (the email it adds belongs to
+// another contact) is rolled back to its savepoint: the rows after it see the
+// contact as it was, and the failed import changes nothing.
+func TestImportContactRowFailingAfterItsWrites(t *testing.T) {
+	w := newWorld(t)
+	acc := w.account(w.a, "Globex", "globex.com")
+	setup := "account,name,email\nglobex.com,Hank,hank@globex.com\nglobex.com,Mindy,mindy@globex.com\n"
+	if res, err := w.acc.Import(w.ctx, w.a, []byte(setup), accounts.ImportOptions{Kind: "contacts"}, nil); err != nil || res.Created != 2 {
+		t.Fatalf("setup import = %+v, %v", res, err)
+	}
+	file := "account,name,email\n" +
+		"globex.com,Hank Scorpio,hank@globex.com;mindy@globex.com\n" + // renames Hank, then fails on Mindy's email
+		"Globex,Frank,frank@globex.com\n" +
+		"globex.com,Hank,hank@globex.com\n" // unchanged only if line 2 left nothing behind
+	res, err := w.acc.Import(w.ctx, w.a, []byte(file), accounts.ImportOptions{Kind: "contacts"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || res.Errors[0].Column != "email" || !strings.Contains(res.Errors[0].Message, "mindy@globex.com") {
+		t.Fatalf("errors = %+v, want line 2's email refused", res.Errors)
+	}
+	if res.Applied || res.Updated != 1 || res.Created != 1 || res.Unchanged != 1 {
+		t.Fatalf("result = %+v, want 1 updated (failed), 1 created, 1 unchanged", res)
+	}
+	cs, err := w.acc.Contacts(w.ctx, w.a, acc.ID, false)
+	if err != nil || len(cs) != 2 || cs[0].Name != "Hank" || strings.Join(cs[0].Emails, ",") != "hank@globex.com" || cs[1].Name != "Mindy" {
+		t.Fatalf("contacts after the failed import = %+v, %v", cs, err)
+	}
+}
+
+// An account the row's keys and another account's keys both match is a row
+// error, found by the one lookup a row makes for all its keys.
+func TestImportRowMatchingTwoAccounts(t *testing.T) {
+	w := newWorld(t)
+	one := w.account(w.a, "One", "one.example")
+	two := w.account(w.a, "Two", "two.example")
+	res, err := w.acc.Import(w.ctx, w.a, []byte("name,domains\nBoth,one.example;two.example\nThree,three.example\n"), accounts.ImportOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("(%d, %d)", one.ID, two.ID); len(res.Errors) != 1 || res.Errors[0].Line != 2 || !strings.Contains(res.Errors[0].Message, want) {
+		t.Fatalf("errors = %+v, want line 2 naming %s", res.Errors, want)
+	}
+	if res.Created != 1 || res.Applied {
+		t.Fatalf("result = %+v", res)
 	}
 }
 
