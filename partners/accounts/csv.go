@@ -331,12 +331,13 @@ func optional(v map[string]string, k string) *string {
 
 // importer runs the rows of one import inside its transaction.
 //
-// Round trips are most of an import's time: the statements themselves take a few
-// hundredths of a millisecond, a round trip about a tenth. So the statements a row
-// repeats are prepared once per import (lib/pq sends a query with parameters as an
-// unnamed statement, parsed and planned anew, in two round trips; a prepared one
-// takes one), the lookups of a row are one statement each, and a row takes a
-// savepoint only before its first write (see row and createAccount).
+// Round trips were most of an import's time (pg_stat_statements: a lookup runs in a
+// few hundredths of a millisecond, a round trip takes about a tenth). So the
+// statements a row repeats are prepared once per import (lib/pq sends a query with
+// parameters as an unnamed statement, parsed and planned anew, in two round trips;
+// a prepared one takes one), the lookups of a row are one statement each, a row
+// takes a savepoint only before its first write, and a new account or contact
+// needs none (see row, create and createContactRow).
 type importer struct {
 	tx   *sqlx.Tx
 	a    partners.Actor
@@ -347,7 +348,7 @@ type importer struct {
 	// accounts
 	matchKeys, matchName, lockAccount, otherKey, createAccount, updateAccount, deleteAccount, deleteKeys, insertKeys *sqlx.Stmt
 	// contacts
-	matchRef, contactByEmail, lockContact, insertContact, updateContact *sqlx.Stmt
+	matchRef, contactByEmail, lockContact, createContact, deleteContact, updateContact *sqlx.Stmt
 }
 
 // newImporter prepares the statements an import of kind repeats on tx.
@@ -356,7 +357,7 @@ func newImporter(ctx context.Context, tx *sqlx.Tx, a partners.Actor, kind string
 	stmts := map[**sqlx.Stmt]string{
 		&imp.matchKeys:     sqlMatchKeys,
 		&imp.matchName:     sqlMatchName,
-		&imp.lockAccount:   `SELECT ` + columns + fromAccounts + ` WHERE a.network_id = $1 AND a.id = $2 FOR UPDATE OF a`,
+		&imp.lockAccount:   lockAccount,
 		&imp.otherKey:      sqlOtherKey,
 		&imp.createAccount: sqlCreateAccount,
 		&imp.updateAccount: sqlUpdateAccount,
@@ -369,7 +370,9 @@ func newImporter(ctx context.Context, tx *sqlx.Tx, a partners.Actor, kind string
 			&imp.matchRef:       sqlMatchRef,
 			&imp.contactByEmail: sqlContactByEmail,
 			&imp.lockContact:    `SELECT ` + contactColumns + ` FROM contacts WHERE network_id = $1 AND id = $2 FOR UPDATE`,
-			&imp.insertContact:  sqlInsertContact,
+			&imp.lockAccount:    lockAccount,
+			&imp.createContact:  sqlCreateContact,
+			&imp.deleteContact:  `DELETE FROM contacts WHERE network_id = $1 AND id = $2`,
 			&imp.updateContact:  `UPDATE contacts SET name = $3, emails = $4, phones = $5, title = $6, best_time = $7, updated_at = now() WHERE network_id = $1 AND id = $2`,
 		}
 	}
@@ -429,6 +432,8 @@ func (imp *importer) write(ctx context.Context) error {
 	imp.savepoint = true
 	return nil
 }
+
+const lockAccount = `SELECT ` + columns + fromAccounts + ` WHERE a.network_id = $1 AND a.id = $2 FOR UPDATE OF a`
 
 // sqlMatchKeys finds the accounts of the organization holding any of the keys
 // ($3 kinds, $4 values), in one round trip however many keys a row has. One
@@ -694,14 +699,31 @@ const sqlMatchRef = `SELECT id FROM (
 	) m ORDER BY rank LIMIT 1`
 
 // sqlContactByEmail finds the organization's contact holding the first of the
-// emails ($3, in their order) that one holds.
-const sqlContactByEmail = `SELECT k.contact_id
+// emails ($3, in their order) that one holds, and which email.
+const sqlContactByEmail = `SELECT k.contact_id, k.email
 	  FROM unnest($3::text[]) WITH ORDINALITY AS t(email, n)
 	  JOIN contact_keys k ON k.network_id = $1 AND k.org_id = $2 AND k.email = t.email
 	 ORDER BY t.n LIMIT 1`
 
-const sqlInsertContact = `INSERT INTO contacts (network_id, account_id, owner_org_id, name, emails, phones, title, best_time, reader_orgs, writer_orgs)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+// emailHolder is a row of sqlContactByEmail.
+type emailHolder struct {
+	ID    int64  `db:"contact_id"`
+	Email string `db:"email"`
+}
+
+// sqlCreateContact stores a contact and its emails' keys, skipping a key another
+// contact holds (see createContactRow), and returns its id and how many keys it
+// stored.
+const sqlCreateContact = `WITH contact AS (
+		INSERT INTO contacts (network_id, account_id, owner_org_id, name, emails, phones, title, best_time, reader_orgs, writer_orgs)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
+	), keys AS (
+		INSERT INTO contact_keys (network_id, org_id, email, contact_id)
+		SELECT $1, $3, e, contact.id FROM contact, unnest($5::text[]) AS e
+		ON CONFLICT DO NOTHING
+		RETURNING 1
+	)
+	SELECT contact.id, (SELECT count(*) FROM keys) FROM contact`
 
 // contact creates or updates the contact a row names, on its email, on the
 // account the row's account cell names (domain, CNPJ or exact name).
@@ -732,26 +754,27 @@ func (imp *importer) contact(ctx context.Context, v map[string]string) (string, 
 	}
 	var existing int64
 	if in.Emails != nil && len(*in.Emails) > 0 {
-		if err := imp.contactByEmail.GetContext(ctx, &existing, a.Network, a.Org, pq.StringArray(*in.Emails)); err != nil && !isNoRows(err) {
+		var m emailHolder
+		if err := imp.contactByEmail.GetContext(ctx, &m, a.Network, a.Org, pq.StringArray(*in.Emails)); err != nil && !isNoRows(err) {
 			return "", err
 		}
+		existing = m.ID
 	}
 	if existing == 0 {
-		// Every new contact writes: its savepoint goes before the account's lock too,
-		// which is where the row's statements always ran.
-		if err := imp.write(ctx); err != nil {
+		// The account is the organization's own (its keys or its name found it), so
+		// the update policy lets it be locked at once; who may write it is canWrite's.
+		var acc Account
+		if err := imp.lockAccount.GetContext(ctx, &acc, a.Network, account); isNoRows(err) {
+			return "", apperr.E(apperr.NotFound, "Account %d not found.", account)
+		} else if err != nil {
 			return "", err
 		}
-		acc, err := lockForWrite(ctx, imp.tx, a, account)
-		if err != nil {
-			return "", err
+		if !canWrite(a, &acc) {
+			return "", apperr.E(apperr.Forbidden, "You may read this account but not change it.")
 		}
 		c := Contact{Network: a.Network, Account: account, OwnerOrg: acc.OwnerOrg}
 		in.apply(&c)
-		if err := imp.insertContact.GetContext(ctx, &c.ID, a.Network, account, acc.OwnerOrg, c.Name, c.Emails, c.Phones, c.Title, c.BestTime, acc.ReaderOrgs, acc.WriterOrgs); err != nil {
-			return "", err
-		}
-		return "created", writeContactKeys(ctx, imp.tx, &c, true)
+		return imp.createContactRow(ctx, &c, &acc)
 	}
 	var cur Contact
 	if err := imp.lockContact.GetContext(ctx, &cur, a.Network, existing); err != nil {
@@ -787,6 +810,36 @@ func (imp *importer) contact(ctx context.Context, v map[string]string) (string, 
 		return "", err
 	}
 	return "updated", writeContactKeys(ctx, imp.tx, &next, true)
+}
+
+// createContactRow stores a new contact with its emails' keys in one statement and
+// no savepoint, for the reasons create gives for accounts: the row's email lookup
+// found none of its emails held, normalize checks what the table's constraints
+// check, and a key another transaction committed since that lookup is skipped,
+// which undoes the contact. The row then reports the email's holder, as the check
+// writeContactKeys makes after the account's lock did (that lock is where such a
+// race mostly waits).
+func (imp *importer) createContactRow(ctx context.Context, c *Contact, acc *Account) (string, error) {
+	var stored int
+	if err := imp.createContact.QueryRowxContext(ctx, c.Network, c.Account, c.OwnerOrg, c.Name, c.Emails, c.Phones, c.Title, c.BestTime,
+		acc.ReaderOrgs, acc.WriterOrgs).Scan(&c.ID, &stored); err != nil {
+		return "", err
+	}
+	if stored == len(c.Emails) {
+		return "created", nil
+	}
+	if _, err := imp.deleteContact.ExecContext(ctx, c.Network, c.ID); err != nil {
+		return "created", err
+	}
+	var m emailHolder
+	if err := imp.contactByEmail.GetContext(ctx, &m, c.Network, c.OwnerOrg, c.Emails); isNoRows(err) {
+		// The holder is gone again: say what the unique violation would have.
+		return "created", db.Translate(&pq.Error{Code: "23505", Constraint: "contact_keys_pkey"})
+	} else if err != nil {
+		return "created", err
+	}
+	return "created", apperr.E(apperr.Conflict, "Your organization already has contact %d with the email %s.", m.ID, m.Email).
+		On("emails").Linking(fmt.Sprintf("/api/v1/contacts/%d", m.ID))
 }
 
 // ExportColumns are the account CSV columns, named as the import reads them.
