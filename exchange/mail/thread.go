@@ -111,8 +111,8 @@ func (c *Conversation) snapshot() *snapshot {
 				fp = *n.entry.fp
 			}
 			buf = append(buf, fp[:]...)
-			buf = append(buf, n.entry.msg.File...)
-			buf = binary.BigEndian.AppendUint64(buf, uint64(n.entry.msg.Offset))
+			buf = append(buf, n.Message.File...)
+			buf = binary.BigEndian.AppendUint64(buf, uint64(n.Message.Offset))
 		}
 		buf = append(buf, n.ID...)
 		buf = binary.BigEndian.AppendUint32(append(buf, 0), uint32(depth))
@@ -175,12 +175,11 @@ func Thread(msgs []*Message, opts Options) []*Conversation {
 }
 
 // entry is a message known to the threader.
-// Its node holds its sort date (n.ts) and the union-find index of the id
-// it claims (n.idx): its Message-ID, or a synthetic id from the
+// Its node holds the message, its sort date (n.ts) and the union-find index
+// of the id it claims (n.idx): its Message-ID, or a synthetic id from the
 // fingerprint (scopeState.names[n.idx]).
 type entry struct {
 	n      Node
-	msg    *Message
 	refIdx []int32   // the parent chain (References, then In-Reply-To) as union-find indexes
 	fp     *[16]byte // see fingerprint; computed when first needed
 }
@@ -202,7 +201,7 @@ func sortTime(t time.Time) int64 {
 
 func (e *entry) fingerprint() [16]byte {
 	if e.fp == nil {
-		fp := fingerprint(e.msg)
+		fp := fingerprint(e.n.Message)
 		e.fp = &fp
 	}
 	return *e.fp
@@ -257,10 +256,10 @@ func compareKeys(a, b *entry) int {
 	if c := bytes.Compare(afp[:], bfp[:]); c != 0 {
 		return c
 	}
-	if c := cmp.Compare(a.msg.File, b.msg.File); c != 0 {
+	if c := cmp.Compare(a.n.Message.File, b.n.Message.File); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.msg.Offset, b.msg.Offset)
+	return cmp.Compare(a.n.Message.Offset, b.n.Message.Offset)
 }
 
 func compareDates(a, b time.Time) int {
@@ -306,11 +305,14 @@ type container struct {
 // found by union-find index (st.cont), not by a map. It returns the roots,
 // each with its subtree sorted and dated.
 func (st *scopeState) jwz(entries []*entry) []*Node {
-	st.gen++
-	gen := st.gen
+	// The containers are scratch space, stamped with the run that uses
+	// them, so that none needs clearing.
+	st.cont = sized(st.s.cont, len(st.names))
+	gen := st.s.nextGen()
+	defer func() { st.s.cont, st.cont = st.cont, nil }()
 	// used records, in order, the containers made (k) and the messages
 	// placed (^k); roots are taken from it in that order.
-	used := make([]int32, 0, 2*len(entries)+len(entries)/4) // about one id per message, and the messages
+	used := st.s.used[:0] // about one id per message, and the messages
 	get := func(k int32) {
 		if c := &st.cont[k]; c.gen != gen {
 			*c = container{gen: gen, ent: -1, parent: -1, first: -1, last: -1, next: -1}
@@ -319,7 +321,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 	}
 	for ei, e := range entries {
 		n := &e.n
-		*n = Node{Message: e.msg, entry: e, keyEntry: e, ts: n.ts, idx: n.idx, ID: st.names[n.idx]}
+		*n = Node{Message: e.n.Message, entry: e, keyEntry: e, ts: n.ts, idx: n.idx, ID: st.names[n.idx]}
 		k := n.idx
 		twin := int32(-1)
 		if c := &st.cont[k]; c.gen == gen && c.ent >= 0 {
@@ -329,7 +331,11 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 			base := n.ID + "#" + hex.EncodeToString(fp[:6])
 			id := base
 			for i := 2; ; i++ {
-				if k = st.node(id); st.cont[k].gen != gen {
+				k = st.node(id)
+				if int(k) == len(st.cont) {
+					st.cont = append(st.cont, container{})
+				}
+				if st.cont[k].gen != gen {
 					break
 				}
 				id = base + "-" + strconv.Itoa(i)
@@ -340,7 +346,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 			// References say nothing: same content, or a subject that says
 			// it is the same mail. A different message reusing an id
 			// (broken clients do) stays apart.
-			if len(e.refIdx) == 0 && (old.fingerprint() == fp || sameBase(old.msg.Subject, e.msg.Subject)) {
+			if len(e.refIdx) == 0 && (old.fingerprint() == fp || sameBase(old.n.Message.Subject, e.n.Message.Subject)) {
 				twin = n.idx
 			}
 		}
@@ -370,7 +376,8 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 			st.link(twin, k)
 		}
 	}
-	rootSlots := make([]int32, 0, len(entries)/4+16)
+	st.s.used = used
+	rootSlots := st.s.slots[:0]
 	placeholders := 0
 	for _, u := range used {
 		k := u
@@ -386,6 +393,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 			}
 		}
 	}
+	st.s.slots = rootSlots
 	return st.prune(entries, rootSlots, placeholders)
 }
 
@@ -451,8 +459,9 @@ func (st *scopeState) prune(entries []*entry, roots []int32, placeholders int) [
 	infos := make([]rootInfo, len(roots))
 	phs := make([]Node, placeholders)
 	kids := make([]*Node, len(entries)) // every message is at most one child
-	var stack, order, queue []int32
-	var nodes []*Node
+	s := st.s
+	stack, order, queue, nodes := s.stack, s.order, s.queue, s.nodes
+	defer func() { s.stack, s.order, s.queue, s.nodes = stack, order, queue, nodes }()
 	for _, r := range roots {
 		stack, queue = st.pruneBelow(r, stack, queue)
 		c := &st.cont[r]
@@ -572,6 +581,6 @@ func dateTree(nodes []*Node) {
 		}
 	}
 	if first != nil {
-		ri.first, ri.last = first.msg.SentDate(), last.msg.SentDate()
+		ri.first, ri.last = first.n.Message.SentDate(), last.n.Message.SentDate()
 	}
 }

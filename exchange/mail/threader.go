@@ -64,12 +64,14 @@ type scopeState struct {
 	pending []sortKey        // being added, before they are entries
 	ids     map[string]int32 // union-find over every id mentioned
 	parent  []int32
-	names   []string    // the id of each index
-	cont    []container // the container of each id in the last run that used it
-	gen     uint32
+	names   []string             // the id of each index
+	claim   []int32              // during a first Add, 1 + the argument index of the message claiming each id
+	cont    []container          // during jwz, the container of each id (scratch)
+	s       *scratch             // during Add
 	comps   map[int32]*component // by union-find root
 	buckets map[string][]*Node   // roots by base subject (Node.bucketIdx)
 	convs   map[string]*Conversation
+	fresh   []*Conversation // made by a first Add, not yet in convs
 	// convSlab is where conversations are allocated, convHint how many
 	// the next slab holds.
 	convSlab []Conversation
@@ -94,6 +96,7 @@ func (t *Threader) Len() int { return t.count }
 func (t *Threader) Conversations() []*Conversation {
 	var out []*Conversation
 	for _, st := range t.scopes {
+		st.flush()
 		for _, c := range st.convs {
 			out = append(out, c)
 		}
@@ -149,6 +152,7 @@ func compareConversations(a, b *Conversation) int {
 // Conversation returns the conversation with the given ID.
 func (t *Threader) Conversation(id string) (*Conversation, bool) {
 	for _, st := range t.scopes {
+		st.flush()
 		if c, ok := st.convs[id]; ok {
 			return c, true
 		}
@@ -167,9 +171,13 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	// the order they are in memory): scope, sort date, ids indexed. The
 	// entries are made afterwards in canonical order, so that threading
 	// reads them in memory order.
-	pre := make([]preEntry, len(msgs))
-	chunk := make([]int32, 0, 6*len(msgs)) // all parent chains (a chain is about 5 ids)
+	s := getScratch()
+	defer s.put()
+	pre := sized(s.pre, len(msgs))
+	s.pre = pre
+	chunk := s.chunk[:0] // all parent chains, copied to chains when done
 	var fps [][16]byte
+	var claimed *scopeState // the scope using s.claim
 	for i, m := range msgs {
 		if m == nil {
 			continue
@@ -183,23 +191,41 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 			}
 			st = t.scope(m.Scope, expect)
 			st.built()
+			if len(st.names) == 0 && claimed == nil {
+				// A first Add into an empty scope (the bulk of ids) uses
+				// claims; see parentChain.
+				claimed, st.claim = st, s.claim[:0]
+			}
 			if st.pending == nil {
-				st.pending = make([]sortKey, 0, expect)
+				if len(order) == 0 {
+					st.pending = sized(s.keys, expect)[:0]
+				} else {
+					st.pending = make([]sortKey, 0, expect)
+				}
 				order = append(order, st)
 			}
 		}
 		p := &pre[i]
 		p.fp = -1
-		claimed := m.MessageID
-		if claimed == "" {
+		id := m.MessageID
+		if id == "" {
 			fp := fingerprint(m)
-			claimed, p.fp = syntheticID(fp), int32(len(fps))
+			id, p.fp = syntheticID(fp), int32(len(fps))
 			fps = append(fps, fp)
 		}
 		p.off = int32(len(chunk))
-		p.idx = st.index(m, claimed, &chunk)
+		p.idx = st.index(m, id, int32(i), pre, msgs, &chunk)
 		p.end = int32(len(chunk))
 		st.pending = append(st.pending, sortKey{ts: sortTime(m.SentDate()), i: int32(i), fp: -1})
+	}
+	s.chunk = chunk
+	if claimed != nil {
+		s.claim, claimed.claim = claimed.claim, nil
+	}
+	chains := make([]int32, len(chunk))
+	copy(chains, chunk)
+	if len(order) > 0 {
+		s.keys = order[0].pending
 	}
 	n := 0
 	for _, st := range order {
@@ -208,24 +234,26 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	slab := make([]entry, n) // one allocation for all the entries
 	slices.SortFunc(order, func(a, b *scopeState) int { return cmp.Compare(a.scope, b.scope) })
 	for _, st := range order {
-		tied := sortKeys(st.pending, msgs)
+		tied := sortKeys(st.pending, msgs, s)
 		st.news = make([]*entry, len(st.pending))
 		for j, k := range st.pending {
 			e := &slab[0]
 			slab = slab[1:]
 			p, m := &pre[k.i], msgs[k.i]
-			*e = entry{msg: m, refIdx: chunk[p.off:p.end:p.end]}
+			var fp *[16]byte
 			switch {
 			case k.fp >= 0:
-				e.fp = &tied[k.fp]
+				fp = &tied[k.fp]
 			case p.fp >= 0:
-				e.fp = &fps[p.fp]
+				fp = &fps[p.fp]
 			}
-			e.n = Node{Message: m, entry: e, ts: k.ts, idx: p.idx}
+			*e = entry{n: Node{Message: m, entry: e, ts: k.ts, idx: p.idx}, refIdx: chains[p.off:p.end:p.end], fp: fp}
 			st.news[j] = e
 		}
 		st.pending = nil
+		st.s = s
 		st.add(t.opts, &ch)
+		st.s = nil
 		t.count += len(st.news)
 		st.news, st.old = nil, nil
 	}
@@ -241,6 +269,7 @@ type preEntry struct {
 	off, end int32 // its parent chain in chunk
 	idx      int32
 	fp       int32 // index of its fingerprint when computed, else -1
+	whole    bool  // its chain starts with all its References, in order
 }
 
 // A sortKey is a message to put in canonical order: its sort date, its
@@ -255,9 +284,9 @@ type sortKey struct {
 // sortKeys puts keys in canonical order (see compareKeys): by date, with a
 // radix sort for large batches, then by fingerprint, file and offset where
 // dates are equal. It returns the fingerprints it computed.
-func sortKeys(keys []sortKey, msgs []*Message) [][16]byte {
+func sortKeys(keys []sortKey, msgs []*Message, s *scratch) [][16]byte {
 	if len(keys) >= 2048 {
-		radixSort(keys)
+		radixSort(keys, s)
 	} else {
 		slices.SortFunc(keys, func(a, b sortKey) int { return cmp.Compare(a.ts, b.ts) })
 	}
@@ -301,7 +330,7 @@ func sortKeys(keys []sortKey, msgs []*Message) [][16]byte {
 
 // radixSort sorts keys by ts, stably, 16 bits at a time, skipping the
 // digits all keys share.
-func radixSort(keys []sortKey) {
+func radixSort(keys []sortKey, s *scratch) {
 	u := func(ts int64) uint64 { return uint64(ts) ^ 1<<63 }
 	orig := keys
 	u0 := u(keys[0].ts)
@@ -316,11 +345,10 @@ func radixSort(keys []sortKey) {
 			continue
 		}
 		if tmp == nil {
-			tmp = make([]sortKey, len(keys))
-			count = make([]int32, 1<<16)
-		} else {
-			clear(count)
+			tmp, count = sized(s.radix, len(keys)), sized(s.count, 1<<16)
+			s.radix, s.count = tmp, count
 		}
+		clear(count)
 		for _, k := range keys {
 			count[(u(k.ts)>>shift)&0xffff]++
 		}
@@ -360,8 +388,30 @@ func (st *scopeState) built() {
 	for _, r := range st.roots {
 		c := st.comps[st.find(r.idx)]
 		c.roots = append(c.roots, r)
+		if r.base != "" {
+			if st.buckets == nil {
+				st.buckets = make(map[string][]*Node, len(st.roots))
+			}
+			r.bucketIdx = len(st.buckets[r.base])
+			st.buckets[r.base] = append(st.buckets[r.base], r)
+		}
 	}
 	st.all, st.roots = nil, nil
+	st.flush()
+}
+
+// flush puts the conversations of a first Add into st.convs.
+func (st *scopeState) flush() {
+	if st.fresh == nil {
+		return
+	}
+	if len(st.convs) == 0 {
+		st.convs = make(map[string]*Conversation, len(st.fresh))
+	}
+	for _, c := range st.fresh {
+		st.convs[c.ID] = c
+	}
+	st.fresh = nil
 }
 
 // scope returns the state of a scope, made on first use; expect is how
@@ -377,7 +427,6 @@ func (t *Threader) scope(scope string, expect int) *scopeState {
 			ids:     make(map[string]int32, hint),
 			parent:  make([]int32, 0, hint),
 			names:   make([]string, 0, hint),
-			cont:    make([]container, 0, hint),
 			comps:   map[int32]*component{},
 			buckets: map[string][]*Node{},
 			convs:   map[string]*Conversation{},
@@ -391,12 +440,27 @@ func (st *scopeState) node(id string) int32 {
 	if i, ok := st.ids[id]; ok {
 		return i
 	}
-	i := int32(len(st.parent))
-	st.parent = append(st.parent, i)
-	st.names = append(st.names, id)
-	st.cont = append(st.cont, container{})
+	i := st.newID(id)
 	st.ids[id] = i
 	return i
+}
+
+// newID gives a new id the next index.
+func (st *scopeState) newID(id string) int32 {
+	i := int32(len(st.names))
+	st.names = append(st.names, id)
+	if st.claim != nil {
+		st.claim = append(st.claim, 0)
+	}
+	return i
+}
+
+// grow gives the ids indexed since the last call their union-find parent,
+// in bulk: most ids come in a first Add, which needs none.
+func (st *scopeState) grow() {
+	for i := len(st.parent); i < len(st.names); i++ {
+		st.parent = append(st.parent, int32(i))
+	}
 }
 
 func (st *scopeState) find(i int32) int32 {
@@ -413,26 +477,54 @@ func (st *scopeState) find(i int32) int32 {
 // In-Reply-To id, as JWZ appends it unless it is already last; an id found
 // earlier in References is not appended, which would make an ancestor the
 // parent. Ids compare as indexes, not strings.
-func (st *scopeState) index(m *Message, claimed string, chunk *[]int32) int32 {
+//
+// Most replies carry their parent's References plus the parent's id: when
+// the parent came earlier in the same Add, the indexes of the shared part
+// are copied from its chain after comparing the strings, which is cheaper
+// than looking each id up again.
+func (st *scopeState) index(m *Message, claimed string, i int32, pre []preEntry, msgs []*Message, chunk *[]int32) int32 {
 	self := st.node(claimed)
-	idx := *chunk
-	for _, r := range m.References {
-		k := st.node(r)
-		if k == self || (len(idx) > len(*chunk) && idx[len(idx)-1] == k) {
-			continue
-		}
-		idx = append(idx, k)
+	if st.claim != nil && st.claim[self] == 0 {
+		st.claim[self] = i + 1
 	}
-	if len(m.InReplyTo) > 0 {
-		if k := st.node(m.InReplyTo[0]); k != self && !slices.Contains(idx[len(*chunk):], k) {
+	start := len(*chunk)
+	idx := *chunk
+	push := func(k int32) {
+		if k != self && (len(idx) == start || idx[len(idx)-1] != k) {
 			idx = append(idx, k)
 		}
 	}
-	refIdx := idx[len(*chunk):]
+	refs := m.References
+	last := int32(-1)
+	if n := len(refs); n > 0 {
+		last = st.node(refs[n-1])
+		if shared, ok := st.parentChain(refs[:n-1], last, pre, msgs, *chunk); ok {
+			for _, k := range shared {
+				push(k)
+			}
+		} else {
+			for _, r := range refs[:n-1] {
+				push(st.node(r))
+			}
+		}
+		push(last)
+	}
+	pre[i].whole = len(idx)-start == len(refs)
+	if len(m.InReplyTo) > 0 {
+		k := last
+		if irt := m.InReplyTo[0]; len(refs) == 0 || irt != refs[len(refs)-1] {
+			k = st.node(irt)
+		}
+		if k != self && !slices.Contains(idx[start:], k) {
+			idx = append(idx, k)
+		}
+	}
+	refIdx := idx[start:]
 	*chunk = idx
 	if len(st.comps) == 0 {
 		return self
 	}
+	st.grow()
 	// The components this message touches, before any union.
 	if st.old == nil {
 		st.old = map[*component]struct{}{}
@@ -446,6 +538,29 @@ func (st *scopeState) index(m *Message, claimed string, chunk *[]int32) int32 {
 		}
 	}
 	return self
+}
+
+// parentChain returns the indexes of refs when the message that claimed
+// the id parent earlier in this Add has exactly refs as its References and
+// kept all of them in its chain (none was its own id or a repeat).
+func (st *scopeState) parentChain(refs []string, parent int32, pre []preEntry, msgs []*Message, chunk []int32) ([]int32, bool) {
+	if st.claim == nil {
+		return nil, false
+	}
+	c := st.claim[parent]
+	if c == 0 {
+		return nil, false
+	}
+	p := &pre[c-1]
+	if !p.whole || len(msgs[c-1].References) != len(refs) {
+		return nil, false
+	}
+	for j, r := range msgs[c-1].References {
+		if r != refs[j] {
+			return nil, false
+		}
+	}
+	return chunk[p.off : p.off+int32(len(refs))], true
 }
 
 func (st *scopeState) add(opts Options, ch *Changes) {
@@ -509,92 +624,135 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 
 	made := make([]*Conversation, 0, len(roots))
 	st.convHint = len(roots)
-	first := empty // nothing to compare with
-	if first && len(st.buckets) == 0 && !opts.NoSubjectGrouping {
-		st.buckets = make(map[string][]*Node, len(roots))
+	if !opts.NoSubjectGrouping {
+		rootSubjects(roots, st.s)
+	}
+	if empty {
+		made = st.groupFirst(roots, opts.window(), made)
+		st.convSlab = nil // the next Add starts a slab of its own
+		// Every conversation is new; st.convs is filled when first needed.
+		st.fresh = made
+		ch.Created = append(ch.Created, made...)
+		return
 	}
 	for _, r := range roots {
-		if !opts.NoSubjectGrouping {
-			r.base, r.reply = rootSubject(r)
-		}
 		if r.base == "" {
 			made = append(made, st.conversation(r, nil))
 			continue
 		}
-		if !first {
-			buckets[r.base] = struct{}{}
-		}
+		buckets[r.base] = struct{}{}
 		r.bucketIdx = len(st.buckets[r.base])
 		st.buckets[r.base] = append(st.buckets[r.base], r)
 	}
 	// Buckets are independent: the order they are done in does not matter.
 	// A group equal to an existing conversation (same top, same roots, none
 	// re-threaded) keeps it untouched; only changed groups are rebuilt.
-	regroup := func(b string, members []*Node) {
-		switch len(members) {
-		case 0:
-			delete(st.buckets, b)
-			return
-		case 1:
-			r := members[0]
-			if !first {
-				if unchanged(members) {
-					return
-				}
-				if c := r.conv; c != nil {
-					if _, ok := touched[c]; !ok {
-						c.snapshot() // before grouping changes its tree
-						touched[c] = struct{}{}
-					}
+	snapshot := func(g []*Node) {
+		for _, r := range g {
+			if c := r.conv; c != nil {
+				if _, ok := touched[c]; !ok {
+					c.snapshot() // before grouping changes its tree
+					touched[c] = struct{}{}
 				}
 			}
-			made = append(made, st.conversation(r, nil))
-			return
-		}
-		groups := group(slices.Clone(members), opts.window())
-		for _, g := range groups {
-			if first || unchanged(g) {
-				continue
-			}
-			for _, r := range g {
-				if c := r.conv; c != nil {
-					if _, ok := touched[c]; !ok {
-						c.snapshot() // before grouping changes its tree
-						touched[c] = struct{}{}
-					}
-				}
-			}
-		}
-		for _, g := range groups {
-			if !first && unchanged(g) {
-				continue
-			}
-			made = append(made, st.conversation(g[0], g[1:]))
 		}
 	}
-	if first {
-		// In the order of the roots, which is the order of their memory;
-		// each bucket once, at its first member.
-		for _, r := range roots {
-			if r.base == "" {
-				continue
-			}
-			if members := st.buckets[r.base]; members[0] == r {
-				regroup(r.base, members)
+	for b := range buckets {
+		members := st.buckets[b]
+		if len(members) == 0 {
+			delete(st.buckets, b)
+			continue
+		}
+		groups := [][]*Node{members}
+		if len(members) > 1 {
+			groups = group(slices.Clone(members), opts.window())
+		}
+		for _, g := range groups {
+			if !unchanged(g) {
+				snapshot(g)
 			}
 		}
-	} else {
-		for b := range buckets {
-			regroup(b, st.buckets[b])
+		for _, g := range groups {
+			if !unchanged(g) {
+				made = append(made, st.conversation(g[0], g[1:]))
+			}
 		}
 	}
 	st.convSlab = nil // the next Add starts a slab of its own
 	st.report(touched, made, news, ch)
 }
 
+// groupFirst makes the conversations of a first Add into an empty scope:
+// roots sharing a base subject are grouped (see group), each bucket once,
+// at its first member, in the order of the roots (which is the order of
+// their memory). The buckets are kept for later Adds by built.
+func (st *scopeState) groupFirst(roots []*Node, window time.Duration, made []*Conversation) []*Conversation {
+	s := st.s
+	bucketOf := sized(s.bucketOf, len(roots)) // -1: no base subject
+	heads, tails := s.heads[:0], s.tails[:0]  // of each bucket
+	var next []int32                          // the next root of the same bucket
+	if s.buckets == nil {
+		s.buckets = make(map[string]int32, len(roots))
+	}
+	ids := s.buckets
+	clear(ids) // another scope's, in the same Add
+	for i, r := range roots {
+		bucketOf[i] = -1
+		if r.base == "" {
+			continue
+		}
+		if next == nil {
+			next = sized(s.next, len(roots))
+		}
+		next[i] = -1
+		b, ok := ids[r.base]
+		if !ok {
+			b = int32(len(heads))
+			ids[r.base] = b
+			heads, tails = append(heads, int32(i)), append(tails, int32(i))
+		} else {
+			next[tails[b]] = int32(i)
+			tails[b] = int32(i)
+		}
+		bucketOf[i] = b
+	}
+	// The participants of the roots that share a subject, which grouping
+	// compares, in one batch.
+	s.bucketOf, s.heads, s.tails, s.next = bucketOf, heads, tails, next
+	shared := s.shared[:0]
+	for i, r := range roots {
+		if b := bucketOf[i]; b >= 0 && heads[b] != tails[b] {
+			shared = append(shared, r)
+		}
+	}
+	s.shared = shared
+	participantsOf(shared, s)
+	members := s.members
+	defer func() { s.members = members }()
+	for i, r := range roots {
+		b := bucketOf[i]
+		if b < 0 || heads[b] == tails[b] {
+			made = append(made, st.conversation(r, nil))
+			continue
+		}
+		if heads[b] != int32(i) {
+			continue
+		}
+		members = members[:0]
+		for x := int32(i); x >= 0; x = next[x] {
+			members = append(members, roots[x])
+		}
+		for _, g := range group(members, window) {
+			made = append(made, st.conversation(g[0], g[1:]))
+		}
+	}
+	return made
+}
+
 // union joins the ids of each entry: its own and its parent chain's. After
 // a first Add into an empty scope it is left to built.
 func (st *scopeState) union(entries []*entry) {
+	st.grow()
 	for _, e := range entries {
 		a := st.find(e.n.idx)
 		for _, k := range e.refIdx {
@@ -656,21 +814,33 @@ func (st *scopeState) forget(r *Node, touched map[*Conversation]struct{}, bucket
 	}
 }
 
-// rootSubject is the base subject of a root (its first child's when it is
-// a placeholder) and whether the root counts as a reply.
-func rootSubject(r *Node) (string, bool) {
-	m := r.Message
-	if m == nil && len(r.Children) > 0 {
-		m = r.Children[0].Message
+// rootSubjects sets the base subject of every root (its first child's
+// when it is a placeholder) and whether the root counts as a reply. The
+// subjects are gathered first: the loads are independent, so the processor
+// overlaps their cache misses, which the subject parsing in between would
+// not let it do.
+func rootSubjects(roots []*Node, s *scratch) {
+	subjects := sized(s.subjects, len(roots))
+	s.subjects = subjects
+	for i, r := range roots {
+		m := r.Message
+		if m == nil && len(r.Children) > 0 {
+			m = r.Children[0].Message
+		}
+		if m != nil {
+			subjects[i] = m.Subject
+		}
 	}
-	if m == nil {
-		return "", false
+	for i, r := range roots {
+		if r.Message == nil && len(r.Children) == 0 {
+			continue
+		}
+		if r.Message != nil {
+			r.subject = subjects[i] // for conversation
+		}
+		base, reply := BaseSubject(subjects[i])
+		r.base, r.reply = base, reply || r.Message == nil
 	}
-	if r.Message != nil {
-		r.subject = m.Subject // for conversation, while m is in cache
-	}
-	base, reply := BaseSubject(m.Subject)
-	return base, reply || r.Message == nil
 }
 
 // group is the guarded subject grouping of roots sharing a base subject.
@@ -793,6 +963,88 @@ func comparePart(x, y part) int {
 		return cmp.Compare(x.h, y.h)
 	}
 	return strings.Compare(x.a, y.a)
+}
+
+// participantsOf sets the participants of many roots at once, as
+// participants would one by one. It goes in passes (the messages of every
+// tree, then their addresses, then hashes, then the sorted lists): in each,
+// the loads of one step do not depend on the step before, so the processor
+// overlaps their cache misses.
+func participantsOf(roots []*Node, s *scratch) {
+	if len(roots) == 0 {
+		return
+	}
+	msgs := s.msgs[:0]
+	ends := sized(s.ends, len(roots))
+	stack := s.members[:0]
+	for i, r := range roots {
+		if r.Message != nil {
+			msgs = append(msgs, r.Message)
+		}
+		if r.saved {
+			stack = append(stack[:0], r.own...)
+		} else {
+			stack = append(stack[:0], r.Children...)
+		}
+		for len(stack) > 0 {
+			n := stack[len(stack)-1]
+			stack = append(stack[:len(stack)-1], n.Children...)
+			if n.Message != nil {
+				msgs = append(msgs, n.Message)
+			}
+		}
+		ends[i] = int32(len(msgs))
+	}
+	s.msgs, s.ends, s.members = msgs, ends, stack
+	addrs := s.addrs[:0]
+	start := 0
+	for i := range roots {
+		for _, m := range msgs[start:ends[i]] {
+			for _, l := range [3][]Address{m.From, m.To, m.Cc} {
+				for _, a := range l {
+					if a.Addr != "" {
+						addrs = append(addrs, a.Addr)
+					}
+				}
+			}
+		}
+		start, ends[i] = int(ends[i]), int32(len(addrs))
+	}
+	s.addrs = addrs
+	hs := sized(s.hashes, len(addrs))
+	s.hashes = hs
+	for i, a := range addrs {
+		hs[i] = maphash.String(partSeed, a)
+	}
+	// A tree has few distinct participants: they are kept unique as they
+	// come, so each list stays short however long the thread. The lists
+	// are made in scratch space, then kept in a slab of the right size.
+	lists := sized(s.parts, len(addrs))
+	s.parts = lists
+	first := make([]int32, len(roots)+1)
+	start = 0
+	n := 0
+	for i := range roots {
+		parts := lists[n : n : n+int(ends[i])-start]
+	next:
+		for k := start; k < int(ends[i]); k++ {
+			for _, q := range parts {
+				if q.h == hs[k] && q.a == addrs[k] {
+					continue next
+				}
+			}
+			parts = append(parts, part{hs[k], addrs[k]})
+		}
+		start = int(ends[i])
+		slices.SortFunc(parts, comparePart)
+		n += len(parts)
+		first[i+1] = int32(n)
+	}
+	slab := make([]part, n)
+	copy(slab, lists[:n])
+	for i, r := range roots {
+		r.parts = slab[first[i]:first[i+1]:first[i+1]]
+	}
 }
 
 // participants lists the addresses of a root's tree, sorted, once.

@@ -346,7 +346,7 @@ func TestRadixSort(t *testing.T) {
 		}
 		want := slices.Clone(keys)
 		slices.SortStableFunc(want, func(a, b sortKey) int { return cmp.Compare(a.ts, b.ts) })
-		radixSort(keys)
+		radixSort(keys, new(scratch))
 		if !slices.Equal(keys, want) {
 			t.Fatalf("round %d: radix sort differs from a stable sort", round)
 		}
