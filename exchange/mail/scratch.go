@@ -29,6 +29,8 @@ type scratch struct {
 	next     []int32
 	buckets  map[string]int32
 	members  []*Node
+	flat     []*Node
+	bounds   []int32
 	shared   []*Node
 	msgs     []*Message
 	ends     []int32
@@ -47,6 +49,7 @@ func (s *scratch) put() {
 	clear(s.nodes[:cap(s.nodes)])
 	clear(s.subjects[:cap(s.subjects)])
 	clear(s.members[:cap(s.members)])
+	clear(s.flat[:cap(s.flat)])
 	clear(s.shared[:cap(s.shared)])
 	clear(s.msgs[:cap(s.msgs)])
 	clear(s.addrs[:cap(s.addrs)])

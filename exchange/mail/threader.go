@@ -235,21 +235,27 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	slices.SortFunc(order, func(a, b *scopeState) int { return cmp.Compare(a.scope, b.scope) })
 	for _, st := range order {
 		tied := sortKeys(st.pending, msgs, s)
-		st.news = make([]*entry, len(st.pending))
-		for j, k := range st.pending {
-			e := &slab[0]
-			slab = slab[1:]
-			p, m := &pre[k.i], msgs[k.i]
-			var fp *[16]byte
-			switch {
-			case k.fp >= 0:
-				fp = &tied[k.fp]
-			case p.fp >= 0:
-				fp = &fps[p.fp]
+		news, pending := make([]*entry, len(st.pending)), st.pending
+		mine := slab[:len(pending)]
+		slab = slab[len(pending):]
+		// Each entry is written apart from the others: at once.
+		parallel(len(pending), func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				k := pending[j]
+				e := &mine[j]
+				p, m := &pre[k.i], msgs[k.i]
+				var fp *[16]byte
+				switch {
+				case k.fp >= 0:
+					fp = &tied[k.fp]
+				case p.fp >= 0:
+					fp = &fps[p.fp]
+				}
+				*e = entry{n: Node{Message: m, entry: e, ts: k.ts, idx: p.idx}, refIdx: chains[p.off:p.end:p.end], fp: fp}
+				news[j] = e
 			}
-			*e = entry{n: Node{Message: m, entry: e, ts: k.ts, idx: p.idx}, refIdx: chains[p.off:p.end:p.end], fp: fp}
-			st.news[j] = e
-		}
+		})
+		st.news = news
 		st.pending = nil
 		st.s = s
 		st.add(t.opts, &ch)
@@ -726,13 +732,22 @@ func (st *scopeState) groupFirst(roots []*Node, window time.Duration, made []*Co
 		}
 	}
 	s.shared = shared
-	participantsOf(shared, s)
-	members := s.members
-	defer func() { s.members = members }()
+	parallel(len(shared), func(lo, hi int) {
+		if lo == 0 {
+			participantsOf(shared[lo:hi], s)
+			return
+		}
+		s := getScratch()
+		defer s.put()
+		participantsOf(shared[lo:hi], s)
+	})
+	// The groups, each a run of flat (top first) ending at its bound.
+	members, flat, bounds := s.members[:0], s.flat[:0], s.bounds[:0]
 	for i, r := range roots {
 		b := bucketOf[i]
 		if b < 0 || heads[b] == tails[b] {
-			made = append(made, st.conversation(r, nil))
+			flat = append(flat, r)
+			bounds = append(bounds, int32(len(flat)))
 			continue
 		}
 		if heads[b] != int32(i) {
@@ -743,9 +758,26 @@ func (st *scopeState) groupFirst(roots []*Node, window time.Duration, made []*Co
 			members = append(members, roots[x])
 		}
 		for _, g := range group(members, window) {
-			made = append(made, st.conversation(g[0], g[1:]))
+			flat = append(flat, g...)
+			bounds = append(bounds, int32(len(flat)))
 		}
 	}
+	s.members, s.flat, s.bounds = members, flat, bounds
+	// Each conversation touches only its own roots: they are filled at
+	// once.
+	convs := make([]Conversation, len(bounds))
+	start := len(made)
+	made = slices.Grow(made, len(bounds))[:start+len(bounds)]
+	parallel(len(bounds), func(lo, hi int) {
+		for g := lo; g < hi; g++ {
+			from := int32(0)
+			if g > 0 {
+				from = bounds[g-1]
+			}
+			group := flat[from:bounds[g]]
+			made[start+g] = st.fill(&convs[g], group[0], group[1:])
+		}
+	})
 	return made
 }
 
@@ -822,6 +854,12 @@ func (st *scopeState) forget(r *Node, touched map[*Conversation]struct{}, bucket
 func rootSubjects(roots []*Node, s *scratch) {
 	subjects := sized(s.subjects, len(roots))
 	s.subjects = subjects
+	parallel(len(roots), func(lo, hi int) {
+		rootSubjectsOf(roots[lo:hi], subjects[lo:hi])
+	})
+}
+
+func rootSubjectsOf(roots []*Node, subjects []string) {
 	for i, r := range roots {
 		m := r.Message
 		if m == nil && len(r.Children) > 0 {
@@ -1135,6 +1173,12 @@ func union(a, b []part) []part {
 // the top, the others become its children (a placeholder's children move
 // up instead, as RFC 5256's subject merge does).
 func (st *scopeState) conversation(top *Node, rest []*Node) *Conversation {
+	return st.fill(st.newConversation(), top, rest)
+}
+
+// fill makes c the conversation of a group of roots (see conversation). It
+// touches only the group's nodes, so groups can be filled at once.
+func (st *scopeState) fill(c *Conversation, top *Node, rest []*Node) *Conversation {
 	reset(top)
 	for _, r := range rest {
 		reset(r)
@@ -1145,7 +1189,6 @@ func (st *scopeState) conversation(top *Node, rest []*Node) *Conversation {
 		}
 		top.grouped = true
 	}
-	c := st.newConversation()
 	*c = Conversation{Scope: st.scope, Root: top, Count: top.count, First: top.first, Last: top.last, roots: 1 + len(rest)}
 	top.conv = c
 	for _, r := range rest {

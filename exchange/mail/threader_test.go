@@ -352,3 +352,21 @@ func TestRadixSort(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelSameResult threads in parts at once (see parallel) and one
+// goroutine, and wants the same conversations; run with -race it also
+// checks that the parts share no memory.
+func TestParallelSameResult(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	msgs := randomMessages(r, 3000)
+	defer func(n int) { minParallel = n }(minParallel)
+	for _, opts := range []Options{{}, {NoSubjectGrouping: true}} {
+		minParallel = 1 << 30
+		want := renderJSON(t, render(Thread(msgs, opts)))
+		minParallel = 16
+		got := renderJSON(t, render(Thread(msgs, opts)))
+		if !bytes.Equal(got, want) {
+			t.Fatalf("%+v: threading in parallel changed the result", opts)
+		}
+	}
+}
