@@ -175,6 +175,20 @@ func holdUntilWaited(t *testing.T, w *world, write func(tx *sqlx.Tx) error) <-ch
 	return done
 }
 
+// importRacing imports file while another transaction (committed, from
+// holdUntilWaited) holds what the file's rows will look up, and waits for it.
+func importRacing(t *testing.T, w *world, file string, opts accounts.ImportOptions, committed <-chan error) *accounts.ImportResult {
+	t.Helper()
+	res, err := w.acc.Import(w.ctx, w.a, []byte(file), opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-committed; err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 // holdKey holds, as holdUntilWaited, a new account of w.a's organization with the
 // domain.
 func holdKey(t *testing.T, w *world, name, domain string) <-chan error {
@@ -200,13 +214,7 @@ func TestImportNewAccountRacingAnotherTransaction(t *testing.T) {
 	// Line 3 has no keys: it matches on its name, and would find line 2's account
 	// ("unchanged") had that been left behind.
 	file := "name,domains\nRacer Two,racer.example\nRacer Two,\nThird Co,third.example\n"
-	res, err := w.acc.Import(w.ctx, w.a, []byte(file), accounts.ImportOptions{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := <-committed; err != nil {
-		t.Fatal(err)
-	}
+	res := importRacing(t, w, file, accounts.ImportOptions{}, committed)
 	// The database's refusal of the key, as when every row had a savepoint.
 	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || !strings.HasSuffix(res.Errors[0].Message, "already exists.") {
 		t.Fatalf("errors = %+v, want line 2's key refused", res.Errors)
@@ -229,13 +237,7 @@ func TestImportUpdateRefusedByTheDatabase(t *testing.T) {
 	w.account(w.a, "Acme", "acme.example")
 	committed := holdKey(t, w, "Racer", "racer.example")
 	file := "name,domains,industry\nAcme,acme.example;racer.example,Food\nAcme,acme.example,Retail\n"
-	res, err := w.acc.Import(w.ctx, w.a, []byte(file), accounts.ImportOptions{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := <-committed; err != nil {
-		t.Fatal(err)
-	}
+	res := importRacing(t, w, file, accounts.ImportOptions{}, committed)
 	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || res.Errors[0].Message == "" {
 		t.Fatalf("errors = %+v, want line 2 refused", res.Errors)
 	}
@@ -297,13 +299,7 @@ func TestImportNewContactRacingAnotherTransaction(t *testing.T) {
 	// Line 3 would find line 2's contact by its other email ("updated"), had that
 	// been left behind.
 	file := "account,name,email\nglobex.com,Hank Two,hank@globex.com;h2@globex.com\nglobex.com,Hank Two,h2@globex.com\nglobex.com,Mindy,mindy@globex.com\n"
-	res, err := w.acc.Import(w.ctx, w.a, []byte(file), accounts.ImportOptions{Kind: "contacts"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := <-committed; err != nil {
-		t.Fatal(err)
-	}
+	res := importRacing(t, w, file, accounts.ImportOptions{Kind: "contacts"}, committed)
 	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || res.Errors[0].Column != "email" || !strings.Contains(res.Errors[0].Message, "with the email hank@globex.com") {
 		t.Fatalf("errors = %+v, want line 2's email refused", res.Errors)
 	}
