@@ -45,13 +45,13 @@ type Message struct {
 	// missing or unreadable. The threader assigns synthetic ids for missing
 	// and duplicate ones (see Node.ID), it never changes this field.
 	MessageID  string
-	InReplyTo  []string // ids read from In-Reply-To
-	References []string // ids read from References, in order
-	Subject    string   // RFC 2047-decoded
+	InReplyTo  []string  // ids read from In-Reply-To
+	References []string  // ids read from References, in order
+	Subject    string    // RFC 2047-decoded
+	Date       time.Time // zero when the Date header is missing or unreadable
 	From       []Address
 	To         []Address
 	Cc         []Address
-	Date       time.Time // zero when the Date header is missing or unreadable
 	// Received is when the mailbox got the message, if the source says so
 	// (the mbox "From " line, the Maildir file name); used as the sent date
 	// when Date is zero, as RFC 5256 uses INTERNALDATE.

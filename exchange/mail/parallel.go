@@ -13,8 +13,12 @@ var minParallel = 4096
 // parallel calls f on contiguous parts of [0, n) at once, one part per
 // processor (at most 4), or on all of it in the caller's goroutine when n
 // is small. The parts must not write to the same memory.
-func parallel(n int, f func(lo, hi int)) {
-	p := min(runtime.GOMAXPROCS(0), 4, n/minParallel)
+func parallel(n int, f func(lo, hi int)) { split(n, minParallel, f) }
+
+// split is parallel for work of which at least grain items are worth a
+// goroutine.
+func split(n, grain int, f func(lo, hi int)) {
+	p := min(runtime.GOMAXPROCS(0), 4, n/max(grain, 1))
 	if p < 2 {
 		f(0, n)
 		return

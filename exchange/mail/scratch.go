@@ -37,6 +37,7 @@ type scratch struct {
 	addrs    []string
 	hashes   []uint64
 	parts    []part
+	sink     uint64 // keeps loads done only to fill the cache
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

@@ -61,8 +61,8 @@ type scopeState struct {
 	// built makes the components from them.
 	all     []*entry
 	roots   []*Node
-	pending []sortKey        // being added, before they are entries
-	ids     map[string]int32 // union-find over every id mentioned
+	pending []sortKey // being added, before they are entries
+	ids     idTable   // union-find over every id mentioned
 	parent  []int32
 	names   []string             // the id of each index
 	claim   []int32              // during a first Add, 1 + the argument index of the message claiming each id
@@ -178,7 +178,14 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	chunk := s.chunk[:0] // all parent chains, copied to chains when done
 	var fps [][16]byte
 	var claimed *scopeState // the scope using s.claim
+	// The ids of a block of messages are hashed, and the slots they start
+	// at loaded, before the block is indexed: independent loads, whose
+	// cache misses the processor overlaps (see idTable.prefetch).
+	var hs [hashBlock]hashes
 	for i, m := range msgs {
+		if i%hashBlock == 0 {
+			s.sink += st.hashBlock(msgs[i:min(i+hashBlock, len(msgs))], hs[:])
+		}
 		if m == nil {
 			continue
 		}
@@ -194,6 +201,9 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 			if len(st.names) == 0 && claimed == nil {
 				// A first Add into an empty scope (the bulk of ids) uses
 				// claims; see parentChain.
+				if s.claim == nil {
+					s.claim = make([]int32, 0, expect+expect/8)
+				}
 				claimed, st.claim = st, s.claim[:0]
 			}
 			if st.pending == nil {
@@ -214,7 +224,7 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 			fps = append(fps, fp)
 		}
 		p.off = int32(len(chunk))
-		p.idx = st.index(m, id, int32(i), pre, msgs, &chunk)
+		p.idx = st.index(m, id, hs[i%hashBlock], int32(i), pre, msgs, &chunk)
 		p.end = int32(len(chunk))
 		st.pending = append(st.pending, sortKey{ts: sortTime(m.SentDate()), i: int32(i), fp: -1})
 	}
@@ -430,7 +440,7 @@ func (t *Threader) scope(scope string, expect int) *scopeState {
 		hint := expect + expect/8
 		st = &scopeState{
 			scope:   scope,
-			ids:     make(map[string]int32, hint),
+			ids:     newIDTable(hint),
 			parent:  make([]int32, 0, hint),
 			names:   make([]string, 0, hint),
 			comps:   map[int32]*component{},
@@ -442,12 +452,16 @@ func (t *Threader) scope(scope string, expect int) *scopeState {
 	return st
 }
 
-func (st *scopeState) node(id string) int32 {
-	if i, ok := st.ids[id]; ok {
+func (st *scopeState) node(id string) int32 { return st.nodeHashed(id, hashID(id)) }
+
+// nodeHashed is node for an id whose hash is h.
+func (st *scopeState) nodeHashed(id string, h uint32) int32 {
+	i, slot := st.ids.find(id, h, st.names)
+	if i >= 0 {
 		return i
 	}
-	i := st.newID(id)
-	st.ids[id] = i
+	i = st.newID(id)
+	st.ids.put(slot, h, i)
 	return i
 }
 
@@ -488,8 +502,11 @@ func (st *scopeState) find(i int32) int32 {
 // the parent came earlier in the same Add, the indexes of the shared part
 // are copied from its chain after comparing the strings, which is cheaper
 // than looking each id up again.
-func (st *scopeState) index(m *Message, claimed string, i int32, pre []preEntry, msgs []*Message, chunk *[]int32) int32 {
-	self := st.node(claimed)
+func (st *scopeState) index(m *Message, claimed string, h hashes, i int32, pre []preEntry, msgs []*Message, chunk *[]int32) int32 {
+	if h.self == 0 {
+		h.self = hashID(claimed)
+	}
+	self := st.nodeHashed(claimed, h.self)
 	if st.claim != nil && st.claim[self] == 0 {
 		st.claim[self] = i + 1
 	}
@@ -503,7 +520,10 @@ func (st *scopeState) index(m *Message, claimed string, i int32, pre []preEntry,
 	refs := m.References
 	last := int32(-1)
 	if n := len(refs); n > 0 {
-		last = st.node(refs[n-1])
+		if h.last == 0 {
+			h.last = hashID(refs[n-1])
+		}
+		last = st.nodeHashed(refs[n-1], h.last)
 		if shared, ok := st.parentChain(refs[:n-1], last, pre, msgs, *chunk); ok {
 			for _, k := range shared {
 				push(k)
@@ -544,6 +564,65 @@ func (st *scopeState) index(m *Message, claimed string, i int32, pre []preEntry,
 		}
 	}
 	return self
+}
+
+// hashBlock is how many messages hashBlock hashes ahead: enough to
+// overlap many cache misses, few enough that what they load stays cached.
+const hashBlock = 128
+
+// hashes are the hashes of a message's own id and of its last reference,
+// 0 when not computed.
+type hashes struct{ self, last uint32 }
+
+// hashBlock hashes the Message-ID and last reference of msgs into hs, and,
+// for the messages of st's scope, loads the table slots they start at. It
+// returns what it loaded, for the caller to keep (so that the loads are
+// not optimized away). st may be nil.
+func (st *scopeState) hashBlock(msgs []*Message, hs []hashes) uint64 {
+	// First only loads, one independent chain per message, so that the
+	// processor can have many in flight: the message, its ids' first bytes,
+	// its In-Reply-To.
+	var sum uint64
+	for _, m := range msgs {
+		if m == nil {
+			continue
+		}
+		if m.MessageID != "" {
+			sum += uint64(m.MessageID[0])
+		}
+		if n := len(m.References); n > 0 && m.References[n-1] != "" {
+			sum += uint64(m.References[n-1][0])
+		}
+		if len(m.InReplyTo) > 0 {
+			sum += uint64(len(m.InReplyTo[0]))
+		}
+	}
+	for j, m := range msgs {
+		var h hashes
+		if m != nil {
+			if m.MessageID != "" {
+				h.self = hashID(m.MessageID)
+			}
+			if n := len(m.References); n > 0 {
+				h.last = hashID(m.References[n-1])
+			}
+		}
+		hs[j] = h
+	}
+	if st == nil || len(st.ids.slots) == 0 {
+		return sum
+	}
+	for j, m := range msgs {
+		if m != nil && m.Scope == st.scope {
+			if h := hs[j]; h.self != 0 {
+				sum += st.ids.prefetch(h.self)
+			}
+			if h := hs[j]; h.last != 0 {
+				sum += st.ids.prefetch(h.last)
+			}
+		}
+	}
+	return sum
 }
 
 // parentChain returns the indexes of refs when the message that claimed
@@ -732,7 +811,9 @@ func (st *scopeState) groupFirst(roots []*Node, window time.Duration, made []*Co
 		}
 	}
 	s.shared = shared
-	parallel(len(shared), func(lo, hi int) {
+	// Reading the trees costs several times as much per root as the other
+	// parallel steps do per item.
+	split(len(shared), minParallel/4, func(lo, hi int) {
 		if lo == 0 {
 			participantsOf(shared[lo:hi], s)
 			return
