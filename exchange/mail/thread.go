@@ -44,27 +44,63 @@ type Node struct {
 	Parent   *Node
 	Children []*Node // sorted by date
 
-	entry    *entry
-	keyEntry *entry // canonical tie-break: own entry, or the first child's
-	ts       int64  // sort date (see sortTime); a placeholder's is its first child's
-	idx      int32  // union-find index of the node's id
+	entry *entry
+	ts    int64 // sort date (see sortTime); a placeholder's is its first child's
+	idx   int32 // union-find index of the node's id
 	*rootInfo
+}
+
+// key is the entry that breaks ties between nodes of the same date: the
+// node's own, or for a placeholder (a root, whose children are messages)
+// its first child's as threading left them, before any grouping.
+func (n *Node) key() *entry {
+	if n.entry != nil {
+		return n.entry
+	}
+	if n.rootInfo != nil && n.saved {
+		if len(n.own) > 0 {
+			return n.own[0].entry
+		}
+		return nil
+	}
+	if len(n.Children) > 0 {
+		return n.Children[0].entry
+	}
+	return nil
 }
 
 // rootInfo is what a root of the threading result carries.
 type rootInfo struct {
-	anchor      string    // the id of the top before pruning
-	first, last time.Time // earliest and latest known sent dates in the tree
-	count       int       // messages in the tree as threading left it
-	own         []*Node   // children before subject grouping, once grouped
-	saved       bool      // own is set
-	grouped     bool      // grouped with other roots since threading made it
-	base        string    // base subject, "" when not grouped
-	subject     string    // the root message's subject, once read
-	reply       bool      // a reply, forward or placeholder
-	parts       []part    // participants, sorted
-	bucketIdx   int
-	conv        *Conversation
+	anchor string // the id of the top before pruning
+	// The messages with the earliest and latest known sent dates in the
+	// tree (see first and last), nil when none has a date.
+	firstE, lastE *entry
+	own           []*Node // children before subject grouping, once grouped
+	base          string  // base subject, "" when not grouped
+	subject       string  // the root message's subject, once read
+	parts         []part  // participants, sorted
+	conv          *Conversation
+	count         int32 // messages in the tree as threading left it
+	bucketIdx     int32
+	saved         bool // own is set
+	grouped       bool // grouped with other roots since threading made it
+	reply         bool // a reply, forward or placeholder
+}
+
+// first is the earliest known sent date in the tree, zero if none.
+func (ri *rootInfo) first() time.Time {
+	if ri.firstE == nil {
+		return time.Time{}
+	}
+	return ri.firstE.n.Message.SentDate()
+}
+
+// last is the latest known sent date in the tree, zero if none.
+func (ri *rootInfo) last() time.Time {
+	if ri.lastE == nil {
+		return time.Time{}
+	}
+	return ri.lastE.n.Message.SentDate()
 }
 
 // A Conversation is one thread: a tree of messages of one scope. Its tree
@@ -179,9 +215,11 @@ func Thread(msgs []*Message, opts Options) []*Conversation {
 // of the id it claims (n.idx): its Message-ID, or a synthetic id from the
 // fingerprint (scopeState.names[n.idx]).
 type entry struct {
-	n      Node
-	refIdx []int32   // the parent chain (References, then In-Reply-To) as union-find indexes
-	fp     *[16]byte // see fingerprint; computed when first needed
+	n Node
+	// The parent chain (References, then In-Reply-To) as union-find
+	// indexes: Threader.chains[ref : ref+nref] (see scopeState.chain).
+	ref, nref int32
+	fp        *[16]byte // see fingerprint; computed when first needed
 }
 
 // sortTime turns a sent date into an int64 that sorts unknown dates last.
@@ -278,7 +316,7 @@ func compareNodes(a, b *Node) int {
 	if c := cmp.Compare(a.ts, b.ts); c != 0 {
 		return c
 	}
-	return compareKeys(a.keyEntry, b.keyEntry)
+	return compareKeys(a.key(), b.key())
 }
 
 func syntheticID(fp [16]byte) string {
@@ -321,7 +359,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 	}
 	for ei, e := range entries {
 		n := &e.n
-		*n = Node{Message: e.n.Message, entry: e, keyEntry: e, ts: n.ts, idx: n.idx, ID: st.names[n.idx]}
+		*n = Node{Message: e.n.Message, entry: e, ts: n.ts, idx: n.idx, ID: st.names[n.idx]}
 		k := n.idx
 		twin := int32(-1)
 		if c := &st.cont[k]; c.gen == gen && c.ent >= 0 {
@@ -346,7 +384,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 			// References say nothing: same content, or a subject that says
 			// it is the same mail. A different message reusing an id
 			// (broken clients do) stays apart.
-			if len(e.refIdx) == 0 && (old.fingerprint() == fp || sameBase(old.n.Message.Subject, e.n.Message.Subject)) {
+			if e.nref == 0 && (old.fingerprint() == fp || sameBase(old.n.Message.Subject, e.n.Message.Subject)) {
 				twin = n.idx
 			}
 		}
@@ -359,7 +397,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 		// Step 1B: link the References chain, where it creates no loop and
 		// the child has no parent yet.
 		prev := int32(-1)
-		for _, r := range e.refIdx {
+		for _, r := range st.chain(e) {
 			get(r)
 			if prev >= 0 && r != prev && st.cont[r].parent < 0 && !st.isAncestor(r, prev) {
 				st.link(prev, r)
@@ -577,10 +615,8 @@ func dateTree(nodes []*Node) {
 				}
 			}
 		} else if len(n.Children) > 0 {
-			n.ts, n.keyEntry = n.Children[0].ts, n.Children[0].keyEntry
+			n.ts = n.Children[0].ts
 		}
 	}
-	if first != nil {
-		ri.first, ri.last = first.n.Message.SentDate(), last.n.Message.SentDate()
-	}
+	ri.firstE, ri.lastE = first, last
 }

@@ -27,6 +27,7 @@ type Threader struct {
 	opts   Options
 	scopes map[string]*scopeState
 	count  int
+	chains []int32 // the parent chains of all entries (see entry)
 }
 
 // Changes reports what one Add did, for a store to persist: upsert the
@@ -54,9 +55,10 @@ type Merge struct {
 }
 
 type scopeState struct {
-	scope string
-	news  []*entry                // being added
-	old   map[*component]struct{} // components the new ones touch
+	scope  string
+	chains *[]int32                // Threader.chains
+	news   []*entry                // being added
+	old    map[*component]struct{} // components the new ones touch
 	// After a first Add into an empty scope, its entries and roots, until
 	// built makes the components from them.
 	all     []*entry
@@ -232,8 +234,10 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	if claimed != nil {
 		s.claim, claimed.claim = claimed.claim, nil
 	}
-	chains := make([]int32, len(chunk))
-	copy(chains, chunk)
+	// Every entry's chain, kept for later Adds (which re-thread old
+	// entries).
+	base := int32(len(t.chains))
+	t.chains = append(t.chains, chunk...)
 	if len(order) > 0 {
 		s.keys = order[0].pending
 	}
@@ -261,7 +265,7 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 				case p.fp >= 0:
 					fp = &fps[p.fp]
 				}
-				*e = entry{n: Node{Message: m, entry: e, ts: k.ts, idx: p.idx}, refIdx: chains[p.off:p.end:p.end], fp: fp}
+				*e = entry{n: Node{Message: m, entry: e, ts: k.ts, idx: p.idx}, ref: base + p.off, nref: p.end - p.off, fp: fp}
 				news[j] = e
 			}
 		})
@@ -408,7 +412,7 @@ func (st *scopeState) built() {
 			if st.buckets == nil {
 				st.buckets = make(map[string][]*Node, len(st.roots))
 			}
-			r.bucketIdx = len(st.buckets[r.base])
+			r.bucketIdx = int32(len(st.buckets[r.base]))
 			st.buckets[r.base] = append(st.buckets[r.base], r)
 		}
 	}
@@ -440,6 +444,7 @@ func (t *Threader) scope(scope string, expect int) *scopeState {
 		hint := expect + expect/8
 		st = &scopeState{
 			scope:   scope,
+			chains:  &t.chains,
 			ids:     newIDTable(hint),
 			parent:  make([]int32, 0, hint),
 			names:   make([]string, 0, hint),
@@ -481,6 +486,11 @@ func (st *scopeState) grow() {
 	for i := len(st.parent); i < len(st.names); i++ {
 		st.parent = append(st.parent, int32(i))
 	}
+}
+
+// chain returns the parent chain of an entry of the scope.
+func (st *scopeState) chain(e *entry) []int32 {
+	return (*st.chains)[e.ref : e.ref+e.nref : e.ref+e.nref]
 }
 
 func (st *scopeState) find(i int32) int32 {
@@ -726,7 +736,7 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 			continue
 		}
 		buckets[r.base] = struct{}{}
-		r.bucketIdx = len(st.buckets[r.base])
+		r.bucketIdx = int32(len(st.buckets[r.base]))
 		st.buckets[r.base] = append(st.buckets[r.base], r)
 	}
 	// Buckets are independent: the order they are done in does not matter.
@@ -868,7 +878,7 @@ func (st *scopeState) union(entries []*entry) {
 	st.grow()
 	for _, e := range entries {
 		a := st.find(e.n.idx)
-		for _, k := range e.refIdx {
+		for _, k := range st.chain(e) {
 			if b := st.find(k); a != b {
 				st.parent[b] = a
 			}
@@ -970,10 +980,10 @@ func rootSubjectsOf(roots []*Node, subjects []string) {
 // message wins. A root without a date never joins nor is joined.
 func group(roots []*Node, window time.Duration) [][]*Node {
 	slices.SortFunc(roots, func(a, b *Node) int {
-		if c := compareDates(a.first, b.first); c != 0 {
+		if c := compareDates(a.first(), b.first()); c != 0 {
 			return c
 		}
-		return compareKeys(a.keyEntry, b.keyEntry)
+		return compareKeys(a.key(), b.key())
 	})
 	type grp struct {
 		members []*Node
@@ -991,13 +1001,13 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 	var groups, active []*grp // active: groups a later root can still join
 	for _, r := range roots {
 		var best *grp
-		if !r.first.IsZero() && r.reply {
+		if first := r.first(); !first.IsZero() && r.reply {
 			// Roots come in order of first date, and a group's last date
 			// grows only when it is joined: once out of the window, a group
 			// stays out.
 			kept := active[:0]
 			for _, g := range active {
-				if r.first.Sub(g.last) <= window {
+				if first.Sub(g.last) <= window {
 					kept = append(kept, g)
 				}
 			}
@@ -1012,16 +1022,16 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 			}
 		}
 		if best == nil {
-			g := &grp{members: []*Node{r}, last: r.last}
+			g := &grp{members: []*Node{r}, last: r.last()}
 			groups = append(groups, g)
-			if !r.last.IsZero() {
+			if !g.last.IsZero() {
 				active = append(active, g)
 			}
 			continue
 		}
 		best.members = append(best.members, r)
-		if r.last.After(best.last) {
-			best.last = r.last
+		if last := r.last(); last.After(best.last) {
+			best.last = last
 		}
 		if best.parts != nil {
 			best.parts = union(best.parts, participants(r))
@@ -1270,16 +1280,16 @@ func (st *scopeState) fill(c *Conversation, top *Node, rest []*Node) *Conversati
 		}
 		top.grouped = true
 	}
-	*c = Conversation{Scope: st.scope, Root: top, Count: top.count, First: top.first, Last: top.last, roots: 1 + len(rest)}
+	*c = Conversation{Scope: st.scope, Root: top, Count: int(top.count), First: top.first(), Last: top.last(), roots: 1 + len(rest)}
 	top.conv = c
 	for _, r := range rest {
 		r.conv, r.grouped = c, true
-		c.Count += r.count
-		if c.First.IsZero() || (!r.first.IsZero() && r.first.Before(c.First)) {
-			c.First = r.first
+		c.Count += int(r.count)
+		if first := r.first(); c.First.IsZero() || (!first.IsZero() && first.Before(c.First)) {
+			c.First = first
 		}
-		if r.last.After(c.Last) {
-			c.Last = r.last
+		if last := r.last(); last.After(c.Last) {
+			c.Last = last
 		}
 		if r.Message == nil {
 			for _, k := range r.Children {
