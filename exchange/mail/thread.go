@@ -416,7 +416,6 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 	}
 	st.s.used = used
 	rootSlots := st.s.slots[:0]
-	placeholders := 0
 	for _, u := range used {
 		k := u
 		if u < 0 {
@@ -426,13 +425,10 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 		// A placeholder that became a message is recorded again as one.
 		if c.parent < 0 && (u < 0) == (c.ent >= 0) {
 			rootSlots = append(rootSlots, k)
-			if c.ent < 0 {
-				placeholders++
-			}
 		}
 	}
 	st.s.slots = rootSlots
-	return st.prune(entries, rootSlots, placeholders)
+	return st.prune(entries, rootSlots)
 }
 
 func sameBase(a, b string) bool {
@@ -492,64 +488,80 @@ func (st *scopeState) unlink(k int32) {
 // placeholder is replaced by its children; at the root level only when it
 // has one child, so orphaned siblings stay together. The top id before
 // pruning is kept in anchor for conversation ids.
-func (st *scopeState) prune(entries []*entry, roots []int32, placeholders int) []*Node {
-	out := make([]*Node, 0, len(roots))
+func (st *scopeState) prune(entries []*entry, roots []int32) []*Node {
+	out := make([]*Node, len(roots))
 	infos := make([]rootInfo, len(roots))
-	phs := make([]Node, placeholders)
-	kids := make([]*Node, len(entries)) // every message is at most one child
-	s := st.s
-	stack, order, queue, nodes := s.stack, s.order, s.queue, s.nodes
-	defer func() { s.stack, s.order, s.queue, s.nodes = stack, order, queue, nodes }()
-	for _, r := range roots {
-		stack, queue = st.pruneBelow(r, stack, queue)
-		c := &st.cont[r]
-		var root *Node
-		var anchor string
-		if c.ent >= 0 {
-			root = &entries[c.ent].n
-			anchor = root.ID
-		} else {
-			anchor = st.names[r]
-			switch {
-			case c.first < 0:
-				continue
-			case c.first == c.last:
-				root = &entries[st.cont[c.first].ent].n
-				r = c.first
-				st.cont[r].parent = -1
-			default:
-				root = &phs[0]
-				phs = phs[1:]
-				*root = Node{ID: st.names[r], idx: r}
-			}
+	// Trees are apart: they are pruned at once, each part with its own
+	// buffers.
+	parallel(len(roots), func(lo, hi int) {
+		s := st.s
+		if lo > 0 {
+			s = getScratch()
+			defer s.put()
 		}
-		root.Parent = nil
-		root.rootInfo = &infos[0]
-		infos = infos[1:]
-		root.anchor = anchor
-		out = append(out, root)
-		// The tree breadth first; below the root every node is a message,
-		// and a parent's children are the next run of the order.
-		order = append(order[:0], r)
-		nodes = append(nodes[:0], root)
-		for i := 0; i < len(order); i++ {
-			p := nodes[i]
-			start := len(order)
-			for x := st.cont[order[i]].first; x >= 0; x = st.cont[x].next {
-				order = append(order, x)
-				n := &entries[st.cont[x].ent].n
-				n.Parent = p
-				nodes = append(nodes, n)
+		stack, order, queue, nodes := s.stack, s.order, s.queue, s.nodes
+		defer func() { s.stack, s.order, s.queue, s.nodes = stack, order, queue, nodes }()
+		var phs []Node   // placeholder roots, allocated a few at a time
+		var kids []*Node // children slices are cut from it
+		for i := lo; i < hi; i++ {
+			r := roots[i]
+			stack, queue = st.pruneBelow(r, stack, queue)
+			c := &st.cont[r]
+			var root *Node
+			var anchor string
+			if c.ent >= 0 {
+				root = &entries[c.ent].n
+				anchor = root.ID
+			} else {
+				anchor = st.names[r]
+				switch {
+				case c.first < 0:
+					continue
+				case c.first == c.last:
+					root = &entries[st.cont[c.first].ent].n
+					r = c.first
+					st.cont[r].parent = -1
+				default:
+					if len(phs) == 0 {
+						phs = make([]Node, 16)
+					}
+					root = &phs[0]
+					phs = phs[1:]
+					*root = Node{ID: st.names[r], idx: r}
+				}
 			}
-			if cnt := len(order) - start; cnt > 0 {
-				p.Children = kids[:cnt:cnt]
-				kids = kids[cnt:]
-				copy(p.Children, nodes[start:])
+			root.Parent = nil
+			root.rootInfo = &infos[i]
+			root.anchor = anchor
+			out[i] = root
+			// The tree breadth first; below the root every node is a
+			// message, and a parent's children are the next run of the
+			// order.
+			order = append(order[:0], r)
+			nodes = append(nodes[:0], root)
+			for j := 0; j < len(order); j++ {
+				p := nodes[j]
+				start := len(order)
+				for x := st.cont[order[j]].first; x >= 0; x = st.cont[x].next {
+					order = append(order, x)
+					n := &entries[st.cont[x].ent].n
+					n.Parent = p
+					nodes = append(nodes, n)
+				}
+				if cnt := len(order) - start; cnt > 0 {
+					if len(kids) < cnt {
+						kids = make([]*Node, max(cnt, 1024))
+					}
+					p.Children = kids[:cnt:cnt]
+					kids = kids[cnt:]
+					copy(p.Children, nodes[start:])
+				}
 			}
+			dateTree(nodes)
 		}
-		dateTree(nodes)
-	}
-	return out
+	})
+	// Placeholders left without children made no root.
+	return slices.DeleteFunc(out, func(n *Node) bool { return n == nil })
 }
 
 // pruneBelow removes or promotes the placeholders under r.
