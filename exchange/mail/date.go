@@ -3,6 +3,7 @@ package mail
 import (
 	"errors"
 	netmail "net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -59,6 +60,9 @@ func parseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, errBadDate
+	}
+	if t, ok := quickDate(s); ok {
+		return sane(t)
 	}
 	// Go reads an unknown zone name as +0000: put the offset in first.
 	if sp := strings.LastIndexByte(s, ' '); sp > 0 {
@@ -160,4 +164,105 @@ func isNumericZone(w string) bool {
 		}
 	}
 	return true
+}
+
+var shortMonths = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// quickDate reads the form nearly every mail program writes, "Mon, 2 Jan
+// 2006 15:04:05 -0700" (weekday and seconds optional, one or two day
+// digits), without allocating; anything else is left to net/mail and the
+// layouts above (ok is false). net/mail tries its layouts one after the
+// other and builds an error for each that fails, which made reading the
+// date most of the cost of reading a header. The result is the one
+// time.Parse gives, location included: the local zone when it has that
+// offset then, else a fixed zone.
+func quickDate(s string) (t time.Time, ok bool) {
+	if len(s) > 5 && s[3] == ',' && s[4] == ' ' {
+		if !slices.Contains(shortWeekdays[:], s[:3]) {
+			return t, false
+		}
+		s = s[5:]
+	}
+	num := func(n int) (int, bool) { // n digits
+		if len(s) < n {
+			return 0, false
+		}
+		v := 0
+		for i := range n {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		s = s[n:]
+		return v, true
+	}
+	sep := func(c byte) bool {
+		if len(s) == 0 || s[0] != c {
+			return false
+		}
+		s = s[1:]
+		return true
+	}
+	dayLen := 2
+	if len(s) > 1 && s[1] == ' ' {
+		dayLen = 1
+	}
+	day, ok1 := num(dayLen)
+	if !ok1 || !sep(' ') || len(s) < 4 {
+		return t, false
+	}
+	month := slices.Index(shortMonths[:], s[:3]) + 1
+	s = s[3:]
+	if month == 0 || !sep(' ') {
+		return t, false
+	}
+	year, ok2 := num(4)
+	ok3 := ok2 && sep(' ')
+	hour, ok4 := num(2)
+	ok5 := ok4 && sep(':')
+	minute, ok6 := num(2)
+	if !ok3 || !ok5 || !ok6 {
+		return t, false
+	}
+	sec := 0
+	if len(s) > 0 && s[0] == ':' {
+		s = s[1:]
+		var ok7 bool
+		if sec, ok7 = num(2); !ok7 {
+			return t, false
+		}
+	}
+	if !sep(' ') || len(s) != 5 || (s[0] != '+' && s[0] != '-') {
+		return t, false
+	}
+	sign := s[0]
+	s = s[1:]
+	zh, ok8 := num(2)
+	zm, ok9 := num(2)
+	if !ok8 || !ok9 || zh > 23 || zm > 59 || hour > 23 || minute > 59 || sec > 59 ||
+		day < 1 || day > daysIn(time.Month(month), year) {
+		return t, false
+	}
+	offset := (zh*60 + zm) * 60
+	if sign == '-' {
+		offset = -offset
+	}
+	unix := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC).Unix() - int64(offset)
+	if local := time.Unix(unix, 0).In(time.Local); zoneOffset(local) == offset {
+		return local, true
+	}
+	return time.Unix(unix, 0).In(time.FixedZone("", offset)), true
+}
+
+var shortWeekdays = [7]string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+func zoneOffset(t time.Time) int {
+	_, off := t.Zone()
+	return off
+}
+
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
