@@ -120,7 +120,7 @@ func keyIs(k []byte, lower string) bool {
 // From, To and Cc; one slice backs both id lists and one the three address
 // lists. A message's threading data then sits in a few adjacent cache
 // lines instead of a dozen small allocations, which is most of what
-// threading a large mailbox costs (see README.md, "Speed").
+// threading a large mailbox costs (see README.md, "How it is kept fast").
 func threadingHeaders(m *Message, fields []headerField) {
 	var inReplyTo []byte
 	var haveID, haveDate, haveSubject bool
