@@ -979,12 +979,25 @@ func rootSubjectsOf(roots []*Node, subjects []string) {
 // overlap the group's. Of several such groups, the one with the latest
 // message wins. A root without a date never joins nor is joined.
 func group(roots []*Node, window time.Duration) [][]*Node {
-	slices.SortFunc(roots, func(a, b *Node) int {
-		if c := compareDates(a.first(), b.first()); c != 0 {
+	// The first dates are read once, not at every comparison.
+	type dated struct {
+		first time.Time
+		r     *Node
+	}
+	var buf [16]dated
+	ds := buf[:0]
+	for _, r := range roots {
+		ds = append(ds, dated{r.first(), r})
+	}
+	slices.SortFunc(ds, func(a, b dated) int {
+		if c := compareDates(a.first, b.first); c != 0 {
 			return c
 		}
-		return compareKeys(a.key(), b.key())
+		return compareKeys(a.r.key(), b.r.key())
 	})
+	for i, d := range ds {
+		roots[i] = d.r
+	}
 	type grp struct {
 		members []*Node
 		last    time.Time
@@ -999,9 +1012,9 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 		return g.parts
 	}
 	var groups, active []*grp // active: groups a later root can still join
-	for _, r := range roots {
+	for i, r := range roots {
 		var best *grp
-		if first := r.first(); !first.IsZero() && r.reply {
+		if first := ds[i].first; !first.IsZero() && r.reply {
 			// Roots come in order of first date, and a group's last date
 			// grows only when it is joined: once out of the window, a group
 			// stays out.
