@@ -113,10 +113,13 @@ func avgSize(raws [][]byte) int64 {
 // gatherstars-com/jwz v1.4.0 on the same parsed messages. With -rounds N
 // the four variants run in turn, N times (go test's -count would run each
 // N times back to back): on a shared machine the load changes between
-// rounds, so compare the variants within a round. Each variant runs once untimed first (warmUp), so that none pays for
-// growing the heap. Reported per message: wall ns/msg, cpu-ns/msg (CPU time
-// of the whole process, GC included), B/msg and allocs/msg (of the timed
-// part only).
+// rounds, so compare the variants within a round. Each variant runs once
+// untimed first (warmUp), so that none pays for growing the heap. With
+// -gcfirst every run starts after a collection (untimed): without it, a
+// run pays for whatever collection falls in it, including marking the
+// 100,000 parsed messages and the garbage of the variant before. Reported
+// per message: wall ns/msg, cpu-ns/msg (CPU time of the whole process, GC
+// included), B/msg and allocs/msg (of the timed part only).
 func BenchmarkThread(b *testing.B) {
 	_, msgs := corpus()
 	warmUp(msgs)
@@ -125,7 +128,19 @@ func BenchmarkThread(b *testing.B) {
 	}
 }
 
-var rounds = flag.Int("rounds", 1, "BenchmarkThread: times to run the four variants in turn")
+var (
+	rounds  = flag.Int("rounds", 1, "BenchmarkThread: times to run the four variants in turn")
+	gcFirst = flag.Bool("gcfirst", false, "BenchmarkThread: collect garbage, untimed, before each run, so that no variant pays for collecting another's garbage (or the corpus's)")
+)
+
+// settle collects garbage before a timed run when -gcfirst is given.
+func settle(b *testing.B) {
+	if *gcFirst {
+		b.StopTimer()
+		runtime.GC()
+		b.StartTimer()
+	}
+}
 
 func threadRound(b *testing.B, msgs []*mail.Message) {
 	for _, c := range []struct {
@@ -136,6 +151,7 @@ func threadRound(b *testing.B, msgs []*mail.Message) {
 			var convs []*mail.Conversation
 			var m meter
 			for b.Loop() {
+				settle(b)
 				m.start()
 				convs = mail.Thread(msgs, c.opts)
 				m.stop()
@@ -157,6 +173,7 @@ func threadRound(b *testing.B, msgs []*mail.Message) {
 			var roots int
 			var m meter
 			for b.Loop() {
+				settle(b)
 				if prebuilt {
 					b.StopTimer()
 				} else {
@@ -204,19 +221,23 @@ func jwzThread(b *testing.B, ts []jwz.Threadable) int {
 type meter struct {
 	cpu            time.Duration
 	bytes, allocs  uint64
+	faults         int64
 	cpu0           time.Duration
 	bytes0, alloc0 uint64
+	faults0        int64
 }
 
 func (m *meter) start() {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	m.bytes0, m.alloc0 = ms.TotalAlloc, ms.Mallocs
-	m.cpu0 = cpuTime()
+	m.cpu0, m.faults0 = usage()
 }
 
 func (m *meter) stop() {
-	m.cpu += cpuTime() - m.cpu0
+	cpu, faults := usage()
+	m.cpu += cpu - m.cpu0
+	m.faults += faults - m.faults0
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	m.bytes += ms.TotalAlloc - m.bytes0
@@ -229,6 +250,7 @@ func (m *meter) report(b *testing.B, n int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/per, "ns/msg")
 	b.ReportMetric(float64(m.bytes)/per, "B/msg")
 	b.ReportMetric(float64(m.allocs)/per, "allocs/msg")
+	b.ReportMetric(float64(m.faults)/float64(b.N), "page-faults/op")
 }
 
 // BenchmarkThreadIncremental adds the last 1% of the corpus, 100 messages
@@ -256,15 +278,17 @@ func perMessage(b *testing.B, n int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/msg")
 }
 
-// cpuTime is the CPU time (user and system, all threads: GC included) the
-// process has used. On this shared machine wall time varies with other
-// people's load; CPU time much less.
-func cpuTime() time.Duration {
+// usage is the CPU time (user and system, all threads: GC included) the
+// process has used, and the page faults it took: touching memory the
+// runtime had returned to the system costs a fault per 4 KiB page. On this
+// shared machine wall time varies with other people's load; CPU time much
+// less.
+func usage() (time.Duration, int64) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return 0, 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Minflt + ru.Majflt
 }
 
 // jwzMsg is a jwz.Threadable over a parsed message.
