@@ -348,39 +348,43 @@ func sortKeys(keys []sortKey, msgs []*Message, s *scratch) [][16]byte {
 	return fps
 }
 
-// radixSort sorts keys by ts, stably, 16 bits at a time, skipping the
-// digits all keys share.
+// radixSort sorts keys by ts, stably, radixBits at a time, skipping the
+// digits all keys share. The counts of every digit are taken in one pass,
+// and each table of counts stays in the first-level cache.
 func radixSort(keys []sortKey, s *scratch) {
 	u := func(ts int64) uint64 { return uint64(ts) ^ 1<<63 }
-	orig := keys
-	u0 := u(keys[0].ts)
-	var diff uint64
+	const digits = (64 + radixBits - 1) / radixBits
+	const mask = 1<<radixBits - 1
+	count := sized(s.count, digits<<radixBits)
+	s.count = count
+	clear(count)
 	for _, k := range keys {
-		diff |= u(k.ts) ^ u0
+		v := u(k.ts)
+		for d := range digits {
+			count[d<<radixBits|int(v>>(d*radixBits)&mask)]++
+		}
 	}
+	orig := keys
 	var tmp []sortKey
-	var count []int32
-	for shift := uint(0); shift < 64; shift += 16 {
-		if (diff>>shift)&0xffff == 0 {
-			continue
+	for d := range digits {
+		c := count[d<<radixBits : (d+1)<<radixBits]
+		shift := d * radixBits
+		if c[u(keys[0].ts)>>shift&mask] == int32(len(keys)) {
+			continue // every key has the same digit
 		}
 		if tmp == nil {
-			tmp, count = sized(s.radix, len(keys)), sized(s.count, 1<<16)
-			s.radix, s.count = tmp, count
-		}
-		clear(count)
-		for _, k := range keys {
-			count[(u(k.ts)>>shift)&0xffff]++
+			tmp = sized(s.radix, len(keys))
+			s.radix = tmp
 		}
 		var sum int32
-		for d, c := range count {
-			count[d] = sum
-			sum += c
+		for i, n := range c {
+			c[i] = sum
+			sum += n
 		}
 		for _, k := range keys {
-			d := (u(k.ts) >> shift) & 0xffff
-			tmp[count[d]] = k
-			count[d]++
+			x := u(k.ts) >> shift & mask
+			tmp[c[x]] = k
+			c[x]++
 		}
 		keys, tmp = tmp, keys
 	}
@@ -388,6 +392,9 @@ func radixSort(keys []sortKey, s *scratch) {
 		copy(orig, keys) // an odd number of passes
 	}
 }
+
+// radixBits is the digit radixSort sorts by: 2,048 counts, 8 KiB.
+const radixBits = 11
 
 // built makes the components left unmade by a first Add into an empty
 // scope, now that more messages come.

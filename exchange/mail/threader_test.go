@@ -325,7 +325,7 @@ func TestRadixSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	special := []int64{math.MaxInt64, math.MaxInt64 - 1, math.MinInt64 + 1, math.MinInt64, 0, -1, 1}
 	for round := 0; round < 40; round++ {
-		// Ranges that need from one to four 16-bit passes.
+		// Ranges that need from one pass to all of them.
 		kind := round % 4
 		keys := make([]sortKey, 2048+r.IntN(3000))
 		for i := range keys {
@@ -336,9 +336,9 @@ func TestRadixSort(t *testing.T) {
 			case kind == 0:
 				ts = r.Int64() - r.Int64()
 			case kind == 1:
-				ts = 1_700_000_000e9 + int64(r.IntN(50))*1e9 // many ties, three passes
+				ts = 1_700_000_000e9 + int64(r.IntN(50))*1e9 // many ties
 			case kind == 2:
-				ts = int64(r.IntN(1 << 20)) // two passes
+				ts = int64(r.IntN(1 << 20)) // two 11-bit passes
 			default:
 				ts = int64(r.IntN(1 << 12)) // one pass
 			}
