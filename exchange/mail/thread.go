@@ -88,19 +88,22 @@ type rootInfo struct {
 }
 
 // first is the earliest known sent date in the tree, zero if none.
-func (ri *rootInfo) first() time.Time {
-	if ri.firstE == nil {
-		return time.Time{}
-	}
-	return ri.firstE.n.Message.SentDate()
-}
+func (ri *rootInfo) first() time.Time { return ri.firstE.date() }
 
 // last is the latest known sent date in the tree, zero if none.
-func (ri *rootInfo) last() time.Time {
-	if ri.lastE == nil {
+func (ri *rootInfo) last() time.Time { return ri.lastE.date() }
+
+// date is the entry's sent date, in UTC, from its sort date: the message
+// itself, far away in memory, is read only for dates out of the range
+// sortTime keeps exact. e may be nil (zero date).
+func (e *entry) date() time.Time {
+	switch {
+	case e == nil:
 		return time.Time{}
+	case e.n.ts > math.MinInt64+1 && e.n.ts < math.MaxInt64-1:
+		return time.Unix(0, e.n.ts).UTC()
 	}
-	return ri.lastE.n.Message.SentDate()
+	return e.n.Message.SentDate()
 }
 
 // A Conversation is one thread: a tree of messages of one scope. Its tree
@@ -116,7 +119,7 @@ type Conversation struct {
 	// Count is the number of messages (placeholders not counted).
 	Count int
 	// First and Last are the earliest and latest sent dates (zero if no
-	// message has one).
+	// message has one), in UTC.
 	First, Last time.Time
 
 	roots int       // JWZ roots grouped into it
