@@ -127,13 +127,8 @@ func threadingHeaders(m *Message, fields []headerField) {
 	var idBuf [1][]byte
 	var refBuf [16][]byte
 	var addrBuf [8]Address
-	var id [][]byte
-	refs, addrs := refBuf[:0], addrBuf[:0]
-	var nFrom, nTo, nCc int
-	// Addresses are gathered in header order and put in their lists at
-	// the end; kind[i] says which list addrs[i] belongs to.
-	var kindBuf [8]byte
-	kind := kindBuf[:0]
+	var listBuf [8]byte
+	p := threadingParts{refs: refBuf[:0], addrs: addrBuf[:0], list: listBuf[:0]}
 	for _, f := range fields {
 		switch len(f.key) {
 		case 2, 4, 7, 10, 11:
@@ -144,33 +139,27 @@ func threadingHeaders(m *Message, fields []headerField) {
 		case keyIs(f.key, "message-id"):
 			if !haveID {
 				haveID = true
-				id = appendMsgIDs(idBuf[:0], f.value, true)
+				if ids := appendMsgIDs(idBuf[:0], f.value, true); len(ids) > 0 {
+					p.id = ids[0]
+				}
 			}
 		case keyIs(f.key, "in-reply-to"):
 			if inReplyTo == nil {
 				inReplyTo = f.value
 			}
 		case keyIs(f.key, "references"):
-			refs = appendMsgIDs(refs, f.value, false)
+			p.refs = appendMsgIDs(p.refs, f.value, false)
 		case keyIs(f.key, "subject"):
 			if !haveSubject {
 				haveSubject = true
 				m.Subject = decodeText(f.value)
 			}
 		case keyIs(f.key, "from"), keyIs(f.key, "to"), keyIs(f.key, "cc"):
-			n := len(addrs)
-			addrs = appendAddresses(addrs, f.value)
-			k := byte(f.key[0] | 0x20) // 'f', 't' or 'c'
-			for range addrs[n:] {
-				kind = append(kind, k)
-			}
-			switch k {
-			case 'f':
-				nFrom += len(addrs) - n
-			case 't':
-				nTo += len(addrs) - n
-			default:
-				nCc += len(addrs) - n
+			n := len(p.addrs)
+			p.addrs = appendAddresses(p.addrs, f.value)
+			list := byte(strings.IndexByte("ftc", f.key[0]|0x20)) // From, To, Cc
+			for range p.addrs[n:] {
+				p.list = append(p.list, list)
 			}
 		case keyIs(f.key, "date"):
 			if !haveDate {
@@ -179,99 +168,103 @@ func threadingHeaders(m *Message, fields []headerField) {
 			}
 		}
 	}
-	var irt []byte
 	if inReplyTo != nil {
-		irt = inReplyToID(inReplyTo, addrs)
+		p.irt = inReplyToID(inReplyTo, p.addrs)
 	}
-	refs = capReferences(refs)
+	p.refs = capReferences(p.refs)
+	p.pack(m)
+}
 
-	// One string for all of it; In-Reply-To shares the last reference's
-	// bytes when it names the same id, as it usually does.
-	size := 0
-	if len(id) > 0 {
-		size += len(id[0])
-	}
-	for _, r := range refs {
+// threadingParts is what threadingHeaders reads before packing it into the
+// message. The ids alias the header.
+type threadingParts struct {
+	id    []byte    // Message-ID, nil when none
+	refs  [][]byte  // References, capped
+	irt   []byte    // In-Reply-To's id, nil when none or an address
+	addrs []Address // of From, To and Cc, in header order
+	list  []byte    // for each of addrs, its list: 0 From, 1 To, 2 Cc
+}
+
+// pack sets the ids and addresses of m: their bytes in one string, the id
+// lists in one backing array and the address lists in another.
+// In-Reply-To shares the last reference's bytes when it names the same
+// id, as it usually does.
+func (p *threadingParts) pack(m *Message) {
+	shared := len(p.irt) > 0 && len(p.refs) > 0 && bytes.Equal(p.irt, p.refs[len(p.refs)-1])
+	size := len(p.id)
+	for _, r := range p.refs {
 		size += len(r)
 	}
-	shared := len(irt) > 0 && len(refs) > 0 && bytes.Equal(irt, refs[len(refs)-1])
 	if !shared {
-		size += len(irt)
+		size += len(p.irt)
 	}
-	for _, a := range addrs {
+	for _, a := range p.addrs {
 		size += len(a.Addr)
 	}
 	var b strings.Builder
 	b.Grow(size)
-	for _, r := range refs {
+	for _, r := range p.refs {
 		b.Write(r)
 	}
-	if len(irt) > 0 && !shared {
-		b.Write(irt)
+	if !shared {
+		b.Write(p.irt)
 	}
-	if len(id) > 0 {
-		b.Write(id[0])
-	}
-	for _, a := range addrs {
+	b.Write(p.id)
+	for _, a := range p.addrs {
 		b.WriteString(a.Addr)
 	}
 	packed := b.String()
-	off := 0
 	next := func(n int) string {
-		s := packed[off : off+n]
-		off += n
+		s := packed[:n]
+		packed = packed[n:]
 		return s
 	}
-	nIRT := 0
-	if len(irt) > 0 {
-		nIRT = 1
-	}
-	if len(refs)+nIRT > 0 {
-		list := make([]string, len(refs)+nIRT)
-		for i, r := range refs {
+
+	nRefs, nIRT := len(p.refs), min(len(p.irt), 1)
+	if nRefs+nIRT > 0 {
+		list := make([]string, nRefs+nIRT)
+		for i, r := range p.refs {
 			list[i] = next(len(r))
 		}
+		switch {
+		case shared:
+			list[nRefs] = list[nRefs-1]
+		case nIRT > 0:
+			list[nRefs] = next(len(p.irt))
+		}
+		if nRefs > 0 {
+			m.References = list[:nRefs:nRefs]
+		}
 		if nIRT > 0 {
-			if shared {
-				list[len(refs)] = list[len(refs)-1]
-			} else {
-				list[len(refs)] = next(len(irt))
-			}
+			m.InReplyTo = list[nRefs:]
 		}
-		if len(refs) > 0 {
-			m.References = list[:len(refs):len(refs)]
-		}
-		m.InReplyTo = list[len(refs):]
 	}
-	if len(id) > 0 {
-		m.MessageID = next(len(id[0]))
+	if len(p.id) > 0 {
+		m.MessageID = next(len(p.id))
 	}
-	if len(addrs) > 0 {
-		list := make([]Address, len(addrs))
-		f, t, c := 0, nFrom, nFrom+nTo
-		for i, a := range addrs {
-			a.Addr = next(len(a.Addr))
-			switch kind[i] {
-			case 'f':
-				list[f] = a
-				f++
-			case 't':
-				list[t] = a
-				t++
-			default:
-				list[c] = a
-				c++
-			}
+
+	if len(p.addrs) == 0 {
+		return
+	}
+	var count [3]int // From, To, Cc
+	for _, l := range p.list {
+		count[l]++
+	}
+	list := make([]Address, len(p.addrs))
+	at := [3]int{0, count[0], count[0] + count[1]}
+	for i, a := range p.addrs {
+		a.Addr = next(len(a.Addr))
+		l := p.list[i]
+		list[at[l]] = a
+		at[l]++
+	}
+	lists := [3]*[]Address{&m.From, &m.To, &m.Cc}
+	start := 0
+	for j, n := range count {
+		if n > 0 {
+			*lists[j] = list[start : start+n : start+n]
 		}
-		if nFrom > 0 {
-			m.From = list[:nFrom:nFrom]
-		}
-		if nTo > 0 {
-			m.To = list[nFrom : nFrom+nTo : nFrom+nTo]
-		}
-		if nCc > 0 {
-			m.Cc = list[nFrom+nTo:]
-		}
+		start += n
 	}
 }
 
