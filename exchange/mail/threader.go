@@ -173,8 +173,8 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	// the order they are in memory): scope, sort date, ids indexed. The
 	// entries are made afterwards in canonical order, so that threading
 	// reads them in memory order.
-	s := getScratch()
-	defer s.put()
+	s := getAddScratch()
+	defer s.putAdd()
 	pre := sized(s.pre, len(msgs))
 	s.pre = pre
 	chunk := s.chunk[:0] // all parent chains, copied to chains when done
