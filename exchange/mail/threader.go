@@ -177,16 +177,16 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 	defer s.putAdd()
 	pre := sized(s.pre, len(msgs))
 	s.pre = pre
-	chunk := s.chunk[:0] // all parent chains, copied to chains when done
+	chunk := s.chunk[:0] // all parent chains, appended to t.chains when done
 	var fps [][16]byte
 	var claimed *scopeState // the scope using s.claim
 	// The ids of a block of messages are hashed, and the slots they start
 	// at loaded, before the block is indexed: independent loads, whose
 	// cache misses the processor overlaps (see idTable.prefetch).
-	var hs [hashBlock]hashes
+	var hs [hashAhead]hashes
 	for i, m := range msgs {
-		if i%hashBlock == 0 {
-			s.sink += st.hashBlock(msgs[i:min(i+hashBlock, len(msgs))], hs[:])
+		if i%hashAhead == 0 {
+			s.sink += st.hashBlock(msgs[i:min(i+hashAhead, len(msgs))], hs[:])
 		}
 		if m == nil {
 			continue
@@ -226,7 +226,7 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 			fps = append(fps, fp)
 		}
 		p.off = int32(len(chunk))
-		p.idx = st.index(m, id, hs[i%hashBlock], int32(i), pre, msgs, &chunk)
+		p.idx = st.index(m, id, hs[i%hashAhead], int32(i), pre, msgs, &chunk)
 		p.end = int32(len(chunk))
 		st.pending = append(st.pending, sortKey{ts: sortTime(m.SentDate()), i: int32(i), fp: -1})
 	}
@@ -583,9 +583,9 @@ func (st *scopeState) index(m *Message, claimed string, h hashes, i int32, pre [
 	return self
 }
 
-// hashBlock is how many messages hashBlock hashes ahead: enough to
-// overlap many cache misses, few enough that what they load stays cached.
-const hashBlock = 128
+// hashAhead is how many messages hashBlock hashes ahead: enough to overlap
+// many cache misses, few enough that what they load stays cached.
+const hashAhead = 128
 
 // hashes are the hashes of a message's own id and of its last reference,
 // 0 when not computed.
