@@ -50,6 +50,17 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 // goroutine.
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
+// partScratch returns the buffers for the part of a parallel step that
+// starts at lo, and what gives them back: the Add's own for the first part
+// (run on the Add's goroutine), pooled ones for the others.
+func partScratch(own *scratch, lo int) (*scratch, func()) {
+	if lo == 0 {
+		return own, func() {}
+	}
+	s := getScratch()
+	return s, s.put
+}
+
 // addScratch keeps the buffers of the last Add for the next one. A
 // sync.Pool does not do for them: it keeps what a goroutine puts in a slot
 // of the processor it ran on, which a goroutine on another processor does

@@ -497,11 +497,8 @@ func (st *scopeState) prune(entries []*entry, roots []int32) []*Node {
 	// Trees are apart: they are pruned at once, each part with its own
 	// buffers.
 	parallel(len(roots), func(lo, hi int) {
-		s := st.s
-		if lo > 0 {
-			s = getScratch()
-			defer s.put()
-		}
+		s, done := partScratch(st.s, lo)
+		defer done()
 		stack, order, queue, nodes := s.stack, s.order, s.queue, s.nodes
 		defer func() { s.stack, s.order, s.queue, s.nodes = stack, order, queue, nodes }()
 		var phs []Node   // placeholder roots, allocated a few at a time

@@ -831,12 +831,8 @@ func (st *scopeState) groupFirst(roots []*Node, window time.Duration, made []*Co
 	// Reading the trees costs several times as much per root as the other
 	// parallel steps do per item.
 	split(len(shared), minParallel/4, func(lo, hi int) {
-		if lo == 0 {
-			participantsOf(shared[lo:hi], s)
-			return
-		}
-		s := getScratch()
-		defer s.put()
+		s, done := partScratch(s, lo)
+		defer done()
 		participantsOf(shared[lo:hi], s)
 	})
 	// The groups, each a run of flat (top first) ending at its bound.
