@@ -6,6 +6,7 @@ package partners
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -107,6 +108,9 @@ func (a Actor) RequireVendor(min Role) error {
 // Service holds what the network's operations need.
 type Service struct {
 	DB *db.DB
+	// SessionIdle ends a session that has not been used for this long (0:
+	// DefaultSessionIdle); SessionTTL ends it in any case.
+	SessionIdle time.Duration
 }
 
 // audit appends an entry for the actor inside tx.

@@ -21,6 +21,9 @@ const (
 	LoginWindow     = 15 * time.Minute
 	LockoutDuration = 15 * time.Minute
 	SessionTTL      = 14 * 24 * time.Hour
+	// DefaultSessionIdle is how long a session lasts unused when the Service sets
+	// no SessionIdle.
+	DefaultSessionIdle = 12 * time.Hour
 )
 
 var errBadLogin = apperr.E(apperr.Unauthorized, "Wrong email or password.")
@@ -144,7 +147,11 @@ func (s *Service) Session(ctx context.Context, token string) (*Actor, error) {
 		Vendor  bool      `db:"vendor"`
 		Expires time.Time `db:"expires_at"`
 	}
-	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_session_lookup($1, $2)`, network, hashToken(token)); err != nil {
+	idle := s.SessionIdle
+	if idle <= 0 {
+		idle = DefaultSessionIdle
+	}
+	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_session_lookup($1, $2, $3::interval)`, network, hashToken(token), interval(idle)); err != nil {
 		return nil, apperr.E(apperr.Unauthorized, "Your session has ended: please sign in again.")
 	}
 	return &Actor{Network: network, Org: r.Org, User: r.User, Role: r.Role, VendorOrg: r.Vendor,

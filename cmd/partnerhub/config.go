@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/partnerhub/partnerhub/internal/notify"
 )
@@ -16,15 +17,20 @@ type Config struct {
 	DatabaseURL      string // the application role (under row-level security)
 	DatabaseOwnerURL string // the migration role; migrations, seed, audit verify
 	ListenAddr       string
-	BaseURL          string
-	Secret           []byte
-	SMTP             notify.Mailer
-	CORSOrigins      []string
-	MigrateOnStart   bool
-	Citus            bool
-	Dev              bool
-	LogFormat        string
-	Logger           *slog.Logger
+	// MetricsAddr, when set, serves /metrics on a listener of its own (off by
+	// default: metrics tell an outsider too much to share the public port).
+	MetricsAddr string
+	// SessionIdle ends portal sessions unused for this long (SESSION_IDLE).
+	SessionIdle    time.Duration
+	BaseURL        string
+	Secret         []byte
+	SMTP           notify.Mailer
+	CORSOrigins    []string
+	MigrateOnStart bool
+	Citus          bool
+	Dev            bool
+	LogFormat      string
+	Logger         *slog.Logger
 }
 
 // configFromEnv reads the environment; dev fills what it can itself.
@@ -33,6 +39,7 @@ func configFromEnv(dev bool) (Config, error) {
 		DatabaseURL:      os.Getenv("DATABASE_URL"),
 		DatabaseOwnerURL: os.Getenv("DATABASE_OWNER_URL"),
 		ListenAddr:       env("LISTEN_ADDR", ":8080"),
+		MetricsAddr:      os.Getenv("METRICS_ADDR"),
 		BaseURL:          os.Getenv("BASE_URL"),
 		MigrateOnStart:   os.Getenv("MIGRATE_ON_START") == "true",
 		Citus:            os.Getenv("CITUS") == "true",
@@ -52,6 +59,13 @@ func configFromEnv(dev bool) (Config, error) {
 		for _, s := range strings.Split(o, ",") {
 			c.CORSOrigins = append(c.CORSOrigins, strings.TrimSpace(s))
 		}
+	}
+	if v := os.Getenv("SESSION_IDLE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return c, fmt.Errorf("SESSION_IDLE must be a duration of at least 1m, such as 12h (got %q)", v)
+		}
+		c.SessionIdle = d
 	}
 	if s := os.Getenv("SECRET_KEY"); s != "" {
 		if len(s) < 32 {

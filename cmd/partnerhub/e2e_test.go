@@ -33,7 +33,7 @@ func startHub(t *testing.T) (*Main, *demo.Demo, *pgtest.Database) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Main{Config: Config{DatabaseURL: d.AppURL, ListenAddr: "127.0.0.1:0", Secret: []byte("e2e-secret-e2e-secret-e2e-secret-0000"),
+	m := &Main{Config: Config{DatabaseURL: d.AppURL, ListenAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", Secret: []byte("e2e-secret-e2e-secret-e2e-secret-0000"),
 		Dev: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	if err := m.Run(ctx); err != nil {
 		t.Fatal(err)
@@ -117,8 +117,17 @@ func TestEndToEndOverHTTP(t *testing.T) {
 	if r.StatusCode != 200 || !strings.Contains(string(page), "Welcome, Morgan Acme") || !strings.Contains(string(page), "Your partner network") {
 		t.Fatalf("dashboard after login: %d %.600s", r.StatusCode, page)
 	}
-	if resp, b := get("/metrics"); resp.StatusCode != 200 || !strings.Contains(string(b), "partnerhub_http_requests_total") {
-		t.Fatalf("metrics: %d", resp.StatusCode)
+	if resp, _ := get("/metrics"); resp.StatusCode != 404 {
+		t.Fatalf("metrics on the public listener: %d, want 404", resp.StatusCode)
+	}
+	mr, err := http.Get(m.MetricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, _ := io.ReadAll(mr.Body)
+	mr.Body.Close()
+	if mr.StatusCode != 200 || !strings.Contains(string(mb), "partnerhub_http_requests_total") {
+		t.Fatalf("metrics on METRICS_ADDR: %d", mr.StatusCode)
 	}
 }
 

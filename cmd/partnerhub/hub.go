@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/partnerhub/partnerhub/internal/db"
@@ -23,8 +24,11 @@ type Main struct {
 	Server *web.Server
 	// URL is where it listens, known once Run has returned.
 	URL string
+	// MetricsURL is where /metrics is served, when Config.MetricsAddr is set.
+	MetricsURL string
 
 	ln        net.Listener
+	metrics   *http.Server
 	worker    *jobs.Worker
 	stopWork  context.CancelFunc
 	serveDone chan error
@@ -59,7 +63,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return errors.New("the database has pending migrations: run `partnerhub migrate` (or set MIGRATE_ON_START=true)")
 	}
 	m.Server = web.New(web.Config{
-		Dev: c.Dev, Secret: c.Secret, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, Version: Version, Logger: c.Logger,
+		Dev: c.Dev, Secret: c.Secret, SessionIdle: c.SessionIdle, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
 				return fmt.Errorf("database unreachable")
@@ -85,6 +89,17 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.serveDone = make(chan error, 1)
 	go func() { m.serveDone <- m.Server.App.Listener(ln) }()
+	if c.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", c.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen for metrics on %s: %w", c.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Server.MetricsHandler())
+		m.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		m.MetricsURL = "http://" + mln.Addr().String() + "/metrics"
+		go m.metrics.Serve(mln)
+	}
 
 	workCtx, cancel := context.WithCancel(context.Background())
 	m.stopWork = cancel
@@ -92,6 +107,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.worker = &jobs.Worker{DB: d, Logger: c.Logger, Handlers: map[string]jobs.Handler{
 		notify.EmailJob:        notify.EmailHandler(d, &mailer, m.Config.BaseURL),
 		accounts.ImportJobKind: (&accounts.Service{DB: d, Partners: &partners.Service{DB: d}}).ImportHandler(),
+	}}
+	// The sweep removes what has outlived its use, across networks.
+	m.worker.Sweeps = []jobs.Sweep{func(ctx context.Context) error {
+		_, err := web.PurgeIdempotencyKeys(ctx, d)
+		return err
 	}}
 	m.worker.Start(workCtx)
 	c.Logger.Info("partnerhub listening", "url", m.URL, "version", Version)
@@ -104,6 +124,11 @@ func (m *Main) Close() error {
 	var errs []error
 	if m.Server != nil {
 		errs = append(errs, m.Server.App.ShutdownWithTimeout(20*time.Second))
+	}
+	if m.metrics != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, m.metrics.Shutdown(ctx))
+		cancel()
 	}
 	if m.stopWork != nil {
 		m.stopWork()

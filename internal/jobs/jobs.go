@@ -105,9 +105,17 @@ type Worker struct {
 	// Lease is how long a claimed job is held before another worker may take it.
 	Lease  time.Duration
 	Logger *slog.Logger
-	id     string
-	wg     sync.WaitGroup
+	// Sweeps run every SweepEvery (default 10 minutes) beside the jobs: clean-ups
+	// of what has outlived its use across networks, such as expired
+	// Idempotency-Key entries. A failed sweep is logged and tried next time.
+	Sweeps     []Sweep
+	SweepEvery time.Duration
+	id         string
+	wg         sync.WaitGroup
 }
+
+// Sweep is a periodic clean-up run by the worker.
+type Sweep func(ctx context.Context) error
 
 // Backoff is the wait before retrying after the given attempt (1-based).
 func Backoff(attempt int) time.Duration {
@@ -176,10 +184,19 @@ func (w *Worker) Start(ctx context.Context) {
 	if poll == 0 {
 		poll = time.Second
 	}
+	every := w.SweepEvery
+	if every == 0 {
+		every = 10 * time.Minute
+	}
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
+		var swept time.Time
 		for {
+			if len(w.Sweeps) > 0 && time.Since(swept) >= every {
+				swept = time.Now()
+				w.sweep(ctx)
+			}
 			n, err := w.RunOnce(ctx, 10)
 			if err != nil && ctx.Err() == nil {
 				w.logger().Error("job worker", "err", err)
@@ -194,6 +211,14 @@ func (w *Worker) Start(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+func (w *Worker) sweep(ctx context.Context) {
+	for i, fn := range w.Sweeps {
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			w.logger().Error("sweep", "sweep", i, "err", err)
+		}
+	}
 }
 
 // Wait blocks until a started worker has stopped.

@@ -2,14 +2,13 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"mime"
 	"strconv"
 	"strings"
 	"time"
@@ -75,11 +74,13 @@ func (s *Server) apiRoutes() {
 	s.routes = append(s.routes, s.importRoutes()...)
 	s.routes = append(s.routes, s.accountRoutes()...)
 	for _, r := range s.routes {
-		h := need(r.Role, r.handler)
+		// The role check comes first: a replay must never answer someone whom the
+		// route itself would refuse.
+		h := r.handler
 		if r.Method == "POST" {
 			h = s.idempotent(h)
 		}
-		api.Add(r.Method, r.Path, h)
+		api.Add(r.Method, r.Path, need(r.Role, h))
 	}
 	api.Use(func(c *fiber.Ctx) error {
 		return apperr.E(apperr.NotFound, "No API route %s %s.", c.Method(), c.Path())
@@ -90,11 +91,22 @@ func (s *Server) apiRoutes() {
 func requireJSON(c *fiber.Ctx) error {
 	switch c.Method() {
 	case "POST", "PATCH", "PUT":
-		if len(c.Body()) > 0 && !uploadPaths[c.Path()] && !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		if len(c.Body()) > 0 && !uploadPaths[c.Path()] && !isJSON(c.Get(fiber.HeaderContentType)) {
 			return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the body as application/json.")
 		}
 	}
 	return c.Next()
+}
+
+// isJSON reports whether a Content-Type is application/json (any parameters,
+// such as charset=utf-8, allowed; application/jsonx and the like are not JSON).
+func isJSON(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != fiber.MIMEApplicationJSON {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
 }
 
 // decode reads a JSON body strictly: unknown fields, trailing data and type
@@ -278,6 +290,10 @@ func (s *Server) apiInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A replay of this request answers with the user, not the invite link.
+	if b, err := jsonMarshal(fiber.Map{"user": u}); err == nil {
+		c.Locals(replayBodyKey, b)
+	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": u, "invite_url": s.inviteURL(c, token)})
 }
 
@@ -303,6 +319,10 @@ func (s *Server) apiKeyCreate(c *fiber.Ctx) error {
 	k, secret, err := s.partners.CreateAPIKey(c.UserContext(), *actorOf(c), in.Name, in.Role)
 	if err != nil {
 		return err
+	}
+	// A replay of this request answers with the key, not its secret.
+	if b, err := jsonMarshal(fiber.Map{"api_key": k}); err == nil {
+		c.Locals(replayBodyKey, b)
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"api_key": k, "secret": secret})
 }
@@ -377,65 +397,6 @@ func (s *Server) apiJobRetry(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-// idempotent honours Idempotency-Key on POST: the first response (below 500) is kept
-// per organization and key and replayed for a retry with the same body; the same
-// key with another body is a conflict.
-func (s *Server) idempotent(h fiber.Handler) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		key := c.Get("Idempotency-Key")
-		a := actorOf(c)
-		if key == "" || a == nil {
-			return h(c)
-		}
-		if len(key) > 255 {
-			return apperr.Field("Idempotency-Key", "must be at most 255 characters")
-		}
-		sum := sha256.Sum256(append([]byte(c.Method()+" "+c.Path()+"\n"), c.Body()...))
-		ctx := c.UserContext()
-		var stored struct {
-			Hash        []byte `db:"request_hash"`
-			Status      int    `db:"status"`
-			ContentType string `db:"content_type"`
-			Body        []byte `db:"body"`
-		}
-		found := false
-		err := s.db.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-			err := tx.GetContext(ctx, &stored, `SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE network_id = $1 AND org_id = $2 AND key = $3`, a.Network, a.Org, key)
-			if err == nil {
-				found = true
-			}
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil
-			}
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if found {
-			if !bytes.Equal(stored.Hash, sum[:]) {
-				return apperr.E(apperr.Conflict, "This Idempotency-Key was used for a different request.").On("Idempotency-Key")
-			}
-			c.Set("Idempotent-Replayed", "true")
-			c.Set(fiber.HeaderContentType, stored.ContentType)
-			return c.Status(stored.Status).Send(stored.Body)
-		}
-		if err := h(c); err != nil {
-			return err
-		}
-		status := c.Response().StatusCode()
-		if status >= 500 {
-			return nil
-		}
-		return s.db.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (network_id, org_id, key, request_hash, status, content_type, body)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-				a.Network, a.Org, key, sum[:], status, string(c.Response().Header.ContentType()), c.Response().Body())
-			return err
-		})
-	}
 }
 
 // rateLimit allows limit API requests per window to each organization (or, before

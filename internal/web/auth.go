@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"net/url"
 	"strings"
 	"time"
 
@@ -142,14 +141,4 @@ func (s *Server) tokenFor(c *fiber.Ctx) string {
 		session = v
 	}
 	return s.csrfToken(seed, session)
-}
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
-// safeNext keeps post-login redirects on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
 }

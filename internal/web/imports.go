@@ -13,17 +13,6 @@ import (
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
-// uploadPaths may carry bodies up to the import limit; every other route keeps
-// MaxBody.
-var uploadPaths = map[string]bool{"/api/v1/imports": true, "/accounts/import": true}
-
-func limitBody(c *fiber.Ctx) error {
-	if len(c.Body()) > MaxBody && !uploadPaths[c.Path()] {
-		return fiber.ErrRequestEntityTooLarge
-	}
-	return c.Next()
-}
-
 // readUpload takes the "file" part of a multipart form, or a text/csv body.
 func readUpload(c *fiber.Ctx) (string, []byte, error) {
 	if ct := string(c.Request().Header.ContentType()); len(ct) >= 8 && ct[:8] == "text/csv" {
@@ -115,7 +104,7 @@ func (s *Server) accountsExport(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="accounts-`+time.Now().UTC().Format("20060102")+`.csv"`)
+	c.Set(fiber.HeaderContentDisposition, attachment("accounts-"+time.Now().UTC().Format("20060102")+".csv"))
 	_, err = s.accounts.Export(c.UserContext(), *actorOf(c), f, c.Response().BodyWriter())
 	return err
 }
@@ -138,7 +127,7 @@ func (s *Server) importUpload(c *fiber.Ctx) error {
 		if opts, err = importOptions(c); err == nil {
 			var j *accounts.ImportJob
 			if j, err = s.accounts.StartImport(c.UserContext(), *actorOf(c), name, data, opts); err == nil {
-				return c.Redirect("/imports/"+strconv.FormatInt(j.ID, 10), fiber.StatusSeeOther)
+				return seeOther(c, "/imports/"+strconv.FormatInt(j.ID, 10))
 			}
 		}
 	}
@@ -177,5 +166,5 @@ func (s *Server) importApplyForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/imports/"+strconv.FormatInt(j.ID, 10), fiber.StatusSeeOther)
+	return seeOther(c, "/imports/"+strconv.FormatInt(j.ID, 10))
 }

@@ -49,7 +49,7 @@ func (s *Server) portalRoutes() {
 
 func (s *Server) loginPage(c *fiber.Ctx) error {
 	if actorOf(c) != nil {
-		return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+		return seeOther(c, safeNext(c.Query("next")))
 	}
 	return s.render(c, "login", fiber.Map{"Next": safeNext(c.Query("next"))})
 }
@@ -70,7 +70,7 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	// new at every login (no fixation).
 	s.setCookie(c, sessionCookie, token, partners.SessionTTL)
 	c.Locals(actorKey, a)
-	return c.Redirect(safeNext(c.FormValue("next")), fiber.StatusSeeOther)
+	return seeOther(c, safeNext(c.FormValue("next")))
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
@@ -78,7 +78,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 		return err
 	}
 	s.clearCookie(c, sessionCookie)
-	return c.Redirect("/login", fiber.StatusSeeOther)
+	return seeOther(c, "/login")
 }
 
 func (s *Server) setLang(c *fiber.Ctx) error {
@@ -87,7 +87,7 @@ func (s *Server) setLang(c *fiber.Ctx) error {
 		return apperr.Field("lang", "must be en or pt-BR")
 	}
 	c.Cookie(&fiber.Cookie{Name: "ph_lang", Value: l, Path: "/", SameSite: fiber.CookieSameSiteLaxMode, Secure: !s.cfg.Dev, Expires: time.Now().Add(365 * 24 * time.Hour)})
-	return c.Redirect("/login", fiber.StatusSeeOther)
+	return seeOther(c, "/login")
 }
 
 func (s *Server) invitePage(c *fiber.Ctx) error {
@@ -111,7 +111,7 @@ func (s *Server) inviteSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/login?ok=flash.invite_accepted", fiber.StatusSeeOther)
+	return seeOther(c, "/login?ok=flash.invite_accepted")
 }
 
 func errText(c *fiber.Ctx, err error) string {
@@ -181,7 +181,7 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect("/settings?ok=flash.password_changed", fiber.StatusSeeOther)
+	return seeOther(c, "/settings?ok=flash.password_changed")
 }
 
 func (s *Server) changeLocale(c *fiber.Ctx) error {
@@ -190,7 +190,7 @@ func (s *Server) changeLocale(c *fiber.Ctx) error {
 	if _, err := s.partners.UpdateUser(c.UserContext(), *a, a.User, partners.UserUpdate{Locale: &l}); err != nil {
 		return err
 	}
-	return c.Redirect("/settings?ok=flash.saved", fiber.StatusSeeOther)
+	return seeOther(c, "/settings?ok=flash.saved")
 }
 
 func formInt(c *fiber.Ctx, name string) (int64, error) {
@@ -268,7 +268,7 @@ func (s *Server) orgCreate(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/organizations?ok=flash.saved", fiber.StatusSeeOther)
+	return seeOther(c, "/organizations?ok=flash.saved")
 }
 
 func (s *Server) orgUpdate(c *fiber.Ctx) error {
@@ -280,7 +280,7 @@ func (s *Server) orgUpdate(c *fiber.Ctx) error {
 	if _, err := s.partners.UpdateOrganization(c.UserContext(), *actorOf(c), id, in); err != nil {
 		return err
 	}
-	return c.Redirect("/organizations?ok=flash.saved", fiber.StatusSeeOther)
+	return seeOther(c, "/organizations?ok=flash.saved")
 }
 
 func (s *Server) usersPage(c *fiber.Ctx) error { return s.usersPageWith(c, nil) }
@@ -351,7 +351,7 @@ func (s *Server) userUpdate(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/users?ok=flash.saved", fiber.StatusSeeOther)
+	return seeOther(c, "/users?ok=flash.saved")
 }
 
 func (s *Server) keysPage(c *fiber.Ctx) error { return s.keysPageWith(c, nil) }
@@ -388,7 +388,7 @@ func (s *Server) keyRevoke(c *fiber.Ctx) error {
 	if err := s.partners.RevokeAPIKey(c.UserContext(), *actorOf(c), id); err != nil {
 		return err
 	}
-	return c.Redirect("/api-keys?ok=flash.revoked", fiber.StatusSeeOther)
+	return seeOther(c, "/api-keys?ok=flash.revoked")
 }
 
 func (s *Server) auditPage(c *fiber.Ctx) error {
@@ -437,7 +437,7 @@ func (s *Server) notificationsRead(c *fiber.Ctx) error {
 	if _, err := notify.MarkRead(c.UserContext(), s.db, actorOf(c).Scope(), nil); err != nil {
 		return err
 	}
-	return c.Redirect("/notifications", fiber.StatusSeeOther)
+	return seeOther(c, "/notifications")
 }
 
 func (s *Server) jobsPage(c *fiber.Ctx) error {
@@ -456,5 +456,5 @@ func (s *Server) jobRetry(c *fiber.Ctx) error {
 	if err := jobs.Retry(c.UserContext(), s.db, actorOf(c).Scope(), id); err != nil {
 		return err
 	}
-	return c.Redirect("/jobs?ok=flash.retried", fiber.StatusSeeOther)
+	return seeOther(c, "/jobs?ok=flash.retried")
 }

@@ -126,7 +126,7 @@ func (s *Server) accountCreateForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/accounts/"+strconv.FormatInt(acc.ID, 10)+"?ok=flash.saved", fiber.StatusSeeOther)
+	return seeOther(c, "/accounts/"+strconv.FormatInt(acc.ID, 10)+"?ok=flash.saved")
 }
 
 func (s *Server) accountPage(c *fiber.Ctx) error { return s.accountPageWith(c, nil) }
@@ -186,7 +186,7 @@ func (s *Server) accountUpdateForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect(c.Path()+"?ok=flash.saved", fiber.StatusSeeOther)
+	return seeOther(c, c.Path()+"?ok=flash.saved")
 }
 
 func (s *Server) accountArchiveForm(archived bool) fiber.Handler {
@@ -198,7 +198,7 @@ func (s *Server) accountArchiveForm(archived bool) fiber.Handler {
 		if _, err := s.accounts.SetArchived(c.UserContext(), *actorOf(c), id, archived); err != nil {
 			return err
 		}
-		return c.Redirect("/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.saved", fiber.StatusSeeOther)
+		return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
 	}
 }
 
@@ -217,7 +217,7 @@ func (s *Server) accountMergeForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.merged", fiber.StatusSeeOther)
+	return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.merged")
 }
 
 func (s *Server) contactCreateForm(c *fiber.Ctx) error {
@@ -238,7 +238,7 @@ func (s *Server) contactCreateForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.saved", fiber.StatusSeeOther)
+	return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
 }
 
 func (s *Server) shareForm(c *fiber.Ctx) error {
@@ -256,7 +256,7 @@ func (s *Server) shareForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.shared", fiber.StatusSeeOther)
+	return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.shared")
 }
 
 func (s *Server) unshareForm(c *fiber.Ctx) error {
@@ -271,7 +271,7 @@ func (s *Server) unshareForm(c *fiber.Ctx) error {
 	if err := s.partners.UnshareRecord(c.UserContext(), *actorOf(c), "account", id, org); err != nil {
 		return err
 	}
-	return c.Redirect("/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.unshared", fiber.StatusSeeOther)
+	return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.unshared")
 }
 
 func (s *Server) partnersPage(c *fiber.Ctx) error { return s.partnersPageWith(c, nil) }
@@ -317,7 +317,7 @@ func (s *Server) partnerInviteForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/partners?ok=flash.invited", fiber.StatusSeeOther)
+	return seeOther(c, "/partners?ok=flash.invited")
 }
 
 func (s *Server) partnerRespondForm(accept bool) fiber.Handler {
@@ -329,7 +329,7 @@ func (s *Server) partnerRespondForm(accept bool) fiber.Handler {
 		if _, err := s.partners.RespondPartnership(c.UserContext(), *actorOf(c), id, accept); err != nil {
 			return err
 		}
-		return c.Redirect("/partners?ok=flash.saved", fiber.StatusSeeOther)
+		return seeOther(c, "/partners?ok=flash.saved")
 	}
 }
 
@@ -341,7 +341,7 @@ func (s *Server) partnerRevokeForm(c *fiber.Ctx) error {
 	if _, err := s.partners.RevokePartnership(c.UserContext(), *actorOf(c), id); err != nil {
 		return err
 	}
-	return c.Redirect("/partners?ok=flash.revoked_partnership", fiber.StatusSeeOther)
+	return seeOther(c, "/partners?ok=flash.revoked_partnership")
 }
 
 type fieldOption struct {
@@ -427,5 +427,5 @@ func (s *Server) policyForm(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return c.Redirect("/partners/"+strconv.FormatInt(id, 10)+"?ok=flash.saved", fiber.StatusSeeOther)
+	return seeOther(c, "/partners/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
 }

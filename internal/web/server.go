@@ -7,16 +7,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/recover"
-	"github.com/gofiber/fiber/v2/middleware/requestid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -44,6 +43,8 @@ type Config struct {
 	// RateLimit is the API requests allowed per organization per RateWindow (0: 600),
 	// counted in PostgreSQL across instances.
 	RateLimit int
+	// SessionIdle ends portal sessions unused for this long (0: 12 hours).
+	SessionIdle time.Duration
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	Logger     *slog.Logger
@@ -61,30 +62,32 @@ type Server struct {
 	metrics  *metrics
 }
 
-// MaxBody is the request body limit outside upload routes.
-const MaxBody = 1 << 20
-
 // New builds the app with its middleware and routes: the same constructor serves
 // production and tests.
 func New(cfg Config, d *db.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d}, log: cfg.Logger}
+	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d, SessionIdle: cfg.SessionIdle}, log: cfg.Logger}
 	s.accounts = &accounts.Service{DB: d, Partners: s.partners}
 	s.App = fiber.New(fiber.Config{
-		Immutable:             true,
-		ErrorHandler:          s.handleError,
-		BodyLimit:             accounts.MaxImportBytes + 1<<20,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		DisableStartupMessage: true,
-		AppName:               "partnerhub",
+		Immutable:    true,
+		ErrorHandler: s.handleError,
+		// Bodies past MaxBody are not read by the server: they are streamed to the
+		// handlers, and limitBody refuses them unless the route takes uploads
+		// and the caller is signed in.
+		BodyLimit:                    MaxBody,
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  30 * time.Second,
+		WriteTimeout:                 60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		DisableStartupMessage:        true,
+		AppName:                      "partnerhub",
 	})
 	s.metrics = newMetrics()
 	s.App.Use(recover.New())
-	s.App.Use(requestid.New())
+	s.App.Use(requestID)
 	s.App.Use(s.logRequests)
 	s.App.Use(helmet.New(helmet.Config{
 		ContentSecurityPolicy:     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -107,10 +110,9 @@ func New(cfg Config, d *db.DB) *Server {
 	}
 	s.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.App.Get("/readyz", s.readyz)
-	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	s.App.Get("/static/*", s.static)
-	s.App.Use(limitBody)
 	s.App.Use(s.authenticate)
+	s.App.Use(limitBody)
 	s.App.Use(s.csrf)
 	s.apiRoutes()
 	s.portalRoutes()
@@ -166,6 +168,12 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	return nil
 }
 
+// MetricsHandler serves the Prometheus metrics. It is not on the public app:
+// the program serves it on its own listener (METRICS_ADDR) when asked to.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+}
+
 type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -194,6 +202,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	status := fiber.StatusInternalServerError
 	title, detail, field := "Internal error", "Internal error.", ""
 	var fe *fiber.Error
+	var big *bodyTooLarge
 	if ae, ok := apperr.As(err); ok {
 		status = statusOf(ae.Kind)
 		detail, field = ae.Message, ae.Field
@@ -205,6 +214,11 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 			s.logInternal(c, err)
 			detail = l10n.Sprintf(l, "Internal error.")
 		}
+	} else if errors.As(err, &big) {
+		status = fiber.StatusRequestEntityTooLarge
+		title = titleOf(status)
+		detail = l10n.Sprintf(l, "The request body is larger than the limit of %d KiB.", big.limit/1024)
+		field = "body"
 	} else if errors.As(err, &fe) {
 		status = fe.Code
 		title = titleOf(status)
@@ -235,7 +249,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.Send(b)
 	}
 	if status == fiber.StatusUnauthorized && c.Method() == fiber.MethodGet {
-		return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+		return seeOther(c, "/login?next="+urlQueryEscape(c.OriginalURL()))
 	}
 	c.Status(status)
 	if rerr := s.render(c, "error", fiber.Map{"Status": status, "Title": title, "Detail": detail, "Field": field}); rerr != nil {
