@@ -111,6 +111,8 @@ type Service struct {
 	// SessionIdle ends a session that has not been used for this long (0:
 	// DefaultSessionIdle); SessionTTL ends it in any case.
 	SessionIdle time.Duration
+	// Keys caches API keys in the process (nil: every request looks its key up).
+	Keys *KeyCache
 }
 
 // audit appends an entry for the actor inside tx.

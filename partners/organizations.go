@@ -144,6 +144,12 @@ func (s *Service) UpdateOrganization(ctx context.Context, a Actor, id int64, in 
 			a.Network, id, in.Name, in.Kind, in.Tier, in.Region, in.Status); err != nil {
 			return err
 		}
+		if in.Status != nil {
+			// The organization's keys stop (or start) working on every instance.
+			if err := announceKeys(ctx, tx, "org", a.Network, id); err != nil {
+				return err
+			}
+		}
 		return a.audit(ctx, tx, "organization.update", "organization", id, map[string]any{"name": o.Name, "kind": o.Kind, "tier": o.Tier, "region": o.Region, "status": o.Status})
 	})
 	return &o, err

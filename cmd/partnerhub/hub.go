@@ -62,7 +62,14 @@ func (m *Main) Run(ctx context.Context) error {
 	} else if pending {
 		return errors.New("the database has pending migrations: run `partnerhub migrate` (or set MIGRATE_ON_START=true)")
 	}
-	m.Server = web.New(web.Config{
+	workCtx, cancel := context.WithCancel(context.Background())
+	m.stopWork = cancel
+	keys := partners.NewKeyCache()
+	keys.Logger = c.Logger
+	if err := keys.Listen(workCtx, c.DatabaseURL); err != nil {
+		return err
+	}
+	m.Server = web.New(web.Config{Keys: keys,
 		Dev: c.Dev, Secret: c.Secret, SessionIdle: c.SessionIdle, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
@@ -101,8 +108,6 @@ func (m *Main) Run(ctx context.Context) error {
 		go m.metrics.Serve(mln)
 	}
 
-	workCtx, cancel := context.WithCancel(context.Background())
-	m.stopWork = cancel
 	mailer := c.SMTP
 	m.worker = &jobs.Worker{DB: d, Logger: c.Logger, Handlers: map[string]jobs.Handler{
 		notify.EmailJob:        notify.EmailHandler(d, &mailer, m.Config.BaseURL),
@@ -132,7 +137,9 @@ func (m *Main) Close() error {
 	}
 	if m.stopWork != nil {
 		m.stopWork()
-		m.worker.Wait()
+		if m.worker != nil {
+			m.worker.Wait()
+		}
 	}
 	if m.DB != nil {
 		errs = append(errs, m.DB.Close())

@@ -43,6 +43,8 @@ type Config struct {
 	// RateLimit is the API requests allowed per organization per RateWindow (0: 600),
 	// counted in PostgreSQL across instances.
 	RateLimit int
+	// Keys caches API keys across requests (nil: no cache).
+	Keys *partners.KeyCache
 	// SessionIdle ends portal sessions unused for this long (0: 12 hours).
 	SessionIdle time.Duration
 	// RateWindow is the rate limit's fixed window (0: one minute).
@@ -68,7 +70,7 @@ func New(cfg Config, d *db.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d, SessionIdle: cfg.SessionIdle}, log: cfg.Logger}
+	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d, SessionIdle: cfg.SessionIdle, Keys: cfg.Keys}, log: cfg.Logger}
 	s.accounts = &accounts.Service{DB: d, Partners: s.partners}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,

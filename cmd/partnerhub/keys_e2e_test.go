@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/partnerhub/partnerhub/internal/demo"
+	"github.com/partnerhub/partnerhub/partners"
+)
+
+// Issue 28: a read writes no logged row, and a revoked key stops working on
+// every instance within a second. Two hubs serve one database, each with its
+// own key cache and its own listening connection.
+func TestAPIKeyReadsWriteNothingAndRevocationReachesEveryInstance(t *testing.T) {
+	a, dm, d := startHub(t)
+	b := &Main{Config: Config{DatabaseURL: d.AppURL, ListenAddr: "127.0.0.1:0", Secret: []byte("e2e-secret-e2e-secret-e2e-secret-0000"),
+		Dev: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	if err := b.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	key := dm.APIKeys[0].Key
+	get := func(m *Main) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", m.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	var keyID int64
+	lastUsed := func() (at *time.Time) {
+		t.Helper()
+		if err := d.Owner.QueryRow(`SELECT id, last_used_at FROM api_keys WHERE prefix = $1`, key[:16]).Scan(&keyID, &at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	// 200 GETs over more than a second. Were each to write the key's last use
+	// (as each did before), last_used_at would end near the last of them.
+	start := time.Now()
+	for i := 0; i < 100; i++ {
+		for _, m := range []*Main{a, b} {
+			if s := get(m); s != 200 {
+				t.Fatalf("GET /me: %d", s)
+			}
+		}
+		time.Sleep(12 * time.Millisecond)
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Fatalf("the GETs took %s, under the second this check needs", took)
+	}
+	var at *time.Time
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && at == nil; time.Sleep(50 * time.Millisecond) {
+		at = lastUsed()
+	}
+	if at == nil {
+		t.Fatal("last_used_at never written")
+	}
+	if at.Sub(start) > 500*time.Millisecond {
+		t.Fatalf("last_used_at is %s after the first GET: it was written again by later GETs", at.Sub(start))
+	}
+
+	// Revoke on A; B must refuse the key within a second.
+	req, _ := http.NewRequest("DELETE", a.URL+"/api/v1/api-keys/"+itoa(keyID), nil)
+	admin := adminKey(t, a, dm)
+	req.Header.Set("Authorization", "Bearer "+admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 {
+		t.Fatalf("revoke: %d", resp.StatusCode)
+	}
+	revoked := time.Now()
+	for get(b) != 401 {
+		if time.Since(revoked) > time.Second {
+			t.Fatal("the other instance still accepts the revoked key after 1 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := get(a); s != 401 {
+		t.Fatalf("the revoking instance answers %d with the revoked key", s)
+	}
+}
+
+// adminKey makes an admin API key for the organization of the demo's first key.
+func adminKey(t *testing.T, m *Main, dm *demo.Demo) string {
+	t.Helper()
+	ctx := context.Background()
+	svc := &partners.Service{DB: m.DB}
+	for _, u := range dm.Users {
+		if u.Org != dm.APIKeys[0].Org || u.Role != "admin" {
+			continue
+		}
+		_, admin, err := svc.Login(ctx, u.Email, u.Password, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := svc.CreateAPIKey(ctx, *admin, "revoker", "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
+	t.Fatal("no demo admin for the first key's organization")
+	return ""
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
