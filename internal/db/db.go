@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,6 +36,38 @@ type DB struct {
 	// Citus sends each SET LOCAL as a statement of its own and adds
 	// citus.propagate_set_commands (DESIGN §9).
 	Citus bool
+
+	stmts     sync.Map // query text → *sqlx.Stmt, see Prepared
+	stmtCount atomic.Int64
+}
+
+// maxPrepared bounds the statements Prepared keeps: past it, queries run
+// unprepared (and are planned each time) rather than grow without end.
+const maxPrepared = 1000
+
+// Prepared runs a query inside tx as a prepared statement that is kept for
+// the pool's life: PostgreSQL plans it a few times, then keeps a generic plan
+// when that is as good, instead of planning every call. Lists build one query
+// text per filter shape (never "$n = 0 OR …", which no single plan serves well),
+// so the number of texts stays small.
+func (d *DB) Prepared(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx.Stmt, error) {
+	if v, ok := d.stmts.Load(query); ok {
+		return tx.StmtxContext(ctx, v.(*sqlx.Stmt)), nil
+	}
+	if d.stmtCount.Load() >= maxPrepared {
+		return tx.PreparexContext(ctx, query)
+	}
+	st, err := d.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := d.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = v.(*sqlx.Stmt)
+	} else {
+		d.stmtCount.Add(1)
+	}
+	return tx.StmtxContext(ctx, st), nil
 }
 
 // Open connects and checks the connection.
