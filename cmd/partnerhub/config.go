@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/partnerhub/partnerhub/internal/notify"
+	"github.com/partnerhub/partnerhub/internal/web"
 )
 
 // Config is the program's configuration, read from the environment.
@@ -20,6 +21,7 @@ type Config struct {
 	Secret           []byte
 	SMTP             notify.Mailer
 	CORSOrigins      []string
+	TrustedProxies   []string // the proxies whose X-Forwarded-For names the client
 	MigrateOnStart   bool
 	Citus            bool
 	Dev              bool
@@ -53,6 +55,11 @@ func configFromEnv(dev bool) (Config, error) {
 			c.CORSOrigins = append(c.CORSOrigins, strings.TrimSpace(s))
 		}
 	}
+	proxies, err := web.ParseTrustedProxies(os.Getenv("TRUSTED_PROXIES"))
+	if err != nil {
+		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	c.TrustedProxies = proxies
 	if s := os.Getenv("SECRET_KEY"); s != "" {
 		if len(s) < 32 {
 			return c, fmt.Errorf("SECRET_KEY must be at least 32 characters")

@@ -59,7 +59,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return errors.New("the database has pending migrations: run `partnerhub migrate` (or set MIGRATE_ON_START=true)")
 	}
 	m.Server = web.New(web.Config{
-		Dev: c.Dev, Secret: c.Secret, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, Version: Version, Logger: c.Logger,
+		Dev: c.Dev, Secret: c.Secret, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
 				return fmt.Errorf("database unreachable")

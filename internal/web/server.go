@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +47,10 @@ type Config struct {
 	RateLimit int
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
-	Logger     *slog.Logger
+	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
+	// the hub (ParseTrustedProxies); only their X-Forwarded-For is believed.
+	TrustedProxies []string
+	Logger         *slog.Logger
 }
 
 // Server holds the app and what its handlers use.
@@ -59,6 +63,7 @@ type Server struct {
 	log      *slog.Logger
 	routes   []route
 	metrics  *metrics
+	trusted  []netip.Prefix
 }
 
 // MaxBody is the request body limit outside upload routes.
@@ -70,7 +75,7 @@ func New(cfg Config, d *db.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d}, log: cfg.Logger}
+	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d}, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
 	s.accounts = &accounts.Service{DB: d, Partners: s.partners}
 	s.App = fiber.New(fiber.Config{
 		Immutable:             true,
@@ -81,6 +86,11 @@ func New(cfg Config, d *db.DB) *Server {
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 		AppName:               "partnerhub",
+		// Proxy headers count only from TrustedProxies (none by default); see clientIP.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableIPValidation:      true,
 	})
 	s.metrics = newMetrics()
 	s.App.Use(recover.New())
