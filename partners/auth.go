@@ -68,6 +68,9 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		CheckPassword(dummyHash, password)
 	}
 	if actor == nil {
+		if err := s.failed(ctx, keys); err != nil {
+			return "", nil, err
+		}
 		return "", nil, errBadLogin
 	}
 	if err := s.succeeded(ctx, keys); err != nil {

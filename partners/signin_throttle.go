@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 )
@@ -146,6 +147,22 @@ func (s *Service) charge(ctx context.Context, k signinKeys) error {
 			return err
 		}
 		return nil
+	})
+}
+
+// failed starts the waits the attempt's charge set over from now, once the
+// password is known to be wrong: a wait counts from the failure, not from the
+// start of the attempt, however long the check took.
+func (s *Service) failed(ctx context.Context, k signinKeys) error {
+	var keys []string
+	for _, c := range k.charged() {
+		keys = append(keys, c.key)
+	}
+	return s.globalTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			UPDATE login_throttle SET next_attempt_at = now() + (next_attempt_at - last_failure_at), last_failure_at = now()
+			 WHERE key = ANY($1) AND next_attempt_at > last_failure_at`, pq.StringArray(keys))
+		return err
 	})
 }
 

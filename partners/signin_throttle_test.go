@@ -19,7 +19,7 @@ func login(t *testing.T, w *world, email, password, ip string) (apperr.Kind, tim
 		return -1, 0
 	}
 	ae, ok := apperr.As(err)
-	if !ok {
+	if !ok || ae.Kind == apperr.Internal {
 		t.Fatalf("login %s from %s: %v", email, ip, err)
 	}
 	return ae.Kind, ae.RetryAfter
