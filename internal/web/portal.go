@@ -340,6 +340,12 @@ func (s *Server) userInvite(c *fiber.Ctx) error {
 		return err
 	}
 	_, token, err := s.partners.Invite(c.UserContext(), *actorOf(c), partners.InviteInput{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role"), Org: org})
+	return s.inviteAnswer(c, token, err)
+}
+
+// inviteAnswer shows the users page with a new invite link, or with what refused
+// it (a bad address, a taken one, an organization without email domains).
+func (s *Server) inviteAnswer(c *fiber.Ctx, token string, err error) error {
 	if err != nil {
 		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict || k == apperr.Forbidden {
 			c.Status(statusOf(k))
@@ -385,14 +391,7 @@ func (s *Server) inviteResend(c *fiber.Ctx) error {
 		return err
 	}
 	_, token, err := s.partners.ResendInvite(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict || k == apperr.Forbidden {
-			c.Status(statusOf(k))
-			return s.usersPageWith(c, fiber.Map{"Error": errText(c, err)})
-		}
-		return err
-	}
-	return s.usersPageWith(c, fiber.Map{"InviteLink": s.inviteURL(c, token)})
+	return s.inviteAnswer(c, token, err)
 }
 
 func (s *Server) inviteCancel(c *fiber.Ctx) error {
