@@ -14,18 +14,10 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 )
 
-// Login throttling: after MaxLoginFailures failed attempts for one email within
-// LoginWindow, that email is locked for LockoutDuration.
+// SessionTTL is how long a session lasts at most; DefaultSessionIdle is how
+// long it lasts unused when the Service sets no SessionIdle.
 const (
-	MaxLoginFailures = 5
-	// MaxIPFailures is the failures from one address (across emails) before it is
-	// locked out the same way: password spraying gets as far as credential guessing.
-	MaxIPFailures   = 50
-	LoginWindow     = 15 * time.Minute
-	LockoutDuration = 15 * time.Minute
-	SessionTTL      = 14 * 24 * time.Hour
-	// DefaultSessionIdle is how long a session lasts unused when the Service sets
-	// no SessionIdle.
+	SessionTTL         = 14 * 24 * time.Hour
 	DefaultSessionIdle = 12 * time.Hour
 )
 
@@ -33,20 +25,24 @@ var errBadLogin = apperr.E(apperr.Unauthorized, "Wrong email or password.")
 
 // Login checks an email and password and opens a new session, returning its token
 // (the cookie value). A new token is made at every login, so a session id planted
-// before login is never the one used after it. Errors: Unauthorized (wrong
-// credentials), TooMany (locked out).
+// before login is never the one used after it. ip is the client's address (the
+// web layer takes it from a trusted proxy's X-Forwarded-For). Attempts are
+// throttled by growing delays (signin_throttle.go), and every failed attempt that
+// gets past the throttle costs one argon2id verification per account of the email
+// (at least one), whether the email is unknown, invited, deactivated or has a wrong
+// password, so timing does not tell them apart. Errors: Unauthorized (wrong
+// credentials), TooMany (wait first; RetryAfter says how long).
 func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (string, *Actor, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || len(email) > 254 || password == "" || len(password) > 200 {
 		return "", nil, errBadLogin
 	}
-	key, ipKey := "email:"+email, "ip:"+ip
-	var locked bool
-	if err := s.DB.GetContext(ctx, &locked, `SELECT EXISTS (SELECT 1 FROM login_throttle WHERE key IN ($1, $2) AND locked_until > now())`, key, ipKey); err != nil {
-		return "", nil, fmt.Errorf("login throttle: %w", err)
+	keys, err := s.throttleKeys(ctx, email, ip)
+	if err != nil {
+		return "", nil, err
 	}
-	if locked {
-		return "", nil, apperr.E(apperr.TooMany, "Too many failed sign-in attempts: try again in %d minutes.", int(LockoutDuration.Minutes()))
+	if err := s.charge(ctx, keys); err != nil {
+		return "", nil, err
 	}
 	var candidates []struct {
 		Network int64  `db:"network_id"`
@@ -63,7 +59,14 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	}
 	var actor *Actor
 	for _, c := range candidates {
-		if c.Status == "active" && CheckPassword(c.Hash, password) {
+		hash := c.Hash
+		if !strings.HasPrefix(hash, "$argon2id$") {
+			// An invited user has no password yet: verify against the dummy so the
+			// answer takes as long as a wrong password.
+			hash = dummyHash
+		}
+		// The status is checked after the hash, for the same reason.
+		if CheckPassword(hash, password) && hash != dummyHash && c.Status == "active" {
 			actor = &Actor{Network: c.Network, Org: c.Org, User: c.User, Role: c.Role, VendorOrg: c.Vendor, Email: email, Locale: c.Locale}
 			break
 		}
@@ -72,45 +75,24 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		CheckPassword(dummyHash, password)
 	}
 	if actor == nil {
-		if err := s.recordFailure(ctx, key, MaxLoginFailures); err != nil {
+		if err := s.failed(ctx, keys); err != nil {
 			return "", nil, err
-		}
-		if ip != "" {
-			if err := s.recordFailure(ctx, ipKey, MaxIPFailures); err != nil {
-				return "", nil, err
-			}
 		}
 		return "", nil, errBadLogin
 	}
-	if _, err := s.DB.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1`, key); err != nil {
-		return "", nil, fmt.Errorf("login throttle: %w", err)
+	if err := s.succeeded(ctx, keys); err != nil {
+		return "", nil, err
 	}
 	return s.openSession(ctx, actor, ip, userAgent)
-}
-
-// recordFailure counts a failed sign-in against key and locks it after max
-// failures within LoginWindow.
-func (s *Service) recordFailure(ctx context.Context, key string, max int) error {
-	if _, err := s.DB.ExecContext(ctx, `
-			INSERT INTO login_throttle AS t (key, failures, window_start) VALUES ($1, 1, now())
-			ON CONFLICT (key) DO UPDATE SET
-			  failures = CASE WHEN t.window_start < now() - $2::interval THEN 1 ELSE t.failures + 1 END,
-			  window_start = CASE WHEN t.window_start < now() - $2::interval THEN now() ELSE t.window_start END,
-			  locked_until = CASE WHEN t.window_start >= now() - $2::interval AND t.failures + 1 >= $3
-			                      THEN now() + $4::interval ELSE t.locked_until END`,
-		key, interval(LoginWindow), max, interval(LockoutDuration)); err != nil {
-		return fmt.Errorf("login throttle: %w", err)
-	}
-	return nil
 }
 
 func (s *Service) openSession(ctx context.Context, actor *Actor, ip, userAgent string) (string, *Actor, error) {
 	token, hash := newToken("phs_", actor.Network)
 	err := s.DB.Tx(ctx, actor.Scope(), func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &actor.SessionID, `
-			INSERT INTO sessions (network_id, token_hash, user_id, expires_at, ip, user_agent)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			actor.Network, hash, actor.User, time.Now().Add(SessionTTL), ip, truncate(userAgent, 300)); err != nil {
+			INSERT INTO sessions (network_id, token_hash, user_id, org_id, expires_at, ip, user_agent)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			actor.Network, hash, actor.User, actor.Org, time.Now().Add(SessionTTL), ip, truncate(userAgent, 300)); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &actor.Name, `UPDATE users SET last_login_at = now() WHERE network_id = $1 AND id = $2 RETURNING name`, actor.Network, actor.User); err != nil {
@@ -180,12 +162,13 @@ type APIKey struct {
 	Name       string     `db:"name" json:"name"`
 	Role       Role       `db:"role" json:"role"`
 	Prefix     string     `db:"prefix" json:"prefix"`
+	CreatedBy  *int64     `db:"created_by" json:"created_by"` // the user who made it; nil for keys made by a key
 	CreatedAt  time.Time  `db:"created_at" json:"created_at"`
 	LastUsedAt *time.Time `db:"last_used_at" json:"last_used_at"`
 	RevokedAt  *time.Time `db:"revoked_at" json:"revoked_at"`
 }
 
-const apiKeyColumns = `network_id, id, org_id, name, role, prefix, created_at, last_used_at, revoked_at`
+const apiKeyColumns = `network_id, id, org_id, name, role, prefix, created_by, created_at, last_used_at, revoked_at`
 
 // CreateAPIKey makes a key for the actor's organization and returns its secret,
 // which is shown once and stored only as a hash. Admins only; the key's role cannot
@@ -226,14 +209,15 @@ func nullable(id int64) any {
 	return id
 }
 
-// APIKeys lists the keys of the actor's organization. Admins only.
-func (s *Service) APIKeys(ctx context.Context, a Actor) ([]APIKey, error) {
+// APIKeys lists the keys of the actor's organization; createdBy, when not 0, only
+// those that user made. Admins only. Errors: Forbidden.
+func (s *Service) APIKeys(ctx context.Context, a Actor, createdBy int64) ([]APIKey, error) {
 	if err := a.Require(Admin); err != nil {
 		return nil, err
 	}
 	var out []APIKey
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		return tx.SelectContext(ctx, &out, `SELECT `+apiKeyColumns+` FROM api_keys WHERE network_id = $1 AND org_id = $2 ORDER BY id`, a.Network, a.Org)
+		return tx.SelectContext(ctx, &out, `SELECT `+apiKeyColumns+` FROM api_keys WHERE network_id = $1 AND org_id = $2 AND ($3 = 0 OR created_by = $3) ORDER BY id`, a.Network, a.Org, createdBy)
 	})
 	return out, err
 }

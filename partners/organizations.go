@@ -2,10 +2,13 @@ package partners
 
 import (
 	"context"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 )
@@ -18,15 +21,17 @@ var Tiers = []string{"registered", "silver", "gold", "platinum"}
 
 // Organization is a member of a network: the vendor or one of its partners.
 type Organization struct {
-	Network   int64     `db:"network_id" json:"-"`
-	ID        int64     `db:"id" json:"id"`
-	Name      string    `db:"name" json:"name"`
-	Kind      string    `db:"kind" json:"kind"`
-	Tier      string    `db:"tier" json:"tier"`
-	Region    string    `db:"region" json:"region"`
-	Status    string    `db:"status" json:"status"`
-	CreatedAt time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
+	Network int64  `db:"network_id" json:"-"`
+	ID      int64  `db:"id" json:"id"`
+	Name    string `db:"name" json:"name"`
+	Kind    string `db:"kind" json:"kind"`
+	Tier    string `db:"tier" json:"tier"`
+	Region  string `db:"region" json:"region"`
+	Status  string `db:"status" json:"status"`
+	// EmailDomains are the domains of the addresses a partner's admins may invite.
+	EmailDomains pq.StringArray `db:"email_domains" json:"email_domains"`
+	CreatedAt    time.Time      `db:"created_at" json:"created_at"`
+	UpdatedAt    time.Time      `db:"updated_at" json:"updated_at"`
 }
 
 // OrganizationInput is what a vendor admin sets on a partner organization.
@@ -36,6 +41,37 @@ type OrganizationInput struct {
 	Tier   *string `json:"tier"`
 	Region *string `json:"region"`
 	Status *string `json:"status"`
+	// EmailDomains replaces the organization's email domains (an empty list clears
+	// them); omitted, they stay as they are.
+	EmailDomains *[]string `json:"email_domains"`
+}
+
+// MaxEmailDomains is how many email domains an organization may have.
+const MaxEmailDomains = 20
+
+var domainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// normalizeDomains lower-cases, checks and de-duplicates email domains, keeping
+// their order. Errors: Invalid, naming the domain.
+func normalizeDomains(in []string) ([]string, error) {
+	out := []string{}
+	for _, d := range in {
+		d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+		d = strings.TrimPrefix(d, "@")
+		if d == "" {
+			continue
+		}
+		if len(d) > 253 || !domainRE.MatchString(d) {
+			return nil, apperr.Field("email_domains", "%q is not a domain name (like example.com)", d)
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	if len(out) > MaxEmailDomains {
+		return nil, apperr.Field("email_domains", "at most %d domains", MaxEmailDomains)
+	}
+	return out, nil
 }
 
 func oneOf(field, v string, allowed []string) error {
@@ -82,10 +118,46 @@ func (in OrganizationInput) validate(creating bool) error {
 			return err
 		}
 	}
+	if in.EmailDomains != nil {
+		d, err := normalizeDomains(*in.EmailDomains)
+		if err != nil {
+			return err
+		}
+		*in.EmailDomains = d
+	}
 	return nil
 }
 
-const orgColumns = `network_id, id, name, kind, tier, region, status, created_at, updated_at`
+// domainsFree returns Conflict when another organization of the network has one of
+// the domains: an address belongs to one company.
+func domainsFree(ctx context.Context, tx *sqlx.Tx, a Actor, org int64, domains *[]string) error {
+	if domains == nil || len(*domains) == 0 {
+		return nil
+	}
+	var taken []struct {
+		Domain string `db:"domain"`
+		Name   string `db:"name"`
+	}
+	if err := tx.SelectContext(ctx, &taken, `
+		SELECT d AS domain, name FROM organizations, unnest(email_domains) d
+		 WHERE network_id = $1 AND id <> $2 AND d = ANY($3) ORDER BY d LIMIT 1`, a.Network, org, pq.StringArray(*domains)); err != nil {
+		return err
+	}
+	if len(taken) > 0 {
+		return apperr.E(apperr.Conflict, "%s is already an email domain of %s.", taken[0].Domain, taken[0].Name).On("email_domains")
+	}
+	return nil
+}
+
+// domainsArg is the email_domains argument of an UPDATE: NULL keeps them.
+func domainsArg(d *[]string) any {
+	if d == nil {
+		return nil
+	}
+	return pq.StringArray(*d)
+}
+
+const orgColumns = `network_id, id, name, kind, tier, region, status, email_domains, created_at, updated_at`
 
 // CreateOrganization adds a partner organization. Vendor admins and managers only.
 // Errors: Forbidden, Invalid, Conflict (name taken).
@@ -105,13 +177,16 @@ func (s *Service) CreateOrganization(ctx context.Context, a Actor, in Organizati
 	}
 	var o Organization
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &o, `
-			INSERT INTO organizations (network_id, name, kind, tier, region)
-			VALUES ($1, $2, $3, $4, $5) RETURNING `+orgColumns,
-			a.Network, *in.Name, *in.Kind, tier, region); err != nil {
+		if err := domainsFree(ctx, tx, a, 0, in.EmailDomains); err != nil {
 			return err
 		}
-		return a.audit(ctx, tx, "organization.create", "organization", o.ID, map[string]any{"name": o.Name, "kind": o.Kind, "tier": o.Tier, "region": o.Region})
+		if err := tx.GetContext(ctx, &o, `
+			INSERT INTO organizations (network_id, name, kind, tier, region, email_domains)
+			VALUES ($1, $2, $3, $4, $5, coalesce($6, '{}'::text[])) RETURNING `+orgColumns,
+			a.Network, *in.Name, *in.Kind, tier, region, domainsArg(in.EmailDomains)); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, "organization.create", "organization", o.ID, map[string]any{"name": o.Name, "kind": o.Kind, "tier": o.Tier, "region": o.Region, "email_domains": o.EmailDomains})
 	})
 	if apperr.Is(err, apperr.Conflict) {
 		return nil, apperr.E(apperr.Conflict, "An organization with this name already exists in the network.").On("name").Because(err)
@@ -119,9 +194,10 @@ func (s *Service) CreateOrganization(ctx context.Context, a Actor, in Organizati
 	return &o, err
 }
 
-// UpdateOrganization changes a partner organization's name, kind, tier, region or
-// status (deactivating it signs its users and keys out). Vendor admins and managers
-// only. Errors: Forbidden, Invalid, NotFound, Conflict.
+// UpdateOrganization changes a partner organization's name, kind, tier, region,
+// status or email domains (deactivating it signs its users and keys out, and ends
+// its users' sessions). Vendor admins and managers only. Errors: Forbidden,
+// Invalid, NotFound, Conflict (a domain another organization has).
 func (s *Service) UpdateOrganization(ctx context.Context, a Actor, id int64, in OrganizationInput) (*Organization, error) {
 	if err := a.RequireVendor(Manager); err != nil {
 		return nil, err
@@ -137,12 +213,23 @@ func (s *Service) UpdateOrganization(ctx context.Context, a Actor, id int64, in 
 		if o.Kind == "vendor" && (in.Kind != nil || in.Status != nil) {
 			return apperr.E(apperr.Invalid, "The vendor organization's kind and status cannot change.")
 		}
+		if err := domainsFree(ctx, tx, a, id, in.EmailDomains); err != nil {
+			return err
+		}
+		before := o
 		if err := tx.GetContext(ctx, &o, `
 			UPDATE organizations SET name = coalesce($3, name), kind = coalesce($4, kind), tier = coalesce($5, tier),
-			       region = coalesce($6, region), status = coalesce($7, status), updated_at = now()
+			       region = coalesce($6, region), status = coalesce($7, status), email_domains = coalesce($8, email_domains), updated_at = now()
 			 WHERE network_id = $1 AND id = $2 RETURNING `+orgColumns,
-			a.Network, id, in.Name, in.Kind, in.Tier, in.Region, in.Status); err != nil {
+			a.Network, id, in.Name, in.Kind, in.Tier, in.Region, in.Status, domainsArg(in.EmailDomains)); err != nil {
 			return err
+		}
+		if o.Status == "inactive" && before.Status != "inactive" {
+			// Deactivating ends its users' sessions for good, so that reactivating
+			// it later does not bring them back.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE network_id = $1 AND org_id = $2`, a.Network, id); err != nil {
+				return err
+			}
 		}
 		if in.Status != nil {
 			// The organization's keys stop (or start) working on every instance.
@@ -150,7 +237,11 @@ func (s *Service) UpdateOrganization(ctx context.Context, a Actor, id int64, in 
 				return err
 			}
 		}
-		return a.audit(ctx, tx, "organization.update", "organization", id, map[string]any{"name": o.Name, "kind": o.Kind, "tier": o.Tier, "region": o.Region, "status": o.Status})
+		detail := map[string]any{"name": o.Name, "kind": o.Kind, "tier": o.Tier, "region": o.Region, "status": o.Status}
+		if in.EmailDomains != nil {
+			detail["email_domains"] = o.EmailDomains
+		}
+		return a.audit(ctx, tx, "organization.update", "organization", id, detail)
 	})
 	return &o, err
 }

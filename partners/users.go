@@ -2,11 +2,15 @@ package partners
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/l10n"
@@ -25,6 +29,10 @@ type User struct {
 	Locale      string     `db:"locale" json:"locale"`
 	LastLoginAt *time.Time `db:"last_login_at" json:"last_login_at"`
 	CreatedAt   time.Time  `db:"created_at" json:"created_at"`
+	// APIKeysMade, in the reply to a deactivation, lists the organization's API
+	// keys this user made that still work: keys belong to the organization and
+	// outlive their maker, so the admin decides whether to revoke them.
+	APIKeysMade []APIKey `db:"-" json:"api_keys_made,omitempty"`
 }
 
 const userColumns = `network_id, id, org_id, email::text AS email, name, role, status, locale, last_login_at, created_at`
@@ -79,12 +87,8 @@ func (s *Service) Invite(ctx context.Context, a Actor, in InviteInput) (*User, s
 	token, hash := newToken("phi_", a.Network)
 	var u User
 	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		var exists bool
-		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM organizations WHERE network_id = $1 AND id = $2 AND status = 'active')`, a.Network, org); err != nil {
+		if err := mayInvite(ctx, tx, a, org, email); err != nil {
 			return err
-		}
-		if !exists {
-			return apperr.Field("org_id", "no active organization %d in this network", org)
 		}
 		if err := tx.GetContext(ctx, &u, `
 			INSERT INTO users (network_id, org_id, email, name, role, status, invite_hash, invite_expires_at)
@@ -101,6 +105,30 @@ func (s *Service) Invite(ctx context.Context, a Actor, in InviteInput) (*User, s
 		return nil, "", err
 	}
 	return &u, token, nil
+}
+
+// mayInvite checks that the actor may invite email into org: the vendor's admins
+// invite anyone anywhere; a partner's admins invite into their own organization
+// only, and only addresses on the email domains the vendor set for it, so that
+// nobody can take another company's address (the vendor's, say) into the network.
+// Errors: Invalid, Forbidden.
+func mayInvite(ctx context.Context, tx *sqlx.Tx, a Actor, org int64, email string) error {
+	var domains pq.StringArray
+	err := tx.GetContext(ctx, &domains, `SELECT email_domains FROM organizations WHERE network_id = $1 AND id = $2 AND status = 'active'`, a.Network, org)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.Field("org_id", "no active organization %d in this network", org)
+	}
+	if err != nil || a.VendorOrg {
+		return err
+	}
+	if len(domains) == 0 {
+		return apperr.E(apperr.Forbidden, "Your organization has no email domains yet: the vendor sets them before you can invite users.")
+	}
+	_, domain, _ := strings.Cut(email, "@")
+	if !slices.Contains(domains, domain) {
+		return apperr.Field("email", "must be an address on your organization's email domains (%s)", strings.Join(domains, ", "))
+	}
+	return nil
 }
 
 // Invitation is what an invite link shows before the password is set.
@@ -259,6 +287,21 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpda
 	}
 	var u User
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		var admins []int64
+		if in.Role != nil || in.Status != nil {
+			// Two admins demoting each other at once must not leave the organization
+			// without one: every change of role or status first locks the active
+			// admins' rows, always in id order, so such changes run one after the
+			// other and each counts the admins the one before left.
+			if err := tx.SelectContext(ctx, &admins, `
+				SELECT id FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active'
+				 ORDER BY id FOR UPDATE`, a.Network, a.Org); err != nil {
+				return err
+			}
+			if a.User != 0 && !slices.Contains(admins, a.User) {
+				return apperr.E(apperr.Forbidden, "You are no longer an active admin of this organization.")
+			}
+		}
 		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE network_id = $1 AND id = $2 AND org_id = $3 FOR UPDATE`, a.Network, id, a.Org); err != nil {
 			return apperr.E(apperr.NotFound, "User %d not found in your organization.", id)
 		}
@@ -268,22 +311,26 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpda
 		}
 		losesAdmin := u.Role == Admin && u.Status == "active" &&
 			((in.Role != nil && Role(*in.Role) != Admin) || (in.Status != nil && *in.Status != "active"))
-		if losesAdmin {
-			var admins int
-			if err := tx.GetContext(ctx, &admins, `SELECT count(*) FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active'`, a.Network, a.Org); err != nil {
-				return err
-			}
-			if admins <= 1 {
-				return apperr.E(apperr.Conflict, "This is the organization's last active admin: make another user admin first.")
-			}
+		if losesAdmin && len(admins) <= 1 {
+			return apperr.E(apperr.Conflict, "This is the organization's last active admin: make another user admin first.")
 		}
 		if err := tx.GetContext(ctx, &u, `
 			UPDATE users SET role = coalesce($3, role), status = coalesce($4, status), locale = coalesce($5, locale), updated_at = now()
 			 WHERE network_id = $1 AND id = $2 RETURNING `+userColumns, a.Network, id, in.Role, in.Status, in.Locale); err != nil {
 			return err
 		}
-		// A deactivated user's sessions and invite stop working at once: the session
-		// lookup accepts active users only.
+		if u.Status == "deactivated" && before.Status != "deactivated" {
+			// Deactivation ends the user's sessions for good: were they only refused
+			// while the user is deactivated, reactivating would bring them back.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE network_id = $1 AND user_id = $2`, a.Network, id); err != nil {
+				return err
+			}
+			if err := tx.SelectContext(ctx, &u.APIKeysMade, `
+				SELECT `+apiKeyColumns+` FROM api_keys
+				 WHERE network_id = $1 AND org_id = $2 AND created_by = $3 AND revoked_at IS NULL ORDER BY id`, a.Network, a.Org, id); err != nil {
+				return err
+			}
+		}
 		if in.Role != nil && Role(*in.Role) != before.Role && u.Status == "active" && id != a.User {
 			if _, err := notify.Send(ctx, tx, a.Network, a.Org, id, "user.role_changed", l10n.Sprintf(u.Locale, "Your role is now %s", *in.Role),
 				l10n.Sprintf(u.Locale, "%s changed your role from %s to %s.", a.Label(), before.Role, *in.Role), "/"); err != nil {
@@ -296,6 +343,71 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpda
 		return nil
 	})
 	return &u, err
+}
+
+// invitedUser locks a pending invitation (a user still in the invited state) that
+// the actor may manage: an admin's own organization's, or any, for the vendor's
+// admins. Errors: Forbidden, NotFound, Conflict (the user is no longer invited).
+func invitedUser(ctx context.Context, tx *sqlx.Tx, a Actor, id int64) (*User, error) {
+	if err := a.Require(Admin); err != nil {
+		return nil, err
+	}
+	var u User
+	err := tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE network_id = $1 AND id = $2 AND (org_id = $3 OR $4) FOR UPDATE`,
+		a.Network, id, a.Org, a.VendorOrg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.E(apperr.NotFound, "User %d not found in your organization.", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != "invited" {
+		return nil, apperr.E(apperr.Conflict, "User %d has accepted the invitation already: deactivate the user instead.", id)
+	}
+	return &u, nil
+}
+
+// CancelInvite withdraws a pending invitation: its link stops working and the
+// invited user is removed, which frees the address for another invitation. The
+// organization's admins, or the vendor's. Errors: Forbidden, NotFound, Conflict.
+func (s *Service) CancelInvite(ctx context.Context, a Actor, id int64) error {
+	return s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		u, err := invitedUser(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE network_id = $1 AND id = $2`, a.Network, id); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, "user.invite_cancel", "user", id, map[string]any{"email": u.Email, "org": u.Org})
+	})
+}
+
+// ResendInvite makes a new link for a pending invitation, valid for InviteTTL, and
+// returns the user and its token: the old link stops working. The address must
+// still be one the actor may invite (its organization's domains may have changed).
+// Errors: Forbidden, NotFound, Conflict, Invalid.
+func (s *Service) ResendInvite(ctx context.Context, a Actor, id int64) (*User, string, error) {
+	token, hash := newToken("phi_", a.Network)
+	var u *User
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		var err error
+		if u, err = invitedUser(ctx, tx, a, id); err != nil {
+			return err
+		}
+		if err := mayInvite(ctx, tx, a, u.Org, u.Email); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET invite_hash = $3, invite_expires_at = $4, updated_at = now() WHERE network_id = $1 AND id = $2`,
+			a.Network, id, hash, time.Now().Add(InviteTTL)); err != nil {
+			return err
+		}
+		return a.audit(ctx, tx, "user.invite_resend", "user", id, map[string]any{"email": u.Email, "org": u.Org})
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return u, token, nil
 }
 
 // ChangePassword changes the actor's own password after checking the current one.

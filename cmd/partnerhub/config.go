@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/partnerhub/partnerhub/internal/notify"
+	"github.com/partnerhub/partnerhub/internal/web"
 )
 
 // Config is the program's configuration, read from the environment.
@@ -21,6 +22,7 @@ type Config struct {
 	// default: metrics tell an outsider too much to share the public port).
 	MetricsAddr string
 	// SessionIdle ends portal sessions unused for this long (SESSION_IDLE).
+	TrustedProxies []string // the proxies whose X-Forwarded-For names the client
 	SessionIdle    time.Duration
 	BaseURL        string
 	Secret         []byte
@@ -67,6 +69,11 @@ func configFromEnv(dev bool) (Config, error) {
 		}
 		c.SessionIdle = d
 	}
+	proxies, err := web.ParseTrustedProxies(os.Getenv("TRUSTED_PROXIES"))
+	if err != nil {
+		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	c.TrustedProxies = proxies
 	if s := os.Getenv("SECRET_KEY"); s != "" {
 		if len(s) < 32 {
 			return c, fmt.Errorf("SECRET_KEY must be at least 32 characters")

@@ -5,6 +5,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for the user and the web layer.
@@ -50,6 +51,8 @@ type Error struct {
 	// duplicate (an API path; the portal maps it to its page).
 	Link string
 	Err  error // the cause, for logs; never shown to the user
+	// RetryAfter, on a TooMany error, is how long to wait before trying again.
+	RetryAfter time.Duration
 
 	// Format and Args are what Message was made from. Format, the English text with
 	// its verbs, is also the message's id in the translation catalogs
@@ -83,6 +86,9 @@ func (e *Error) On(field string) *Error { e.Field = field; return e }
 
 // Linking points the error at a related resource.
 func (e *Error) Linking(link string) *Error { e.Link = link; return e }
+
+// After sets how long a TooMany error asks the caller to wait.
+func (e *Error) After(d time.Duration) *Error { e.RetryAfter = d; return e }
 
 // Because records the cause, for logs.
 func (e *Error) Because(err error) *Error { e.Err = err; return e }

@@ -92,15 +92,15 @@ func Seed(ctx context.Context, owner *sqlx.DB, app *db.DB) (*Demo, error) {
 	for i, o := range orgs {
 		id := vendorID
 		if i > 0 {
-			name, kind, tier, region := o.name, o.kind, o.tier, o.region
-			created, err := svc.CreateOrganization(ctx, vendorAdmin, partners.OrganizationInput{Name: &name, Kind: &kind, Tier: &tier, Region: &region})
+			name, kind, tier, region, domains := o.name, o.kind, o.tier, o.region, []string{o.domain}
+			created, err := svc.CreateOrganization(ctx, vendorAdmin, partners.OrganizationInput{Name: &name, Kind: &kind, Tier: &tier, Region: &region, EmailDomains: &domains})
 			if err != nil {
 				return nil, fmt.Errorf("seed %s: %w", o.name, err)
 			}
 			id = created.ID
 		} else {
-			region := o.region
-			if _, err := svc.UpdateOrganization(ctx, vendorAdmin, id, partners.OrganizationInput{Region: &region}); err != nil {
+			region, domains := o.region, []string{o.domain}
+			if _, err := svc.UpdateOrganization(ctx, vendorAdmin, id, partners.OrganizationInput{Region: &region, EmailDomains: &domains}); err != nil {
 				return nil, err
 			}
 		}

@@ -61,7 +61,9 @@ func (s *Server) apiRoutes() {
 		{Method: "POST", Path: "/users", Role: partners.Admin, Summary: "Invite a user; the reply holds the invite link, shown once", Tag: "users", Request: "InviteInput", Reply: "Invited", Status: 201, handler: s.apiInvite},
 		{Method: "GET", Path: "/users/:id", Role: partners.Viewer, Summary: "Get a user", Tag: "users", Reply: "User", handler: byID(s.partners.User)},
 		{Method: "PATCH", Path: "/users/:id", Role: partners.Viewer, Summary: "Change a user's role or status (admins) or your own locale", Tag: "users", Request: "UserUpdate", Reply: "User", handler: patchByID(s.partners.UpdateUser)},
-		{Method: "GET", Path: "/api-keys", Role: partners.Admin, Summary: "List your organization's API keys", Tag: "api-keys", Reply: "APIKey", List: true, handler: s.apiKeys},
+		{Method: "POST", Path: "/users/:id/invite", Role: partners.Admin, Summary: "Send a pending invitation again: a new link, the old one stops working", Tag: "users", Reply: "Invited", handler: s.apiInviteResend},
+		{Method: "DELETE", Path: "/users/:id/invite", Role: partners.Admin, Summary: "Cancel a pending invitation: its link stops working and the invited user is removed", Tag: "users", Status: 204, handler: s.apiInviteCancel},
+		{Method: "GET", Path: "/api-keys", Role: partners.Admin, Summary: "List your organization's API keys (created_by: those a user made)", Tag: "api-keys", Reply: "APIKey", List: true, Query: []string{"created_by"}, handler: s.apiKeys},
 		{Method: "POST", Path: "/api-keys", Role: partners.Admin, Summary: "Create an API key; the secret is shown once", Tag: "api-keys", Request: "APIKeyInput", Reply: "APIKeyCreated", Status: 201, handler: s.apiKeyCreate},
 		{Method: "DELETE", Path: "/api-keys/:id", Role: partners.Admin, Summary: "Revoke an API key", Tag: "api-keys", Status: 204, handler: s.apiKeyRevoke},
 		{Method: "GET", Path: "/notifications", Role: partners.Viewer, Summary: "Your notifications, newest first", Tag: "notifications", Reply: "Notification", List: true, handler: s.apiNotifications},
@@ -297,8 +299,35 @@ func (s *Server) apiInvite(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"user": u, "invite_url": s.inviteURL(c, token)})
 }
 
+func (s *Server) apiInviteResend(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	u, token, err := s.partners.ResendInvite(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"user": u, "invite_url": s.inviteURL(c, token)})
+}
+
+func (s *Server) apiInviteCancel(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.partners.CancelInvite(c.UserContext(), *actorOf(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 func (s *Server) apiKeys(c *fiber.Ctx) error {
-	keys, err := s.partners.APIKeys(c.UserContext(), *actorOf(c))
+	createdBy, err := queryInt(c, "created_by")
+	if err != nil {
+		return err
+	}
+	keys, err := s.partners.APIKeys(c.UserContext(), *actorOf(c), createdBy)
 	if err != nil {
 		return err
 	}
@@ -406,7 +435,7 @@ func (s *Server) apiJobRetry(c *fiber.Ctx) error {
 // Retry-After.
 func (s *Server) rateLimit(limit int, window time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		key := "ip:" + c.IP()
+		key := "ip:" + s.clientIP(c)
 		if a := actorOf(c); a != nil {
 			key = fmt.Sprintf("org:%d:%d", a.Network, a.Org)
 		}

@@ -19,12 +19,12 @@ func TestPortalLoginWrongPasswordAndLockout(t *testing.T) {
 	if _, ok := b.cookies["ph_session"]; ok {
 		t.Fatal("a failed login set a session cookie")
 	}
-	for i := 2; i <= partners.MaxLoginFailures; i++ {
+	for i := 2; i <= partners.FreeLoginFailures; i++ {
 		b.login("partner-sales@acme.example", "not the password")
 	}
 	resp = b.login("partner-sales@acme.example", pw)
-	if resp.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("after %d failures the right password gave %d, want 429 (locked)", partners.MaxLoginFailures, resp.StatusCode)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" {
+		t.Fatalf("after %d failures the right password gave %d (Retry-After %q), want 429 and a wait of 1 second", partners.FreeLoginFailures, resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
 

@@ -37,6 +37,8 @@ func (s *Server) portalRoutes() {
 	p("GET", "/users", partners.Admin, s.usersPage)
 	p("POST", "/users", partners.Admin, s.userInvite)
 	p("POST", "/users/:id", partners.Admin, s.userUpdate)
+	p("POST", "/users/:id/invite/resend", partners.Admin, s.inviteResend)
+	p("POST", "/users/:id/invite/cancel", partners.Admin, s.inviteCancel)
 	p("GET", "/api-keys", partners.Admin, s.keysPage)
 	p("POST", "/api-keys", partners.Admin, s.keyCreate)
 	p("POST", "/api-keys/:id/revoke", partners.Admin, s.keyRevoke)
@@ -56,7 +58,7 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	email := c.FormValue("email")
-	token, a, err := s.partners.Login(c.UserContext(), email, c.FormValue("password"), c.IP(), c.Get(fiber.HeaderUserAgent))
+	token, a, err := s.partners.Login(c.UserContext(), email, c.FormValue("password"), s.clientIP(c), c.Get(fiber.HeaderUserAgent))
 	if err != nil {
 		k := apperr.KindOf(err)
 		if k != apperr.Unauthorized && k != apperr.TooMany {
@@ -64,6 +66,9 @@ func (s *Server) loginSubmit(c *fiber.Ctx) error {
 		}
 		c.Status(statusOf(k))
 		ae, _ := apperr.As(err)
+		if ae.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(ae.RetryAfter.Seconds())))
+		}
 		return s.render(c, "login", fiber.Map{"Error": l10n.Text(lang(c), ae), "Email": email, "Next": safeNext(c.FormValue("next"))})
 	}
 	// Whatever session cookie came with the request is replaced: the session id is
@@ -260,7 +265,7 @@ func optional(c *fiber.Ctx, name string) *string {
 }
 
 func (s *Server) orgCreate(c *fiber.Ctx) error {
-	in := partners.OrganizationInput{Name: optional(c, "name"), Kind: optional(c, "kind"), Tier: optional(c, "tier"), Region: optional(c, "region")}
+	in := partners.OrganizationInput{Name: optional(c, "name"), Kind: optional(c, "kind"), Tier: optional(c, "tier"), Region: optional(c, "region"), EmailDomains: domainsField(c)}
 	if _, err := s.partners.CreateOrganization(c.UserContext(), *actorOf(c), in); err != nil {
 		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
 			c.Status(statusOf(k))
@@ -271,13 +276,28 @@ func (s *Server) orgCreate(c *fiber.Ctx) error {
 	return seeOther(c, "/organizations?ok=flash.saved")
 }
 
+// domainsField reads the email_domains form field (domains separated by commas or
+// spaces): nil when the form has no such field, so that the change leaves them.
+func domainsField(c *fiber.Ctx) *[]string {
+	if !c.Request().PostArgs().Has("email_domains") {
+		return nil
+	}
+	d := strings.FieldsFunc(c.FormValue("email_domains"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' || r == '\n' || r == '\r' || r == '\t' })
+	return &d
+}
+
 func (s *Server) orgUpdate(c *fiber.Ctx) error {
 	id, err := paramID(c)
 	if err != nil {
 		return err
 	}
-	in := partners.OrganizationInput{Name: optional(c, "name"), Kind: optional(c, "kind"), Tier: optional(c, "tier"), Region: optional(c, "region"), Status: optional(c, "status")}
+	in := partners.OrganizationInput{Name: optional(c, "name"), Kind: optional(c, "kind"), Tier: optional(c, "tier"), Region: optional(c, "region"), Status: optional(c, "status"),
+		EmailDomains: domainsField(c)}
 	if _, err := s.partners.UpdateOrganization(c.UserContext(), *actorOf(c), id, in); err != nil {
+		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+			c.Status(statusOf(k))
+			return s.orgsPageWith(c, fiber.Map{"Error": errText(c, err)})
+		}
 		return err
 	}
 	return seeOther(c, "/organizations?ok=flash.saved")
@@ -320,8 +340,14 @@ func (s *Server) userInvite(c *fiber.Ctx) error {
 		return err
 	}
 	_, token, err := s.partners.Invite(c.UserContext(), *actorOf(c), partners.InviteInput{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role"), Org: org})
+	return s.inviteAnswer(c, token, err)
+}
+
+// inviteAnswer shows the users page with a new invite link, or with what refused
+// it (a bad address, a taken one, an organization without email domains).
+func (s *Server) inviteAnswer(c *fiber.Ctx, token string, err error) error {
 	if err != nil {
-		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict || k == apperr.Forbidden {
 			c.Status(statusOf(k))
 			return s.usersPageWith(c, fiber.Map{"Error": errText(c, err)})
 		}
@@ -344,24 +370,57 @@ func (s *Server) userUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	in := partners.UserUpdate{Role: optional(c, "role"), Status: optional(c, "status")}
-	if _, err := s.partners.UpdateUser(c.UserContext(), *actorOf(c), id, in); err != nil {
+	u, err := s.partners.UpdateUser(c.UserContext(), *actorOf(c), id, in)
+	if err != nil {
 		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
 			c.Status(statusOf(k))
 			return s.usersPageWith(c, fiber.Map{"Error": errText(c, err)})
 		}
 		return err
 	}
+	if len(u.APIKeysMade) > 0 {
+		// The keys the user made outlive the deactivation: say so, with the keys.
+		return s.usersPageWith(c, fiber.Map{"Deactivated": u})
+	}
 	return seeOther(c, "/users?ok=flash.saved")
+}
+
+func (s *Server) inviteResend(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	_, token, err := s.partners.ResendInvite(c.UserContext(), *actorOf(c), id)
+	return s.inviteAnswer(c, token, err)
+}
+
+func (s *Server) inviteCancel(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.partners.CancelInvite(c.UserContext(), *actorOf(c), id); err != nil {
+		if k := apperr.KindOf(err); k == apperr.Conflict {
+			c.Status(statusOf(k))
+			return s.usersPageWith(c, fiber.Map{"Error": errText(c, err)})
+		}
+		return err
+	}
+	return seeOther(c, "/users?ok=flash.invite_cancelled")
 }
 
 func (s *Server) keysPage(c *fiber.Ctx) error { return s.keysPageWith(c, nil) }
 
 func (s *Server) keysPageWith(c *fiber.Ctx, extra fiber.Map) error {
-	keys, err := s.partners.APIKeys(c.UserContext(), *actorOf(c))
+	createdBy, err := queryInt(c, "created_by")
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{"Keys": keys, "Roles": partners.Roles}
+	keys, err := s.partners.APIKeys(c.UserContext(), *actorOf(c), createdBy)
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"Keys": keys, "Roles": partners.Roles, "CreatedBy": createdBy}
 	for k, v := range extra {
 		data[k] = v
 	}

@@ -12,7 +12,7 @@ import (
 
 // listen serves the fixture's app on a loopback port for tests that need a real
 // connection (what the server reads, and when, is the point).
-func (f *fixture) listen(t *testing.T) string {
+func (f *fixture) listenApp(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -56,7 +56,7 @@ func rawRequest(t *testing.T, addr, head, body string) (int, string) {
 // anonymous callers before they are read, and chunked bodies are cut off.
 func TestBodiesPastTheLimitAreNotRead(t *testing.T) {
 	f := newFixture(t)
-	addr := f.listen(t)
+	addr := f.listenApp(t)
 	const big = 20 << 20
 	cases := []struct {
 		name, head string

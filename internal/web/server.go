@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -49,7 +50,10 @@ type Config struct {
 	SessionIdle time.Duration
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
-	Logger     *slog.Logger
+	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
+	// the hub (ParseTrustedProxies); only their X-Forwarded-For is believed.
+	TrustedProxies []string
+	Logger         *slog.Logger
 }
 
 // Server holds the app and what its handlers use.
@@ -62,6 +66,7 @@ type Server struct {
 	log      *slog.Logger
 	routes   []route
 	metrics  *metrics
+	trusted  []netip.Prefix
 }
 
 // New builds the app with its middleware and routes: the same constructor serves
@@ -70,7 +75,7 @@ func New(cfg Config, d *db.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d, SessionIdle: cfg.SessionIdle, Keys: cfg.Keys}, log: cfg.Logger}
+	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d, SessionIdle: cfg.SessionIdle, Keys: cfg.Keys}, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
 	s.accounts = &accounts.Service{DB: d, Partners: s.partners}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
@@ -86,6 +91,11 @@ func New(cfg Config, d *db.DB) *Server {
 		IdleTimeout:                  120 * time.Second,
 		DisableStartupMessage:        true,
 		AppName:                      "partnerhub",
+		// Proxy headers count only from TrustedProxies (none by default); see clientIP.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableIPValidation:      true,
 	})
 	s.metrics = newMetrics()
 	s.App.Use(recover.New())

@@ -52,8 +52,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.users["vendor-admin"] = *va
-	name, kind := "Rio Revenda", "reseller"
-	o, err := f.svc.CreateOrganization(ctx, *va, partners.OrganizationInput{Name: &name, Kind: &kind})
+	// Every fixture address is on acme.example, so the partner's admins invite there.
+	name, kind, domains := "Rio Revenda", "reseller", []string{"acme.example"}
+	o, err := f.svc.CreateOrganization(ctx, *va, partners.OrganizationInput{Name: &name, Kind: &kind, EmailDomains: &domains})
 	if err != nil {
 		t.Fatal(err)
 	}
