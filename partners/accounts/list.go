@@ -97,25 +97,9 @@ func (q *listSQL) arg(v any) string {
 // set is not in the text at all. Each shape is a prepared statement, planned
 // a few times and then kept with its generic plan. Errors: Invalid.
 func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Account, string, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
-	k, err := decodeCursor(f.Cursor)
+	f, k, search, err := f.checked()
 	if err != nil {
 		return nil, "", err
-	}
-	if f.Sort == "" {
-		f.Sort = "name"
-	}
-	if f.Sort != "name" && f.Sort != "updated" {
-		return nil, "", apperr.Field("sort", "must be name or updated")
-	}
-	if f.Owner != "" && f.Owner != "mine" && f.Owner != "shared" {
-		return nil, "", apperr.Field("owner", "must be mine or shared")
-	}
-	search := strings.ToLower(strings.TrimSpace(f.Query))
-	if len(search) > 100 {
-		return nil, "", apperr.Field("q", "must be at most 100 characters")
 	}
 	sqlText, args := listStatement(a, f, k, search)
 	out := make([]Account, 0, f.Limit+1)
@@ -256,4 +240,42 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 	}
 	return with + `SELECT ` + listColumns + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) a JOIN organizations o ON o.network_id = a.network_id AND o.id = a.owner_org_id` +
 		order + ` LIMIT ` + limit, q.args
+}
+
+// ListSQL is the statement List runs for the actor and filter, with its
+// arguments: benchmarks run the very same SQL beside the API (bench/api).
+// Errors: Invalid, as List.
+func ListSQL(a partners.Actor, f Filter) (string, []any, error) {
+	f, k, search, err := f.checked()
+	if err != nil {
+		return "", nil, err
+	}
+	q, args := listStatement(a, f, k, search)
+	return q, args, nil
+}
+
+// checked fills the filter's defaults and checks it, returning its cursor's key
+// and its search term. Errors: Invalid, naming the parameter.
+func (f Filter) checked() (Filter, cursorKey, string, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	k, err := decodeCursor(f.Cursor)
+	if err != nil {
+		return f, k, "", err
+	}
+	if f.Sort == "" {
+		f.Sort = "name"
+	}
+	if f.Sort != "name" && f.Sort != "updated" {
+		return f, k, "", apperr.Field("sort", "must be name or updated")
+	}
+	if f.Owner != "" && f.Owner != "mine" && f.Owner != "shared" {
+		return f, k, "", apperr.Field("owner", "must be mine or shared")
+	}
+	search := strings.ToLower(strings.TrimSpace(f.Query))
+	if len(search) > 100 {
+		return f, k, "", apperr.Field("q", "must be at most 100 characters")
+	}
+	return f, k, search, nil
 }
