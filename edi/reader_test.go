@@ -207,7 +207,7 @@ func TestReaderAllocationsPerSegment(t *testing.T) {
 }
 
 func TestScannerKindsAndLoops(t *testing.T) {
-	src := isa5010 + "GS*OR*A*B*20261120*0930*1*X*005010~ST*816*0001~BHT*0001*00*R1*20261120~HL*1**1~N1*BY*X*92*12~N3*S~HL*2*1*2~SE*7*0001~GE*1*1~IEA*1*000000001~"
+	src := isa5010 + "GS*OR*AA*BB*20261120*0930*1*X*005010~ST*816*0001~BHT*0001*00*R1*20261120~HL*1**1~N1*BY*X*92*12~N3*S~HL*2*1*2~SE*7*0001~GE*1*1~IEA*1*000000001~"
 	s := edi.NewScanner(strings.NewReader(src))
 	var got []string
 	for s.Scan() {
