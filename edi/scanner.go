@@ -1,6 +1,7 @@
 package edi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -497,7 +498,8 @@ func (s *Scanner) checkGS(seg *Segment, g *GroupResult) {
 		}
 	}
 	for el := 2; el <= 3; el++ {
-		if n := len(strings.TrimSpace(seg.String(el))); n < 2 || n > 15 {
+		// AN values reach their minimum length with trailing spaces.
+		if v := seg.Value(el); len(v) < 2 || len(v) > 15 || len(bytes.TrimSpace(v)) == 0 {
 			bad(el, fmt.Sprintf("GS%02d %s must have 2 to 15 characters", el, quote(seg.Value(el))))
 		}
 	}
