@@ -2,6 +2,8 @@ package edi_test
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -158,5 +160,44 @@ func TestErrorLinePrintable(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no line names the group as 1\\xff\\x01: %q", lines)
+	}
+}
+
+// TestCONTRLActions: a UNG group gets a UCF before its messages' UCM, and
+// no level below a rejected one (action 4) is acknowledged (7).
+func TestCONTRLActions(t *testing.T) {
+	for _, name := range []string{"bad/edifact-errors", "bad/edifact-groups", "orders"} {
+		src, err := os.ReadFile(filepath.Join("testdata", name+".edi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _ := edi.Validate(bytes.NewReader(src))
+		for _, r := range res {
+			ack, err := edi.NewAckCONTRL(r, edi.AckOptions{Time: ackTime})
+			if err != nil {
+				t.Fatal(err)
+			}
+			segs := ack.Sets[0].Segments()
+			icAction, grpAction, ucf := "", "", 0
+			for _, s := range segs {
+				switch s.ID {
+				case "UCI":
+					icAction = s.Value(4)
+				case "UCF":
+					ucf++
+					grpAction = s.Value(4)
+					if icAction == "4" && grpAction != "4" {
+						t.Errorf("%s: UCF %s is %s under a rejected interchange", name, s.Value(1), grpAction)
+					}
+				case "UCM":
+					if (icAction == "4" || grpAction == "4") && s.Value(3) != "4" {
+						t.Errorf("%s: UCM %s is %s under a rejected level", name, s.Value(1), s.Value(3))
+					}
+				}
+			}
+			if ucf != len(r.Groups) {
+				t.Errorf("%s: %d UCF for %d groups", name, ucf, len(r.Groups))
+			}
+		}
 	}
 }

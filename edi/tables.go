@@ -303,7 +303,8 @@ var edifactSetTable = []string{
 		"[NAD:O:99 NAD:M:1 LOC:O:25 [RFF:O:10 RFF:M:1 DTM:O:5] [CTA:O:5 CTA:M:1 COM:O:5]] [CUX:O:5 CUX:M:1 DTM:O:5] " +
 		"[LIN:O:200000 LIN:M:1 PIA:O:25 IMD:O:99 QTY:O:99 DTM:O:35 MOA:O:10 FTX:O:99 [PRI:O:25 PRI:M:1 CUX:O:1 DTM:O:5] " +
 		"[RFF:O:10 RFF:M:1 DTM:O:5] [NAD:O:99 NAD:M:1 LOC:O:5]] UNS:M:1 MOA:O:10 CNT:O:10 UNT:M:1",
-	"CONTRL - Syntax and service report|UNH:M:1 UCI:M:1 [UCM:O:999999 UCM:M:1 [UCS:O:999 UCS:M:1 UCD:O:99]] UNT:M:1",
+	"CONTRL - Syntax and service report|UNH:M:1 UCI:M:1 [UCM:O:999999 UCM:M:1 [UCS:O:999 UCS:M:1 UCD:O:99]] " +
+		"[UCF:O:999999 UCF:M:1 [UCM:O:999999 UCM:M:1 [UCS:O:999 UCS:M:1 UCD:O:99]]] UNT:M:1",
 }
 
 var edifactSegmentTable = map[string]string{
@@ -339,6 +340,7 @@ var edifactSegmentTable = map[string]string{
 	"UCI": "0020:an:1:14:M S002{0004:an:1:35:M 0007:an:1:4:C 0008:an:1:14:C}:M S003{0010:an:1:35:M 0007:an:1:4:C 0014:an:1:14:C}:M " +
 		"0083:an:1:3:M 0085:an:1:3:C 0013:an:1:3:C S011{0098:n:1:3:M 0104:n:1:3:C}:C",
 	"UCM": "0062:an:1:14:M S009{0065:an:1:6:M 0052:an:1:3:M 0054:an:1:3:M 0051:an:1:2:M 0057:an:1:6:C}:M 0083:an:1:3:M 0085:an:1:3:C 0013:an:1:3:C S011{0098:n:1:3:M 0104:n:1:3:C}:C",
+	"UCF": "0048:an:1:14:M S006{0040:an:1:35:M 0007:an:1:4:C}:M S007{0044:an:1:35:M 0007:an:1:4:C}:M 0083:an:1:3:M 0085:an:1:3:C 0135:an:1:3:C S011{0098:n:1:3:M 0104:n:1:3:C}:C",
 	"UCS": "0096:n:1:6:M 0085:an:1:3:C",
 	"UCD": "0085:an:1:3:M S011{0098:n:1:3:M 0104:n:1:3:C}:M",
 }
@@ -348,4 +350,5 @@ var edifactCodes = map[string]string{
 	"UNS01": "D S",
 	"UCI04": "4 7 8",
 	"UCM03": "4 7",
+	"UCF04": "4 7",
 }
