@@ -107,8 +107,8 @@ func TestSetStructures(t *testing.T) {
 // to the same bytes.
 func TestJSONDelimitersBeyondASCII(t *testing.T) {
 	src := "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *261120*0930*^*00501*000000001*0*P*\xa7\x85" +
-		"GS*OR*SENDER*RECEIVER*20261120*0930*1*X*005010\x85ST*816*0001\x85BHT*0001*00*R1*20261120\x85REF*ZZ*AB\x85" +
-		"HL*1**1\x85SE*5*0001\x85GE*1*1\x85IEA*1*000000001\x85"
+		"GS*OR*SENDER*RECEIVER*20261120*0930*1*X*005010\x85ST*816*0001\x85BHT*0001*00*R1*20261120\x85REF*ZZ*AB\x85N1*41*X\x85" +
+		"HL*1**1\x85N1*BY*Y\x85SE*7*0001\x85GE*1*1\x85IEA*1*000000001\x85"
 	doc, res, err := edi.Parse(strings.NewReader(src))
 	if err != nil || len(res) != 1 || !res[0].OK() {
 		t.Fatalf("parse: %v %+v", err, res)
