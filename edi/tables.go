@@ -1,14 +1,14 @@
 package edi
 
 // The definitions below are compact tables parsed once (see defs.go for the
-// notation). Segment structures follow EDI-REFERENCE.md §1 (004010 structures
-// from public guides); element types and lengths are the X12 004010 and
-// EDIFACT D.96A dictionary values as far as they are known to us. Segments
-// marked "approximate" carry loose types (AN, wide lengths) where the
-// published dictionary could not be confirmed: they are checked for presence,
-// count, characters and length only loosely. Code lists are given only for
-// the elements that drive mapping or acknowledgment, with codes confirmed in
-// EDI-REFERENCE.md (or common knowledge where it says so).
+// notation). They follow published dictionaries, named with their commits
+// in README.md ("Sources"): X12 segments from olmelabs/EdiEngine's 004010
+// dictionary checked against bots-grammars records004010.py and widened by
+// records005010.py; X12 set structures from bots-grammars' 004010 and
+// 005010 grammars merged; EDIFACT ORDERS and its segments from
+// bots-grammars D96A. One definition serves 004010 and 005010 (and the
+// releases around them): the union of both. Code lists are given only where
+// the whole list is known for every release (see x12Codes).
 
 // x12SetTable: "ID GS01 Name|items". Items are SEG:req:max; loops are
 // [TRIGGER:req:max items...] whose first item is the trigger segment.
@@ -26,43 +26,14 @@ var x12SetTable = []string{
 }
 
 // x12SegmentTable: element notation "ref:type:min:max:req[:repeat]" and
-// composites "ref{components}:req". Requirement X (relational) is treated as
-// optional.
+// composites "ref{components}:req". Requirement X (relational) is written O;
+// the relation is in x12Notes. An empty ref is an element added in 005010
+// whose id is not confirmed (IN203, INC06, NX204, NX205).
 //
-// Checked against public machine-readable dictionaries (2026-11-23):
-//   - G42, G46, G51, G94, G95: element ids, requirements, types and lengths
-//     from apimeister/x12-types:src/v005010/segment/g.rs@7e43639d (005010),
-//     and positions, requirements and lengths from
-//     bots-edi/bots-grammars:x12/4010/records004010.py@6c1d8a54 (004010);
-//     the two agree. G42 has three elements, not five; G46, G51, G94 and G95
-//     were wrong throughout and are replaced.
-//   - CON: ids from apimeister/x12-types:src/v005010/segment/c.rs@f2b75281,
-//     positions and lengths from records004010.py (three elements; CON03 is
-//     846, mandatory). CON02 is 1/30 in 004010, 1/50 in 005010: 1/50 kept,
-//     as for REF02.
-//   - SSS: apimeister/x12-types:src/v005010/segment/s.rs@f2b75281 only
-//     (005010); not confirmed for 004010.
-//   - BAA, BRC: positions, requirements, types and lengths from
-//     records004010.py (BAA03 and BRC02 are the date, mandatory). BAA's ids
-//     (353, 640, 373, 128, 127, 337) and its note P0405 are confirmed by
-//     kasoftware.com's segment dictionary (00305, 00307) and stedi.com
-//     (004050); BRC's (353, 373, 128, 127, 337) follow the same layout and
-//     are not confirmed on their own.
-//   - CTB: positions, requirements, types and lengths from
-//     records004010.py (CTB01 2/2, CTB06 N2 1/15); ids not confirmed.
-//   - PAD: five elements, ids, types and lengths from the 004010 segment
-//     dictionary as published by kasoftware.com (schema/edi/x12/00401/
-//     segments/PAD: 350, 521, 670, 648, 649), positions and lengths agreeing
-//     with records004010.py; syntax notes R0102 and P0405 from stedi.com.
-//   - RCD: 21 elements (C001 composites at 03, 05, 07, 10, 13, 16, 19) from
-//     records004010.py; ids 350, 663, 664, 667 (five times, each with its
-//     C001 and 412) and 380 from kasoftware.com (00301, the same layout) and
-//     doc.chinlinktech.com (003070). Syntax notes from stedi.com: R020406,
-//     and C for the unit after each quantity (003030 says C, 004020 P for
-//     RCD02/03; C is the one every file valid under either passes).
-//
-// bots-grammars gives M/C and lengths but folds ID into AN and N0 into R;
-// types come from x12-types.
+// Earlier definitions that the dictionaries proved wrong and that were
+// replaced: PTD (521 648 649 128 127 486, not a date and 752), G45, G43,
+// G23, G22, G69, SII, ITD09-ITD11, BPT05-BPT07, PRF05, ASI03, MEA08;
+// BAK, PO1, ACK, LIN, SLN, CUR, CTP, N9 gained the elements they have.
 var x12SegmentTable = map[string]string{
 	"AAA": "1073:ID:1:1:M 559:ID:2:2:O 901:ID:2:2:O 889:ID:1:1:O",
 	"ACK": "668:ID:2:2:M 380:R:1:15:O 355:ID:2:2:O 374:ID:3:3:O 373:DT:8:8:O 326:AN:1:45:O 235:ID:2:2:O 234:AN:1:48:O 235:ID:2:2:O 234:AN:1:48:O 235:ID:2:2:O 234:AN:1:48:O 235:ID:2:2:O 234:AN:1:48:O 235:ID:2:2:O 234:AN:1:48:O 235:ID:2:2:O 234:AN:1:48:O 235:ID:2:2:O 234:AN:1:48:O 235:ID:2:2:O 234:AN:1:48:O 235:ID:2:2:O 234:AN:1:48:O 235:ID:2:2:O 234:AN:1:48:O 559:ID:2:2:O 822:AN:1:15:O 1271:AN:1:30:O",
@@ -178,8 +149,10 @@ var x12SegmentTable = map[string]string{
 	"UIT": "C001{355:ID:2:2:M 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O 355:ID:2:2:O 1018:R:1:15:O 649:R:1:10:O}:M 212:R:1:17:O 639:ID:2:2:O",
 }
 
-// x12Notes are the syntax notes (relational conditions) of the segments
-// whose notes are well known; see Note.
+// x12Notes are the syntax notes (relational conditions) of the 004010
+// dictionary (EdiEngine), with RCD's from stedi.com (C for each quantity's
+// unit, which every file valid in 003030 or 004020 passes) and QTY's R0204
+// E0204; see Note.
 var x12Notes = map[string]string{
 	"ACK": "P0203 C0405 P0708 P0910 P1112 P1314 P1516 P1718 P1920 P2122 P2324 P2526 P2728 C282729",
 	"ADV": "P0607",
@@ -245,6 +218,10 @@ var x12Notes = map[string]string{
 	"TXI": "R020306 P0405 C0803",
 }
 
+// x12Codes are code lists known whole for every supported release (AAA01,
+// and the codes of the acknowledgments). Lists that grow from release to
+// release (353 purpose, 98 entity, 66 id qualifier, 365, 875, 587...) are
+// not restricted: a partner's subset belongs in its convention.
 var x12Codes = map[string]string{
 	"AAA01": "Y N",
 	"AK304": "1 2 3 4 5 6 7 8",
