@@ -214,6 +214,12 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 			v = fit(g.Version, d, 12, "004010")
 		}
 		grp.Header.Elements[7] = Element{{v}}
+		// GS04 is YYMMDD in the versions before 004010 (as the reader checks).
+		gs04 := t.Format("20060102")
+		if shortDates(v, version) {
+			gs04 = t.Format("060102")
+		}
+		grp.Header.Elements[3] = Element{{gs04}}
 		st := fmt.Sprintf("%04d", gi+1)
 		set := &Set{ID: setType, Control: st, Header: Seg("ST", setType, st), Body: []*Node{}}
 		if is999 {

@@ -476,14 +476,20 @@ func (s *Scanner) openSet(seg *Segment, id, control, conv string) {
 // GS08, the interchange) is of a version before 004010, whose dates are
 // YYMMDD (6 digits) rather than CCYYMMDD.
 func (s *Scanner) shortDates() bool {
-	v := ""
+	gs08 := ""
 	if s.grp != nil {
-		v = s.grp.Version
+		gs08 = s.grp.Version
 	}
-	if len(v) >= 6 && digits([]byte(v[:6])) {
-		return v[:6] < "004010"
+	return shortDates(gs08, s.ic.Version)
+}
+
+// shortDates reports whether a group of version gs08 (GS08), in an
+// interchange of version isa12, has YYMMDD dates: before 004010.
+func shortDates(gs08, isa12 string) bool {
+	if len(gs08) >= 6 && digits([]byte(gs08[:6])) {
+		return gs08[:6] < "004010"
 	}
-	return len(s.ic.Version) == 5 && s.ic.Version < "00401"
+	return len(isa12) == 5 && isa12 < "00401"
 }
 
 // checkGS checks the GS elements that have no AK905 code of their own
