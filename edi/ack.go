@@ -214,6 +214,12 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 			v = fit(g.Version, d, 12, "004010")
 		}
 		grp.Header.Elements[7] = Element{{v}}
+		// GS04 is YYMMDD in the versions before 004010 (as the reader checks).
+		gs04 := t.Format("20060102")
+		if shortDates(v, version) {
+			gs04 = t.Format("060102")
+		}
+		grp.Header.Elements[3] = Element{{gs04}}
 		st := fmt.Sprintf("%04d", gi+1)
 		set := &Set{ID: setType, Control: st, Header: Seg("ST", setType, st), Body: []*Node{}}
 		if is999 {
@@ -397,7 +403,8 @@ func ctxTrigger(c *Context, d Delimiters) *SegmentData {
 // NewAckCONTRL builds an EDIFACT CONTRL message acknowledging an EDIFACT
 // interchange: UCI for the interchange (action 7 acknowledged or 4
 // rejected, with the 0085 code), UCM per message with UCS/UCD for segment
-// and element errors.
+// and element errors, and for each UNG group a UCF followed by the UCM of
+// its messages. Below a level rejected with action 4 every level is 4 too.
 func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 	if res.Standard != EDIFACT {
 		return nil, &Error{Level: LevelInterchange, Offset: res.Offset, Interchange: res.Control, Msg: "CONTRL acknowledges EDIFACT interchanges only (use TA1, 997 or 999)"}
@@ -460,11 +467,11 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		uci.Elements = append(uci.Elements, Element{{code}})
 	}
 	add(uci)
-	sets := append([]*SetResult{}, res.Sets...)
-	for _, g := range res.Groups {
-		sets = append(sets, g.Sets...)
-	}
-	for _, s := range sets {
+	// Action 4 rejects a level and every level below it (ISO 9735-1
+	// 0083), so below a rejected interchange or group nothing is
+	// acknowledged (7).
+	rejected := len(res.Errors) > 0
+	message := func(s *SetResult, parentRejected bool) {
 		conv := strings.Split(s.Convention, ":")
 		for len(conv) < 4 {
 			conv = append(conv, "")
@@ -475,7 +482,7 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		}
 		ref := ef(s.Control, 14, "0")
 		ucm := &SegmentData{ID: "UCM", Offset: -1, Elements: []Element{{{ref}}, {typ}, {{"7"}}}}
-		if !s.Accepted() {
+		if !s.Accepted() || parentRejected {
 			ucm.Elements[2] = Element{{"4"}}
 			code := ""
 			for _, e := range s.Errors {
@@ -491,6 +498,33 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		add(ucm)
 		for _, seg := range controlSegments(s) {
 			add(seg)
+		}
+	}
+	for _, s := range res.Sets {
+		message(s, rejected)
+	}
+	for _, g := range res.Groups {
+		app := func(el int, fallback string) Element {
+			id, qual := ef(g.Header.Component(el, 1), 35, fallback), ef(g.Header.Component(el, 2), 4, "")
+			if qual == "" {
+				return Element{{id}}
+			}
+			return Element{{id, qual}}
+		}
+		ucf := &SegmentData{ID: "UCF", Offset: -1, Elements: []Element{{{ef(g.Control, 14, "0")}}, app(2, "UNKNOWN"), app(3, "UNKNOWN"), {{"7"}}}}
+		groupRejected := rejected || len(g.Errors) > 0
+		if groupRejected {
+			ucf.Elements[3] = Element{{"4"}}
+			for _, e := range g.Errors {
+				if e.Code != "" && digits([]byte(e.Code)) {
+					ucf.Elements = append(ucf.Elements, Element{{e.Code}})
+					break
+				}
+			}
+		}
+		add(ucf)
+		for _, s := range g.Sets {
+			message(s, groupRejected)
 		}
 	}
 	ic.Sets = []*Set{set}

@@ -93,7 +93,7 @@ func TestReadConventionErrors(t *testing.T) {
 	cases := map[string]string{
 		`{"name":"x","set":"999x"}`: `no X12 definition for transaction set "999x"`,
 		`{"name":"x","set":"867","segments":[{"segment":"N3","loop":"PTD"}]}`:                                                `segments[0] (N3 in "PTD"): segment N3 is not in loop "PTD"`,
-		`{"name":"x","set":"867","segments":[{"segment":"BPT","elements":[{"element":9}]}]}`:                                 `segments[0] (BPT in "") elements[0] (BPT09): no such element`,
+		`{"name":"x","set":"867","segments":[{"segment":"BPT","elements":[{"element":11}]}]}`:                                `segments[0] (BPT in "") elements[0] (BPT11): no such element`,
 		`{"name":"x","set":"867","segments":[{"segment":"BPT","elements":[{"element":2,"pattern":"("}]}]}`:                   `elements[0] (BPT02): pattern:`,
 		`{"name":"x","set":"867","segments":[{"segment":"DTM","usage":"situational"}]}`:                                      `usage must be required, not used, or situational with when`,
 		`{"name":"x","set":"867","loops":[{"loop":"PTD/XX"}]}`:                                                               `loops[0] ("PTD/XX"): no loop`,

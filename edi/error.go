@@ -2,8 +2,11 @@ package edi
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Level says which envelope an error belongs to, and so which acknowledgment
@@ -103,11 +106,11 @@ func (e *Error) Place() string {
 // "interchange ICN group GCN set STCN segment N (ID) element M: message [code]".
 // When no envelope is known yet the place is "byte N".
 func (e *Error) Line() string {
-	p := e.Place()
+	p := printable(e.Place())
 	if p == "" {
 		p = "byte " + strconv.FormatInt(e.Offset, 10)
 	}
-	s := p + ": " + e.Msg
+	s := p + ": " + printable(e.Msg)
 	if e.Code != "" {
 		s += " [" + e.Code + "]"
 	}
@@ -127,4 +130,35 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// printable returns s with the bytes that are not UTF-8 and the control
+// characters written as Go escapes (\x85, \x00, \u0085), so that a line
+// naming a value copied from the input can be printed and logged safely.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

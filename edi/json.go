@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"unicode/utf8"
 )
 
 // The JSON form of a Document (see README.md):
@@ -161,11 +162,15 @@ type jsonDelims struct {
 	Decimal    string `json:"decimal,omitempty"`
 }
 
+// delimString writes a delimiter byte as a one-character string. A byte
+// from 0x80 is not UTF-8 on its own: it is written as the character of the
+// same number (ISO 8859-1, e.g. 0x85 as "\u0085"), which JSON can carry and
+// UnmarshalJSON reads back as that byte.
 func delimString(c byte) string {
 	if c == 0 {
 		return ""
 	}
-	return string([]byte{c})
+	return string(rune(c))
 }
 
 // MarshalJSON writes each delimiter as a one-character string.
@@ -180,13 +185,13 @@ func (d *Delimiters) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	one := func(s, name string) (byte, error) {
-		if len(s) > 1 {
-			return 0, fmt.Errorf("edi: JSON delimiter %s %q must be one byte", name, s)
-		}
 		if s == "" {
 			return 0, nil
 		}
-		return s[0], nil
+		if r, n := utf8.DecodeRuneInString(s); n == len(s) && r != utf8.RuneError && r <= 0xff {
+			return byte(r), nil
+		}
+		return 0, fmt.Errorf("edi: JSON delimiter %s %q must be one character from U+0000 to U+00FF", name, s)
 	}
 	var err error
 	var out Delimiters

@@ -207,7 +207,7 @@ func TestReaderAllocationsPerSegment(t *testing.T) {
 }
 
 func TestScannerKindsAndLoops(t *testing.T) {
-	src := isa5010 + "GS*OR*A*B*20261120*0930*1*X*005010~ST*816*0001~BHT*0001*00*R1*20261120~HL*1**1~N1*BY*X*92*12~N3*S~HL*2*1*2~SE*7*0001~GE*1*1~IEA*1*000000001~"
+	src := isa5010 + "GS*OR*AA*BB*20261120*0930*1*X*005010~ST*816*0001~BHT*0001*00*R1*20261120~N1*41*X~HL*1**1~N1*BY*X*92*12~N3*S~HL*2*1*2~N1*BY*Y~SE*9*0001~GE*1*1~IEA*1*000000001~"
 	s := edi.NewScanner(strings.NewReader(src))
 	var got []string
 	for s.Scan() {
@@ -217,7 +217,7 @@ func TestScannerKindsAndLoops(t *testing.T) {
 			t.Errorf("SE did not close an accepted set: %+v", s.ClosedSet())
 		}
 	}
-	want := "ISA:1:0 GS:3:0 ST:5:0 BHT:7:0 HL:7:1+ N1:7:2+ N3:7:2 HL:7:1+ SE:6:0 GE:4:0 IEA:2:0"
+	want := "ISA:1:0 GS:3:0 ST:5:0 BHT:7:0 N1:7:1+ HL:7:1+ N1:7:2+ N3:7:2 HL:7:1+ N1:7:2+ SE:6:0 GE:4:0 IEA:2:0"
 	if strings.Join(got, " ") != want {
 		t.Errorf("got  %s\nwant %s", strings.Join(got, " "), want)
 	}

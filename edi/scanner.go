@@ -1,6 +1,7 @@
 package edi
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -295,6 +296,8 @@ func (s *Scanner) x12(seg *Segment) {
 		s.openSet(seg, seg.String(1), seg.String(2), seg.String(3))
 		if id := seg.Value(1); len(id) != 3 || !digits(id) {
 			s.setErr(seg.Offset, "ST", 1, "6", fmt.Sprintf("invalid transaction set identifier %s", quote(id)))
+		} else if s.grp != nil && s.v.def != nil && s.v.def.FunctionalID != s.grp.FunctionalID {
+			s.setErr(seg.Offset, "ST", 1, "18", fmt.Sprintf("transaction set %s belongs in a %s group, not in GS01 %s", s.set.ID, s.v.def.FunctionalID, quote([]byte(s.grp.FunctionalID))))
 		}
 		if c := seg.Value(2); len(c) < 4 || len(c) > 9 {
 			s.setErr(seg.Offset, "ST", 2, "7", fmt.Sprintf("invalid transaction set control number %s", quote(c)))
@@ -373,7 +376,7 @@ func (s *Scanner) openX12(seg *Segment) {
 		}
 		return false
 	}
-	chk(1, in(seg.Value(1), "00", "03"), "010", "authorization information qualifier ISA01")
+	chk(1, in(seg.Value(1), "00", "01", "02", "03", "04", "05", "06"), "010", "authorization information qualifier ISA01")
 	chk(3, in(seg.Value(3), "00", "01"), "012", "security information qualifier ISA03")
 	chk(5, len(strings.TrimSpace(seg.String(5))) == 2, "005", "sender ID qualifier ISA05")
 	chk(6, ic.Sender != "", "006", "sender ID ISA06")
@@ -418,6 +421,7 @@ func (s *Scanner) openGroup(seg *Segment) {
 		if g.Version == "" {
 			s.grpErr(seg.Offset, "GS", 8, "2", "GS08 version is missing")
 		}
+		s.checkGS(seg, g)
 	} else if g.Control == "" {
 		s.grpErr(seg.Offset, "UNG", 5, "6", "UNG group reference 0048 is missing")
 	}
@@ -460,10 +464,60 @@ func (s *Scanner) openSet(seg *Segment, id, control, conv string) {
 		}
 	}
 	s.v.reset(s.ic.Standard, def, s.charset, s.emit, guide)
+	s.v.shortDates = s.ic.Standard == X12 && s.shortDates()
 	if def != nil {
 		s.v.elements(seg, 1)
 	} else {
 		s.v.checkCharset(seg, 1)
+	}
+}
+
+// shortDates reports whether the open X12 group (or, without a usable
+// GS08, the interchange) is of a version before 004010, whose dates are
+// YYMMDD (6 digits) rather than CCYYMMDD.
+func (s *Scanner) shortDates() bool {
+	gs08 := ""
+	if s.grp != nil {
+		gs08 = s.grp.Version
+	}
+	return shortDates(gs08, s.ic.Version)
+}
+
+// shortDates reports whether a group of version gs08 (GS08), in an
+// interchange of version isa12, has YYMMDD dates: before 004010.
+func shortDates(gs08, isa12 string) bool {
+	if len(gs08) >= 6 && digits([]byte(gs08[:6])) {
+		return gs08[:6] < "004010"
+	}
+	return len(isa12) == 5 && isa12 < "00401"
+}
+
+// checkGS checks the GS elements that have no AK905 code of their own
+// (application sender and receiver codes, date, time): an invalid GS is
+// invalid interchange content (TA1 024).
+func (s *Scanner) checkGS(seg *Segment, g *GroupResult) {
+	bad := func(el int, msg string) {
+		e := &Error{Level: LevelInterchange, Offset: seg.Offset, Interchange: s.ic.Control, Group: g.Control, SegmentID: "GS", Element: el, Code: "024", Msg: msg}
+		s.ic.Errors = append(s.ic.Errors, e)
+		if s.ic.Note == "" || s.ic.Note == "000" {
+			s.ic.Note = e.Code
+		}
+	}
+	for el := 2; el <= 3; el++ {
+		// AN values reach their minimum length with trailing spaces.
+		if v := seg.Value(el); len(v) < 2 || len(v) > 15 || len(bytes.TrimSpace(v)) == 0 {
+			bad(el, fmt.Sprintf("GS%02d %s must have 2 to 15 characters", el, quote(seg.Value(el))))
+		}
+	}
+	date, want := seg.Value(4), 8
+	if s.shortDates() {
+		want = 6
+	}
+	if len(date) != want || !digits(date) || !validDate(date) {
+		bad(4, fmt.Sprintf("GS04 %s is not a valid date of %d digits", quote(date), want))
+	}
+	if t := seg.Value(5); len(t) < 4 || len(t) > 8 || !digits(t) || !validTime(t) {
+		bad(5, fmt.Sprintf("GS05 %s is not a valid time (HHMM, HHMMSS or HHMMSSd..)", quote(t)))
 	}
 }
 

@@ -57,6 +57,9 @@ type setValidator struct {
 	nerr    int
 	emit    func(*Error)
 	cs      convState // the implementation convention, if any
+	// shortDates: the set is of an X12 version before 004010, whose
+	// 8-character dates (DT) are 6 digits, YYMMDD.
+	shortDates bool
 }
 
 func (v *setValidator) reset(std Standard, def *SetDef, cs Charset, emit func(*Error), conv *Convention) {
@@ -373,12 +376,16 @@ func (v *setValidator) simple(seg *Segment, pos, el, rep, comp int, ed *ElementD
 		v.elemErr(seg, pos, el, rep, comp, ed, code, fmt.Sprintf("%s%02d (%s) is not a valid %s value", seg.ID, el, ed.Ref, ed.Type), val)
 		return
 	}
-	if n < ed.Min {
-		v.elemErr(seg, pos, el, rep, comp, ed, ElemTooShort, fmt.Sprintf("%s%02d (%s) is too short: %d, minimum %d", seg.ID, el, ed.Ref, n, ed.Min), val)
+	mn, mx := ed.Min, ed.Max
+	if v.shortDates && ed.Type == "DT" && mx == 8 {
+		mn, mx = 6, 6
+	}
+	if n < mn {
+		v.elemErr(seg, pos, el, rep, comp, ed, ElemTooShort, fmt.Sprintf("%s%02d (%s) is too short: %d, minimum %d", seg.ID, el, ed.Ref, n, mn), val)
 		return
 	}
-	if n > ed.Max {
-		v.elemErr(seg, pos, el, rep, comp, ed, ElemTooLong, fmt.Sprintf("%s%02d (%s) is too long: %d, maximum %d", seg.ID, el, ed.Ref, n, ed.Max), val)
+	if n > mx {
+		v.elemErr(seg, pos, el, rep, comp, ed, ElemTooLong, fmt.Sprintf("%s%02d (%s) is too long: %d, maximum %d", seg.ID, el, ed.Ref, n, mx), val)
 		return
 	}
 	if ed.Codes != nil && !hasCode(ed.Codes, val) {

@@ -93,7 +93,7 @@ func TestEDIAckTypes(t *testing.T) {
 		typ, file string
 		want      []string
 	}{
-		{"997", "bad/segment-errors.edi", []string{"ST*997*0001~", "AK3*N1*5*N1*8~", "AK4*1*98*7*XX~", "AK5*R*4*5~", "AK9*P*2*2*1~"}},
+		{"997", "bad/segment-errors.edi", []string{"ST*997*0001~", "AK3*N1*5*N1*8~", "AK4*2*93*5*ACME DISTRIBUTION INC THIS NAME", "AK5*R*4*5~", "AK9*P*2*2*1~"}},
 		{"999", "844.edi", []string{"ST*999*0001*005010X231A1~", "AK1*CF*844*005010~", "IK5*A~", "AK9*A*1*1*1~"}},
 		{"ta1", "bad/control-mismatch.edi", []string{"TA1*000000101*261120*0930*R*001~", "IEA*0*000000007~"}},
 		{"contrl", "slsrpt.edi", []string{"UNH+1+CONTRL:D:3:UN'", "UCI+SR0001+4012345000016:14+5412345000013:14+7'", "UCM+SR1+SLSRPT:D:96A:UN:EAN004+7'"}},
