@@ -46,6 +46,21 @@ func syncArrays(ctx context.Context, tx *sqlx.Tx, network int64, recordType stri
 	return nil
 }
 
+// RecordChanged brings a shared record's share rows in step with the record's
+// sort keys (for an account: its sort name and last change), which lists of
+// shared records read in order from the shares index. Call it in the
+// transaction that changed the record; a record without shares costs one
+// index probe.
+func RecordChanged(ctx context.Context, tx *sqlx.Tx, network int64, recordType string, id int64) error {
+	if _, ok := shareable[recordType]; !ok {
+		return apperr.Field("record_type", "%q records cannot be shared", recordType)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT ph_sync_share_sort($1, $2, $3)`, network, recordType, id); err != nil {
+		return fmt.Errorf("sort keys of %s %d's shares: %w", recordType, id, err)
+	}
+	return nil
+}
+
 // ShareRecord shares a record of the actor's organization with a partner
 // organization (an active partnership is needed), or changes the access of an
 // existing share. Managers and admins, or the sales user who owns the record.

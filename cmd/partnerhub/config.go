@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,8 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics on a listener of its own (off by
 	// default: metrics tell an outsider too much to share the public port).
 	MetricsAddr string
+	// RateLimit is the API requests per minute per organization (API_RATE_LIMIT).
+	RateLimit int
 	// SessionIdle ends portal sessions unused for this long (SESSION_IDLE).
 	TrustedProxies []string // the proxies whose X-Forwarded-For names the client
 	SessionIdle    time.Duration
@@ -61,6 +64,13 @@ func configFromEnv(dev bool) (Config, error) {
 		for _, s := range strings.Split(o, ",") {
 			c.CORSOrigins = append(c.CORSOrigins, strings.TrimSpace(s))
 		}
+	}
+	if v := os.Getenv("API_RATE_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("API_RATE_LIMIT must be a whole number of requests per minute, at least 1 (got %q)", v)
+		}
+		c.RateLimit = n
 	}
 	if v := os.Getenv("SESSION_IDLE"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -70,7 +70,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Server = web.New(web.Config{Keys: keys,
-		Dev: c.Dev, Secret: c.Secret, SessionIdle: c.SessionIdle, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
+		Dev: c.Dev, Secret: c.Secret, SessionIdle: c.SessionIdle, RateLimit: c.RateLimit, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
 				return fmt.Errorf("database unreachable")

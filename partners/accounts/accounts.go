@@ -434,6 +434,9 @@ func (s *Service) Update(ctx context.Context, a partners.Actor, id int64, in Inp
 		if err := writeKeysAs(ctx, tx, acc); err != nil {
 			return err
 		}
+		if err := partners.RecordChanged(ctx, tx, a.Network, "account", id); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "account.update",
 			TargetType: "account", TargetID: fmt.Sprint(id)})
 	})
@@ -495,6 +498,9 @@ func (s *Service) SetArchived(ctx context.Context, a partners.Actor, id int64, a
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, strings.Replace(strings.Replace(q, "accounts", "contacts", 1), "AND id = $2", "AND account_id = $2", 1), a.Network, id); err != nil {
+			return err
+		}
+		if err := partners.RecordChanged(ctx, tx, a.Network, "account", id); err != nil {
 			return err
 		}
 		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: action, TargetType: "account", TargetID: fmt.Sprint(id)})

@@ -636,6 +636,9 @@ func (imp *importer) update(ctx context.Context, id int64, in Input) (string, er
 			return "updated", err
 		}
 	}
+	if err := partners.RecordChanged(ctx, imp.tx, a.Network, "account", id); err != nil {
+		return "updated", err
+	}
 	return "updated", nil
 }
 

@@ -157,22 +157,31 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 	if f.OwnerUser != 0 {
 		filters += ` AND a.owner_user_id = ` + q.arg(f.OwnerUser)
 	}
-	order, keyset := ` ORDER BY a.sort_name, a.id`, ""
+	// The order, and the keyset after the cursor, in the account's own columns
+	// (the organization's accounts, read from its index) and in the share row's
+	// copies of them (accounts shared with it, read from the shares index, so
+	// that a page stops after a page's worth of rows).
+	order, sharedOrder := ` ORDER BY a.sort_name, a.id`, ` ORDER BY s.sort_key, s.record_id`
 	if f.Sort == "updated" {
-		order = ` ORDER BY a.updated_at DESC, a.id DESC`
+		order, sharedOrder = ` ORDER BY a.updated_at DESC, a.id DESC`, ` ORDER BY s.sort_at DESC, s.record_id DESC`
 	}
+	keyset, sharedKeyset := "", ""
 	if k.ID != 0 {
 		if f.Sort == "updated" {
-			keyset = ` AND (a.updated_at, a.id) < (` + q.arg(k.Updated) + `, ` + q.arg(k.ID) + `)`
+			at, id := q.arg(k.Updated), q.arg(k.ID)
+			keyset = ` AND (a.updated_at, a.id) < (` + at + `, ` + id + `)`
+			sharedKeyset = ` AND (s.sort_at, s.record_id) < (` + at + `, ` + id + `)`
 		} else {
-			keyset = ` AND (a.sort_name, a.id) > (` + q.arg(k.Name) + `, ` + q.arg(k.ID) + `)`
+			name, id := q.arg(k.Name), q.arg(k.ID)
+			keyset = ` AND (a.sort_name, a.id) > (` + name + `, ` + id + `)`
+			sharedKeyset = ` AND (s.sort_key, s.record_id) > (` + name + `, ` + id + `)`
 		}
 	}
 	limit := q.arg(f.Limit + 1)
 
 	// A visibility path: where its rows come from, and (for a search with few
-	// matches) where they come from then.
-	type path struct{ from, fewFrom, where, fewWhere string }
+	// matches) where they come from then; and its order and keyset.
+	type path struct{ from, fewFrom, where, fewWhere, order, keyset string }
 	sharedFrom := `shares s JOIN accounts a ON a.network_id = s.network_id AND a.id = s.record_id`
 	mine := path{
 		from: `accounts a`,
@@ -181,6 +190,7 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 		// policy it expects that scan to return one row).
 		fewFrom: `search h CROSS JOIN LATERAL (SELECT * FROM accounts x WHERE x.network_id = ` + network + ` AND x.id = h.id OFFSET 0) a`,
 		where:   `a.network_id = ` + network + ` AND a.owner_org_id = ` + org,
+		order:   order, keyset: keyset,
 	}
 	if f.SharedWith != 0 {
 		mine.where += ` AND EXISTS (SELECT 1 FROM shares s WHERE s.network_id = ` + network + ` AND s.record_type = 'account' AND s.record_id = a.id AND s.grantee_org_id = ` + q.arg(f.SharedWith) + `)`
@@ -189,6 +199,7 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 		from: sharedFrom, fewFrom: sharedFrom,
 		where:    `s.network_id = ` + network + ` AND s.grantee_org_id = ` + org + ` AND s.record_type = 'account'`,
 		fewWhere: ` AND a.id IN (SELECT id FROM search)`,
+		order:    sharedOrder, keyset: sharedKeyset,
 	}
 	if f.SharedBy != 0 {
 		shared.where += ` AND s.owner_org_id = ` + q.arg(f.SharedBy)
@@ -209,8 +220,8 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 	default:
 		paths = []path{mine, shared}
 	}
-	branch := func(from, where string) string {
-		return `(SELECT ` + branchColumns + ` FROM ` + from + ` WHERE ` + where + filters + keyset + order + ` LIMIT ` + limit + `)`
+	branch := func(p path, from, where string) string {
+		return `(SELECT ` + branchColumns + ` FROM ` + from + ` WHERE ` + where + filters + p.keyset + p.order + ` LIMIT ` + limit + `)`
 	}
 	// A search first asks ph_account_search for the matching ids (it can use the
 	// trigram index, which a query under row-level security cannot). Up to
@@ -226,12 +237,12 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 			search_size AS MATERIALIZED (SELECT count(*) <= ` + strconv.Itoa(searchCap) + ` AS few FROM search) `
 		for _, p := range paths {
 			branches = append(branches,
-				branch(p.fewFrom, p.where+` AND (SELECT few FROM search_size)`+p.fewWhere),
-				branch(p.from, p.where+` AND NOT (SELECT few FROM search_size) AND strpos(a.search_text, `+term+`) > 0`))
+				branch(p, p.fewFrom, p.where+` AND (SELECT few FROM search_size)`+p.fewWhere),
+				branch(p, p.from, p.where+` AND NOT (SELECT few FROM search_size) AND strpos(a.search_text, `+term+`) > 0`))
 		}
 	} else {
 		for _, p := range paths {
-			branches = append(branches, branch(p.from, p.where))
+			branches = append(branches, branch(p, p.from, p.where))
 		}
 	}
 	if len(branches) == 0 {

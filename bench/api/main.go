@@ -1,0 +1,287 @@
+// Command api measures the accounts list through the whole hub against pgbench
+// running the same tenant transaction and SELECT, side by side (issue 28).
+//
+// It reuses the cluster that bench/accounts seeded and kept (-dir), applies any
+// pending migration, gives API keys to the organization that receives the most
+// shares and to others picked at random, starts `partnerhub serve` on it, and
+// then, for each round and each connection count, runs pgbench and wrk one after
+// the other for -duration each. For both it prints the rate, the latency
+// percentiles that the tool reports, and the CPU time spent per request by
+// PostgreSQL (every backend of the cluster) and by the hub.
+//
+//	go run ./bench/accounts -keep -dir /tmp/acct1m/pg       # once: seeds 1,000,000 accounts
+//	bench/api/run.sh -dir /tmp/acct1m/pg                     # builds the hub, installs wrk, runs this
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+
+	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/pgserver"
+	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/accounts"
+)
+
+const (
+	dbName   = "partnerhub_bench" // as bench/accounts seeds it
+	password = "partnerhub-bench"
+)
+
+func main() {
+	dir := flag.String("dir", filepath.Join("bench", "data", "accounts-pg"), "cluster seeded and kept by bench/accounts")
+	hub := flag.String("hub", "bin/partnerhub", "the partnerhub binary to serve with")
+	conns := flag.String("conns", "2,8,32", "connection counts")
+	rounds := flag.Int("rounds", 5, "rounds: each runs pgbench and the API at every connection count")
+	duration := flag.Duration("duration", 10*time.Second, "length of each run")
+	orgs := flag.Int("orgs", 20, "organizations whose keys the load rotates through (the busiest first)")
+	flag.Parse()
+	if err := run(*dir, *hub, *conns, *rounds, *duration, *orgs); err != nil {
+		fmt.Fprintln(os.Stderr, "api bench:", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+func run(dir, hub, connList string, rounds int, duration time.Duration, nOrgs int) error {
+	ctx := context.Background()
+	if _, err := os.Stat(filepath.Join(dir, "seed.json")); err != nil {
+		return fmt.Errorf("no seeded cluster in %s: run `go run ./bench/accounts -keep -dir %s` first", dir, dir)
+	}
+	srv, err := pgserver.Start(ctx, pgserver.Options{Dir: dir, Fast: true})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	superURL := srv.URL("postgres", "", dbName)
+	ownerURL, _ := db.WithCredentials(superURL, db.OwnerRole, password, dbName)
+	appURL, _ := db.WithCredentials(superURL, db.AppRole, password, dbName)
+	owner, err := sqlx.Open("postgres", ownerURL)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	if err := db.Migrate(ctx, owner.DB); err != nil {
+		return err
+	}
+	super, err := sqlx.Open("postgres", superURL)
+	if err != nil {
+		return err
+	}
+	defer super.Close()
+
+	// The organizations: the one receiving the most shares, then random others.
+	var network int64
+	if err := super.GetContext(ctx, &network, `SELECT id FROM networks WHERE slug = 'bench'`); err != nil {
+		return err
+	}
+	var orgIDs []int64
+	if err := super.SelectContext(ctx, &orgIDs, `
+		(SELECT grantee_org_id FROM shares WHERE network_id = $1 GROUP BY 1 ORDER BY count(*) DESC LIMIT 1)
+		UNION ALL
+		(SELECT id FROM organizations WHERE network_id = $1 AND kind <> 'vendor' ORDER BY random() LIMIT $2)`, network, nOrgs-1); err != nil {
+		return err
+	}
+	var busiest int
+	super.GetContext(ctx, &busiest, `SELECT count(*) FROM shares WHERE network_id = $1 AND grantee_org_id = $2`, network, orgIDs[0])
+	logf("network %d; %d organizations, the busiest receiving %d shares", network, len(orgIDs), busiest)
+	keys := make([]string, len(orgIDs))
+	for i, org := range orgIDs {
+		b := make([]byte, 32)
+		rand.Read(b)
+		keys[i] = "phk_" + strconv.FormatInt(network, 10) + "_" + base64.RawURLEncoding.EncodeToString(b)
+		h := sha256.Sum256([]byte(keys[i]))
+		if _, err := super.ExecContext(ctx, `INSERT INTO api_keys (network_id, org_id, name, role, token_hash, prefix) VALUES ($1, $2, 'api bench', 'viewer', $3, $4)`,
+			network, org, h[:], keys[i][:16]); err != nil {
+			return fmt.Errorf("make key: %w", err)
+		}
+	}
+	defer super.ExecContext(context.Background(), `DELETE FROM api_keys WHERE network_id = $1 AND name = 'api bench'`, network)
+
+	// The same SQL as the API's GET /api/v1/accounts?limit=50, for pgbench.
+	sqlText, args, err := accounts.ListSQL(partners.Actor{Network: network, Org: orgIDs[0], Role: partners.Viewer}, accounts.Filter{Limit: 50})
+	if err != nil {
+		return err
+	}
+	if len(args) != 3 {
+		return fmt.Errorf("the list statement has %d arguments; this bench knows the 3 of the default shape", len(args))
+	}
+	work, err := os.MkdirTemp("", "apibench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	var scripts []string
+	for i, org := range orgIDs {
+		// set_config(…, true) is SET LOCAL that pgbench can send as a prepared
+		// statement; the app sends the same five settings as one SET LOCAL string.
+		body := fmt.Sprintf(`\set network %d
+\set org %d
+\set lim 51
+BEGIN;
+SELECT set_config('app.network_id', :network::text, true), set_config('app.org_id', :org::text, true), set_config('app.user_id', '', true), set_config('app.role', 'viewer', true), set_config('app.vendor', 'off', true);
+%s;
+COMMIT;
+`, network, org, strings.NewReplacer("$1", ":network", "$2", ":org", "$3", ":lim").Replace(strings.Join(strings.Fields(sqlText), " ")))
+		p := filepath.Join(work, fmt.Sprintf("org%d.sql", i))
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			return err
+		}
+		scripts = append(scripts, "-f", p+"@1")
+	}
+	lua := filepath.Join(work, "keys.lua")
+	if err := os.WriteFile(lua, []byte(`keys = {"`+strings.Join(keys, `","`)+`"}
+n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/api/v1/accounts?limit=50", {["Authorization"] = "Bearer " .. keys[(n % #keys) + 1]})
+end
+`), 0o644); err != nil {
+		return err
+	}
+
+	// The hub, as production runs it, with the rate limit out of the way.
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(hub, "serve")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+appURL, "LISTEN_ADDR="+addr, "SECRET_KEY="+strings.Repeat("b", 32),
+		"LOG_FORMAT=json", "API_RATE_LIMIT=100000000")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w (build it with `make build`)", hub, err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	base := "http://" + addr
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if r, err := http.Get(base + "/readyz"); err == nil && r.StatusCode == 200 {
+			r.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the hub did not become ready on %s", addr)
+		}
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/accounts?limit=50", nil)
+	req.Header.Set("Authorization", "Bearer "+keys[0])
+	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != 200 {
+		return fmt.Errorf("a first API call failed: %v %v", r, err)
+	}
+
+	pgPID, err := postmasterPID(dir)
+	if err != nil {
+		return err
+	}
+	pgbenchURL := fmt.Sprintf("host=127.0.0.1 port=%d user=%s password=%s dbname=%s sslmode=disable", srv.Port, db.AppRole, password, dbName)
+	bindir, _ := pgserver.BinDir()
+	fmt.Printf("| round | conns | pgbench tx/s | API req/s | API ÷ pgbench | pgbench p50 / p99 | API p50 / p99 | PG CPU per tx, pgbench | PG CPU per req, API | hub CPU per req |\n")
+	fmt.Printf("|---:|---:|---:|---:|---:|---|---|---:|---:|---:|\n")
+	for r := 1; r <= rounds; r++ {
+		for _, cs := range strings.Split(connList, ",") {
+			c, _ := strconv.Atoi(cs)
+			threads := min(c, 2)
+			pgArgs := append([]string{"-n", "-M", "prepared", "-c", cs, "-j", strconv.Itoa(threads), "-T", strconv.Itoa(int(duration.Seconds())),
+				"--log", "--log-prefix", filepath.Join(work, "pgb")}, scripts...)
+			pgArgs = append(pgArgs, pgbenchURL)
+			pgBefore := treeCPU(pgPID)
+			out, err := exec.Command(filepath.Join(bindir, "pgbench"), pgArgs...).CombinedOutput()
+			pgCPU := treeCPU(pgPID) - pgBefore
+			if err != nil {
+				return fmt.Errorf("pgbench: %v\n%s", err, out)
+			}
+			tps := match(`tps = ([0-9.]+) \(without initial connection time\)`, string(out))
+			p50, p99 := pgbenchPercentiles(work)
+			os.RemoveAll(filepath.Join(work, "logs"))
+
+			pgBefore, hubBefore := treeCPU(pgPID), procCPU(cmd.Process.Pid)
+			wout, err := exec.Command("wrk", "-t", strconv.Itoa(threads), "-c", cs, "-d", strconv.Itoa(int(duration.Seconds()))+"s",
+				"--latency", "-s", lua, base+"/api/v1/accounts?limit=50").CombinedOutput()
+			apiPG, hubCPU := treeCPU(pgPID)-pgBefore, procCPU(cmd.Process.Pid)-hubBefore
+			if err != nil {
+				return fmt.Errorf("wrk: %v\n%s", err, wout)
+			}
+			if non := match(`Non-2xx or 3xx responses: ([0-9]+)`, string(wout)); non > 0 {
+				return fmt.Errorf("the API answered %v requests with an error:\n%s", non, wout)
+			}
+			rps := match(`Requests/sec:\s+([0-9.]+)`, string(wout))
+			a50, a99 := wrkLatency(string(wout), "50%"), wrkLatency(string(wout), "99%")
+			txs, reqs := tps*duration.Seconds(), rps*duration.Seconds()
+			fmt.Printf("| %d | %d | %.0f | %.0f | %.2f | %.1f / %.1f ms | %.1f / %.1f ms | %.2f ms | %.2f ms | %.2f ms |\n",
+				r, c, tps, rps, rps/tps, p50, p99, a50, a99, ms(pgCPU)/txs, ms(apiPG)/reqs, ms(hubCPU)/reqs)
+		}
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func match(re, s string) float64 {
+	m := regexp.MustCompile(re).FindStringSubmatch(s)
+	if m == nil {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
+}
+
+// wrkLatency reads a percentile of wrk's --latency table, in milliseconds.
+func wrkLatency(out, pct string) float64 {
+	m := regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(pct) + `\s+([0-9.]+)(us|ms|s)`).FindStringSubmatch(out)
+	if m == nil {
+		return math.NaN()
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	switch m[2] {
+	case "us":
+		return v / 1000
+	case "s":
+		return v * 1000
+	}
+	return v
+}
+
+// pgbenchPercentiles reads the per-transaction log pgbench wrote (--log) and
+// returns the 50th and 99th percentile latencies in milliseconds.
+func pgbenchPercentiles(work string) (float64, float64) {
+	files, _ := filepath.Glob(filepath.Join(work, "pgb.*"))
+	var lat []float64
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, line := range strings.Split(string(b), "\n") {
+			fs := strings.Fields(line)
+			if len(fs) >= 3 {
+				if us, err := strconv.ParseFloat(fs[2], 64); err == nil {
+					lat = append(lat, us/1000)
+				}
+			}
+		}
+		os.Remove(f)
+	}
+	if len(lat) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	slices.Sort(lat)
+	return lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+}
