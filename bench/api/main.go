@@ -42,6 +42,8 @@ import (
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
+var profileTo string
+
 const (
 	dbName   = "partnerhub_bench" // as bench/accounts seeds it
 	password = "partnerhub-bench"
@@ -54,6 +56,7 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds: each runs pgbench and the API at every connection count")
 	duration := flag.Duration("duration", 10*time.Second, "length of each run")
 	orgs := flag.Int("orgs", 20, "organizations whose keys the load rotates through (the busiest first)")
+	flag.StringVar(&profileTo, "cpuprofile", "", "write the hub's CPU profile of the last API run to this file")
 	flag.Parse()
 	if err := run(*dir, *hub, *conns, *rounds, *duration, *orgs); err != nil {
 		fmt.Fprintln(os.Stderr, "api bench:", err)
@@ -163,12 +166,10 @@ end
 	}
 
 	// The hub, as production runs it, with the rate limit out of the way.
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
+	addr, metricsAddr := freeAddr(), freeAddr()
 	cmd := exec.Command(hub, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+appURL, "LISTEN_ADDR="+addr, "SECRET_KEY="+strings.Repeat("b", 32),
-		"LOG_FORMAT=json", "API_RATE_LIMIT=100000000")
+		"LOG_FORMAT=json", "API_RATE_LIMIT=100000000", "METRICS_ADDR="+metricsAddr)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w (build it with `make build`)", hub, err)
@@ -215,6 +216,11 @@ end
 			p50, p99 := pgbenchPercentiles(work)
 			os.RemoveAll(filepath.Join(work, "logs"))
 
+			var profile chan error
+			if profileTo != "" && r == rounds && cs == lastOf(connList) {
+				profile = make(chan error, 1)
+				go func() { profile <- fetchProfile("http://"+metricsAddr, duration-time.Second, profileTo) }()
+			}
 			pgBefore, hubBefore := treeCPU(pgPID), procCPU(cmd.Process.Pid)
 			wout, err := exec.Command("wrk", "-t", strconv.Itoa(threads), "-c", cs, "-d", strconv.Itoa(int(duration.Seconds()))+"s",
 				"--latency", "-s", lua, base+"/api/v1/accounts?limit=50").CombinedOutput()
@@ -225,6 +231,12 @@ end
 			if non := match(`Non-2xx or 3xx responses: ([0-9]+)`, string(wout)); non > 0 {
 				return fmt.Errorf("the API answered %v requests with an error:\n%s", non, wout)
 			}
+			if profile != nil {
+				if err := <-profile; err != nil {
+					return err
+				}
+				logf("the hub's CPU profile is in %s", profileTo)
+			}
 			rps := match(`Requests/sec:\s+([0-9.]+)`, string(wout))
 			a50, a99 := wrkLatency(string(wout), "50%"), wrkLatency(string(wout), "99%")
 			txs, reqs := tps*duration.Seconds(), rps*duration.Seconds()
@@ -233,6 +245,15 @@ end
 		}
 	}
 	return nil
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -284,4 +305,25 @@ func pgbenchPercentiles(work string) (float64, float64) {
 	}
 	slices.Sort(lat)
 	return lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+}
+
+func lastOf(list string) string {
+	parts := strings.Split(list, ",")
+	return parts[len(parts)-1]
+}
+
+// fetchProfile saves a CPU profile of the hub taken over d.
+func fetchProfile(base string, d time.Duration, to string) error {
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, max(int(d.Seconds()), 1)))
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
 }

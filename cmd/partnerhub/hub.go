@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/partnerhub/partnerhub/internal/db"
@@ -103,6 +104,11 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Server.MetricsHandler())
+		// Profiles on the same private listener, for an operator chasing CPU or
+		// memory (go tool pprof http://METRICS_ADDR/debug/pprof/profile).
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 		m.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		m.MetricsURL = "http://" + mln.Addr().String() + "/metrics"
 		go m.metrics.Serve(mln)
