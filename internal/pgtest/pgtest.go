@@ -117,6 +117,16 @@ func New(tb testing.TB) *Database {
 		pq.QuoteIdentifier(name), template, db.OwnerRole)); err != nil {
 		tb.Fatalf("pgtest: clone template: %v", err)
 	}
+	return open(tb, name)
+}
+
+// cloneMu keeps Clone's end-connections-then-copy steps together.
+var cloneMu sync.Mutex
+
+// open connects to the test database name as both roles and drops it at cleanup.
+func open(tb testing.TB, name string) *Database {
+	tb.Helper()
+	ctx := context.Background()
 	d := &Database{Name: name}
 	var err error
 	if d.OwnerURL, err = db.WithCredentials(superURL, db.OwnerRole, password, name); err != nil {
