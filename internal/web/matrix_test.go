@@ -432,7 +432,7 @@ func send(t *testing.T, srv *web.Server, c caller, r request, headers ...string)
 }
 
 // requests bounds the matrix's concurrent requests.
-var requests = make(chan struct{}, 8)
+var requests = make(chan struct{}, 12)
 
 func matrixServer(d *pgtest.Database) *web.Server {
 	return web.New(web.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), Dev: true, BaseURL: "http://hub.test",
@@ -561,6 +561,8 @@ type routeRun struct {
 	id          int64
 	first, then []caller
 	results     []result
+	mu          sync.Mutex
+	misses      map[string]reply
 }
 
 type result struct {
@@ -572,7 +574,8 @@ type result struct {
 
 func (w *world) plan(t *testing.T, srv *web.Server, key string, d web.Declared) *routeRun {
 	method, pattern, _ := strings.Cut(key, " ")
-	r := &routeRun{w: w, t: t, srv: srv, key: key, method: method, api: strings.HasPrefix(pattern, "/api/"), d: d, id: w.target[d.Target]}
+	r := &routeRun{w: w, t: t, srv: srv, key: key, method: method, api: strings.HasPrefix(pattern, "/api/"), d: d, id: w.target[d.Target],
+		misses: map[string]reply{}}
 	if d.Target == web.NoTarget {
 		r.id = missingID
 	}
@@ -593,9 +596,26 @@ func (r *routeRun) ask(c caller, consumed bool) result {
 	res := result{c: c, e: r.w.expect(r.d, r.api, r.method, c, consumed)}
 	res.got = send(r.t, r.srv, c, r.w.request(r.key, r.d, r.id))
 	if res.e.invisible || r.d.Action == web.Explain && !r.w.sees(r.d.Target, c, false) && c.rel != relAnon {
-		res.miss = send(r.t, r.srv, c, r.w.request(r.key, r.d, missingID))
+		res.miss = r.missing(c)
 	}
 	return res
+}
+
+// missing is the answer to c's request about a record that exists nowhere. It
+// depends on who asks only through the role, being a key and being the vendor,
+// so callers alike share one request.
+func (r *routeRun) missing(c caller) reply {
+	k := fmt.Sprint(c.role, c.key, c.rel == relVendor)
+	r.mu.Lock()
+	got, ok := r.misses[k]
+	r.mu.Unlock()
+	if !ok {
+		got = send(r.t, r.srv, c, r.w.request(r.key, r.d, missingID))
+		r.mu.Lock()
+		r.misses[k] = got
+		r.mu.Unlock()
+	}
+	return got
 }
 
 func (w *world) check(t *testing.T, r *routeRun, res result) {
