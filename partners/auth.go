@@ -2,6 +2,8 @@ package partners
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -127,7 +129,8 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Session returns the actor of a session token. Errors: Unauthorized.
+// Session returns the actor of a session token. Errors: Unauthorized; any other
+// error means the database could not be asked.
 func (s *Service) Session(ctx context.Context, token string) (*Actor, error) {
 	network, ok := parseToken("phs_", token)
 	if !ok {
@@ -144,8 +147,10 @@ func (s *Service) Session(ctx context.Context, token string) (*Actor, error) {
 		Vendor  bool      `db:"vendor"`
 		Expires time.Time `db:"expires_at"`
 	}
-	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_session_lookup($1, $2)`, network, hashToken(token)); err != nil {
+	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_session_lookup($1, $2)`, network, hashToken(token)); errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.E(apperr.Unauthorized, "Your session has ended: please sign in again.")
+	} else if err != nil {
+		return nil, fmt.Errorf("look up session: %w", err)
 	}
 	return &Actor{Network: network, Org: r.Org, User: r.User, Role: r.Role, VendorOrg: r.Vendor,
 		Name: r.Name, Email: r.Email, Locale: r.Locale, SessionID: r.Session}, nil
@@ -246,7 +251,8 @@ func (s *Service) RevokeAPIKey(ctx context.Context, a Actor, id int64) error {
 	})
 }
 
-// KeyActor returns the actor of an API key secret. Errors: Unauthorized.
+// KeyActor returns the actor of an API key secret. Errors: Unauthorized; any
+// other error means the database could not be asked.
 func (s *Service) KeyActor(ctx context.Context, token string) (*Actor, error) {
 	network, ok := parseToken("phk_", token)
 	if !ok {
@@ -259,8 +265,10 @@ func (s *Service) KeyActor(ctx context.Context, token string) (*Actor, error) {
 		Name   string `db:"name"`
 		Vendor bool   `db:"vendor"`
 	}
-	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_api_key_lookup($1, $2)`, network, hashToken(token)); err != nil {
+	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_api_key_lookup($1, $2)`, network, hashToken(token)); errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.E(apperr.Unauthorized, "The API key is unknown or revoked.")
+	} else if err != nil {
+		return nil, fmt.Errorf("look up API key: %w", err)
 	}
 	return &Actor{Network: network, Org: r.Org, APIKey: r.Key, Role: r.Role, VendorOrg: r.Vendor, Name: r.Name}, nil
 }
