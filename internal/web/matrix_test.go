@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -454,31 +453,36 @@ func matrixServer(d *pgtest.Database) *web.Server {
 // callers in turn; a route that uses its target up (Consumes) gets a copy of its
 // own. The subtests then check malformed input and Idempotency-Key replays.
 func TestRouteAccessMatrix(t *testing.T) {
-	start := time.Now()
 	w := buildWorld(t)
-	t.Logf("TIMING fixture %v", time.Since(start))
 	readSrv := matrixServer(pgtest.Clone(t, w.base))
 	writeSrv := matrixServer(pgtest.Clone(t, w.base))
 	declared := readSrv.DeclaredRoutes()
 	keys := registered(t, readSrv, declared)
+	// Phase one, all at once: every read, and every caller a write must refuse.
+	// The reads start while the copies for the writes are being made.
 	runs := make([]*routeRun, len(keys))
-	for i, key := range keys {
-		d := declared[key]
-		srv := readSrv
-		switch {
-		case strings.HasPrefix(key, "GET "):
-		case d.Consumes:
-			srv = matrixServer(pgtest.Clone(t, w.base))
-		default:
-			srv = writeSrv
-		}
-		runs[i] = w.plan(t, srv, key, d)
-	}
 	var wg sync.WaitGroup
-	for _, r := range runs {
+	start := func(r *routeRun) {
 		for i, c := range r.first {
 			wg.Go(func() { r.results[i] = r.ask(c, false) })
 		}
+	}
+	for i, key := range keys {
+		if strings.HasPrefix(key, "GET ") {
+			runs[i] = w.plan(t, readSrv, key, declared[key])
+			start(runs[i])
+		}
+	}
+	for i, key := range keys {
+		if runs[i] != nil {
+			continue
+		}
+		srv := writeSrv
+		if declared[key].Consumes {
+			srv = matrixServer(pgtest.Clone(t, w.base))
+		}
+		runs[i] = w.plan(t, srv, key, declared[key])
+		start(runs[i])
 	}
 	wg.Wait()
 	// Allowed writers of routes about the same record take turns (two writes at
@@ -507,7 +511,6 @@ func TestRouteAccessMatrix(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	t.Logf("TIMING matrix %v", time.Since(start))
 	for _, r := range runs {
 		t.Run(r.key, func(t *testing.T) {
 			for _, res := range r.results {
