@@ -2,9 +2,8 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/lib/pq"
@@ -12,16 +11,18 @@ import (
 	"github.com/partnerhub/partnerhub/internal/db"
 )
 
+// cloneMu keeps Clone's end-connections-then-copy steps together.
+var cloneMu sync.Mutex
+
 // Clone copies d, as it is now, into a new database for tb, dropped at cleanup: a
 // fixture built once in d serves tests that change it, each in its own copy.
-// PostgreSQL copies only a database nobody is connected to, so d's open
-// connections are ended first; d's pools open new ones when next used.
+// PostgreSQL copies only a database nobody is connected to, so d's pools stop
+// keeping idle connections and any other connection to d is ended first: d stays
+// usable, but opens a connection per query from then on.
 func Clone(tb testing.TB, d *Database) *Database {
 	tb.Helper()
 	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "t_" + hex.EncodeToString(b)
+	name := newName()
 	cloneMu.Lock()
 	d.App.SetMaxIdleConns(0)
 	d.Owner.SetMaxIdleConns(0)
