@@ -84,6 +84,15 @@ type world struct {
 	marker  map[web.Target]string
 }
 
+// buildWorld makes the fixture: network one with its vendor, the owner
+// organization and five partners of it (the account shared for reading, for
+// writing, an active partner without a share, a partner whose share ended when
+// the partnership was revoked), network two with a stranger; in each organization
+// a user (with a session) and an API key of every role. The owner's sales user
+// owns the target account (with a contact) and a second account to merge; the
+// owner's partnership with the plain partner, the owner organization, its sales
+// user, an API key, a failed job and a finished import preview are the other
+// targets.
 func buildWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
