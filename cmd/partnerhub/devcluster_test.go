@@ -12,18 +12,27 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// clusterDir is a directory, removed at cleanup, for a private cluster under it:
+// as root the cluster runs as postgres, which must reach it (as it does ./var).
+func clusterDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "partnerhub-cluster-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // TestDevClusterMovesOffATakenPort starts the dev cluster code path while its port
 // is taken: it must take another port, keep it in pg.port, come back on it next
 // time with its data, and move again when that port is taken in turn.
 func TestDevClusterMovesOffATakenPort(t *testing.T) {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "partnerhub-dev-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	// As root the cluster runs as postgres, which must reach dir/pg (as ./var/pg).
-	os.Chmod(dir, 0o755)
+	dir := clusterDir(t)
 	occupy := func() (net.Listener, int) {
 		t.Helper()
 		l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -27,12 +26,7 @@ import (
 // before is still there.
 func TestDatabaseOutage(t *testing.T) {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "partnerhub-outage-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755) // as root the cluster runs as postgres, which must reach it
+	dir := clusterDir(t)
 	pg, err := pgserver.Start(ctx, pgserver.Options{Dir: dir + "/pg", Fast: true})
 	if err != nil {
 		t.Fatal(err)
