@@ -115,7 +115,8 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Session returns the actor of a session token. Errors: Unauthorized.
+// Session returns the actor of a session token. Errors: Unauthorized; any other
+// error means the database could not be asked.
 func (s *Service) Session(ctx context.Context, token string) (*Actor, error) {
 	network, ok := parseToken("phs_", token)
 	if !ok {
@@ -136,8 +137,10 @@ func (s *Service) Session(ctx context.Context, token string) (*Actor, error) {
 	if idle <= 0 {
 		idle = DefaultSessionIdle
 	}
-	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_session_lookup($1, $2, $3::interval)`, network, hashToken(token), interval(idle)); err != nil {
+	if err := s.DB.GetContext(ctx, &r, `SELECT * FROM ph_session_lookup($1, $2, $3::interval)`, network, hashToken(token), interval(idle)); errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.E(apperr.Unauthorized, "Your session has ended: please sign in again.")
+	} else if err != nil {
+		return nil, fmt.Errorf("look up session: %w", err)
 	}
 	return &Actor{Network: network, Org: r.Org, User: r.User, Role: r.Role, VendorOrg: r.Vendor,
 		Name: r.Name, Email: r.Email, Locale: r.Locale, SessionID: r.Session}, nil
@@ -245,7 +248,8 @@ func (s *Service) RevokeAPIKey(ctx context.Context, a Actor, id int64) error {
 
 // KeyActor returns the actor of an API key secret. A key the Service's KeyCache
 // knows costs no database round trip; the key's last use is written at most once
-// a minute, apart from the request. Errors: Unauthorized.
+// a minute, apart from the request. Errors: Unauthorized; any other error means
+// the database could not be asked.
 func (s *Service) KeyActor(ctx context.Context, token string) (*Actor, error) {
 	network, ok := parseToken("phk_", token)
 	if !ok {

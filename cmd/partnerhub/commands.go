@@ -156,9 +156,6 @@ func cmdAuditVerify(ctx context.Context, out io.Writer) (bool, error) {
 	return true, nil
 }
 
-// devPort is the dev cluster's fixed port, so var/demo.json's URL stays true.
-const devPort = 54329
-
 // cmdDev runs the hub on a private cluster under ./var/pg with demo data.
 func cmdDev(ctx context.Context, out io.Writer) error {
 	c, err := configFromEnv(true)
@@ -167,7 +164,7 @@ func cmdDev(ctx context.Context, out io.Writer) error {
 	}
 	var pg *pgserver.Server
 	if c.DatabaseURL == "" {
-		pg, err = pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join("var", "pg"), Port: devPort})
+		pg, err = startDevCluster(ctx, "var", devPort)
 		if err != nil {
 			return fmt.Errorf("start the dev PostgreSQL: %w", err)
 		}

@@ -20,6 +20,9 @@ const (
 	Conflict
 	Unauthorized
 	TooMany
+	// Unavailable: something the hub depends on (its database) cannot be reached
+	// now; the same request may succeed a few seconds later.
+	Unavailable
 )
 
 // String names the kind as the API's problem type does.
@@ -37,6 +40,8 @@ func (k Kind) String() string {
 		return "unauthorized"
 	case TooMany:
 		return "too-many-requests"
+	case Unavailable:
+		return "unavailable"
 	}
 	return "internal"
 }

@@ -110,13 +110,25 @@ func New(tb testing.TB) *Database {
 		tb.Fatalf("pgtest: %v", setupErr)
 	}
 	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "t_" + hex.EncodeToString(b)
+	name := newName()
 	if _, err := super.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s STRATEGY FILE_COPY",
 		pq.QuoteIdentifier(name), template, db.OwnerRole)); err != nil {
 		tb.Fatalf("pgtest: clone template: %v", err)
 	}
+	return open(tb, name)
+}
+
+// newName names a new test database.
+func newName() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "t_" + hex.EncodeToString(b)
+}
+
+// open connects to the test database name as both roles and drops it at cleanup.
+func open(tb testing.TB, name string) *Database {
+	tb.Helper()
+	ctx := context.Background()
 	d := &Database{Name: name}
 	var err error
 	if d.OwnerURL, err = db.WithCredentials(superURL, db.OwnerRole, password, name); err != nil {

@@ -127,6 +127,10 @@ func decode(c *fiber.Ctx, v any) error {
 		case errors.As(err, &syn):
 			return apperr.Field("body", "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
 		case errors.As(err, &typ):
+			if typ.Field == "" {
+				// The body itself is of the wrong type (an array, a string).
+				return apperr.Field("body", "must be a JSON object, not %s", typ.Value)
+			}
 			return apperr.Field(typ.Field, "must be a JSON %s, not %s", typ.Type.Kind(), typ.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
@@ -323,6 +327,9 @@ func (s *Server) apiInviteCancel(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiKeys(c *fiber.Ctx) error {
+	if err := onePage(c); err != nil {
+		return err
+	}
 	createdBy, err := queryInt(c, "created_by")
 	if err != nil {
 		return err

@@ -144,6 +144,9 @@ func (s *Server) apiAccountContacts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := onePage(c); err != nil {
+		return err
+	}
 	archived, err := queryBool(c, "archived")
 	if err != nil {
 		return err
@@ -158,6 +161,9 @@ func (s *Server) apiAccountContacts(c *fiber.Ctx) error {
 func (s *Server) apiShares(c *fiber.Ctx) error {
 	id, err := paramID(c)
 	if err != nil {
+		return err
+	}
+	if err := onePage(c); err != nil {
 		return err
 	}
 	if _, err := s.accounts.Get(c.UserContext(), *actorOf(c), id); err != nil {
@@ -226,6 +232,9 @@ func (s *Server) apiContactCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiPartnerships(c *fiber.Ctx) error {
+	if err := onePage(c); err != nil {
+		return err
+	}
 	state := c.Query("state")
 	if state != "" {
 		if err := oneOfField("state", state, []string{"invited", "active", "declined", "revoked"}); err != nil {

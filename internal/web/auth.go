@@ -47,6 +47,9 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if err == nil {
 			c.Locals(actorKey, a)
 			c.Locals(viaCookieKey, true)
+		} else if !apperr.Is(err, apperr.Unauthorized) {
+			// The database is out of reach, not the session: keep the cookie.
+			return err
 		} else {
 			s.clearCookie(c, sessionCookie)
 			c.Locals("new_session", "")

@@ -31,9 +31,9 @@ func (f *fixture) listen(trusted ...string) string {
 	return "http://" + ln.Addr().String()
 }
 
-// signIn signs in over HTTP as a browser behind a proxy that sent
+// signInOver signs in over HTTP as a browser behind a proxy that sent
 // X-Forwarded-For (none when xff is empty), and returns the answer to the POST.
-func signIn(t *testing.T, base, email, password, xff string) *http.Response {
+func signInOver(t *testing.T, base, email, password, xff string) *http.Response {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -69,26 +69,26 @@ func TestSignInThroughTrustedProxy(t *testing.T) {
 	f := newFixture(t)
 	base := f.listen("127.0.0.1")
 	const sprayer = "203.0.113.5"
-	if resp := signIn(t, base, "partner-manager@acme.example", pw, sprayer); resp.StatusCode != http.StatusSeeOther {
+	if resp := signInOver(t, base, "partner-manager@acme.example", pw, sprayer); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-in before the spray: %d", resp.StatusCode)
 	}
 	for i := 0; i < partners.FreeAddressFailures; i++ {
-		if resp := signIn(t, base, fmt.Sprintf("spray%d@acme.example", i), "Summer2026!", sprayer); resp.StatusCode != http.StatusUnauthorized {
+		if resp := signInOver(t, base, fmt.Sprintf("spray%d@acme.example", i), "Summer2026!", sprayer); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("spray %d: %d, want 401", i, resp.StatusCode)
 		}
 	}
-	resp := signIn(t, base, "partner-sales@acme.example", pw, "192.0.2.99, "+sprayer)
+	resp := signInOver(t, base, "partner-sales@acme.example", pw, "192.0.2.99, "+sprayer)
 	if wait, _ := strconv.Atoi(resp.Header.Get("Retry-After")); resp.StatusCode != http.StatusTooManyRequests || wait < 1 {
 		t.Fatalf("the sprayer, claiming another address to the left: %d, Retry-After %q; want 429 with a wait", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	if resp := signIn(t, base, "partner-sales@acme.example", pw, "192.0.2.44"); resp.StatusCode != http.StatusSeeOther {
+	if resp := signInOver(t, base, "partner-sales@acme.example", pw, "192.0.2.44"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("another client behind the same proxy: %d, want 303 (signed in)", resp.StatusCode)
 	}
 	var ip string
 	if err := f.d.Owner.Get(&ip, `SELECT ip FROM sessions ORDER BY id DESC LIMIT 1`); err != nil || ip != "192.0.2.44" {
 		t.Fatalf("the session's address: %q, %v; want the client's, 192.0.2.44", ip, err)
 	}
-	if resp := signIn(t, base, "partner-manager@acme.example", pw, sprayer); resp.StatusCode != http.StatusSeeOther {
+	if resp := signInOver(t, base, "partner-manager@acme.example", pw, sprayer); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a user who signed in from the sprayed address before: %d, want 303", resp.StatusCode)
 	}
 }
@@ -99,11 +99,11 @@ func TestSignInIgnoresForwardedForFromUntrustedPeers(t *testing.T) {
 	f := newFixture(t)
 	base := f.listen() // no trusted proxies
 	for i := 0; i < partners.FreeAddressFailures; i++ {
-		if resp := signIn(t, base, fmt.Sprintf("spray%d@acme.example", i), "Summer2026!", fmt.Sprintf("198.51.100.%d", i+1)); resp.StatusCode != http.StatusUnauthorized {
+		if resp := signInOver(t, base, fmt.Sprintf("spray%d@acme.example", i), "Summer2026!", fmt.Sprintf("198.51.100.%d", i+1)); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("spray %d: %d, want 401", i, resp.StatusCode)
 		}
 	}
-	if resp := signIn(t, base, "partner-sales@acme.example", pw, "198.51.100.200"); resp.StatusCode != http.StatusTooManyRequests {
+	if resp := signInOver(t, base, "partner-sales@acme.example", pw, "198.51.100.200"); resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("the sprayer with yet another X-Forwarded-For: %d, want 429", resp.StatusCode)
 	}
 }

@@ -149,6 +149,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 		defer cancel()
 		if err := s.cfg.Ready(ctx); err != nil {
 			s.log.Warn("not ready", "err", err)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(db.RetryAfter))
 			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "reason": err.Error()})
 		}
 	}
@@ -206,6 +207,8 @@ func newMetrics() *metrics {
 // The API speaks English (its texts are part of the contract); the portal shows
 // domain messages in the user's language.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	// Whatever lost the database on the way, the answer is a 503 to retry.
+	err = db.AsUnavailable(err)
 	api := strings.HasPrefix(c.Path(), "/api/") || strings.Contains(c.Get(fiber.HeaderAccept), "application/json") && !strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
 	l := "en"
 	if !api {
@@ -225,6 +228,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		if ae.Kind == apperr.Internal {
 			s.logInternal(c, err)
 			detail = l10n.Sprintf(l, "Internal error.")
+		}
+		if ae.Kind == apperr.Unavailable {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(db.RetryAfter))
+			s.log.Warn("database unavailable", "err", err, "method", c.Method(), "path", c.Path(), "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
 		}
 	} else if errors.As(err, &big) {
 		status = fiber.StatusRequestEntityTooLarge
@@ -290,6 +297,8 @@ func statusOf(k apperr.Kind) int {
 		return fiber.StatusUnauthorized
 	case apperr.TooMany:
 		return fiber.StatusTooManyRequests
+	case apperr.Unavailable:
+		return fiber.StatusServiceUnavailable
 	}
 	return fiber.StatusInternalServerError
 }
@@ -316,6 +325,8 @@ func titleOf(status int) string {
 		return "Invalid input"
 	case 429:
 		return "Too many requests"
+	case 503:
+		return "Service unavailable"
 	}
 	if status >= 500 {
 		return "Internal error"

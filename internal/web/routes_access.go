@@ -1,0 +1,181 @@
+package web
+
+import "github.com/partnerhub/partnerhub/partners"
+
+// Target is the kind of record a route's :id (or the {id} of its body) names.
+type Target string
+
+// The targets the access matrix knows how to aim at.
+const (
+	NoTarget           Target = ""
+	TargetAccount      Target = "account"
+	TargetContact      Target = "contact"
+	TargetPartnership  Target = "partnership"
+	TargetOrganization Target = "organization"
+	TargetUser         Target = "user"
+	TargetAPIKey       Target = "api-key"
+	TargetJob          Target = "job"
+	TargetImport       Target = "import"
+)
+
+// Action is what a route does with its target.
+type Action string
+
+// The actions. A caller who may not see the target gets "not found" whatever the
+// action; Write and Owner refuse a caller who sees it but may not act with 403.
+const (
+	// Read shows the target (or, without one, something of the caller's own).
+	Read Action = "read"
+	// Write changes the target: its owner organization's writers and the
+	// organizations it is shared with for writing.
+	Write Action = "write"
+	// Owner changes what only the owner organization decides (archive, share, merge).
+	Owner Action = "owner"
+	// Create makes a new record of the caller's organization.
+	Create Action = "create"
+	// Explain answers for any target, saying whether the caller may read it.
+	Explain Action = "explain"
+	// Public needs no sign-in.
+	Public Action = "public"
+)
+
+// Access is what a route declares about who may call it. internal/web's
+// TestRouteAccessMatrix calls every registered route as every role of every relation to
+// a record of the Target and checks the answers against this declaration; a route
+// without one fails that test.
+type Access struct {
+	// Role is the least role. API routes leave it empty: the route table's Role
+	// is theirs.
+	Role partners.Role
+	// Vendor: only the vendor organization's users and keys.
+	Vendor bool
+	Target Target
+	Action Action
+	// Lists names the kind of records a list route shows: the visible ones only.
+	Lists Target
+	// UsersOnly: signed-in people, not API keys (a key has no password or locale).
+	UsersOnly bool
+	// Consumes: a success uses the target up (a revoked key, a retried job), so a
+	// later allowed caller may find it gone (404) or changed (409).
+	Consumes bool
+}
+
+// routeAccess declares every route, keyed by method and full path as Fiber
+// registers it. A new route needs its line here (see README, "How access is proven").
+var routeAccess = map[string]Access{
+	// Process and documents.
+	"GET /healthz":             {Action: Public},
+	"GET /readyz":              {Action: Public},
+	"GET /metrics":             {Action: Public},
+	"GET /static/*":            {Action: Public},
+	"GET /api/v1/openapi.json": {Action: Public},
+
+	// API: identity, organizations, users, keys.
+	"GET /api/v1/me":                  {Action: Read},
+	"GET /api/v1/organizations":       {Action: Read, Lists: TargetOrganization},
+	"POST /api/v1/organizations":      {Action: Create, Vendor: true},
+	"GET /api/v1/organizations/:id":   {Action: Read, Target: TargetOrganization},
+	"PATCH /api/v1/organizations/:id": {Action: Write, Target: TargetOrganization, Vendor: true},
+	"GET /api/v1/users":               {Action: Read, Lists: TargetUser},
+	"POST /api/v1/users":              {Action: Create},
+	"GET /api/v1/users/:id":           {Action: Read, Target: TargetUser},
+	// Changing another user's role is the admin's; the route's Viewer is for one's own locale.
+	"PATCH /api/v1/users/:id":         {Role: partners.Admin, Action: Write, Target: TargetUser},
+	"GET /api/v1/api-keys":            {Action: Read, Lists: TargetAPIKey},
+	"POST /api/v1/api-keys":           {Action: Create},
+	"DELETE /api/v1/api-keys/:id":     {Action: Write, Target: TargetAPIKey, Consumes: true},
+	"GET /api/v1/notifications":       {Action: Read},
+	"POST /api/v1/notifications/read": {Action: Create},
+	"GET /api/v1/audit":               {Action: Read},
+	"GET /api/v1/jobs":                {Action: Read, Lists: TargetJob},
+	"POST /api/v1/jobs/:id/retry":     {Action: Write, Target: TargetJob, Consumes: true},
+
+	// API: imports and export.
+	"POST /api/v1/imports":            {Action: Create},
+	"GET /api/v1/imports/:id":         {Action: Read, Target: TargetImport},
+	"POST /api/v1/imports/:id/apply":  {Action: Write, Target: TargetImport},
+	"GET /api/v1/accounts/export.csv": {Action: Read, Lists: TargetAccount},
+
+	// API: accounts, contacts, sharing.
+	"GET /api/v1/accounts":                       {Action: Read, Lists: TargetAccount},
+	"POST /api/v1/accounts":                      {Action: Create},
+	"GET /api/v1/accounts/:id":                   {Action: Read, Target: TargetAccount},
+	"PATCH /api/v1/accounts/:id":                 {Action: Write, Target: TargetAccount},
+	"POST /api/v1/accounts/:id/archive":          {Action: Owner, Target: TargetAccount},
+	"POST /api/v1/accounts/:id/restore":          {Action: Owner, Target: TargetAccount},
+	"POST /api/v1/accounts/:id/merge":            {Action: Owner, Target: TargetAccount, Consumes: true},
+	"GET /api/v1/accounts/:id/contacts":          {Action: Read, Target: TargetAccount, Lists: TargetContact},
+	"GET /api/v1/accounts/:id/shares":            {Action: Read, Target: TargetAccount},
+	"POST /api/v1/accounts/:id/shares":           {Action: Owner, Target: TargetAccount},
+	"DELETE /api/v1/accounts/:id/shares/:org_id": {Action: Owner, Target: TargetAccount, Consumes: true},
+	"POST /api/v1/contacts":                      {Action: Write, Target: TargetAccount},
+	"GET /api/v1/contacts/:id":                   {Action: Read, Target: TargetContact},
+	"PATCH /api/v1/contacts/:id":                 {Action: Write, Target: TargetContact},
+	"POST /api/v1/contacts/:id/archive":          {Action: Write, Target: TargetContact},
+	"POST /api/v1/contacts/:id/restore":          {Action: Write, Target: TargetContact},
+
+	// API: partnerships, policies, mapping, explain.
+	"GET /api/v1/partnerships":                      {Action: Read},
+	"POST /api/v1/partnerships":                     {Action: Create},
+	"GET /api/v1/partnerships/:id":                  {Action: Read, Target: TargetPartnership},
+	"POST /api/v1/partnerships/:id/accept":          {Action: Write, Target: TargetPartnership},
+	"POST /api/v1/partnerships/:id/decline":         {Action: Write, Target: TargetPartnership},
+	"POST /api/v1/partnerships/:id/revoke":          {Action: Write, Target: TargetPartnership, Consumes: true},
+	"GET /api/v1/partnerships/:id/policies":         {Action: Read, Target: TargetPartnership},
+	"POST /api/v1/partnerships/:id/policy":          {Action: Write, Target: TargetPartnership},
+	"GET /api/v1/partnerships/:id/mapping":          {Action: Read, Target: TargetPartnership},
+	"GET /api/v1/partnerships/:id/mapping/accounts": {Action: Read, Target: TargetPartnership},
+	"GET /api/v1/access/explain":                    {Action: Explain, Target: TargetAccount},
+
+	// Portal: sign-in, settings, administration (portal.go).
+	"GET /login":                {Action: Public},
+	"POST /login":               {Action: Public},
+	"POST /logout":              {Role: partners.Viewer, Action: Read, Consumes: true}, // the caller's session
+	"GET /lang/:code":           {Action: Public},
+	"GET /invite/:token":        {Action: Public},
+	"POST /invite/:token":       {Action: Public},
+	"GET /":                     {Role: partners.Viewer, Action: Read},
+	"GET /settings":             {Role: partners.Viewer, Action: Read},
+	"POST /settings/password":   {Role: partners.Viewer, Action: Create, UsersOnly: true},
+	"POST /settings/locale":     {Role: partners.Viewer, Action: Create, UsersOnly: true},
+	"GET /organizations":        {Role: partners.Viewer, Action: Read, Lists: TargetOrganization},
+	"POST /organizations":       {Role: partners.Manager, Action: Create, Vendor: true},
+	"POST /organizations/:id":   {Role: partners.Manager, Action: Write, Target: TargetOrganization, Vendor: true},
+	"GET /users":                {Role: partners.Admin, Action: Read, Lists: TargetUser},
+	"POST /users":               {Role: partners.Admin, Action: Create},
+	"POST /users/:id":           {Role: partners.Admin, Action: Write, Target: TargetUser},
+	"GET /api-keys":             {Role: partners.Admin, Action: Read, Lists: TargetAPIKey},
+	"POST /api-keys":            {Role: partners.Admin, Action: Create},
+	"POST /api-keys/:id/revoke": {Role: partners.Admin, Action: Write, Target: TargetAPIKey, Consumes: true},
+	"GET /audit":                {Role: partners.Admin, Action: Read},
+	"GET /notifications":        {Role: partners.Viewer, Action: Read},
+	"POST /notifications/read":  {Role: partners.Viewer, Action: Create},
+	"GET /jobs":                 {Role: partners.Admin, Action: Read, Lists: TargetJob},
+	"POST /jobs/:id/retry":      {Role: partners.Admin, Action: Write, Target: TargetJob, Consumes: true},
+
+	// Portal: imports (imports.go).
+	"GET /accounts/import":    {Role: partners.Sales, Action: Read},
+	"POST /accounts/import":   {Role: partners.Sales, Action: Create},
+	"GET /imports/:id":        {Role: partners.Viewer, Action: Read, Target: TargetImport},
+	"POST /imports/:id/apply": {Role: partners.Sales, Action: Write, Target: TargetImport},
+
+	// Portal: accounts and partners (portal_accounts.go).
+	"GET /accounts":                            {Role: partners.Viewer, Action: Read, Lists: TargetAccount},
+	"GET /accounts/export.csv":                 {Role: partners.Viewer, Action: Read, Lists: TargetAccount},
+	"POST /accounts":                           {Role: partners.Sales, Action: Create},
+	"GET /accounts/:id":                        {Role: partners.Viewer, Action: Read, Target: TargetAccount, Lists: TargetContact},
+	"POST /accounts/:id":                       {Role: partners.Sales, Action: Write, Target: TargetAccount},
+	"POST /accounts/:id/archive":               {Role: partners.Sales, Action: Owner, Target: TargetAccount},
+	"POST /accounts/:id/restore":               {Role: partners.Sales, Action: Owner, Target: TargetAccount},
+	"POST /accounts/:id/merge":                 {Role: partners.Manager, Action: Owner, Target: TargetAccount, Consumes: true},
+	"POST /accounts/:id/contacts":              {Role: partners.Sales, Action: Write, Target: TargetAccount},
+	"POST /accounts/:id/shares":                {Role: partners.Sales, Action: Owner, Target: TargetAccount},
+	"POST /accounts/:id/shares/:org_id/delete": {Role: partners.Sales, Action: Owner, Target: TargetAccount, Consumes: true},
+	"GET /partners":                            {Role: partners.Viewer, Action: Read},
+	"POST /partners":                           {Role: partners.Manager, Action: Create},
+	"GET /partners/:id":                        {Role: partners.Viewer, Action: Read, Target: TargetPartnership},
+	"POST /partners/:id/accept":                {Role: partners.Manager, Action: Write, Target: TargetPartnership},
+	"POST /partners/:id/decline":               {Role: partners.Manager, Action: Write, Target: TargetPartnership},
+	"POST /partners/:id/revoke":                {Role: partners.Manager, Action: Write, Target: TargetPartnership, Consumes: true},
+	"POST /partners/:id/policy":                {Role: partners.Admin, Action: Write, Target: TargetPartnership},
+}
