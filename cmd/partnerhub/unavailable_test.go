@@ -53,7 +53,7 @@ func TestDatabaseOutage(t *testing.T) {
 	// A browser's session, made here rather than by signing in.
 	session := fmt.Sprintf("phs_%d_outage-session-outage-session", n)
 	hash := sha256.Sum256([]byte(session))
-	_, err = owner.ExecContext(ctx, `INSERT INTO sessions (network_id, token_hash, user_id, expires_at) VALUES ($1, $2, $3, now() + interval '1 day')`, n, hash[:], admin)
+	_, err = owner.ExecContext(ctx, `INSERT INTO sessions (network_id, token_hash, user_id, org_id, expires_at) VALUES ($1, $2, $3, $4, now() + interval '1 day')`, n, hash[:], admin, vendor)
 	owner.Close()
 	if err != nil {
 		t.Fatal(err)

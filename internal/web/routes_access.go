@@ -13,6 +13,7 @@ const (
 	TargetPartnership  Target = "partnership"
 	TargetOrganization Target = "organization"
 	TargetUser         Target = "user"
+	TargetInvite       Target = "invite"
 	TargetAPIKey       Target = "api-key"
 	TargetJob          Target = "job"
 	TargetImport       Target = "import"
@@ -66,7 +67,6 @@ var routeAccess = map[string]Access{
 	// Process and documents.
 	"GET /healthz":             {Action: Public},
 	"GET /readyz":              {Action: Public},
-	"GET /metrics":             {Action: Public},
 	"GET /static/*":            {Action: Public},
 	"GET /api/v1/openapi.json": {Action: Public},
 
@@ -80,6 +80,8 @@ var routeAccess = map[string]Access{
 	"POST /api/v1/users":              {Action: Create},
 	"GET /api/v1/users/:id":           {Action: Read, Target: TargetUser},
 	// Changing another user's role is the admin's; the route's Viewer is for one's own locale.
+	"POST /api/v1/users/:id/invite":   {Action: Write, Target: TargetInvite},
+	"DELETE /api/v1/users/:id/invite": {Action: Write, Target: TargetInvite, Consumes: true},
 	"PATCH /api/v1/users/:id":         {Role: partners.Admin, Action: Write, Target: TargetUser},
 	"GET /api/v1/api-keys":            {Action: Read, Lists: TargetAPIKey},
 	"POST /api/v1/api-keys":           {Action: Create},
@@ -128,30 +130,32 @@ var routeAccess = map[string]Access{
 	"GET /api/v1/access/explain":                    {Action: Explain, Target: TargetAccount},
 
 	// Portal: sign-in, settings, administration (portal.go).
-	"GET /login":                {Action: Public},
-	"POST /login":               {Action: Public},
-	"POST /logout":              {Role: partners.Viewer, Action: Read, Consumes: true}, // the caller's session
-	"GET /lang/:code":           {Action: Public},
-	"GET /invite/:token":        {Action: Public},
-	"POST /invite/:token":       {Action: Public},
-	"GET /":                     {Role: partners.Viewer, Action: Read},
-	"GET /settings":             {Role: partners.Viewer, Action: Read},
-	"POST /settings/password":   {Role: partners.Viewer, Action: Create, UsersOnly: true},
-	"POST /settings/locale":     {Role: partners.Viewer, Action: Create, UsersOnly: true},
-	"GET /organizations":        {Role: partners.Viewer, Action: Read, Lists: TargetOrganization},
-	"POST /organizations":       {Role: partners.Manager, Action: Create, Vendor: true},
-	"POST /organizations/:id":   {Role: partners.Manager, Action: Write, Target: TargetOrganization, Vendor: true},
-	"GET /users":                {Role: partners.Admin, Action: Read, Lists: TargetUser},
-	"POST /users":               {Role: partners.Admin, Action: Create},
-	"POST /users/:id":           {Role: partners.Admin, Action: Write, Target: TargetUser},
-	"GET /api-keys":             {Role: partners.Admin, Action: Read, Lists: TargetAPIKey},
-	"POST /api-keys":            {Role: partners.Admin, Action: Create},
-	"POST /api-keys/:id/revoke": {Role: partners.Admin, Action: Write, Target: TargetAPIKey, Consumes: true},
-	"GET /audit":                {Role: partners.Admin, Action: Read},
-	"GET /notifications":        {Role: partners.Viewer, Action: Read},
-	"POST /notifications/read":  {Role: partners.Viewer, Action: Create},
-	"GET /jobs":                 {Role: partners.Admin, Action: Read, Lists: TargetJob},
-	"POST /jobs/:id/retry":      {Role: partners.Admin, Action: Write, Target: TargetJob, Consumes: true},
+	"GET /login":                    {Action: Public},
+	"POST /login":                   {Action: Public},
+	"POST /logout":                  {Role: partners.Viewer, Action: Read, Consumes: true}, // the caller's session
+	"GET /lang/:code":               {Action: Public},
+	"GET /invite/:token":            {Action: Public},
+	"POST /invite/:token":           {Action: Public},
+	"GET /":                         {Role: partners.Viewer, Action: Read},
+	"GET /settings":                 {Role: partners.Viewer, Action: Read},
+	"POST /settings/password":       {Role: partners.Viewer, Action: Create, UsersOnly: true},
+	"POST /settings/locale":         {Role: partners.Viewer, Action: Create, UsersOnly: true},
+	"GET /organizations":            {Role: partners.Viewer, Action: Read, Lists: TargetOrganization},
+	"POST /organizations":           {Role: partners.Manager, Action: Create, Vendor: true},
+	"POST /organizations/:id":       {Role: partners.Manager, Action: Write, Target: TargetOrganization, Vendor: true},
+	"GET /users":                    {Role: partners.Admin, Action: Read, Lists: TargetUser},
+	"POST /users":                   {Role: partners.Admin, Action: Create},
+	"POST /users/:id":               {Role: partners.Admin, Action: Write, Target: TargetUser},
+	"POST /users/:id/invite/resend": {Role: partners.Admin, Action: Write, Target: TargetInvite},
+	"POST /users/:id/invite/cancel": {Role: partners.Admin, Action: Write, Target: TargetInvite, Consumes: true},
+	"GET /api-keys":                 {Role: partners.Admin, Action: Read, Lists: TargetAPIKey},
+	"POST /api-keys":                {Role: partners.Admin, Action: Create},
+	"POST /api-keys/:id/revoke":     {Role: partners.Admin, Action: Write, Target: TargetAPIKey, Consumes: true},
+	"GET /audit":                    {Role: partners.Admin, Action: Read},
+	"GET /notifications":            {Role: partners.Viewer, Action: Read},
+	"POST /notifications/read":      {Role: partners.Viewer, Action: Create},
+	"GET /jobs":                     {Role: partners.Admin, Action: Read, Lists: TargetJob},
+	"POST /jobs/:id/retry":          {Role: partners.Admin, Action: Write, Target: TargetJob, Consumes: true},
 
 	// Portal: imports (imports.go).
 	"GET /accounts/import":    {Role: partners.Sales, Action: Read},
