@@ -433,6 +433,21 @@ func (imp *importer) write(ctx context.Context) error {
 	return nil
 }
 
+// lockWritable locks account id for the row and says whether the actor may change
+// it, by the rule the API applies (canWrite, as lockForWrite does): every row of
+// every record type the import carries asks it before its first write. The
+// account is the organization's own (the row's keys, name or email found it), so
+// the update policy lets it be locked at once.
+func (imp *importer) lockWritable(ctx context.Context, id int64) (*Account, bool, error) {
+	var acc Account
+	if err := imp.lockAccount.GetContext(ctx, &acc, imp.a.Network, id); isNoRows(err) {
+		return nil, false, apperr.E(apperr.NotFound, "Account %d not found.", id)
+	} else if err != nil {
+		return nil, false, err
+	}
+	return &acc, canWrite(imp.a, &acc), nil
+}
+
 const lockAccount = `SELECT ` + columns + fromAccounts + ` WHERE a.network_id = $1 AND a.id = $2 FOR UPDATE OF a`
 
 // sqlMatchKeys finds the accounts of the organization holding any of the keys
@@ -584,14 +599,14 @@ func (imp *importer) create(ctx context.Context, acc *Account) error {
 // account's, never dropped.
 func (imp *importer) update(ctx context.Context, id int64, in Input) (string, error) {
 	a := imp.a
-	var cur Account
-	if err := imp.lockAccount.GetContext(ctx, &cur, a.Network, id); err != nil {
+	cur, may, err := imp.lockWritable(ctx, id)
+	if err != nil {
 		return "", err
 	}
-	if !canWrite(a, &cur) {
-		return "", apperr.E(apperr.Forbidden, "account %d is not yours to change", id)
+	if !may {
+		return "", apperr.E(apperr.Forbidden, "you may not change account %d: your role does not allow it, or it is not yours", id)
 	}
-	next := cur
+	next := *cur
 	if in.Domains != nil {
 		merged := append([]string{}, cur.Domains...)
 		for _, d := range *in.Domains {
@@ -612,7 +627,7 @@ func (imp *importer) update(ctx context.Context, id int64, in Input) (string, er
 		in.Tags = &merged
 	}
 	in.apply(&next)
-	if sameAccount(&cur, &next) {
+	if sameAccount(cur, &next) {
 		return "unchanged", nil
 	}
 	if other, what, err := imp.duplicateOf(ctx, id, keysOf(&next)); err != nil {
@@ -761,24 +776,27 @@ func (imp *importer) contact(ctx context.Context, v map[string]string) (string, 
 		existing = m.ID
 	}
 	if existing == 0 {
-		// The account is the organization's own (its keys or its name found it), so
-		// the update policy lets it be locked at once; who may write it is canWrite's.
-		var acc Account
-		if err := imp.lockAccount.GetContext(ctx, &acc, a.Network, account); isNoRows(err) {
-			return "", apperr.E(apperr.NotFound, "Account %d not found.", account)
-		} else if err != nil {
+		acc, may, err := imp.lockWritable(ctx, account)
+		if err != nil {
 			return "", err
 		}
-		if !canWrite(a, &acc) {
-			return "", apperr.E(apperr.Forbidden, "You may read this account but not change it.")
+		if !may {
+			return "", apperr.E(apperr.Forbidden, "you may not add a contact to account %d: your role does not allow it, or it is not yours", account)
 		}
 		c := Contact{Network: a.Network, Account: account, OwnerOrg: acc.OwnerOrg}
 		in.apply(&c)
-		return imp.createContactRow(ctx, &c, &acc)
+		return imp.createContactRow(ctx, &c, acc)
 	}
 	var cur Contact
 	if err := imp.lockContact.GetContext(ctx, &cur, a.Network, existing); err != nil {
 		return "", err
+	}
+	// The contact found by its email may be on another account than the row names:
+	// the rule is its own account's, as for PATCH /contacts/{id}.
+	if _, may, err := imp.lockWritable(ctx, cur.Account); err != nil {
+		return "", err
+	} else if !may {
+		return "", apperr.E(apperr.Forbidden, "you may not change contact %d (account %d): your role does not allow it, or the account is not yours", existing, cur.Account)
 	}
 	next := cur
 	if in.Emails != nil {
