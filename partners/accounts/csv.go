@@ -148,7 +148,9 @@ func delimiterName(d rune) string {
 // exact name; contacts: email). It is all or nothing: a file with any row error
 // changes nothing and the result lists every error with its line and column; a dry
 // run never changes anything. Importing the same file twice changes nothing the
-// second time. progress, if set, is called as rows are processed.
+// second time. A cell that Export quoted against formulas (a leading ' before =,
+// +, -, @, TAB or CR) is read without that quote, so an export imports back as it
+// was. progress, if set, is called as rows are processed.
 // Errors: Forbidden, Invalid (unreadable file, unknown columns).
 func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opts ImportOptions, progress func(done, total int)) (*ImportResult, error) {
 	if err := a.Require(partners.Sales); err != nil {
@@ -245,7 +247,7 @@ func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opt
 		v := map[string]string{}
 		for i, x := range rec {
 			if cols[i] != "" {
-				v[cols[i]] = strings.TrimSpace(x)
+				v[cols[i]] = strings.TrimSpace(readCell(x))
 			}
 		}
 		rows = append(rows, row{line, v})
@@ -863,10 +865,55 @@ func (imp *importer) createContactRow(ctx context.Context, c *Contact, acc *Acco
 // ExportColumns are the account CSV columns, named as the import reads them.
 var ExportColumns = []string{"name", "domains", "cnpj", "duns", "vat", "industry", "size", "region", "street", "city", "state", "postal_code", "country", "tags", "owner"}
 
+// formulaStart holds the characters that make a spreadsheet read a cell as a
+// formula (OWASP's CSV injection list): = + - @, TAB and CR.
+const formulaStart = "=+-@\t\r"
+
+// quotedCell reports whether a cell starts, after any single quotes, with one of
+// formulaStart: such a cell is written with one more leading quote, which a
+// spreadsheet shows as text and Import takes away again.
+func quotedCell(s string) bool {
+	s = strings.TrimLeft(s, "'")
+	return s != "" && strings.IndexByte(formulaStart, s[0]) >= 0
+}
+
+// safeCell is a cell as the hub writes it into any CSV: a spreadsheet opening it
+// never runs a formula a partner typed into a field ("=HYPERLINK(…)").
+func safeCell(s string) string {
+	if quotedCell(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// readCell undoes safeCell: the one leading quote it adds goes, nothing else.
+func readCell(s string) string {
+	if strings.HasPrefix(s, "'") && quotedCell(s[1:]) {
+		return s[1:]
+	}
+	return s
+}
+
+// safeCSV is a csv.Writer that writes every cell through safeCell; every CSV the
+// hub writes goes through one.
+type safeCSV struct{ *csv.Writer }
+
+func newSafeCSV(w io.Writer) safeCSV { return safeCSV{csv.NewWriter(w)} }
+
+// Write writes one record, each cell made safe.
+func (w safeCSV) Write(rec []string) error {
+	out := make([]string, len(rec))
+	for i, c := range rec {
+		out[i] = safeCell(c)
+	}
+	return w.Writer.Write(out)
+}
+
 // Export writes the accounts the actor may see under the filter as CSV (UTF-8,
-// comma), page by page, in the columns Import reads.
+// comma), page by page, in the columns Import reads. A cell a spreadsheet would
+// read as a formula is written with a leading quote (see safeCell).
 func (s *Service) Export(ctx context.Context, a partners.Actor, f Filter, w io.Writer) (int, error) {
-	cw := csv.NewWriter(w)
+	cw := newSafeCSV(w)
 	if err := cw.Write(ExportColumns); err != nil {
 		return 0, err
 	}
