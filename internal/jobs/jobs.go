@@ -138,7 +138,7 @@ func (w *Worker) RunOnce(ctx context.Context, n int) (int, error) {
 		err := w.run(ctx, j)
 		var errText any
 		if err != nil {
-			errText = err.Error()
+			errText = shownError(err)
 			w.logger().Warn("job failed", "job", j.ID, "kind", j.Kind, "network", j.Network, "attempt", j.Attempts, "err", err)
 		}
 		var state string
@@ -148,6 +148,16 @@ func (w *Worker) RunOnce(ctx context.Context, n int) (int, error) {
 		}
 	}
 	return len(claimed), nil
+}
+
+// shownError is what a failed attempt leaves in the job's last_error, which its
+// organization's admins read: the message of an apperr meant for them, else
+// "Internal error." The error itself, driver text and all, goes to the log only.
+func shownError(err error) string {
+	if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
+		return ae.Error()
+	}
+	return "Internal error."
 }
 
 func (w *Worker) run(ctx context.Context, j Job) (err error) {

@@ -110,6 +110,7 @@ func New(cfg Config, d *db.DB) *Server {
 	s.App.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})))
 	s.App.Get("/static/*", s.static)
 	s.App.Use(limitBody)
+	s.App.Use(refuseBadText)
 	s.App.Use(s.authenticate)
 	s.App.Use(s.csrf)
 	s.apiRoutes()

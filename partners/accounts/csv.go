@@ -139,6 +139,54 @@ func sniffDelimiter(text string) rune {
 	return best
 }
 
+// nulError refuses a file holding a NUL character, which no text column can store,
+// naming its line and column (and the column's header); nil when there is none.
+// Only a file with a NUL is parsed here, so a clean one costs one byte scan.
+func nulError(text string, delim rune) error {
+	at := strings.IndexByte(text, 0)
+	if at < 0 {
+		return nil
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma = delim
+	r.FieldsPerRecord = -1
+	var header []string
+	for {
+		rec, err := r.Read()
+		if err != nil {
+			break
+		}
+		if header == nil {
+			header = rec
+		}
+		for i, f := range rec {
+			if strings.IndexByte(f, 0) >= 0 {
+				line, _ := r.FieldPos(i)
+				name := ""
+				if i < len(header) {
+					name = strings.ReplaceAll(header[i], "\x00", "")
+				}
+				return apperr.Field("file", "line %d, column %d (%q) holds a NUL character, which cannot be stored", line, i+1, name)
+			}
+		}
+	}
+	// The file does not read as CSV up to the NUL: its place in the text.
+	line := strings.Count(text[:at], "\n") + 1
+	char := utf8.RuneCountInString(text[strings.LastIndexByte(text[:at], '\n')+1:at]) + 1
+	return apperr.Field("file", "line %d, character %d holds a NUL character, which cannot be stored", line, char)
+}
+
+// checkText reads an uploaded file as Import will and refuses, before it is
+// stored, one that Import would refuse as a whole for its text.
+// Errors: Invalid.
+func checkText(data []byte) error {
+	text, _, err := decodeCSV(data)
+	if err != nil {
+		return err
+	}
+	return nulError(text, sniffDelimiter(text))
+}
+
 func delimiterName(d rune) string {
 	return map[rune]string{',': "comma", ';': "semicolon", '\t': "tab"}[d]
 }
@@ -173,6 +221,9 @@ func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opt
 		return nil, err
 	}
 	delim := sniffDelimiter(text)
+	if err := nulError(text, delim); err != nil {
+		return nil, err
+	}
 	res := &ImportResult{Kind: opts.Kind, DryRun: opts.DryRun, Encoding: enc, Delimiter: delimiterName(delim), Columns: map[string]string{}, Errors: []RowError{}}
 	r := csv.NewReader(strings.NewReader(text))
 	r.Comma = delim

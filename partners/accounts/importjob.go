@@ -11,6 +11,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -37,7 +38,8 @@ type ImportJob struct {
 const importColumns = `network_id, id, org_id, kind, filename, dry_run, state, total, processed, coalesce(result, 'null') AS result, error, created_at, updated_at`
 
 // StartImport stores a CSV file and queues its import (a preview when opts.DryRun).
-// Errors: Forbidden, Invalid.
+// A file whose text cannot be stored (a NUL character) is refused at once, with its
+// line and column. Errors: Forbidden, Invalid.
 func (s *Service) StartImport(ctx context.Context, a partners.Actor, filename string, data []byte, opts ImportOptions) (*ImportJob, error) {
 	if err := a.Require(partners.Sales); err != nil {
 		return nil, err
@@ -53,6 +55,9 @@ func (s *Service) StartImport(ctx context.Context, a partners.Actor, filename st
 	}
 	if len(data) > MaxImportBytes {
 		return nil, apperr.Field("file", "the file is %d bytes; the limit is %d MiB", len(data), MaxImportBytes>>20)
+	}
+	if err := checkText(data); err != nil {
+		return nil, err
 	}
 	if len(filename) > 255 {
 		filename = filename[:255]
@@ -179,8 +184,11 @@ func (s *Service) ImportHandler() jobs.Handler {
 		res, err := s.Import(ctx, a, row.Data, opts, progress)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
-				return s.failImport(ctx, scope, p.Import, ae.Error())
+				return s.failImport(ctx, scope, p.Import, ae.Text(func(f string) string { return l10n.Lookup(a.Locale, f) }))
 			}
+			// The worker logs the error and shows its organization only "Internal
+			// error."; once the job has failed for good, ph_finish_job marks the
+			// import failed with it, in the same statement.
 			return fmt.Errorf("import %d: %w", p.Import, err)
 		}
 		out, _ := json.Marshal(res)
