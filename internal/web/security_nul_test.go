@@ -102,8 +102,8 @@ func TestNULInParametersAndBodiesIsRefusedByField(t *testing.T) {
 // stored; a UTF-16 file (a 0x00 byte in every ASCII character) is no such file.
 func TestImportOfACSVWithNUL(t *testing.T) {
 	f := newFixture(t)
-	upload := func(body []byte) (int, map[string]any) {
-		req := httptest.NewRequest("POST", "/api/v1/imports?dry_run=true", strings.NewReader(string(body)))
+	upload := func(body []byte, query ...string) (int, map[string]any) {
+		req := httptest.NewRequest("POST", "/api/v1/imports?dry_run=true"+strings.Join(query, ""), strings.NewReader(string(body)))
 		req.Header.Set("Content-Type", "text/csv")
 		req.Header.Set("Authorization", "Bearer "+f.keys["vendor"])
 		resp := f.do(req)
@@ -132,6 +132,13 @@ func TestImportOfACSVWithNUL(t *testing.T) {
 	}
 	if status, p := upload(utf16("name,domains\nGood Co,good.example\n")); status != 202 {
 		t.Fatalf("UTF-16 file without a NUL: %d %v", status, p)
+	}
+	// A mapping can spell a NUL in its JSON; a long file name is cut at a character.
+	if status, p := upload([]byte("name\nok\n"), "&mapping="+url.QueryEscape(`{"a\u0000":"ignore"}`)); status != 422 || p["field"] != "mapping" {
+		t.Fatalf("mapping with a NUL: %d %v", status, p)
+	}
+	if status, p := upload([]byte("name\nok\n"), "&filename="+url.QueryEscape(strings.Repeat("é", 200)+".csv")); status != 202 || len(p["filename"].(string)) != 254 {
+		t.Fatalf("long file name: %d %v", status, p)
 	}
 	// A file that does not read as CSV up to the NUL: its place in the text.
 	if status, p := upload([]byte("name\n\"open quote\nab\x00c\n")); status != 422 || p["detail"] != "line 3, character 3 holds a NUL character, which cannot be stored" {

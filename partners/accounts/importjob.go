@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -59,8 +60,15 @@ func (s *Service) StartImport(ctx context.Context, a partners.Actor, filename st
 	if err := checkText(data); err != nil {
 		return nil, err
 	}
+	for k, v := range opts.Mapping {
+		// A JSON mapping may spell one as \u0000, which its jsonb column refuses.
+		if strings.ContainsRune(k+v, 0) {
+			return nil, apperr.Field("mapping", "must not contain a NUL character")
+		}
+	}
 	if len(filename) > 255 {
-		filename = filename[:255]
+		// Cut at a character, not inside one: the column holds UTF-8 text.
+		filename = strings.ToValidUTF8(filename[:255], "")
 	}
 	mapping, _ := json.Marshal(opts.Mapping)
 	if opts.Mapping == nil {
