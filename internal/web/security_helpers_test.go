@@ -3,7 +3,15 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/notify"
+	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // writeShared makes the fixture's vendor and partner organizations partners and
@@ -27,4 +35,26 @@ func (f *fixture) writeShared(t *testing.T, name, domain string) int64 {
 		t.Fatalf("share account: %d %v", resp.StatusCode, body)
 	}
 	return id
+}
+
+// send sends a request as key with a body of a content type ("" for none) and
+// returns the status and the body as they are, unparsed.
+func (f *fixture) send(method, path, key, ctype, body string) (int, []byte) {
+	f.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp := f.do(req)
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// importWorker is a job worker as the hub runs one, for imports (and notification
+// emails, which it sends nowhere), logging nowhere.
+func (f *fixture) importWorker() *jobs.Worker {
+	as := &accounts.Service{DB: f.d.App, Partners: f.svc}
+	return &jobs.Worker{DB: f.d.App, Handlers: map[string]jobs.Handler{accounts.ImportJobKind: as.ImportHandler(), notify.EmailJob: notify.EmailHandler(f.d.App, nil, "")},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }

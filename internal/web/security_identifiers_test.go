@@ -3,8 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -29,12 +27,8 @@ func TestWriterLearnsNothingOfTheOwnersIdentifiers(t *testing.T) {
 	secretID := int64(secret["id"].(float64))
 
 	patch := func(body string) (int, string) {
-		req := httptest.NewRequest("PATCH", fmt.Sprintf("/api/v1/accounts/%d", shared), strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+f.keys["partner"])
-		r := f.do(req)
-		b, _ := io.ReadAll(r.Body)
-		return r.StatusCode, string(b)
+		status, b := f.send("PATCH", fmt.Sprintf("/api/v1/accounts/%d", shared), f.keys["partner"], "application/json", body)
+		return status, string(b)
 	}
 	// The reply with the values and the times taken out: what is left must not
 	// depend on what the owner holds.

@@ -4,13 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
@@ -34,19 +30,13 @@ func TestImportOverHTTPFollowsTheWriteRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", "/api/v1/imports?kind=contacts", strings.NewReader("account,name,email\nadmin-owned.example,Jane Changed,jane@admin-owned.example\n"))
-	req.Header.Set("Content-Type", "text/csv")
-	req.Header.Set("Authorization", "Bearer "+salesKey)
-	resp = f.do(req)
-	b, _ := io.ReadAll(resp.Body)
+	status, b := f.send("POST", "/api/v1/imports?kind=contacts", salesKey, "text/csv", "account,name,email\nadmin-owned.example,Jane Changed,jane@admin-owned.example\n")
 	var started map[string]any
 	json.Unmarshal(b, &started)
-	if resp.StatusCode != 202 {
-		t.Fatalf("upload: %d %s", resp.StatusCode, b)
+	if status != 202 {
+		t.Fatalf("upload: %d %s", status, b)
 	}
-	as := &accounts.Service{DB: f.d.App, Partners: f.svc}
-	w := &jobs.Worker{DB: f.d.App, Handlers: map[string]jobs.Handler{accounts.ImportJobKind: as.ImportHandler()}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if _, err := w.RunOnce(ctx, 50); err != nil {
+	if _, err := f.importWorker().RunOnce(ctx, 50); err != nil {
 		t.Fatal(err)
 	}
 	_, imp := f.api("GET", fmt.Sprintf("/api/v1/imports/%v", started["id"]), salesKey, "")

@@ -4,17 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/unicode"
 
-	"github.com/partnerhub/partnerhub/internal/jobs"
-	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
@@ -65,17 +60,15 @@ func TestNULInParametersAndBodiesIsRefusedByField(t *testing.T) {
 		{"a key", "POST", "/api/v1/accounts", `{"na\u0000me":"x"}`, `na\0me`, "must not contain a NUL character"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
-			req.Header.Set("Authorization", "Bearer "+key)
+			ctype := ""
 			if tc.body != "" {
-				req.Header.Set("Content-Type", "application/json")
+				ctype = "application/json"
 			}
-			resp := f.do(req)
-			b, _ := io.ReadAll(resp.Body)
+			status, b := f.send(tc.method, tc.path, key, ctype, tc.body)
 			var p map[string]any
 			json.Unmarshal(b, &p)
-			if resp.StatusCode != 422 || p["field"] != tc.field || p["detail"] != tc.detail {
-				t.Fatalf("%d %s, want 422 on %q saying %q", resp.StatusCode, b, tc.field, tc.detail)
+			if status != 422 || p["field"] != tc.field || p["detail"] != tc.detail {
+				t.Fatalf("%d %s, want 422 on %q saying %q", status, b, tc.field, tc.detail)
 			}
 			noDriverText(t, "the reply", string(b))
 		})
@@ -103,15 +96,11 @@ func TestNULInParametersAndBodiesIsRefusedByField(t *testing.T) {
 func TestImportOfACSVWithNUL(t *testing.T) {
 	f := newFixture(t)
 	upload := func(body []byte, query ...string) (int, map[string]any) {
-		req := httptest.NewRequest("POST", "/api/v1/imports?dry_run=true"+strings.Join(query, ""), strings.NewReader(string(body)))
-		req.Header.Set("Content-Type", "text/csv")
-		req.Header.Set("Authorization", "Bearer "+f.keys["vendor"])
-		resp := f.do(req)
-		b, _ := io.ReadAll(resp.Body)
+		status, b := f.send("POST", "/api/v1/imports?dry_run=true"+strings.Join(query, ""), f.keys["vendor"], "text/csv", string(body))
 		var m map[string]any
 		json.Unmarshal(b, &m)
 		noDriverText(t, "the upload's reply", string(b))
-		return resp.StatusCode, m
+		return status, m
 	}
 	file := "name,domains\nGood Co,good.example\nBad\x00Co,bad.example\n"
 	utf16 := func(s string) []byte {
@@ -155,8 +144,7 @@ func TestImportStateFollowsItsJob(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	as := &accounts.Service{DB: f.d.App, Partners: f.svc}
-	w := &jobs.Worker{DB: f.d.App, Handlers: map[string]jobs.Handler{accounts.ImportJobKind: as.ImportHandler(), notify.EmailJob: notify.EmailHandler(f.d.App, nil, "")},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	w := f.importWorker()
 	run := func() {
 		t.Helper()
 		f.d.Owner.MustExec(`UPDATE jobs SET run_at = now() - interval '1 second' WHERE state = 'queued'`)
@@ -166,10 +154,7 @@ func TestImportStateFollowsItsJob(t *testing.T) {
 	}
 	get := func(id int64) (map[string]any, string) {
 		t.Helper()
-		req := httptest.NewRequest("GET", fmt.Sprintf("/api/v1/imports/%d", id), nil)
-		req.Header.Set("Authorization", "Bearer "+f.keys["vendor"])
-		resp := f.do(req)
-		b, _ := io.ReadAll(resp.Body)
+		_, b := f.send("GET", fmt.Sprintf("/api/v1/imports/%d", id), f.keys["vendor"], "", "")
 		var m map[string]any
 		json.Unmarshal(b, &m)
 		return m, string(b)
@@ -228,10 +213,7 @@ func TestImportStateFollowsItsJob(t *testing.T) {
 	if m["state"] != "failed" || m["error"] != "Internal error." {
 		t.Fatalf("import after its job failed = %s", body)
 	}
-	req := httptest.NewRequest("GET", "/api/v1/jobs", nil)
-	req.Header.Set("Authorization", "Bearer "+f.keys["vendor"])
-	resp := f.do(req)
-	jobsBody, _ := io.ReadAll(resp.Body)
+	_, jobsBody := f.send("GET", "/api/v1/jobs", f.keys["vendor"], "", "")
 	noDriverText(t, "GET /api/v1/jobs", string(jobsBody))
 	noDriverText(t, "GET /api/v1/imports/{id}", body)
 	// Nor does the portal's jobs page.
