@@ -137,9 +137,10 @@ func TestImportOfACSVWithNUL(t *testing.T) {
 
 // An import's state follows its job's. A file with a NUL stored before uploads
 // were checked fails as a whole with a message for the user; an import whose job
-// fails on an error of the database waits (queued) between attempts and is failed
-// with the job, in the same statement; and neither the import nor the job shows the
-// driver's text to the organization's admins.
+// fails on an error of the database waits (queued) between attempts, is failed
+// with the job in the same statement, and is queued again when an admin retries
+// the job; and neither the import nor the job shows the driver's text to the
+// organization's admins.
 func TestImportStateFollowsItsJob(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -223,5 +224,18 @@ func TestImportStateFollowsItsJob(t *testing.T) {
 	noDriverText(t, "the jobs page", page)
 	if !strings.Contains(page, "Internal error.") {
 		t.Fatalf("the jobs page does not show the failure: %.2000s", page)
+	}
+	// An admin retries the job: the import is queued again with it, then done.
+	var jobID int64
+	f.d.Owner.Get(&jobID, `SELECT id FROM jobs WHERE (payload->>'import')::bigint = $1`, j.ID)
+	if status, b := f.send("POST", fmt.Sprintf("/api/v1/jobs/%d/retry", jobID), f.keys["vendor"], "", ""); status != 204 {
+		t.Fatalf("retry: %d %s", status, b)
+	}
+	if m, body = get(j.ID); m["state"] != "queued" || m["error"] != "" {
+		t.Fatalf("import after its job's retry = %s", body)
+	}
+	run()
+	if m, body = get(j.ID); m["state"] != "done" {
+		t.Fatalf("import after the retried job ran = %s", body)
 	}
 }
