@@ -83,6 +83,12 @@ func (s *Service) InvitePartner(ctx context.Context, a Actor, other int64) (*Par
 	return &p, err
 }
 
+// NotifyOrgAdmins notifies another organization's active admins inside tx, as
+// notifyOrgAdmins does, for record families in subpackages.
+func (s *Service) NotifyOrgAdmins(ctx context.Context, tx *sqlx.Tx, a Actor, org int64, kind, link string, title l10n.Msg, body func(from string) l10n.Msg) error {
+	return s.notifyOrgAdmins(ctx, tx, a, org, kind, link, title, body)
+}
+
 // notifyOrgAdmins notifies another organization's active admins, each in their
 // own language; body makes the text from the name of the actor's organization,
 // which every such notification names.

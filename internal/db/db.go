@@ -218,13 +218,23 @@ func Translate(err error) error {
 	}
 	var pe *pq.Error
 	if errors.As(err, &pe) {
+		// Neither the driver's text nor a constraint's name reaches the user: at
+		// most the input field a constraint is about (fieldOf).
+		f := fieldOf(pe)
 		switch pe.Code {
 		case "23505":
-			return apperr.E(apperr.Conflict, "A record with the same %s already exists.", constraintField(pe.Constraint)).On(constraintField(pe.Constraint)).Because(err)
+			if f == "" {
+				return apperr.E(apperr.Conflict, "A record with the same values already exists.").Because(err)
+			}
+			return apperr.E(apperr.Conflict, "A record with the same %s already exists.", f).On(f).Because(err)
 		case "23503":
 			return apperr.E(apperr.Invalid, "A referenced record does not exist.").Because(err)
 		case "23514", "22P02", "22001", "23502":
-			return apperr.E(apperr.Invalid, "A value is not allowed.").On(constraintField(pe.Constraint)).Because(err)
+			return apperr.E(apperr.Invalid, "A value is not allowed.").On(f).Because(err)
+		case "22021", "22P05":
+			// Text PostgreSQL cannot store (a NUL character, bytes that are not
+			// UTF-8): the web layer refuses it by field first; this is the net.
+			return apperr.E(apperr.Invalid, "A text value holds a NUL character or bytes that are not UTF-8.").Because(err)
 		case "42501":
 			// Row-level security refused a write: the caller may not touch that row.
 			return apperr.E(apperr.Forbidden, "You may not change this record.").Because(err)
@@ -235,13 +245,29 @@ func Translate(err error) error {
 	return err
 }
 
-// constraintField guesses the field a constraint is about from its name
-// (users_network_id_email_key → email).
-func constraintField(c string) string {
-	c = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(c, "_key"), "_check"), "_fkey")
-	parts := strings.Split(c, "_")
-	if len(parts) == 0 {
-		return ""
+// inputFields are the input fields a constraint may be named after to a client.
+var inputFields = map[string]bool{
+	"name": true, "email": true, "emails": true, "slug": true, "domains": true, "duns": true, "cnpj": true, "vat": true,
+	"industry": true, "size": true, "region": true, "street": true, "city": true, "state": true, "postal_code": true,
+	"country": true, "tags": true, "phones": true, "title": true, "best_time": true, "kind": true, "tier": true,
+	"status": true, "role": true, "locale": true, "filename": true, "level": true, "access": true,
+}
+
+// fieldOf is the input field a violated constraint is about, from its column or
+// its name (users_network_id_email_key → email, accounts_postal_code_check →
+// postal_code), or "" when that is no input field (a primary key, an index):
+// a constraint's own name never reaches a reply.
+func fieldOf(pe *pq.Error) string {
+	if inputFields[pe.Column] {
+		return pe.Column
 	}
-	return parts[len(parts)-1]
+	c := strings.TrimPrefix(pe.Constraint, pe.Table+"_")
+	for _, suffix := range []string{"_key", "_check", "_fkey", "_pkey"} {
+		c = strings.TrimSuffix(c, suffix)
+	}
+	c = strings.TrimPrefix(c, "network_id_")
+	if inputFields[c] {
+		return c
+	}
+	return ""
 }

@@ -77,7 +77,8 @@ func List(ctx context.Context, d *db.DB, s db.Scope, state string, before int64,
 	return out, err
 }
 
-// Retry puts a failed job back in the queue with fresh attempts. Errors: NotFound.
+// Retry puts a failed job back in the queue with fresh attempts (and a failed CSV
+// import with its job). Errors: NotFound.
 func Retry(ctx context.Context, d *db.DB, s db.Scope, id int64) error {
 	return d.Tx(ctx, s, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'queued', attempts = 0, run_at = now(), last_error = '', updated_at = now()
@@ -88,7 +89,13 @@ func Retry(ctx context.Context, d *db.DB, s db.Scope, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.E(apperr.NotFound, "No failed job %d.", id)
 		}
-		return nil
+		// A CSV import follows its job, as ph_finish_job makes it: queued again
+		// with it (where the scope may change the import: its own organization).
+		_, err = tx.ExecContext(ctx, `UPDATE imports i SET state = 'queued', error = '', updated_at = now()
+			  FROM jobs j
+			 WHERE j.network_id = $1 AND j.id = $2 AND j.kind = 'import.csv'
+			   AND i.network_id = j.network_id AND i.id = (j.payload->>'import')::bigint AND i.state = 'failed'`, s.Network, id)
+		return err
 	})
 }
 
@@ -146,7 +153,7 @@ func (w *Worker) RunOnce(ctx context.Context, n int) (int, error) {
 		err := w.run(ctx, j)
 		var errText any
 		if err != nil {
-			errText = err.Error()
+			errText = shownError(err)
 			w.logger().Warn("job failed", "job", j.ID, "kind", j.Kind, "network", j.Network, "attempt", j.Attempts, "err", err)
 		}
 		var state string
@@ -156,6 +163,16 @@ func (w *Worker) RunOnce(ctx context.Context, n int) (int, error) {
 		}
 	}
 	return len(claimed), nil
+}
+
+// shownError is what a failed attempt leaves in the job's last_error, which its
+// organization's admins read: the message of an apperr meant for them, else
+// "Internal error." The error itself, driver text and all, goes to the log only.
+func shownError(err error) string {
+	if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
+		return ae.Error()
+	}
+	return "Internal error."
 }
 
 func (w *Worker) run(ctx context.Context, j Job) (err error) {

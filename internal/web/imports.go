@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
@@ -149,12 +150,23 @@ func (s *Server) importStatusPage(c *fiber.Ctx) error {
 	}
 	var res accounts.ImportResult
 	json.Unmarshal(j.Result, &res)
+	j.Error = storedMessage(c, j.Error)
 	pct := 0
 	if j.Total > 0 {
 		pct = j.Processed * 100 / j.Total
 	}
 	return s.render(c, "importstatus", fiber.Map{"J": j, "R": res, "Pct": pct, "Refresh": j.State == "queued" || j.State == "running",
 		"CanApply": j.DryRun && j.State == "done" && len(res.Errors) == 0})
+}
+
+// storedMessage shows a message stored in English for later (a job's last error,
+// an import's failure, such as "Internal error.") in the page's language when the
+// catalog has it.
+func storedMessage(c *fiber.Ctx, msg string) string {
+	if t := l10n.Lookup(lang(c), msg); t != "" {
+		return t
+	}
+	return msg
 }
 
 func (s *Server) importApplyForm(c *fiber.Ctx) error {

@@ -504,6 +504,9 @@ func (s *Server) jobsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	for i := range list {
+		list[i].LastError = storedMessage(c, list[i].LastError)
+	}
 	return s.render(c, "jobs", fiber.Map{"Jobs": list})
 }
 

@@ -125,6 +125,7 @@ func New(cfg Config, d *db.DB) *Server {
 	s.App.Get("/static/*", s.static)
 	s.App.Use(s.authenticate)
 	s.App.Use(limitBody)
+	s.App.Use(refuseBadText)
 	s.App.Use(s.csrf)
 	s.apiRoutes()
 	s.portalRoutes()

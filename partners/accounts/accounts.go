@@ -7,6 +7,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -413,15 +415,18 @@ func (s *Service) Update(ctx context.Context, a partners.Actor, id int64, in Inp
 		if err := checkOwnerUser(ctx, tx, a, in.OwnerUser); err != nil {
 			return err
 		}
+		before := keysOf(acc)
 		in.apply(acc)
-		if id2, what, err := duplicateOf(ctx, tx, a.Network, acc.OwnerOrg, acc.ID, keysOf(acc)); err != nil {
-			return err
-		} else if id2 != 0 {
-			if acc.OwnerOrg != a.Org {
-				// The writer must not learn about the owner's other accounts.
-				return apperr.E(apperr.Conflict, "The owner organization already has another account with one of these identifiers.")
+		owner := acc.OwnerOrg == a.Org
+		// A writer organization learns nothing of the owner's other accounts: a
+		// clash with one is settled on the owner's side (writerKeys), and the
+		// writer's reply is the same whatever the owner holds.
+		if owner {
+			if id2, what, err := duplicateOf(ctx, tx, a.Network, acc.OwnerOrg, acc.ID, keysOf(acc)); err != nil {
+				return err
+			} else if id2 != 0 {
+				return duplicateError(id2, what)
 			}
-			return duplicateError(id2, what)
 		}
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE accounts SET name = $3, domains = $4, duns = $5, cnpj = $6, vat = $7, industry = $8, size = $9, region = $10,
@@ -431,7 +436,11 @@ func (s *Service) Update(ctx context.Context, a partners.Actor, id int64, in Inp
 			acc.Street, acc.City, acc.State, acc.PostalCode, acc.Country, acc.Tags, acc.OwnerUser); err != nil {
 			return err
 		}
-		if err := writeKeysAs(ctx, tx, acc); err != nil {
+		if owner {
+			if err := writeKeys(ctx, tx, acc); err != nil {
+				return err
+			}
+		} else if err := s.writerKeys(ctx, tx, a, acc, before); err != nil {
 			return err
 		}
 		if err := partners.RecordChanged(ctx, tx, a.Network, "account", id); err != nil {
@@ -446,18 +455,35 @@ func (s *Service) Update(ctx context.Context, a partners.Actor, id int64, in Inp
 	return s.Get(ctx, a, id)
 }
 
-// writeKeysAs rewrites keys; a writer organization cannot touch the owner's keys
-// under their policy, so it goes through the owner-side function.
-func writeKeysAs(ctx context.Context, tx *sqlx.Tx, acc *Account) error {
-	var cur string
-	if err := tx.GetContext(ctx, &cur, `SELECT current_setting('app.org_id', true)`); err != nil {
+// writerKeys rewrites the keys of an account a writer organization changed: the
+// keys are the owner's, which the writer cannot touch under their policy, so the
+// owner-side function does it. An identifier another account of the owner already
+// holds stays in the account's fields but is no matching key (a duplicate of the
+// owner's is the owner's to settle): the owner's admins are told about each one
+// this change brought, by a notification, and the writer is told nothing (DESIGN §3:
+// no answer may depend on what another organization holds).
+func (s *Service) writerKeys(ctx context.Context, tx *sqlx.Tx, a partners.Actor, acc *Account, before []key) error {
+	var clashes []struct {
+		Kind   string `db:"clash_kind"`
+		Value  string `db:"clash_value"`
+		Holder int64  `db:"holder_id"`
+	}
+	if err := tx.SelectContext(ctx, &clashes, `SELECT clash_kind, clash_value, holder_id FROM ph_rewrite_account_keys($1, $2)`, acc.Network, acc.ID); err != nil {
 		return err
 	}
-	if cur == fmt.Sprint(acc.OwnerOrg) {
-		return writeKeys(ctx, tx, acc)
+	for _, c := range clashes {
+		if slices.Contains(before, key{c.Kind, c.Value}) {
+			continue // already there, and told, before this change
+		}
+		if err := s.Partners.NotifyOrgAdmins(ctx, tx, a, acc.OwnerOrg, "account.key_clash", fmt.Sprintf("/accounts/%d", acc.ID),
+			l10n.M("A partner's change duplicates one of your accounts"), func(from string) l10n.Msg {
+				return l10n.M("%s changed your account %d to hold %s, which your account %d already holds. The account keeps it, but it is no matching key until you merge the two accounts or remove it from one of them.",
+					from, acc.ID, c.Value, c.Holder)
+			}); err != nil {
+			return err
+		}
 	}
-	_, err := tx.ExecContext(ctx, `SELECT ph_rewrite_account_keys($1, $2)`, acc.Network, acc.ID)
-	return err
+	return nil
 }
 
 func lockForWrite(ctx context.Context, tx *sqlx.Tx, a partners.Actor, id int64) (*Account, error) {

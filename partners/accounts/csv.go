@@ -139,6 +139,54 @@ func sniffDelimiter(text string) rune {
 	return best
 }
 
+// nulError refuses a file holding a NUL character, which no text column can store,
+// naming its line and column (and the column's header); nil when there is none.
+// Only a file with a NUL is parsed here, so a clean one costs one byte scan.
+func nulError(text string, delim rune) error {
+	at := strings.IndexByte(text, 0)
+	if at < 0 {
+		return nil
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma = delim
+	r.FieldsPerRecord = -1
+	var header []string
+	for {
+		rec, err := r.Read()
+		if err != nil {
+			break
+		}
+		if header == nil {
+			header = rec
+		}
+		for i, f := range rec {
+			if strings.IndexByte(f, 0) >= 0 {
+				line, _ := r.FieldPos(i)
+				name := ""
+				if i < len(header) {
+					name = strings.ReplaceAll(header[i], "\x00", "")
+				}
+				return apperr.Field("file", "line %d, column %d (%q) holds a NUL character, which cannot be stored", line, i+1, name)
+			}
+		}
+	}
+	// The file does not read as CSV up to the NUL: its place in the text.
+	line := strings.Count(text[:at], "\n") + 1
+	char := utf8.RuneCountInString(text[strings.LastIndexByte(text[:at], '\n')+1:at]) + 1
+	return apperr.Field("file", "line %d, character %d holds a NUL character, which cannot be stored", line, char)
+}
+
+// checkText reads an uploaded file as Import will and refuses, before it is
+// stored, one that Import would refuse as a whole for its text.
+// Errors: Invalid.
+func checkText(data []byte) error {
+	text, _, err := decodeCSV(data)
+	if err != nil {
+		return err
+	}
+	return nulError(text, sniffDelimiter(text))
+}
+
 func delimiterName(d rune) string {
 	return map[rune]string{',': "comma", ';': "semicolon", '\t': "tab"}[d]
 }
@@ -148,7 +196,9 @@ func delimiterName(d rune) string {
 // exact name; contacts: email). It is all or nothing: a file with any row error
 // changes nothing and the result lists every error with its line and column; a dry
 // run never changes anything. Importing the same file twice changes nothing the
-// second time. progress, if set, is called as rows are processed.
+// second time. A cell that Export quoted against formulas (a leading ' before =,
+// +, -, @, TAB or CR) is read without that quote, so an export imports back as it
+// was. progress, if set, is called as rows are processed.
 // Errors: Forbidden, Invalid (unreadable file, unknown columns).
 func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opts ImportOptions, progress func(done, total int)) (*ImportResult, error) {
 	if err := a.Require(partners.Sales); err != nil {
@@ -171,6 +221,9 @@ func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opt
 		return nil, err
 	}
 	delim := sniffDelimiter(text)
+	if err := nulError(text, delim); err != nil {
+		return nil, err
+	}
 	res := &ImportResult{Kind: opts.Kind, DryRun: opts.DryRun, Encoding: enc, Delimiter: delimiterName(delim), Columns: map[string]string{}, Errors: []RowError{}}
 	r := csv.NewReader(strings.NewReader(text))
 	r.Comma = delim
@@ -245,7 +298,7 @@ func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opt
 		v := map[string]string{}
 		for i, x := range rec {
 			if cols[i] != "" {
-				v[cols[i]] = strings.TrimSpace(x)
+				v[cols[i]] = strings.TrimSpace(readCell(x))
 			}
 		}
 		rows = append(rows, row{line, v})
@@ -433,6 +486,21 @@ func (imp *importer) write(ctx context.Context) error {
 	return nil
 }
 
+// lockWritable locks account id for the row and says whether the actor may change
+// it, by the rule the API applies (canWrite, as lockForWrite does): every row of
+// every record type the import carries asks it before its first write. The
+// account is the organization's own (the row's keys, name or email found it), so
+// the update policy lets it be locked at once.
+func (imp *importer) lockWritable(ctx context.Context, id int64) (*Account, bool, error) {
+	var acc Account
+	if err := imp.lockAccount.GetContext(ctx, &acc, imp.a.Network, id); isNoRows(err) {
+		return nil, false, apperr.E(apperr.NotFound, "Account %d not found.", id)
+	} else if err != nil {
+		return nil, false, err
+	}
+	return &acc, canWrite(imp.a, &acc), nil
+}
+
 const lockAccount = `SELECT ` + columns + fromAccounts + ` WHERE a.network_id = $1 AND a.id = $2 FOR UPDATE OF a`
 
 // sqlMatchKeys finds the accounts of the organization holding any of the keys
@@ -584,14 +652,14 @@ func (imp *importer) create(ctx context.Context, acc *Account) error {
 // account's, never dropped.
 func (imp *importer) update(ctx context.Context, id int64, in Input) (string, error) {
 	a := imp.a
-	var cur Account
-	if err := imp.lockAccount.GetContext(ctx, &cur, a.Network, id); err != nil {
+	cur, may, err := imp.lockWritable(ctx, id)
+	if err != nil {
 		return "", err
 	}
-	if !canWrite(a, &cur) {
-		return "", apperr.E(apperr.Forbidden, "account %d is not yours to change", id)
+	if !may {
+		return "", apperr.E(apperr.Forbidden, "you may not change account %d: your role does not allow it, or it is not yours", id)
 	}
-	next := cur
+	next := *cur
 	if in.Domains != nil {
 		merged := append([]string{}, cur.Domains...)
 		for _, d := range *in.Domains {
@@ -612,7 +680,7 @@ func (imp *importer) update(ctx context.Context, id int64, in Input) (string, er
 		in.Tags = &merged
 	}
 	in.apply(&next)
-	if sameAccount(&cur, &next) {
+	if sameAccount(cur, &next) {
 		return "unchanged", nil
 	}
 	if other, what, err := imp.duplicateOf(ctx, id, keysOf(&next)); err != nil {
@@ -764,24 +832,27 @@ func (imp *importer) contact(ctx context.Context, v map[string]string) (string, 
 		existing = m.ID
 	}
 	if existing == 0 {
-		// The account is the organization's own (its keys or its name found it), so
-		// the update policy lets it be locked at once; who may write it is canWrite's.
-		var acc Account
-		if err := imp.lockAccount.GetContext(ctx, &acc, a.Network, account); isNoRows(err) {
-			return "", apperr.E(apperr.NotFound, "Account %d not found.", account)
-		} else if err != nil {
+		acc, may, err := imp.lockWritable(ctx, account)
+		if err != nil {
 			return "", err
 		}
-		if !canWrite(a, &acc) {
-			return "", apperr.E(apperr.Forbidden, "You may read this account but not change it.")
+		if !may {
+			return "", apperr.E(apperr.Forbidden, "you may not add a contact to account %d: your role does not allow it, or it is not yours", account)
 		}
 		c := Contact{Network: a.Network, Account: account, OwnerOrg: acc.OwnerOrg}
 		in.apply(&c)
-		return imp.createContactRow(ctx, &c, &acc)
+		return imp.createContactRow(ctx, &c, acc)
 	}
 	var cur Contact
 	if err := imp.lockContact.GetContext(ctx, &cur, a.Network, existing); err != nil {
 		return "", err
+	}
+	// The contact found by its email may be on another account than the row names:
+	// the rule is its own account's, as for PATCH /contacts/{id}.
+	if _, may, err := imp.lockWritable(ctx, cur.Account); err != nil {
+		return "", err
+	} else if !may {
+		return "", apperr.E(apperr.Forbidden, "you may not change contact %d (account %d): your role does not allow it, or the account is not yours", existing, cur.Account)
 	}
 	next := cur
 	if in.Emails != nil {
@@ -848,10 +919,55 @@ func (imp *importer) createContactRow(ctx context.Context, c *Contact, acc *Acco
 // ExportColumns are the account CSV columns, named as the import reads them.
 var ExportColumns = []string{"name", "domains", "cnpj", "duns", "vat", "industry", "size", "region", "street", "city", "state", "postal_code", "country", "tags", "owner"}
 
+// formulaStart holds the characters that make a spreadsheet read a cell as a
+// formula (OWASP's CSV injection list): = + - @, TAB and CR.
+const formulaStart = "=+-@\t\r"
+
+// quotedCell reports whether a cell starts, after any single quotes, with one of
+// formulaStart: such a cell is written with one more leading quote, which a
+// spreadsheet shows as text and Import takes away again.
+func quotedCell(s string) bool {
+	s = strings.TrimLeft(s, "'")
+	return s != "" && strings.IndexByte(formulaStart, s[0]) >= 0
+}
+
+// safeCell is a cell as the hub writes it into any CSV: a spreadsheet opening it
+// never runs a formula a partner typed into a field ("=HYPERLINK(…)").
+func safeCell(s string) string {
+	if quotedCell(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// readCell undoes safeCell: the one leading quote it adds goes, nothing else.
+func readCell(s string) string {
+	if strings.HasPrefix(s, "'") && quotedCell(s[1:]) {
+		return s[1:]
+	}
+	return s
+}
+
+// safeCSV is a csv.Writer that writes every cell through safeCell; every CSV the
+// hub writes goes through one.
+type safeCSV struct{ *csv.Writer }
+
+func newSafeCSV(w io.Writer) safeCSV { return safeCSV{csv.NewWriter(w)} }
+
+// Write writes one record, each cell made safe.
+func (w safeCSV) Write(rec []string) error {
+	out := make([]string, len(rec))
+	for i, c := range rec {
+		out[i] = safeCell(c)
+	}
+	return w.Writer.Write(out)
+}
+
 // Export writes the accounts the actor may see under the filter as CSV (UTF-8,
-// comma), page by page, in the columns Import reads.
+// comma), page by page, in the columns Import reads. A cell a spreadsheet would
+// read as a formula is written with a leading quote (see safeCell).
 func (s *Service) Export(ctx context.Context, a partners.Actor, f Filter, w io.Writer) (int, error) {
-	cw := csv.NewWriter(w)
+	cw := newSafeCSV(w)
 	if err := cw.Write(ExportColumns); err != nil {
 		return 0, err
 	}

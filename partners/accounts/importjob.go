@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -11,6 +12,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -37,7 +39,8 @@ type ImportJob struct {
 const importColumns = `network_id, id, org_id, kind, filename, dry_run, state, total, processed, coalesce(result, 'null') AS result, error, created_at, updated_at`
 
 // StartImport stores a CSV file and queues its import (a preview when opts.DryRun).
-// Errors: Forbidden, Invalid.
+// A file whose text cannot be stored (a NUL character) is refused at once, with its
+// line and column. Errors: Forbidden, Invalid.
 func (s *Service) StartImport(ctx context.Context, a partners.Actor, filename string, data []byte, opts ImportOptions) (*ImportJob, error) {
 	if err := a.Require(partners.Sales); err != nil {
 		return nil, err
@@ -54,8 +57,18 @@ func (s *Service) StartImport(ctx context.Context, a partners.Actor, filename st
 	if len(data) > MaxImportBytes {
 		return nil, apperr.Field("file", "the file is %d bytes; the limit is %d MiB", len(data), MaxImportBytes>>20)
 	}
+	if err := checkText(data); err != nil {
+		return nil, err
+	}
+	for k, v := range opts.Mapping {
+		// A JSON mapping may spell one as \u0000, which its jsonb column refuses.
+		if strings.ContainsRune(k+v, 0) {
+			return nil, apperr.Field("mapping", "must not contain a NUL character")
+		}
+	}
 	if len(filename) > 255 {
-		filename = filename[:255]
+		// Cut at a character, not inside one: the column holds UTF-8 text.
+		filename = strings.ToValidUTF8(filename[:255], "")
 	}
 	mapping, _ := json.Marshal(opts.Mapping)
 	if opts.Mapping == nil {
@@ -179,8 +192,11 @@ func (s *Service) ImportHandler() jobs.Handler {
 		res, err := s.Import(ctx, a, row.Data, opts, progress)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
-				return s.failImport(ctx, scope, p.Import, ae.Error())
+				return s.failImport(ctx, scope, p.Import, ae.Text(func(f string) string { return l10n.Lookup(a.Locale, f) }))
 			}
+			// The worker logs the error and shows its organization only "Internal
+			// error."; once the job has failed for good, ph_finish_job marks the
+			// import failed with it, in the same statement.
 			return fmt.Errorf("import %d: %w", p.Import, err)
 		}
 		out, _ := json.Marshal(res)
