@@ -6,6 +6,8 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -489,15 +491,19 @@ func (s *Service) writerKeys(ctx context.Context, tx *sqlx.Tx, a partners.Actor,
 func lockForWrite(ctx context.Context, tx *sqlx.Tx, a partners.Actor, id int64) (*Account, error) {
 	var acc Account
 	q := `SELECT ` + columns + fromAccounts + ` WHERE a.network_id = $1 AND a.id = $2`
-	if err := tx.GetContext(ctx, &acc, q, a.Network, id); err != nil {
+	if err := tx.GetContext(ctx, &acc, q, a.Network, id); errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.E(apperr.NotFound, "Account %d not found.", id)
+	} else if err != nil {
+		return nil, err
 	}
 	if !canWrite(a, &acc) {
 		return nil, apperr.E(apperr.Forbidden, "You may read this account but not change it.")
 	}
 	// Locking needs the update policy, which a reader does not pass: lock only now.
-	if err := tx.GetContext(ctx, &acc, q+` FOR UPDATE OF a`, a.Network, id); err != nil {
+	if err := tx.GetContext(ctx, &acc, q+` FOR UPDATE OF a`, a.Network, id); errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.E(apperr.Forbidden, "You may read this account but not change it.")
+	} else if err != nil {
+		return nil, err
 	}
 	return &acc, nil
 }

@@ -2,6 +2,8 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -218,11 +220,24 @@ func (s *Service) UpdateContact(ctx context.Context, a partners.Actor, id int64,
 	}
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		var c Contact
-		if err := tx.GetContext(ctx, &c, `SELECT `+contactColumns+` FROM contacts WHERE network_id = $1 AND id = $2 FOR UPDATE`, a.Network, id); err != nil {
+		// The account is locked before its contact, in the order archiving an
+		// account takes them (account, then its contacts): the other order
+		// deadlocks against it.
+		var account int64
+		if err := tx.GetContext(ctx, &account, `SELECT account_id FROM contacts WHERE network_id = $1 AND id = $2`, a.Network, id); errors.Is(err, sql.ErrNoRows) {
 			return apperr.E(apperr.NotFound, "Contact %d not found.", id)
+		} else if err != nil {
+			return err
 		}
-		acc, err := lockForWrite(ctx, tx, a, c.Account)
+		acc, err := lockForWrite(ctx, tx, a, account)
 		if err != nil {
+			return err
+		}
+		// A contact stays on its account, so the row read under the lock is the
+		// same contact of the same account.
+		if err := tx.GetContext(ctx, &c, `SELECT `+contactColumns+` FROM contacts WHERE network_id = $1 AND id = $2 AND account_id = $3 FOR UPDATE`, a.Network, id, account); errors.Is(err, sql.ErrNoRows) {
+			return apperr.E(apperr.NotFound, "Contact %d not found.", id)
+		} else if err != nil {
 			return err
 		}
 		in.apply(&c)
@@ -246,8 +261,10 @@ func (s *Service) UpdateContact(ctx context.Context, a partners.Actor, id int64,
 func (s *Service) SetContactArchived(ctx context.Context, a partners.Actor, id int64, archived bool) (*Contact, error) {
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		var account int64
-		if err := tx.GetContext(ctx, &account, `SELECT account_id FROM contacts WHERE network_id = $1 AND id = $2`, a.Network, id); err != nil {
+		if err := tx.GetContext(ctx, &account, `SELECT account_id FROM contacts WHERE network_id = $1 AND id = $2`, a.Network, id); errors.Is(err, sql.ErrNoRows) {
 			return apperr.E(apperr.NotFound, "Contact %d not found.", id)
+		} else if err != nil {
+			return err
 		}
 		if _, err := lockForWrite(ctx, tx, a, account); err != nil {
 			return err
