@@ -169,6 +169,9 @@ func cmdDev(ctx context.Context, out io.Writer) error {
 			return fmt.Errorf("start the dev PostgreSQL: %w", err)
 		}
 		defer pg.Stop()
+		if want, _ := filepath.Abs(filepath.Join("var", "pg")); pg.Dir() != want {
+			fmt.Fprintf(out, "PostgreSQL data in %s (the postgres user cannot reach %s)\n", pg.Dir(), want)
+		}
 		super := pg.URL("postgres", "", "postgres")
 		if err := db.Provision(ctx, super, "partnerhub", "partnerhub-dev"); err != nil {
 			return err

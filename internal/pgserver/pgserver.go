@@ -5,6 +5,8 @@ package pgserver
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -80,9 +82,17 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, err
 	}
 	if s.runAs != nil {
-		// The postgres user must be able to reach the directory through its parents.
-		if out, err := s.shell(ctx, "cd "+shellQuote(abs)); err != nil {
-			return nil, fmt.Errorf("PostgreSQL runs as the postgres user, which cannot reach %s (%s): let it through the parent directories (chmod o+x on each) or set DATABASE_URL to a server of your own", abs, strings.TrimSpace(out))
+		// The postgres user must be able to reach the directory through its
+		// parents. A clone under a private home (root's is mode 700) cannot be
+		// reached: the cluster then lives in FallbackRoot, in a directory named
+		// for this one, and a LOCATION file here says where.
+		if _, err := s.shell(ctx, "cd "+shellQuote(abs)); err != nil {
+			moved, err := s.relocate(abs)
+			if err != nil {
+				return nil, err
+			}
+			abs = moved
+			s.opts.Dir = abs
 		}
 	}
 	if _, err := os.Stat(filepath.Join(abs, "data", "PG_VERSION")); err != nil {
@@ -115,6 +125,36 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	return s, nil
 }
+
+// FallbackRoot holds the clusters of directories that the postgres system user
+// cannot reach (see Start).
+var FallbackRoot = "/var/lib/partnerhub"
+
+// relocate gives the cluster of dir (which the postgres user cannot reach) a
+// directory under FallbackRoot, named by a hash of dir's path so that the next
+// run finds the same one, and writes its path to dir/LOCATION.
+func (s *Server) relocate(dir string) (string, error) {
+	sum := sha256.Sum256([]byte(dir))
+	moved := filepath.Join(FallbackRoot, filepath.Base(filepath.Dir(dir))+"-"+hex.EncodeToString(sum[:6]))
+	if err := os.MkdirAll(moved, 0o700); err != nil {
+		return "", fmt.Errorf("the postgres user cannot reach %s, and %s could not be made for the cluster instead: %w", dir, moved, err)
+	}
+	if err := os.Chmod(FallbackRoot, 0o755); err != nil {
+		return "", err
+	}
+	if err := s.chown(moved); err != nil {
+		return "", err
+	}
+	note := moved + "\n\nThe postgres system user cannot reach this directory (a parent of it is private),\nso this cluster's data, socket and log live in the directory above.\n"
+	if err := os.WriteFile(filepath.Join(dir, "LOCATION"), []byte(note), 0o644); err != nil {
+		return "", err
+	}
+	return moved, nil
+}
+
+// Dir is where the cluster lives: Options.Dir, or its stand-in under
+// FallbackRoot.
+func (s *Server) Dir() string { return s.opts.Dir }
 
 // URL is a connection string for the given role and database.
 func (s *Server) URL(role, password, database string) string {
