@@ -135,7 +135,8 @@ var FallbackRoot = "/var/lib/partnerhub"
 // run finds the same one, and writes its path to dir/LOCATION.
 func (s *Server) relocate(dir string) (string, error) {
 	sum := sha256.Sum256([]byte(dir))
-	moved := filepath.Join(FallbackRoot, filepath.Base(filepath.Dir(dir))+"-"+hex.EncodeToString(sum[:6]))
+	// A short name: the socket's path must stay under 108 bytes.
+	moved := filepath.Join(FallbackRoot, "cluster-"+hex.EncodeToString(sum[:6]))
 	if err := os.MkdirAll(moved, 0o700); err != nil {
 		return "", fmt.Errorf("the postgres user cannot reach %s, and %s could not be made for the cluster instead: %w", dir, moved, err)
 	}
