@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/internal/notify"
 )
@@ -122,7 +123,7 @@ func (s *Service) partnership(ctx context.Context, tx *sqlx.Tx, a Actor, id int6
 		q += ` FOR UPDATE OF p`
 	}
 	if err := tx.GetContext(ctx, &p, q, a.Network, a.Org, id); err != nil {
-		return nil, apperr.E(apperr.NotFound, "Partnership %d not found.", id)
+		return nil, db.Absent(err, "Partnership %d not found.", id)
 	}
 	return &p, nil
 }

@@ -103,20 +103,22 @@ func delaySQL(f string) string {
 	return `least($5::interval, CASE WHEN ` + f + ` >= $3 THEN $4::interval * power(2, least(` + f + ` - $3, 20)) ELSE interval '0' END)`
 }
 
-const failuresSQL = `CASE WHEN t.last_failure_at IS NULL OR t.last_failure_at < now() - $2::interval THEN 1 ELSE t.failures + 1 END`
+const failuresSQL = `CASE WHEN t.last_failure_at IS NULL OR t.last_failure_at < clock_timestamp() - $2::interval THEN 1 ELSE t.failures + 1 END`
 
 var chargeSQL = `
 	INSERT INTO login_throttle AS t (key, failures, last_failure_at, next_attempt_at)
-	VALUES ($1, 1, now(), now() + ` + delaySQL("1") + `)
-	ON CONFLICT (key) DO UPDATE SET failures = ` + failuresSQL + `, last_failure_at = now(),
-	       next_attempt_at = now() + ` + delaySQL(failuresSQL) + `
-	 WHERE t.next_attempt_at <= now()
+	VALUES ($1, 1, clock_timestamp(), clock_timestamp() + ` + delaySQL("1") + `)
+	ON CONFLICT (key) DO UPDATE SET failures = ` + failuresSQL + `, last_failure_at = clock_timestamp(),
+	       next_attempt_at = clock_timestamp() + ` + delaySQL(failuresSQL) + `
+	 WHERE t.next_attempt_at <= clock_timestamp()
 	RETURNING t.failures`
 
 // charge counts an attempt against its keys, all or none: when a key is still
 // waiting, nothing is charged and the error is TooMany with the longest wait. The
 // charge comes before the password check, so parallel attempts cannot all slip
-// through one free slot.
+// through one free slot. Times are the clock's when the row is reached
+// (clock_timestamp), not the transaction's start (now()): an attempt that
+// waited for another's lock is judged by when it got it.
 func (s *Service) charge(ctx context.Context, k signinKeys) error {
 	return s.globalTx(ctx, func(tx *sqlx.Tx) error {
 		var wait time.Duration

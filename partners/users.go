@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/internal/notify"
 )
@@ -303,7 +304,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpda
 			}
 		}
 		if err := tx.GetContext(ctx, &u, `SELECT `+userColumns+` FROM users WHERE network_id = $1 AND id = $2 AND org_id = $3 FOR UPDATE`, a.Network, id, a.Org); err != nil {
-			return apperr.E(apperr.NotFound, "User %d not found in your organization.", id)
+			return db.Absent(err, "User %d not found in your organization.", id)
 		}
 		before := u
 		if u.Status == "invited" && in.Status != nil && *in.Status == "active" {

@@ -205,6 +205,17 @@ func (d *DB) Tx(ctx context.Context, s Scope, fn func(tx *sqlx.Tx) error) error 
 	return nil
 }
 
+// Absent says "not found" for a row that is not there, and only then: a query
+// that found no row (sql.ErrNoRows) becomes a NotFound with the message; any
+// other error passes unchanged, to be logged once as internal where it is
+// handled. nil stays nil.
+func Absent(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.E(apperr.NotFound, format, args...).Because(err)
+	}
+	return err
+}
+
 // Translate maps PostgreSQL errors a client can cause to apperr kinds; others pass.
 func Translate(err error) error {
 	if err == nil {

@@ -543,6 +543,4 @@ func (s *Service) SetArchived(ctx context.Context, a partners.Actor, id int64, a
 	return s.Get(ctx, a, id)
 }
 
-func isNoRows(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "no rows in result set")
-}
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -125,7 +125,7 @@ func (s *Service) ApplyPreview(ctx context.Context, a partners.Actor, id int64) 
 		return tx.GetContext(ctx, &src, `SELECT kind, filename, dry_run, state, mapping, data, coalesce(result, 'null') AS result FROM imports WHERE network_id = $1 AND id = $2`, a.Network, id)
 	})
 	if err != nil {
-		return nil, apperr.E(apperr.NotFound, "Import %d not found.", id)
+		return nil, db.Absent(err, "Import %d not found.", id)
 	}
 	var res ImportResult
 	json.Unmarshal(src.Result, &res)

@@ -3,9 +3,10 @@ package accounts
 import (
 	"context"
 	"encoding/json"
-	"strings"
+	"errors"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/partners"
@@ -46,7 +47,9 @@ type mappingRow struct {
 }
 
 func mappingErr(err error, partnership int64) error {
-	if err != nil && strings.Contains(err.Error(), "no active partnership") {
+	// ph_account_mapping raises no_data_found (P0002) for a partnership that is
+	// not an active one of the caller's organization.
+	if pe := (*pq.Error)(nil); errors.As(err, &pe) && pe.Code == "P0002" {
 		return apperr.E(apperr.NotFound, "No active partnership %d of your organization.", partnership)
 	}
 	return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/audit"
+	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -30,7 +31,7 @@ func (s *Service) Merge(ctx context.Context, a partners.Actor, survivor, merged 
 			dst *Account
 		}{{survivor, &sv}, {merged, &mg}} {
 			if err := tx.GetContext(ctx, x.dst, `SELECT `+columns+fromAccounts+` WHERE a.network_id = $1 AND a.id = $2 AND a.owner_org_id = $3 FOR UPDATE OF a`, a.Network, x.id, a.Org); err != nil {
-				return apperr.E(apperr.NotFound, "No account %d of your organization.", x.id)
+				return db.Absent(err, "No account %d of your organization.", x.id)
 			}
 		}
 		seen := map[string]bool{}
