@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -149,7 +150,11 @@ func (s *Server) importStatusPage(c *fiber.Ctx) error {
 		return err
 	}
 	var res accounts.ImportResult
-	json.Unmarshal(j.Result, &res)
+	if len(j.Result) > 0 {
+		if err := json.Unmarshal(j.Result, &res); err != nil {
+			return fmt.Errorf("import %d: stored result: %w", id, err)
+		}
+	}
 	j.Error = storedMessage(c, j.Error)
 	pct := 0
 	if j.Total > 0 {

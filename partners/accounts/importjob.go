@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -128,12 +129,16 @@ func (s *Service) ApplyPreview(ctx context.Context, a partners.Actor, id int64) 
 		return nil, db.Absent(err, "Import %d not found.", id)
 	}
 	var res ImportResult
-	json.Unmarshal(src.Result, &res)
+	if err := json.Unmarshal(src.Result, &res); err != nil {
+		return nil, fmt.Errorf("import %d: stored result: %w", id, err)
+	}
 	if !src.DryRun || src.State != "done" || len(res.Errors) > 0 {
 		return nil, apperr.E(apperr.Conflict, "Only a finished preview without errors can be applied.")
 	}
 	opts := ImportOptions{Kind: src.Kind}
-	json.Unmarshal(src.Mapping, &opts.Mapping)
+	if err := json.Unmarshal(src.Mapping, &opts.Mapping); err != nil {
+		return nil, fmt.Errorf("import %d: stored mapping: %w", id, err)
+	}
 	return s.StartImport(ctx, a, src.Filename, src.Data, opts)
 }
 
@@ -182,12 +187,18 @@ func (s *Service) ImportHandler() jobs.Handler {
 			return nil // finished before a crash lost the job's outcome
 		}
 		opts := ImportOptions{Kind: row.Kind, DryRun: row.DryRun}
-		json.Unmarshal(row.Mapping, &opts.Mapping)
+		if err := json.Unmarshal(row.Mapping, &opts.Mapping); err != nil {
+			return fmt.Errorf("import %d: stored mapping: %w", p.Import, err)
+		}
 		progress := func(done, total int) {
-			s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
+			// Progress is a hint for the page: a failed update is logged and the
+			// import goes on (its outcome is written at the end either way).
+			if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
 				_, err := tx.ExecContext(ctx, `UPDATE imports SET processed = $3, total = $4, updated_at = now() WHERE network_id = $1 AND id = $2`, j.Network, p.Import, done, total)
 				return err
-			})
+			}); err != nil && ctx.Err() == nil {
+				slog.Default().Warn("import progress", "network", j.Network, "import", p.Import, "err", err)
+			}
 		}
 		res, err := s.Import(ctx, a, row.Data, opts, progress)
 		if err != nil {
