@@ -351,36 +351,106 @@ func cleanID(tok []byte) []byte {
 	return tok
 }
 
-// inReplyToID takes the first id of In-Reply-To, unless it is really an
-// e-mail address: some clients write the parent's author there
-// ("John <john@example.com>", or the bare "<john@example.com>" of a
-// participant), and such a value would thread unrelated mail together.
-// Emacs-style values ("<id> (John's message of ...)") keep their id.
-// addrs are the message's From, To and Cc addresses.
+// inReplyToID takes the first message id of In-Reply-To: the first <...>
+// that is not an e-mail address. Mail programs write more than ids there
+// (RFC 822 allowed phrases), and an address taken for an id would thread
+// unrelated mail together, so a bracketed token is refused when
+//   - it is one of the message's participants (addrs: From, To, Cc), as
+//     some clients put the parent's author there;
+//   - it is followed by "of" or "'s", as in nmh/exmh's "Message from Name
+//     <addr> of DATE <id>" and "<addr>'s message of ...";
+//   - it follows a display name ("John <john@example.com>"): words that
+//     are not a reference phrase (MH's `Your message of "DATE." <id>`,
+//     Gnus's `<id> (John's message of "DATE")` keep their id).
+//
+// Bare tokens are never ids here: Gnus and Rmail write
+// `user@host's message of "DATE"` when the parent had no Message-ID.
 func inReplyToID(v []byte, addrs []Address) []byte {
-	ids := appendMsgIDs(nil, v, true)
-	if len(ids) == 0 {
-		return nil
-	}
-	id := ids[0]
-	if len(addrs) > 0 {
-		lower := strings.ToLower(string(id))
-		for _, a := range addrs {
-			if a.Addr == lower {
-				return nil
+	rest := v
+	prevEnd := 0 // where the text before the next token starts, in v
+	for len(rest) > 0 {
+		lt := bytes.IndexByte(rest, '<')
+		if lt < 0 {
+			return nil
+		}
+		before := v[prevEnd : prevEnd+lt]
+		gt := bytes.IndexByte(rest[lt+1:], '>')
+		if gt < 0 {
+			// An unbalanced "<": take what follows up to the next space.
+			tok := rest[lt+1:]
+			if sp := bytes.IndexAny(tok, " \t<"); sp >= 0 {
+				tok = tok[:sp]
 			}
+			if id := cleanID(tok); id != nil && !isParticipant(id, addrs) && !isDisplayName(before) {
+				return id
+			}
+			return nil
+		}
+		tok := rest[lt+1 : lt+1+gt]
+		after := rest[lt+1+gt+1:]
+		prevEnd += lt + 1 + gt + 1
+		rest = after
+		id := cleanID(tok)
+		if id == nil || isParticipant(id, addrs) || namesAuthor(after) || isDisplayName(before) {
+			continue
+		}
+		return id
+	}
+	return nil
+}
+
+func isParticipant(id []byte, addrs []Address) bool {
+	if len(addrs) == 0 || bytes.IndexByte(id, '@') < 0 {
+		return false
+	}
+	for _, a := range addrs {
+		if len(a.Addr) == len(id) && strings.EqualFold(a.Addr, string(id)) {
+			return true
 		}
 	}
-	// A display name before the bracket means an address, not an id.
-	if lt := bytes.IndexByte(v, '<'); lt > 0 {
-		before := bytes.TrimSpace(v[:lt])
-		if len(before) > 0 && !bytes.HasSuffix(before, []byte(">")) {
-			if a, err := netmail.ParseAddress(string(v)); err == nil && a.Name != "" {
-				return nil
-			}
+	return false
+}
+
+// namesAuthor reports whether the text after a bracketed token says the
+// token was the parent's author: "<addr> of DATE", "<addr>'s message".
+func namesAuthor(after []byte) bool {
+	if bytes.HasPrefix(after, []byte("'s")) {
+		return true
+	}
+	after = bytes.TrimLeft(after, " \t")
+	return len(after) >= 3 && (after[0]|0x20) == 'o' && (after[1]|0x20) == 'f' && (after[2] == ' ' || after[2] == '\t')
+}
+
+// isDisplayName reports whether the text before a bracketed token is a
+// display name (so the token is an address): words, not a comment, not
+// an earlier token, and not a reference phrase, which says "message" or
+// "of" (MH: `Your message of "DATE."`; nmh: `... of DATE`).
+func isDisplayName(before []byte) bool {
+	before = bytes.TrimSpace(before)
+	if len(before) == 0 {
+		return false
+	}
+	switch before[len(before)-1] {
+	case ')', ',', ';':
+		return false
+	}
+	for _, w := range bytes.FieldsFunc(before, func(r rune) bool { return r == ' ' || r == '\t' || r == '"' }) {
+		if len(w) == 2 && (w[0]|0x20) == 'o' && (w[1]|0x20) == 'f' || containsFold(w, "message") {
+			return false
 		}
 	}
-	return id
+	return true
+}
+
+// containsFold reports whether b holds the lower-case ASCII word w, in
+// any case, without allocating.
+func containsFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if keyIs(b[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
@@ -433,6 +503,9 @@ func appendAddresses(addrs []Address, v []byte) []Address {
 		}
 		return addrs
 	}
+	if strings.IndexByte(s, '@') < 0 {
+		return appendObscured(addrs, s)
+	}
 	for _, tok := range strings.FieldsFunc(s, func(r rune) bool {
 		return r == ',' || r == ';' || r == '<' || r == '>' || r == ' ' || r == '\t' || r == '"' || r == '(' || r == ')'
 	}) {
@@ -440,6 +513,31 @@ func appendAddresses(addrs []Address, v []byte) []Address {
 		if at > 0 && at < len(tok)-1 {
 			addrs = append(addrs, Address{Addr: strings.ToLower(strings.ToValidUTF8(tok, ""))})
 		}
+	}
+	return addrs
+}
+
+// appendObscured reads the addresses of list archives that hide them
+// from harvesters, as Mailman's pipermail writes From in its archives:
+// "user at example.com (User Name)". Each comma-separated element whose
+// words are "local at domain" gives local@domain, its comment the name.
+func appendObscured(addrs []Address, s string) []Address {
+	for elem := range strings.SplitSeq(s, ",") {
+		name := ""
+		if open := strings.IndexByte(elem, '('); open >= 0 {
+			if end := strings.LastIndexByte(elem, ')'); end > open {
+				name = strings.TrimSpace(elem[open+1 : end])
+				elem = elem[:open] + elem[end+1:]
+			}
+		}
+		f := strings.Fields(elem)
+		if len(f) != 3 || !strings.EqualFold(f[1], "at") || strings.ContainsAny(f[0]+f[2], "<>\"") || strings.IndexByte(f[2], '.') <= 0 {
+			continue
+		}
+		addrs = append(addrs, Address{
+			Name: strings.ToValidUTF8(decodeText([]byte(name)), "\uFFFD"),
+			Addr: strings.ToLower(strings.ToValidUTF8(f[0]+"@"+f[2], "\uFFFD")),
+		})
 	}
 	return addrs
 }

@@ -153,6 +153,9 @@ func envelopeLine(line []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	rest := f[1:]
+	if len(f) > 3 && f[1] == "at" {
+		rest = f[3:] // pipermail: "From user at example.com  Mon Jan  5 ..."
+	}
 	hasTime, hasYear := false, false
 	for _, w := range rest {
 		if len(w) >= 5 && w[2] == ':' && isDigits(w[:2]) && isDigits(w[3:5]) {
