@@ -122,7 +122,7 @@ func keyIs(k []byte, lower string) bool {
 // lines instead of a dozen small allocations, which is most of what
 // threading a large mailbox costs (see README.md, "How it is kept fast").
 func threadingHeaders(m *Message, fields []headerField) {
-	var inReplyTo []byte
+	var inReplyTo, listPost, listID, sender []byte
 	var haveID, haveDate, haveSubject bool
 	var idBuf [1][]byte
 	var refBuf [16][]byte
@@ -131,7 +131,7 @@ func threadingHeaders(m *Message, fields []headerField) {
 	p := threadingParts{refs: refBuf[:0], addrs: addrBuf[:0], list: listBuf[:0]}
 	for _, f := range fields {
 		switch len(f.key) {
-		case 2, 4, 7, 10, 11:
+		case 2, 4, 6, 7, 9, 10, 11:
 		default:
 			continue
 		}
@@ -161,6 +161,12 @@ func threadingHeaders(m *Message, fields []headerField) {
 			for range p.addrs[n:] {
 				p.list = append(p.list, list)
 			}
+		case keyIs(f.key, "list-post"):
+			listPost = f.value
+		case keyIs(f.key, "list-id"):
+			listID = f.value
+		case keyIs(f.key, "sender"):
+			sender = f.value
 		case keyIs(f.key, "date"):
 			if !haveDate {
 				haveDate = true
@@ -172,7 +178,121 @@ func threadingHeaders(m *Message, fields []headerField) {
 		p.irt = inReplyToID(inReplyTo, p.addrs)
 	}
 	p.refs = capReferences(p.refs)
+	p.listAt = -1
+	if listPost != nil || listID != nil || sender != nil {
+		p.listAt = listAddress(p.addrs, p.list, listPost, listID, sender)
+	}
 	p.pack(m)
+}
+
+// addrIs reports whether addr is local@domain, ignoring case.
+func addrIs(addr string, local, domain []byte) bool {
+	at := len(local)
+	return len(addr) == at+1+len(domain) && addr[at] == '@' &&
+		foldIs(addr[:at], local) && foldIs(addr[at+1:], domain)
+}
+
+// foldIs reports whether s and b are equal ignoring ASCII case (addresses
+// are lower-cased when read, so other letters already compare equal).
+func foldIs(s string, b []byte) bool {
+	if len(s) != len(b) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		x, y := s[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// listAddress returns the index in addrs of the mailing list's address,
+// or -1: the address of List-Post's mailto: URL (RFC 2369), the address
+// whose local part and domain joined by a dot are List-Id's id (RFC 2919:
+// "dev.lists.example.org" for dev@lists.example.org), or the list that
+// Sender's address belongs to (Mailman's "dev-bounces@", Majordomo's
+// "owner-dev@"). Sender's own address is never taken: a secretary
+// sending for her boss, in To or Cc, is a person. lists says which header
+// each address came from (0 From, 1 To, 2 Cc); only To and Cc are taken.
+func listAddress(addrs []Address, lists []byte, listPost, listID, sender []byte) int {
+	find := func(local, domain []byte) int {
+		for i, a := range addrs {
+			if lists[i] != 0 && addrIs(a.Addr, local, domain) {
+				return i
+			}
+		}
+		return -1
+	}
+	split := func(addr []byte) ([]byte, []byte) {
+		at := bytes.LastIndexByte(addr, '@')
+		if at <= 0 {
+			return nil, nil
+		}
+		return addr[:at], addr[at+1:]
+	}
+	if i := bytes.Index(listPost, []byte("mailto:")); i >= 0 {
+		addr := listPost[i+len("mailto:"):]
+		if end := bytes.IndexAny(addr, ">?, \t"); end >= 0 {
+			addr = addr[:end]
+		}
+		if local, domain := split(addr); local != nil {
+			if k := find(local, domain); k >= 0 {
+				return k
+			}
+		}
+	}
+	if lt := bytes.LastIndexByte(listID, '<'); lt >= 0 {
+		id := listID[lt+1:]
+		if gt := bytes.IndexByte(id, '>'); gt >= 0 {
+			id = id[:gt]
+		}
+		for i, a := range addrs {
+			if lists[i] == 0 || len(a.Addr) != len(id) {
+				continue
+			}
+			at := strings.IndexByte(a.Addr, '@')
+			if at > 0 && id[at] == '.' && foldIs(a.Addr[:at], id[:at]) && foldIs(a.Addr[at+1:], id[at+1:]) {
+				return i
+			}
+		}
+	}
+	if sender != nil {
+		addr := sender
+		if lt := bytes.LastIndexByte(addr, '<'); lt >= 0 {
+			addr = addr[lt+1:]
+			if gt := bytes.IndexByte(addr, '>'); gt >= 0 {
+				addr = addr[:gt]
+			}
+		}
+		local, domain := split(bytes.TrimSpace(addr))
+		if local == nil {
+			return -1
+		}
+		for i, a := range addrs {
+			if lists[i] == 0 && addrIs(a.Addr, local, domain) {
+				return -1 // the author sent it: a secretary's Sender is not a list
+			}
+		}
+		if plus := bytes.IndexByte(local, '+'); plus > 0 {
+			local = local[:plus] // VERP: dev-bounces+user=example.org@
+		}
+		for _, suffix := range []string{"-bounces", "-bounce", "-owner", "-request", "-admin"} {
+			if len(local) > len(suffix) && foldIs(suffix, local[len(local)-len(suffix):]) {
+				return find(local[:len(local)-len(suffix)], domain)
+			}
+		}
+		if len(local) > 6 && foldIs("owner-", local[:6]) {
+			return find(local[6:], domain)
+		}
+	}
+	return -1
 }
 
 // threadingParts is what threadingHeaders reads before packing it into the
@@ -183,6 +303,8 @@ type threadingParts struct {
 	irt   []byte    // In-Reply-To's id, nil when none or an address
 	addrs []Address // of From, To and Cc, in header order
 	list  []byte    // for each of addrs, its list: 0 From, 1 To, 2 Cc
+	// listAt is the index in addrs of the mailing list's address, or -1.
+	listAt int
 }
 
 // pack sets the ids and addresses of m: their bytes in one string, the id
@@ -254,6 +376,9 @@ func (p *threadingParts) pack(m *Message) {
 	at := [3]int{0, count[0], count[0] + count[1]}
 	for i, a := range p.addrs {
 		a.Addr = next(len(a.Addr))
+		if i == p.listAt {
+			m.List = a.Addr
+		}
 		l := p.list[i]
 		list[at[l]] = a
 		at[l]++

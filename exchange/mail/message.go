@@ -52,6 +52,12 @@ type Message struct {
 	From       []Address
 	To         []Address
 	Cc         []Address
+	// List is the address of the mailing list that delivered the message,
+	// when its List-Post, List-Id or Sender header names one of its From,
+	// To or Cc addresses (lower-cased, as there); empty otherwise. Subject
+	// grouping does not count it as a shared participant: everyone on a
+	// list shares it.
+	List string
 	// Received is when the mailbox got the message, if the source says so
 	// (the mbox "From " line, the Maildir file name); used as the sent date
 	// when Date is zero, as RFC 5256 uses INTERNALDATE.
