@@ -383,6 +383,7 @@ func (p *threadingParts) pack(m *Message) {
 		list[at[l]] = a
 		at[l]++
 	}
+	setAddrKeys(m, list)
 	lists := [3]*[]Address{&m.From, &m.To, &m.Cc}
 	start := 0
 	for j, n := range count {

@@ -1,7 +1,7 @@
 package mail
 
 import (
-	"hash/crc32"
+	"encoding/binary"
 	"slices"
 	"unsafe"
 )
@@ -40,27 +40,77 @@ const sketchSlots = 1024
 // addresses sharing the slot): an address is taken for a list only when
 // both its slots are over half the messages, which for an address on few
 // messages needs two collisions with list addresses (about one in a
-// million). The hash is CRC-32C, fixed across processes, so the result
-// does not vary from run to run.
+// million). The hash has no random seed, so the result does not vary
+// from run to run.
 type listSketch struct {
 	n    int32 // messages counted
 	rows [2][sketchSlots]int32
 	hot  []int32 // slots over the threshold (row 1's plus sketchSlots), sorted
 }
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// addrKey is a 32-bit hash of an address (never 0): a multiply-xor hash,
+// eight bytes a step (addresses are short: two or three steps), with no
+// random seed.
+func addrKey(a string) uint32 {
+	h := uint64(len(a)) * 0x9e3779b97f4a7c15
+	b := unsafe.Slice(unsafe.StringData(a), len(a))
+	for len(b) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xff51afd7ed558ccd
+		h ^= h >> 29
+		b = b[8:]
+	}
+	var tail uint64
+	for i, c := range b {
+		tail |= uint64(c) << (8 * i)
+	}
+	h = (h ^ tail) * 0xc4ceb9fe1a85ec53
+	return uint32(h>>32) | 1
+}
 
-func sketchSlotsOf(a string) (int, int) {
-	h := crc32.Checksum(unsafe.Slice(unsafe.StringData(a), len(a)), castagnoli)
-	return int(h % sketchSlots), int((h / sketchSlots) % sketchSlots)
+// slots returns the counter of an address's key in each row.
+func slots(k uint32) (int, int) {
+	return int(k>>1) % sketchSlots, int(k>>12) % sketchSlots
+}
+
+// setAddrKeys computes the keys of a message's distinct addresses (see
+// Message.addrKeys), when they are at most four.
+func setAddrKeys(m *Message, addrs []Address) {
+	var keys [4]uint32
+	var seen [4]string
+	n := 0
+next:
+	for _, a := range addrs {
+		if a.Addr == "" {
+			continue
+		}
+		for _, b := range seen[:n] {
+			if b == a.Addr {
+				continue next
+			}
+		}
+		if n == len(keys) {
+			return
+		}
+		seen[n], keys[n] = a.Addr, addrKey(a.Addr)
+		n++
+	}
+	m.addrKeys, m.nAddrKeys = keys, uint8(n+1)
 }
 
 // add counts the addresses of m, each once.
 func (s *listSketch) add(m *Message) {
 	s.n++
+	if m.nAddrKeys > 0 {
+		for _, k := range m.addrKeys[:m.nAddrKeys-1] {
+			i, j := slots(k)
+			s.rows[0][i]++
+			s.rows[1][j]++
+		}
+		return
+	}
 	var seen [8]string
 	n := 0
-	for _, l := range [3][]Address{m.From, m.To, m.Cc} {
+	count := func(l []Address) {
 	next:
 		for _, a := range l {
 			if a.Addr == "" {
@@ -75,11 +125,14 @@ func (s *listSketch) add(m *Message) {
 				seen[n] = a.Addr
 				n++
 			}
-			i, j := sketchSlotsOf(a.Addr)
+			i, j := slots(addrKey(a.Addr))
 			s.rows[0][i]++
 			s.rows[1][j]++
 		}
 	}
+	count(m.From)
+	count(m.To)
+	count(m.Cc)
 }
 
 // isList reports whether the address a is on most messages.
@@ -87,7 +140,7 @@ func (s *listSketch) isList(a string) bool {
 	if s == nil || s.n < minListMessages {
 		return false
 	}
-	i, j := sketchSlotsOf(a)
+	i, j := slots(addrKey(a))
 	return s.rows[0][i] > s.n/2 && s.rows[1][j] > s.n/2
 }
 
