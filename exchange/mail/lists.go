@@ -73,7 +73,8 @@ func slots(k uint32) (int, int) {
 }
 
 // setAddrKeys computes the keys of a message's distinct addresses (see
-// Message.addrKeys), when they are at most four.
+// Message.addrKeys), when they are at most four. Keys are never 0, so the
+// first zero ends them.
 func setAddrKeys(m *Message, addrs []Address) {
 	var keys [4]uint32
 	var seen [4]string
@@ -94,14 +95,17 @@ next:
 		seen[n], keys[n] = a.Addr, addrKey(a.Addr)
 		n++
 	}
-	m.addrKeys, m.nAddrKeys = keys, uint8(n+1)
+	m.addrKeys = keys
 }
 
 // add counts the addresses of m, each once.
 func (s *listSketch) add(m *Message) {
 	s.n++
-	if m.nAddrKeys > 0 {
-		for _, k := range m.addrKeys[:m.nAddrKeys-1] {
+	if m.addrKeys[0] != 0 {
+		for _, k := range m.addrKeys {
+			if k == 0 {
+				break
+			}
 			i, j := slots(k)
 			s.rows[0][i]++
 			s.rows[1][j]++

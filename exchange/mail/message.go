@@ -45,21 +45,20 @@ type Message struct {
 	// missing or unreadable. The threader assigns synthetic ids for missing
 	// and duplicate ones (see Node.ID), it never changes this field.
 	MessageID  string
-	InReplyTo  []string // ids read from In-Reply-To
-	References []string // ids read from References, in order
+	InReplyTo  []string  // ids read from In-Reply-To
+	References []string  // ids read from References, in order
+	Date       time.Time // zero when the Date header is missing or unreadable
 	// addrKeys are the hashes of the distinct From, To and Cc addresses,
-	// computed when the message is read (so when its addresses are in
-	// cache, see listSketch), nAddrKeys their number plus one; 0 when not
-	// computed (a message built by hand, or with more than four), and
-	// threading hashes the addresses itself. They sit beside the fields
-	// Add reads first.
-	addrKeys  [4]uint32
-	nAddrKeys uint8
-	Subject   string    // RFC 2047-decoded
-	Date      time.Time // zero when the Date header is missing or unreadable
-	From      []Address
-	To        []Address
-	Cc        []Address
+	// computed when the message is read, while its addresses are in cache
+	// (see listSketch); all zero when not computed (a message built by
+	// hand, or one with more than four), and threading hashes the
+	// addresses itself. With the fields above, they are what Add reads
+	// of every message: together they fill two cache lines.
+	addrKeys [4]uint32
+	Subject  string // RFC 2047-decoded
+	From     []Address
+	To       []Address
+	Cc       []Address
 	// List is the address of the mailing list that delivered the message,
 	// when its List-Post, List-Id or Sender header names one of its From,
 	// To or Cc addresses (lower-cased, as there); empty otherwise. Subject
