@@ -140,8 +140,10 @@ func (s *listSketch) add(m *Message) {
 }
 
 // isList reports whether the address a is on most messages.
+// It reads the slots over the threshold as update last found them: no
+// address is a list when there are none, which is the common case.
 func (s *listSketch) isList(a string) bool {
-	if s == nil || s.n < minListMessages {
+	if s == nil || len(s.hot) == 0 {
 		return false
 	}
 	i, j := slots(addrKey(a))
