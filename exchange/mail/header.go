@@ -277,7 +277,7 @@ func listAddress(addrs []Address, lists []byte, listPost, listID, sender []byte)
 		}
 		for i, a := range addrs {
 			if lists[i] == 0 && addrIs(a.Addr, local, domain) {
-				return -1 // the author sent it: a secretary's Sender is not a list
+				return -1 // Sender is the author: nobody sent it on their behalf
 			}
 		}
 		if plus := bytes.IndexByte(local, '+'); plus > 0 {
