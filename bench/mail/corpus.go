@@ -176,3 +176,122 @@ func indexOf(l []string, s string) int {
 	}
 	return 0
 }
+
+var (
+	listSubjects = []string{
+		"Build failure on arm64", "Release planning", "Question about configuration", "Flaky test in CI",
+		"Proposal: drop support for old versions", "Meeting notes", "Documentation typo", "Performance regression",
+		"Help with installation", "Segfault on startup", "Memory leak", "Windows build broken",
+		"Deprecation warnings", "New contributor", "Code of conduct", "Mirror is down",
+	}
+	listVerbs = []string{"fix", "add", "remove", "refactor", "document", "test", "speed up", "simplify"}
+	listNouns = []string{"parser", "scheduler", "cache", "logger", "config loader", "HTTP client", "index", "allocator", "CLI", "build script"}
+)
+
+// GenerateList makes n messages of a mailing-list archive: every message
+// sent to dev@lists.example.org and stamped by the list (List-Id,
+// List-Post, Mailman's Sender), 400 posters, many threads sharing a
+// handful of common subjects ("Build failure on arm64", "Release
+// planning") within days of each other, and the In-Reply-To forms mail
+// programs write: ids alone, Gnus's `<id> (Name's message of "DATE")`,
+// MH's `Your message of "DATE." <id>`, exmh's `Message from Name <addr>
+// of "DATE" <id>`, and Gnus's `addr's message of "DATE"` when the parent
+// had no id. Some replies carry no threading headers at all (subject
+// only), some Cc the parent's author. The same n and seed give the same
+// corpus.
+func GenerateList(n int, seed uint64) []Generated {
+	r := rand.New(rand.NewPCG(seed, 0x6c697374))
+	start := time.Date(2025, 1, 1, 8, 0, 0, 0, time.UTC)
+	const list = "dev@lists.example.org"
+	out := make([]Generated, 0, n+n/50)
+	posters := make([]string, 400)
+	for i := range posters {
+		posters[i] = fmt.Sprintf("%s%d@%s", first[i%len(first)], i, orgs[r.IntN(len(orgs))])
+	}
+	thread := 0
+	for len(out) < n {
+		thread++
+		size := 1 + int(r.ExpFloat64()*3)
+		if r.IntN(30) == 0 {
+			size += 10 + r.IntN(40)
+		}
+		var subject string
+		switch k := r.IntN(10); {
+		case k < 3:
+			subject = listSubjects[r.IntN(len(listSubjects))]
+		case k < 6:
+			subject = fmt.Sprintf("[PATCH] %s the %s", listVerbs[r.IntN(len(listVerbs))], listNouns[r.IntN(len(listNouns))])
+		default:
+			subject = fmt.Sprintf("%s: %s %s (#%d)", strings.ToUpper(listNouns[r.IntN(len(listNouns))][:1])+listNouns[r.IntN(len(listNouns))][1:], listVerbs[r.IntN(len(listVerbs))], words[r.IntN(len(words))], thread)
+		}
+		t0 := start.Add(time.Duration(r.Int64N(int64(365 * 24 * time.Hour))))
+		type msg struct {
+			id, from string
+			refs     []string
+			date     time.Time
+			hasID    bool
+		}
+		var ms []msg
+		for i := 0; i < size && len(out) < n; i++ {
+			m := msg{id: fmt.Sprintf("%d.%d.%x@%s", thread, i, r.Uint32(), orgs[thread%len(orgs)]), hasID: r.IntN(200) != 0}
+			m.from = posters[r.IntN(len(posters))]
+			var parent *msg
+			if i == 0 {
+				m.date = t0
+			} else {
+				p := len(ms) - 1 - int(r.ExpFloat64()*1.5)
+				if p < 0 {
+					p = 0
+				}
+				parent = &ms[p]
+				m.refs = append(append([]string{}, parent.refs...), parent.id)
+				m.date = parent.date.Add(time.Duration(5+r.IntN(60*12)) * time.Minute)
+			}
+			ms = append(ms, m)
+			var h strings.Builder
+			name := strings.ToUpper(m.from[:1]) + m.from[1:strings.IndexByte(m.from, '@')]
+			fmt.Fprintf(&h, "Return-Path: <dev-bounces@lists.example.org>\n")
+			fmt.Fprintf(&h, "From: %s <%s>\n", name, m.from)
+			fmt.Fprintf(&h, "To: %s\n", list)
+			if parent != nil && r.IntN(3) == 0 {
+				fmt.Fprintf(&h, "Cc: %s\n", parent.from)
+			}
+			subj := "[dev] " + subject
+			if i > 0 {
+				subj = "Re: " + subj
+			}
+			fmt.Fprintf(&h, "Subject: %s\n", subj)
+			fmt.Fprintf(&h, "Date: %s\n", m.date.Format(time.RFC1123Z))
+			if m.hasID {
+				fmt.Fprintf(&h, "Message-ID: <%s>\n", m.id)
+			}
+			if parent != nil {
+				pdate := parent.date.Format(time.RFC1123Z)
+				pname := strings.ToUpper(parent.from[:1]) + parent.from[1:strings.IndexByte(parent.from, '@')]
+				switch k := r.IntN(100); {
+				case k < 8: // a client that drops threading headers
+				case k < 11 && parent.hasID: // Gnus
+					fmt.Fprintf(&h, "In-Reply-To: <%s> (%s's message of \"%s\")\n", parent.id, pname, pdate)
+				case k < 13 && parent.hasID: // MH replcomps
+					fmt.Fprintf(&h, "In-Reply-To: Your message of \"%s.\"\n             <%s>\n", pdate, parent.id)
+				case k < 15 && parent.hasID: // exmh
+					fmt.Fprintf(&h, "In-Reply-To: Message from %s <%s>\n   of \"%s.\" <%s>\n", pname, parent.from, pdate, parent.id)
+				case k < 16: // Gnus, the parent had no id (or so it says)
+					fmt.Fprintf(&h, "In-Reply-To: %s's message of \"%s\"\n", parent.from, pdate)
+				case k < 25:
+					fmt.Fprintf(&h, "In-Reply-To: <%s>\n", parent.id)
+				default:
+					fmt.Fprintf(&h, "In-Reply-To: <%s>\nReferences: %s\n", parent.id, idList(m.refs))
+				}
+			}
+			h.WriteString("List-Id: Developers <dev.lists.example.org>\n")
+			fmt.Fprintf(&h, "List-Post: <mailto:%s>\n", list)
+			h.WriteString("Sender: \"dev\" <dev-bounces@lists.example.org>\n")
+			h.WriteString("MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n")
+			fmt.Fprintf(&h, "About %s: %s.\n\n-- \n%s\n", subject, sentence(r), m.from)
+			raw := []byte(h.String())
+			out = append(out, Generated{Name: fmt.Sprintf("%d.L%dT%d.gen:2,S", m.date.Unix(), len(out), thread), Raw: raw})
+		}
+	}
+	return out
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -175,5 +176,45 @@ func TestReadGoesOn(t *testing.T) {
 	}
 	if len(ids) != 2 || ids[0] != "a@x" || ids[1] != "" {
 		t.Fatalf("read %q, want a@x and the garbage file", ids)
+	}
+}
+
+// TestMboxOpenMultiparts: every message is a multipart that never closes,
+// with an envelope-like line in its body. Each such line is held, then
+// read again when the input or the size limit ends the message: every
+// message must still come out once, in order, at its offset, and the
+// held input must stay bounded by the limit.
+func TestMboxOpenMultiparts(t *testing.T) {
+	var b bytes.Buffer
+	var offsets []int64
+	const n = 3000
+	for i := range n {
+		offsets = append(offsets, int64(b.Len()))
+		b.WriteString("From a@x Tue Mar  3 10:00:00 2026\n")
+		b.WriteString("Message-ID: <m" + strings.Repeat("x", i%7) + "." + strconv.Itoa(i) + "@x>\n")
+		b.WriteString("Content-Type: multipart/mixed; boundary=b\n\n--b\n\ntext\n\n")
+	}
+	for _, limit := range []int64{1 << 20, 4096} {
+		mr := NewMboxReader(bytes.NewReader(b.Bytes()), "open.mbox", ReadOptions{MaxMessageBytes: limit, HeadersOnly: true})
+		i := 0
+		for {
+			m, err := mr.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i >= n || m.Offset != offsets[i] || !strings.HasSuffix(m.MessageID, "."+strconv.Itoa(i)+"@x") {
+				t.Fatalf("limit %d: message %d read as %q at %d", limit, i, m.MessageID, m.Offset)
+			}
+			i++
+			if int64(cap(mr.held)) > 2*limit+4096 {
+				t.Fatalf("limit %d: %d bytes held", limit, cap(mr.held))
+			}
+		}
+		if i != n {
+			t.Fatalf("limit %d: %d messages read, want %d", limit, i, n)
+		}
 	}
 }

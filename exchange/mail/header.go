@@ -122,7 +122,7 @@ func keyIs(k []byte, lower string) bool {
 // lines instead of a dozen small allocations, which is most of what
 // threading a large mailbox costs (see README.md, "How it is kept fast").
 func threadingHeaders(m *Message, fields []headerField) {
-	var inReplyTo []byte
+	var inReplyTo, listPost, listID, sender []byte
 	var haveID, haveDate, haveSubject bool
 	var idBuf [1][]byte
 	var refBuf [16][]byte
@@ -131,7 +131,7 @@ func threadingHeaders(m *Message, fields []headerField) {
 	p := threadingParts{refs: refBuf[:0], addrs: addrBuf[:0], list: listBuf[:0]}
 	for _, f := range fields {
 		switch len(f.key) {
-		case 2, 4, 7, 10, 11:
+		case 2, 4, 6, 7, 9, 10, 11:
 		default:
 			continue
 		}
@@ -161,6 +161,12 @@ func threadingHeaders(m *Message, fields []headerField) {
 			for range p.addrs[n:] {
 				p.list = append(p.list, list)
 			}
+		case keyIs(f.key, "list-post"):
+			listPost = f.value
+		case keyIs(f.key, "list-id"):
+			listID = f.value
+		case keyIs(f.key, "sender"):
+			sender = f.value
 		case keyIs(f.key, "date"):
 			if !haveDate {
 				haveDate = true
@@ -172,7 +178,121 @@ func threadingHeaders(m *Message, fields []headerField) {
 		p.irt = inReplyToID(inReplyTo, p.addrs)
 	}
 	p.refs = capReferences(p.refs)
+	p.listAt = -1
+	if listPost != nil || listID != nil || sender != nil {
+		p.listAt = listAddress(p.addrs, p.list, listPost, listID, sender)
+	}
 	p.pack(m)
+}
+
+// addrIs reports whether addr is local@domain, ignoring case.
+func addrIs(addr string, local, domain []byte) bool {
+	at := len(local)
+	return len(addr) == at+1+len(domain) && addr[at] == '@' &&
+		foldIs(addr[:at], local) && foldIs(addr[at+1:], domain)
+}
+
+// foldIs reports whether s and b are equal ignoring ASCII case (addresses
+// are lower-cased when read, so other letters already compare equal).
+func foldIs(s string, b []byte) bool {
+	if len(s) != len(b) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		x, y := s[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// listAddress returns the index in addrs of the mailing list's address,
+// or -1: the address of List-Post's mailto: URL (RFC 2369), the address
+// whose local part and domain joined by a dot are List-Id's id (RFC 2919:
+// "dev.lists.example.org" for dev@lists.example.org), or the list that
+// Sender's address belongs to (Mailman's "dev-bounces@", Majordomo's
+// "owner-dev@"). Sender's own address is never taken: a secretary
+// sending for her boss, in To or Cc, is a person. lists says which header
+// each address came from (0 From, 1 To, 2 Cc); only To and Cc are taken.
+func listAddress(addrs []Address, lists []byte, listPost, listID, sender []byte) int {
+	find := func(local, domain []byte) int {
+		for i, a := range addrs {
+			if lists[i] != 0 && addrIs(a.Addr, local, domain) {
+				return i
+			}
+		}
+		return -1
+	}
+	split := func(addr []byte) ([]byte, []byte) {
+		at := bytes.LastIndexByte(addr, '@')
+		if at <= 0 {
+			return nil, nil
+		}
+		return addr[:at], addr[at+1:]
+	}
+	if i := bytes.Index(listPost, []byte("mailto:")); i >= 0 {
+		addr := listPost[i+len("mailto:"):]
+		if end := bytes.IndexAny(addr, ">?, \t"); end >= 0 {
+			addr = addr[:end]
+		}
+		if local, domain := split(addr); local != nil {
+			if k := find(local, domain); k >= 0 {
+				return k
+			}
+		}
+	}
+	if lt := bytes.LastIndexByte(listID, '<'); lt >= 0 {
+		id := listID[lt+1:]
+		if gt := bytes.IndexByte(id, '>'); gt >= 0 {
+			id = id[:gt]
+		}
+		for i, a := range addrs {
+			if lists[i] == 0 || len(a.Addr) != len(id) {
+				continue
+			}
+			at := strings.IndexByte(a.Addr, '@')
+			if at > 0 && id[at] == '.' && foldIs(a.Addr[:at], id[:at]) && foldIs(a.Addr[at+1:], id[at+1:]) {
+				return i
+			}
+		}
+	}
+	if sender != nil {
+		addr := sender
+		if lt := bytes.LastIndexByte(addr, '<'); lt >= 0 {
+			addr = addr[lt+1:]
+			if gt := bytes.IndexByte(addr, '>'); gt >= 0 {
+				addr = addr[:gt]
+			}
+		}
+		local, domain := split(bytes.TrimSpace(addr))
+		if local == nil {
+			return -1
+		}
+		for i, a := range addrs {
+			if lists[i] == 0 && addrIs(a.Addr, local, domain) {
+				return -1 // Sender is the author: nobody sent it on their behalf
+			}
+		}
+		if plus := bytes.IndexByte(local, '+'); plus > 0 {
+			local = local[:plus] // VERP: dev-bounces+user=example.org@
+		}
+		for _, suffix := range []string{"-bounces", "-bounce", "-owner", "-request", "-admin"} {
+			if len(local) > len(suffix) && foldIs(suffix, local[len(local)-len(suffix):]) {
+				return find(local[:len(local)-len(suffix)], domain)
+			}
+		}
+		if len(local) > 6 && foldIs("owner-", local[:6]) {
+			return find(local[6:], domain)
+		}
+	}
+	return -1
 }
 
 // threadingParts is what threadingHeaders reads before packing it into the
@@ -183,6 +303,8 @@ type threadingParts struct {
 	irt   []byte    // In-Reply-To's id, nil when none or an address
 	addrs []Address // of From, To and Cc, in header order
 	list  []byte    // for each of addrs, its list: 0 From, 1 To, 2 Cc
+	// listAt is the index in addrs of the mailing list's address, or -1.
+	listAt int
 }
 
 // pack sets the ids and addresses of m: their bytes in one string, the id
@@ -254,10 +376,14 @@ func (p *threadingParts) pack(m *Message) {
 	at := [3]int{0, count[0], count[0] + count[1]}
 	for i, a := range p.addrs {
 		a.Addr = next(len(a.Addr))
+		if i == p.listAt {
+			m.List = a.Addr
+		}
 		l := p.list[i]
 		list[at[l]] = a
 		at[l]++
 	}
+	setAddrKeys(m, list)
 	lists := [3]*[]Address{&m.From, &m.To, &m.Cc}
 	start := 0
 	for j, n := range count {
@@ -351,36 +477,106 @@ func cleanID(tok []byte) []byte {
 	return tok
 }
 
-// inReplyToID takes the first id of In-Reply-To, unless it is really an
-// e-mail address: some clients write the parent's author there
-// ("John <john@example.com>", or the bare "<john@example.com>" of a
-// participant), and such a value would thread unrelated mail together.
-// Emacs-style values ("<id> (John's message of ...)") keep their id.
-// addrs are the message's From, To and Cc addresses.
+// inReplyToID takes the first message id of In-Reply-To: the first <...>
+// that is not an e-mail address. Mail programs write more than ids there
+// (RFC 822 allowed phrases), and an address taken for an id would thread
+// unrelated mail together, so a bracketed token is refused when
+//   - it is one of the message's participants (addrs: From, To, Cc), as
+//     some clients put the parent's author there;
+//   - it is followed by "of" or "'s", as in nmh/exmh's "Message from Name
+//     <addr> of DATE <id>" and "<addr>'s message of ...";
+//   - it follows a display name ("John <john@example.com>"): words that
+//     are not a reference phrase (MH's `Your message of "DATE." <id>`,
+//     Gnus's `<id> (John's message of "DATE")` keep their id).
+//
+// Bare tokens are never ids here: Gnus and Rmail write
+// `user@host's message of "DATE"` when the parent had no Message-ID.
 func inReplyToID(v []byte, addrs []Address) []byte {
-	ids := appendMsgIDs(nil, v, true)
-	if len(ids) == 0 {
-		return nil
-	}
-	id := ids[0]
-	if len(addrs) > 0 {
-		lower := strings.ToLower(string(id))
-		for _, a := range addrs {
-			if a.Addr == lower {
-				return nil
+	rest := v
+	prevEnd := 0 // where the text before the next token starts, in v
+	for len(rest) > 0 {
+		lt := bytes.IndexByte(rest, '<')
+		if lt < 0 {
+			return nil
+		}
+		before := v[prevEnd : prevEnd+lt]
+		gt := bytes.IndexByte(rest[lt+1:], '>')
+		if gt < 0 {
+			// An unbalanced "<": take what follows up to the next space.
+			tok := rest[lt+1:]
+			if sp := bytes.IndexAny(tok, " \t<"); sp >= 0 {
+				tok = tok[:sp]
 			}
+			if id := cleanID(tok); id != nil && !isParticipant(id, addrs) && !isDisplayName(before) {
+				return id
+			}
+			return nil
+		}
+		tok := rest[lt+1 : lt+1+gt]
+		after := rest[lt+1+gt+1:]
+		prevEnd += lt + 1 + gt + 1
+		rest = after
+		id := cleanID(tok)
+		if id == nil || isParticipant(id, addrs) || namesAuthor(after) || isDisplayName(before) {
+			continue
+		}
+		return id
+	}
+	return nil
+}
+
+func isParticipant(id []byte, addrs []Address) bool {
+	if len(addrs) == 0 || bytes.IndexByte(id, '@') < 0 {
+		return false
+	}
+	for _, a := range addrs {
+		if len(a.Addr) == len(id) && strings.EqualFold(a.Addr, string(id)) {
+			return true
 		}
 	}
-	// A display name before the bracket means an address, not an id.
-	if lt := bytes.IndexByte(v, '<'); lt > 0 {
-		before := bytes.TrimSpace(v[:lt])
-		if len(before) > 0 && !bytes.HasSuffix(before, []byte(">")) {
-			if a, err := netmail.ParseAddress(string(v)); err == nil && a.Name != "" {
-				return nil
-			}
+	return false
+}
+
+// namesAuthor reports whether the text after a bracketed token says the
+// token was the parent's author: "<addr> of DATE", "<addr>'s message".
+func namesAuthor(after []byte) bool {
+	if bytes.HasPrefix(after, []byte("'s")) {
+		return true
+	}
+	after = bytes.TrimLeft(after, " \t")
+	return len(after) >= 3 && (after[0]|0x20) == 'o' && (after[1]|0x20) == 'f' && (after[2] == ' ' || after[2] == '\t')
+}
+
+// isDisplayName reports whether the text before a bracketed token is a
+// display name (so the token is an address): words, not a comment, not
+// an earlier token, and not a reference phrase, which says "message" or
+// "of" (MH: `Your message of "DATE."`; nmh: `... of DATE`).
+func isDisplayName(before []byte) bool {
+	before = bytes.TrimSpace(before)
+	if len(before) == 0 {
+		return false
+	}
+	switch before[len(before)-1] {
+	case ')', ',', ';':
+		return false
+	}
+	for _, w := range bytes.FieldsFunc(before, func(r rune) bool { return r == ' ' || r == '\t' || r == '"' }) {
+		if len(w) == 2 && (w[0]|0x20) == 'o' && (w[1]|0x20) == 'f' || containsFold(w, "message") {
+			return false
 		}
 	}
-	return id
+	return true
+}
+
+// containsFold reports whether b holds the lower-case ASCII word w, in
+// any case, without allocating.
+func containsFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if keyIs(b[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
@@ -433,6 +629,9 @@ func appendAddresses(addrs []Address, v []byte) []Address {
 		}
 		return addrs
 	}
+	if strings.IndexByte(s, '@') < 0 {
+		return appendObscured(addrs, s)
+	}
 	for _, tok := range strings.FieldsFunc(s, func(r rune) bool {
 		return r == ',' || r == ';' || r == '<' || r == '>' || r == ' ' || r == '\t' || r == '"' || r == '(' || r == ')'
 	}) {
@@ -440,6 +639,31 @@ func appendAddresses(addrs []Address, v []byte) []Address {
 		if at > 0 && at < len(tok)-1 {
 			addrs = append(addrs, Address{Addr: strings.ToLower(strings.ToValidUTF8(tok, ""))})
 		}
+	}
+	return addrs
+}
+
+// appendObscured reads the addresses of list archives that hide them
+// from harvesters, as Mailman's pipermail writes From in its archives:
+// "user at example.com (User Name)". Each comma-separated element whose
+// words are "local at domain" gives local@domain, its comment the name.
+func appendObscured(addrs []Address, s string) []Address {
+	for elem := range strings.SplitSeq(s, ",") {
+		name := ""
+		if open := strings.IndexByte(elem, '('); open >= 0 {
+			if end := strings.LastIndexByte(elem, ')'); end > open {
+				name = strings.TrimSpace(elem[open+1 : end])
+				elem = elem[:open] + elem[end+1:]
+			}
+		}
+		f := strings.Fields(elem)
+		if len(f) != 3 || !strings.EqualFold(f[1], "at") || strings.ContainsAny(f[0]+f[2], "<>\"") || strings.IndexByte(f[2], '.') <= 0 {
+			continue
+		}
+		addrs = append(addrs, Address{
+			Name: strings.ToValidUTF8(decodeText([]byte(name)), "\uFFFD"),
+			Addr: strings.ToLower(strings.ToValidUTF8(f[0]+"@"+f[2], "\uFFFD")),
+		})
 	}
 	return addrs
 }

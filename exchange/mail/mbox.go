@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"strings"
 	"time"
 )
@@ -28,6 +29,11 @@ type MboxReader struct {
 	started bool
 	done    bool
 	buf     []byte
+	// held is the input from the first envelope-like line inside a
+	// multipart body on, as read (see readUntilSeparator); replay is
+	// what of it is to be read again, before br.
+	held   []byte
+	replay []byte
 }
 
 type envelope struct {
@@ -83,28 +89,59 @@ func (r *MboxReader) Next() (*Message, error) {
 
 // readUntilSeparator reads one message body up to the next envelope line
 // (stored in r.pending) or the end of input, unquoting ">From " lines.
+//
+// Inside a multipart body, before its closing delimiter, an envelope-like
+// line is most likely part of an attachment (a patch made by `git
+// format-patch` starts with "From <commit> Mon Sep 17 00:00:00 2001"),
+// which careless mbox writers leave unquoted. Such a line does not end the
+// message when the closing delimiter follows. The input from that line on
+// is held as read; if the input ends (or the message reaches the size
+// limit) with the multipart still open, the message ends at that line
+// after all, and the held input is read again as the messages it holds,
+// without this exception, so that every byte is read at most twice.
 func (r *MboxReader) readUntilSeparator() (raw []byte, truncated bool, err error) {
 	limit := r.opts.limit()
 	r.buf = r.buf[:0]
 	prevEmpty := true // the envelope line counts as a start
 	atLineStart := true
+	plain := len(r.replay) > 0 // held input read again: no exception
+	inHeader := true
+	var boundary []byte // "--" + the top-level boundary, while open
+	var held struct {
+		buf  int // where the message ends, in r.buf, if it ends there
+		env  envelope
+		line int // length of the envelope line
+	}
+	holding := false
 	for {
 		lineStart := r.off
-		line, rerr := r.br.ReadSlice('\n')
+		line, rerr := r.nextLine()
 		r.off += int64(len(line))
+		if holding {
+			r.held = append(r.held, line...)
+		}
 		complete := len(line) > 0 && line[len(line)-1] == '\n'
 		if atLineStart && len(line) > 0 {
 			if prevEmpty && bytes.HasPrefix(line, []byte("From ")) && complete {
 				if rt, ok := envelopeLine(line); ok {
-					r.pending = &envelope{offset: lineStart, received: rt}
-					// The empty line before an envelope belongs to the mbox.
-					raw = bytes.TrimSuffix(r.buf, []byte("\n"))
-					raw = bytes.TrimSuffix(raw, []byte("\r"))
-					return raw, truncated, nil
+					if boundary == nil || plain {
+						r.pending = &envelope{offset: lineStart, received: rt}
+						// The empty line before an envelope belongs to the mbox.
+						return trimEnvelopeGap(r.buf), truncated, nil
+					}
+					if !holding {
+						holding = true
+						held.buf, held.env, held.line = len(r.buf), envelope{offset: lineStart, received: rt}, len(line)
+						r.held = append(r.held[:0], line...)
+					}
 				}
 			}
 			if isQuotedFrom(line) {
 				line = line[1:]
+			}
+			if boundary != nil && complete && bytes.HasPrefix(line, boundary) &&
+				bytes.Equal(bytes.TrimRight(line[len(boundary):], " \t\r\n"), []byte("--")) {
+				boundary, holding = nil, false // closed: what was held was body
 			}
 		}
 		if len(line) > 0 && !truncated {
@@ -119,10 +156,24 @@ func (r *MboxReader) readUntilSeparator() (raw []byte, truncated bool, err error
 			if atLineStart {
 				trimmed := bytes.TrimRight(line, "\r\n")
 				prevEmpty = complete && len(trimmed) == 0
+				if inHeader && prevEmpty {
+					inHeader = false
+					if !plain {
+						boundary = topBoundary(r.buf)
+					}
+				}
 			} else if complete {
 				prevEmpty = false
 			}
 			atLineStart = complete
+		}
+		if holding && (truncated || rerr == io.EOF) {
+			// The multipart never closed: the held envelope line was one.
+			r.pending = &held.env
+			r.replay = r.held[held.line:]
+			r.off = held.env.offset + int64(held.line)
+			r.done = false
+			return trimEnvelopeGap(r.buf[:held.buf]), false, nil
 		}
 		switch {
 		case rerr == nil || errors.Is(rerr, bufio.ErrBufferFull):
@@ -133,6 +184,47 @@ func (r *MboxReader) readUntilSeparator() (raw []byte, truncated bool, err error
 			return nil, truncated, rerr
 		}
 	}
+}
+
+// nextLine returns the next line (or the part of one that fits the
+// buffer): from held input being read again, then from the reader.
+func (r *MboxReader) nextLine() ([]byte, error) {
+	if len(r.replay) > 0 {
+		line := r.replay
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i+1]
+		}
+		r.replay = r.replay[len(line):]
+		return line, nil
+	}
+	return r.br.ReadSlice('\n')
+}
+
+// trimEnvelopeGap removes the empty line before an envelope line, which
+// belongs to the mbox, not to the message.
+func trimEnvelopeGap(raw []byte) []byte {
+	raw = bytes.TrimSuffix(raw, []byte("\n"))
+	return bytes.TrimSuffix(raw, []byte("\r"))
+}
+
+// topBoundary returns "--" and the boundary of a message whose header is
+// head, when it is a multipart, else nil.
+func topBoundary(head []byte) []byte {
+	if !containsFold(head, "multipart/") {
+		return nil
+	}
+	var buf [32]headerField
+	fields, _, _ := splitHeader(head, buf[:0])
+	for _, f := range fields {
+		if keyIs(f.key, "content-type") {
+			mt, params, err := mime.ParseMediaType(string(f.value))
+			if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
+				return nil
+			}
+			return []byte("--" + params["boundary"])
+		}
+	}
+	return nil
 }
 
 func isQuotedFrom(line []byte) bool {
@@ -153,6 +245,9 @@ func envelopeLine(line []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	rest := f[1:]
+	if len(f) > 3 && f[1] == "at" {
+		rest = f[3:] // pipermail: "From user at example.com  Mon Jan  5 ..."
+	}
 	hasTime, hasYear := false, false
 	for _, w := range rest {
 		if len(w) >= 5 && w[2] == ':' && isDigits(w[:2]) && isDigits(w[3:5]) {

@@ -47,11 +47,24 @@ type Message struct {
 	MessageID  string
 	InReplyTo  []string  // ids read from In-Reply-To
 	References []string  // ids read from References, in order
-	Subject    string    // RFC 2047-decoded
 	Date       time.Time // zero when the Date header is missing or unreadable
-	From       []Address
-	To         []Address
-	Cc         []Address
+	// addrKeys are the hashes of the distinct From, To and Cc addresses,
+	// computed when the message is read, while its addresses are in cache
+	// (see listSketch); all zero when not computed (a message built by
+	// hand, or one with more than four), and threading hashes the
+	// addresses itself. With the fields above, they are what Add reads
+	// of every message: together they fill two cache lines.
+	addrKeys [4]uint32
+	Subject  string // RFC 2047-decoded
+	From     []Address
+	To       []Address
+	Cc       []Address
+	// List is the address of the mailing list that delivered the message,
+	// when its List-Post, List-Id or Sender header names one of its From,
+	// To or Cc addresses (lower-cased, as there); empty otherwise. Subject
+	// grouping does not count it as a shared participant: everyone on a
+	// list shares it.
+	List string
 	// Received is when the mailbox got the message, if the source says so
 	// (the mbox "From " line, the Maildir file name); used as the sent date
 	// when Date is zero, as RFC 5256 uses INTERNALDATE.

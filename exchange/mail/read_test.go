@@ -21,6 +21,7 @@ type goldenMessage struct {
 	From        []Address    `json:"from,omitempty"`
 	To          []Address    `json:"to,omitempty"`
 	Cc          []Address    `json:"cc,omitempty"`
+	List        string       `json:"list,omitempty"`
 	Date        string       `json:"date,omitempty"`
 	Received    string       `json:"received,omitempty"`
 	Text        []TextPart   `json:"text,omitempty"`
@@ -33,7 +34,7 @@ func renderMessage(m *Message) goldenMessage {
 	g := goldenMessage{
 		File: filepath.ToSlash(m.File), Offset: m.Offset, Size: m.Size, Flags: m.Flags,
 		MessageID: m.MessageID, InReplyTo: m.InReplyTo, References: m.References,
-		Subject: m.Subject, From: m.From, To: m.To, Cc: m.Cc,
+		Subject: m.Subject, From: m.From, To: m.To, Cc: m.Cc, List: m.List,
 		Text: m.Text, Attachments: m.Attachments, Truncated: m.Truncated, Problems: m.Problems,
 	}
 	if !m.Date.IsZero() {

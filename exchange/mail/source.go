@@ -67,7 +67,10 @@ func readDir(dir string, opts ReadOptions, yield func(*Message, error) bool) boo
 			}
 		case e.Type().IsRegular():
 			if IsMaildir(dir) {
-				continue // dovecot-uidlist and friends
+				if !readMaildirRoot(p, opts, yield) {
+					return false
+				}
+				continue
 			}
 			if !readFile(p, opts, yield) {
 				return false
@@ -86,6 +89,36 @@ func readMaildirFile(path string, opts ReadOptions, yield func(*Message, error) 
 	return yield(m, nil)
 }
 
+// maildirMeta are the names of the files mail programs keep in a
+// Maildir's root, which are not mail (dovecot-uidlist, dovecot.index...,
+// courierimapuiddb, maildirsize, maildirfolder, subscriptions).
+var maildirMeta = []string{"dovecot", "courier", "maildir", "subscriptions", ".", "tmp", "cur", "new"}
+
+// readMaildirRoot reads a file found in a Maildir's root, where mail
+// programs keep their own files and deliveries never go. A known
+// program's file is skipped; anything else is read if it looks like a
+// message (a problem says where it was found), otherwise reported as a
+// ReadError, so that no mail is skipped without a word.
+func readMaildirRoot(path string, opts ReadOptions, yield func(*Message, error) bool) bool {
+	base := strings.ToLower(filepath.Base(path))
+	for _, p := range maildirMeta {
+		if strings.HasPrefix(base, p) {
+			return true
+		}
+	}
+	m, err := readSingle(path, opts)
+	if err != nil {
+		return yield(nil, err)
+	}
+	if m.MessageID == "" && len(m.From) == 0 && m.Date.IsZero() {
+		return yield(nil, &ReadError{File: path, Err: errNotMail})
+	}
+	m.problemf("in the Maildir's root, not in cur/ or new/")
+	return yield(m, nil)
+}
+
+var errNotMail = errors.New("in a Maildir's root and not a message (no Message-ID, From or Date): skipped")
+
 // readFile reads an mbox (the file starts with "From ") or a single message.
 func readFile(path string, opts ReadOptions, yield func(*Message, error) bool) bool {
 	f, err := os.Open(path)
@@ -95,7 +128,10 @@ func readFile(path string, opts ReadOptions, yield func(*Message, error) bool) b
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
 	head, _ := br.Peek(5)
-	if bytes.Equal(head, []byte("From ")) || isMboxName(path) {
+	// A single message saved with its envelope line (as mutt and Thunderbird
+	// save a .eml) starts with "From " too: a .eml is never an mbox, so a
+	// "From " line in its body (an attached patch) cannot split it.
+	if (bytes.Equal(head, []byte("From ")) && !isMessageName(path)) || isMboxName(path) {
 		mr := NewMboxReader(br, path, opts)
 		for {
 			m, err := mr.Next()
@@ -122,6 +158,11 @@ func isMboxName(path string) bool {
 		return true
 	}
 	return filepath.Base(path) == "mbox"
+}
+
+// isMessageName reports whether a file name says it holds one message.
+func isMessageName(path string) bool {
+	return strings.EqualFold(filepath.Ext(path), ".eml")
 }
 
 func readSingle(path string, opts ReadOptions) (*Message, error) {

@@ -371,6 +371,7 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 			fp := e.fingerprint()
 			base := n.ID + "#" + hex.EncodeToString(fp[:6])
 			id := base
+			copyOf := int32(-1) // an earlier copy with this fingerprint
 			for i := 2; ; i++ {
 				k = st.node(id)
 				if int(k) == len(st.cont) {
@@ -379,6 +380,9 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 				if st.cont[k].gen != gen {
 					break
 				}
+				if i == 2 && st.cont[k].ent >= 0 {
+					copyOf = k
+				}
 				id = base + "-" + strconv.Itoa(i)
 			}
 			n.ID = id
@@ -386,8 +390,17 @@ func (st *scopeState) jwz(entries []*entry) []*Node {
 			// or delivered twice) goes under the first when its own
 			// References say nothing: same content, or a subject that says
 			// it is the same mail. A different message reusing an id
-			// (broken clients do) stays apart.
-			if e.nref == 0 && (old.fingerprint() == fp || sameBase(old.n.Message.Subject, e.n.Message.Subject)) {
+			// (broken clients do) stays apart. The first copy is the one
+			// holding the id, or, when a different message won the id, the
+			// first with the same fingerprint: copies stay together
+			// whatever took the id before them.
+			switch {
+			case e.nref != 0:
+			case old.fingerprint() == fp:
+				twin = n.idx
+			case copyOf >= 0:
+				twin = copyOf
+			case sameBase(old.n.Message.Subject, e.n.Message.Subject):
 				twin = n.idx
 			}
 		}

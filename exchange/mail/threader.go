@@ -78,6 +78,9 @@ type scopeState struct {
 	// the next slab holds.
 	convSlab []Conversation
 	convHint int
+	// lists counts the addresses of the scope's messages, to tell lists
+	// from participants (see lists.go); nil without subject grouping.
+	lists *listSketch
 }
 
 type component struct {
@@ -224,6 +227,12 @@ func (t *Threader) Add(msgs ...*Message) Changes {
 			fp := fingerprint(m)
 			id, p.fp = syntheticID(fp), int32(len(fps))
 			fps = append(fps, fp)
+		}
+		if !t.opts.NoSubjectGrouping {
+			if st.lists == nil {
+				st.lists = new(listSketch)
+			}
+			st.lists.add(m)
 		}
 		p.off = int32(len(chunk))
 		p.idx = st.index(m, id, hs[i%hashAhead], int32(i), pre, msgs, &chunk)
@@ -729,6 +738,12 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 	if !opts.NoSubjectGrouping {
 		rootSubjects(roots, st.s)
 	}
+	regroup := false
+	if st.lists != nil {
+		// Which addresses are lists may have changed: every bucket's
+		// grouping may then change too.
+		regroup = st.lists.update() && !empty
+	}
 	if empty {
 		made = st.groupFirst(roots, opts.window(), made)
 		st.convSlab = nil // the next Add starts a slab of its own
@@ -745,6 +760,11 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 		buckets[r.base] = struct{}{}
 		r.bucketIdx = int32(len(st.buckets[r.base]))
 		st.buckets[r.base] = append(st.buckets[r.base], r)
+	}
+	if regroup {
+		for b := range st.buckets {
+			buckets[b] = struct{}{}
+		}
 	}
 	// Buckets are independent: the order they are done in does not matter.
 	// A group equal to an existing conversation (same top, same roots, none
@@ -767,7 +787,7 @@ func (st *scopeState) add(opts Options, ch *Changes) {
 		}
 		groups := [][]*Node{members}
 		if len(members) > 1 {
-			groups = group(slices.Clone(members), opts.window())
+			groups = group(slices.Clone(members), opts.window(), st.lists)
 		}
 		for _, g := range groups {
 			if !unchanged(g) {
@@ -851,7 +871,7 @@ func (st *scopeState) groupFirst(roots []*Node, window time.Duration, made []*Co
 		for x := int32(i); x >= 0; x = next[x] {
 			members = append(members, roots[x])
 		}
-		for _, g := range group(members, window) {
+		for _, g := range group(members, window, st.lists) {
 			flat = append(flat, g...)
 			bounds = append(bounds, int32(len(flat)))
 		}
@@ -980,8 +1000,9 @@ func rootSubjectsOf(roots []*Node, subjects []string) {
 // (or a placeholder, which stands for a missing parent), its first message
 // is at most window after the group's last one, and its participants
 // overlap the group's. Of several such groups, the one with the latest
-// message wins. A root without a date never joins nor is joined.
-func group(roots []*Node, window time.Duration) [][]*Node {
+// message wins. A root without a date never joins nor is joined. An
+// address lists takes for a mailing list is not a shared participant.
+func group(roots []*Node, window time.Duration, lists *listSketch) [][]*Node {
 	// The first dates are read once, not at every comparison.
 	type dated struct {
 		first time.Time
@@ -1032,7 +1053,7 @@ func group(roots []*Node, window time.Duration) [][]*Node {
 				if best != nil && !g.last.After(best.last) {
 					continue
 				}
-				if overlaps(groupParts(g), participants(r)) {
+				if overlaps(groupParts(g), participants(r), lists) {
 					best = g
 				}
 			}
@@ -1147,7 +1168,7 @@ func participantsOf(roots []*Node, s *scratch) {
 		for _, m := range msgs[start:ends[i]] {
 			for _, l := range [3][]Address{m.From, m.To, m.Cc} {
 				for _, a := range l {
-					if a.Addr != "" {
+					if a.Addr != "" && a.Addr != m.List {
 						addrs = append(addrs, a.Addr)
 					}
 				}
@@ -1210,7 +1231,7 @@ func participants(r *Node) []part {
 		for _, l := range [3][]Address{m.From, m.To, m.Cc} {
 		next:
 			for _, a := range l {
-				if a.Addr == "" {
+				if a.Addr == "" || a.Addr == m.List {
 					continue
 				}
 				p := part{maphash.String(partSeed, a.Addr), a.Addr}
@@ -1239,12 +1260,17 @@ func participants(r *Node) []part {
 	return r.parts
 }
 
-// overlaps reports whether two sorted lists share an element.
-func overlaps(a, b []part) bool {
+// overlaps reports whether two sorted lists share an element that is not
+// a mailing list's address.
+func overlaps(a, b []part, lists *listSketch) bool {
 	for i, j := 0, 0; i < len(a) && j < len(b); {
 		switch c := comparePart(a[i], b[j]); {
 		case c == 0:
-			return true
+			if !lists.isList(a[i].a) {
+				return true
+			}
+			i++
+			j++
 		case c < 0:
 			i++
 		default:

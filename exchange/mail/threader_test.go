@@ -370,3 +370,43 @@ func TestParallelSameResult(t *testing.T) {
 		}
 	}
 }
+
+// TestListFoundLater: an address becomes a list (on most messages) only
+// when later messages come, in other subject buckets; the roots it made
+// overlap before must be split then, as threading everything at once
+// does, and the Changes must say so.
+func TestListFoundLater(t *testing.T) {
+	at := func(id, subject, from string, day int) *Message {
+		return &Message{MessageID: id, Subject: subject, File: id,
+			From: []Address{{Addr: from}}, To: []Address{{Addr: "dev@lists.example.org"}},
+			Date: time.Date(2026, 3, day, 10, 0, 0, 0, time.UTC)}
+	}
+	first := []*Message{at("r3", "Release 2.0", "gus@stark.example", 16), at("r4", "Re: Release 2.0", "hana@tyrell.example", 17)}
+	var later []*Message
+	for i := range minListMessages {
+		later = append(later, at(fmt.Sprintf("t%d", i), fmt.Sprintf("Topic %d", i), fmt.Sprintf("p%d@x.example", i), 1+i%14))
+	}
+	th := NewThreader(Options{})
+	st := store{}
+	st.apply(th.Add(first...))
+	if len(th.Conversations()) != 1 {
+		t.Fatalf("before the list is known, the reply is grouped through dev@: %d conversations, want 1", len(th.Conversations()))
+	}
+	st.apply(th.Add(later...))
+	conv := map[string]string{}
+	for _, c := range th.Conversations() {
+		for _, m := range c.Messages() {
+			conv[m.MessageID] = c.ID
+		}
+	}
+	if conv["r3"] == conv["r4"] {
+		t.Error("dev@ is on every message, yet r3 and r4 are still grouped through it")
+	}
+	all := append(slices.Clone(first), later...)
+	if a, b := renderJSON(t, render(th.Conversations())), renderJSON(t, render(Thread(all, Options{}))); !bytes.Equal(a, b) {
+		t.Errorf("in two Adds differs from all at once:\n%s\nvs\n%s", a, b)
+	}
+	if len(st) != len(th.Conversations()) {
+		t.Errorf("store holds %d conversations after applying Changes, threader %d", len(st), len(th.Conversations()))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -52,6 +53,73 @@ func main() {
 	if len(examples) > 0 {
 		fmt.Println("some disagreements:\n" + strings.Join(examples, "\n"))
 	}
+	// The generator's own threads, from the file names, say which
+	// disagreements are mistakes: mates that are not in the message's
+	// thread (false merges) or true mates missing (splits).
+	if truth := loadTruth(a); truth != nil {
+		for _, side := range []struct {
+			name string
+			g    map[string]*group
+		}{{"partnerhub", a}, {"notmuch", b}} {
+			exact, merged, split := 0, 0, 0
+			for file, gt := range truth {
+				g, ok := side.g[file]
+				if !ok {
+					continue
+				}
+				over, under := false, false
+				for f := range *g {
+					if !(*gt)[f] {
+						over = true
+						break
+					}
+				}
+				for f := range *gt {
+					if !(*g)[f] {
+						under = true
+						break
+					}
+				}
+				switch {
+				case !over && !under:
+					exact++
+				case over:
+					merged++
+				default:
+					split++
+				}
+			}
+			fmt.Printf("against the generator's threads, %s: %.2f%% exact, %.2f%% with mates from other threads (false merges), %.2f%% only missing mates (splits)\n",
+				side.name, pct(exact, len(truth)), pct(merged, len(truth)), pct(split, len(truth)))
+		}
+	}
+}
+
+func pct(a, b int) float64 { return 100 * float64(a) / float64(max(b, 1)) }
+
+// threadName finds the generator's thread number in a file name
+// ("...P123.gen:2,S", "...T123.gen:2,S", "...P123.copy:2,S").
+var threadName = regexp.MustCompile(`[PT](\d+)\.(gen|copy)`)
+
+// loadTruth groups files by the generator's thread, or returns nil when
+// the names carry none.
+func loadTruth(files map[string]*group) map[string]*group {
+	byThread := map[string]*group{}
+	out := map[string]*group{}
+	for f := range files {
+		m := threadName.FindStringSubmatch(filepath.Base(f))
+		if m == nil {
+			return nil
+		}
+		g := byThread[m[1]]
+		if g == nil {
+			g = &group{}
+			byThread[m[1]] = g
+		}
+		(*g)[f] = true
+		out[f] = g
+	}
+	return out
 }
 
 // Each file maps to the set of files of its conversation (shared pointer).

@@ -1,7 +1,9 @@
 // Command gen writes a generated mail corpus as a Maildir (all messages in
-// cur/) for the benchmarks and the notmuch agreement check.
+// cur/) for the benchmarks and the notmuch agreement check: partner mail,
+// or with -list a mailing-list archive.
 //
 //	go run ./bench/mail/gen -n 100000 -out bench/data/mail/maildir
+//	go run ./bench/mail/gen -list -n 20000 -out bench/data/mail/list
 package main
 
 import (
@@ -19,9 +21,14 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	out := flag.String("out", "bench/data/mail/maildir", "Maildir to create (must not exist)")
 	stats := flag.Bool("stats", false, "print what the corpus holds instead of writing it")
+	list := flag.Bool("list", false, "a mailing-list archive (mailbench.GenerateList) instead of partner mail")
 	flag.Parse()
+	generate := mailbench.Generate
+	if *list {
+		generate = mailbench.GenerateList
+	}
 	if *stats {
-		printStats(mailbench.Generate(*n, *seed))
+		printStats(generate(*n, *seed))
 		return
 	}
 	if _, err := os.Stat(*out); err == nil {
@@ -34,7 +41,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	msgs := mailbench.Generate(*n, *seed)
+	msgs := generate(*n, *seed)
 	for _, m := range msgs {
 		if err := os.WriteFile(filepath.Join(*out, "cur", m.Name), m.Raw, 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "gen:", err)
