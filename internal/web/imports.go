@@ -2,15 +2,11 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
-	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
@@ -51,12 +47,12 @@ func importOptions(c *fiber.Ctx) (accounts.ImportOptions, error) {
 	return opts, nil
 }
 
-func (s *Server) importRoutes() []route {
+// importAPI is the imports part of the API route table.
+func (s *Server) importAPI() []route {
 	return []route{
 		{Method: "POST", Path: "/imports", Role: partners.Sales, Summary: "Upload a CSV of accounts or contacts (multipart field file, or a text/csv body); kind, dry_run and mapping as form fields or query parameters. The import runs in the background.", Tag: "imports", Reply: "Import", Status: 202, Query: []string{"kind", "dry_run", "mapping", "filename"}, handler: s.apiImportStart},
 		{Method: "GET", Path: "/imports/:id", Role: partners.Viewer, Summary: "An import's progress and result", Tag: "imports", Reply: "Import", handler: s.apiImport},
 		{Method: "POST", Path: "/imports/:id/apply", Role: partners.Sales, Summary: "Apply an error-free preview", Tag: "imports", Reply: "Import", Status: 202, handler: s.apiImportApply},
-		{Method: "GET", Path: "/accounts/export.csv", Role: partners.Viewer, Summary: "The accounts you may see, as CSV (same filters as the list)", Tag: "accounts", Query: []string{"owner", "region", "industry", "tag", "q", "archived"}, handler: s.accountsExport},
 	}
 }
 
@@ -98,90 +94,4 @@ func (s *Server) apiImportApply(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(j)
-}
-
-func (s *Server) accountsExport(c *fiber.Ctx) error {
-	f, err := accountFilter(c)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, attachment("accounts-"+time.Now().UTC().Format("20060102")+".csv"))
-	_, err = s.accounts.Export(c.UserContext(), *actorOf(c), f, c.Response().BodyWriter())
-	return err
-}
-
-func (s *Server) importPortalRoutes() {
-	s.App.Get("/accounts/import", need(partners.Sales, s.importPage))
-	s.App.Post("/accounts/import", need(partners.Sales, s.importUpload))
-	s.App.Get("/imports/:id", need(partners.Viewer, s.importStatusPage))
-	s.App.Post("/imports/:id/apply", need(partners.Sales, s.importApplyForm))
-}
-
-func (s *Server) importPage(c *fiber.Ctx) error {
-	return s.render(c, "import", fiber.Map{"MaxMiB": accounts.MaxImportBytes >> 20})
-}
-
-func (s *Server) importUpload(c *fiber.Ctx) error {
-	name, data, err := readUpload(c)
-	if err == nil {
-		var opts accounts.ImportOptions
-		if opts, err = importOptions(c); err == nil {
-			var j *accounts.ImportJob
-			if j, err = s.accounts.StartImport(c.UserContext(), *actorOf(c), name, data, opts); err == nil {
-				return seeOther(c, "/imports/"+strconv.FormatInt(j.ID, 10))
-			}
-		}
-	}
-	if m, ok := formError(c, err); ok {
-		m["MaxMiB"] = accounts.MaxImportBytes >> 20
-		return s.render(c, "import", m)
-	}
-	return err
-}
-
-func (s *Server) importStatusPage(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.accounts.ImportJob(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	var res accounts.ImportResult
-	if len(j.Result) > 0 {
-		if err := json.Unmarshal(j.Result, &res); err != nil {
-			return fmt.Errorf("import %d: stored result: %w", id, err)
-		}
-	}
-	j.Error = storedMessage(c, j.Error)
-	pct := 0
-	if j.Total > 0 {
-		pct = j.Processed * 100 / j.Total
-	}
-	return s.render(c, "importstatus", fiber.Map{"J": j, "R": res, "Pct": pct, "Refresh": j.State == "queued" || j.State == "running",
-		"CanApply": j.DryRun && j.State == "done" && len(res.Errors) == 0})
-}
-
-// storedMessage shows a message stored in English for later (a job's last error,
-// an import's failure, such as "Internal error.") in the page's language when the
-// catalog has it.
-func storedMessage(c *fiber.Ctx, msg string) string {
-	if t := l10n.Lookup(lang(c), msg); t != "" {
-		return t
-	}
-	return msg
-}
-
-func (s *Server) importApplyForm(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	j, err := s.accounts.ApplyPreview(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return seeOther(c, "/imports/"+strconv.FormatInt(j.ID, 10))
 }

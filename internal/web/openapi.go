@@ -179,3 +179,10 @@ func (s *Server) openAPI() obj {
 func (s *Server) apiOpenAPI(c *fiber.Ctx) error { return c.JSON(s.openAPI()) }
 
 func strArray() obj { return obj{"type": "array", "items": str()} }
+
+// metaAPI is the meta part of the API route table.
+func (s *Server) metaAPI() []route {
+	return []route{
+		{Method: "GET", Path: "/openapi.json", Summary: "This document", Tag: "meta", handler: s.apiOpenAPI},
+	}
+}

@@ -3,7 +3,7 @@ package web
 import (
 	"context"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -12,10 +12,10 @@ import (
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
-// accountRoutes are the API routes of accounts, contacts, partnerships, sharing,
-// mapping and explain (issue: accounts and partner sharing).
-func (s *Server) accountRoutes() []route {
+// accountAPI is the accounts, contacts and sharing part of the API route table.
+func (s *Server) accountAPI() []route {
 	return []route{
+		{Method: "GET", Path: "/accounts/export.csv", Role: partners.Viewer, Summary: "The accounts you may see, as CSV (same filters as the list)", Tag: "accounts", Query: []string{"owner", "region", "industry", "tag", "q", "archived"}, handler: s.accountsExport},
 		{Method: "GET", Path: "/accounts", Role: partners.Viewer, Summary: "List the accounts you may see (yours and those shared with you)", Tag: "accounts", Reply: "Account", List: true,
 			Query: []string{"owner", "owner_user_id", "region", "industry", "tag", "shared_with", "shared_by", "q", "archived", "sort"}, handler: s.apiAccounts},
 		{Method: "POST", Path: "/accounts", Role: partners.Sales, Summary: "Create an account; a matching key of another of your accounts is a 409 naming it", Tag: "accounts", Request: "AccountInput", Reply: "Account", Status: 201, handler: s.apiAccountCreate},
@@ -41,32 +41,7 @@ func (s *Server) accountRoutes() []route {
 		{Method: "POST", Path: "/contacts/:id/restore", Role: partners.Sales, Summary: "Restore a contact", Tag: "contacts", Reply: "Contact", handler: byID(func(ctx context.Context, a partners.Actor, id int64) (*accounts.Contact, error) {
 			return s.accounts.SetContactArchived(ctx, a, id, false)
 		})},
-		{Method: "GET", Path: "/partnerships", Role: partners.Viewer, Summary: "Your organization's partnerships", Tag: "partnerships", Reply: "Partnership", List: true, Query: []string{"state"}, handler: s.apiPartnerships},
-		{Method: "POST", Path: "/partnerships", Role: partners.Manager, Summary: "Invite an organization of the network to partner", Tag: "partnerships", Request: "PartnershipInput", Reply: "Partnership", Status: 201, handler: s.apiPartnershipInvite},
-		{Method: "GET", Path: "/partnerships/:id", Role: partners.Viewer, Summary: "Get a partnership", Tag: "partnerships", Reply: "Partnership", handler: byID(s.partners.Partnership)},
-		{Method: "POST", Path: "/partnerships/:id/accept", Role: partners.Manager, Summary: "Accept an invitation", Tag: "partnerships", Reply: "Partnership", handler: byID(func(ctx context.Context, a partners.Actor, id int64) (*partners.Partnership, error) {
-			return s.partners.RespondPartnership(ctx, a, id, true)
-		})},
-		{Method: "POST", Path: "/partnerships/:id/decline", Role: partners.Manager, Summary: "Decline an invitation", Tag: "partnerships", Reply: "Partnership", handler: byID(func(ctx context.Context, a partners.Actor, id int64) (*partners.Partnership, error) {
-			return s.partners.RespondPartnership(ctx, a, id, false)
-		})},
-		{Method: "POST", Path: "/partnerships/:id/revoke", Role: partners.Manager, Summary: "End a partnership; what it shared stops at once", Tag: "partnerships", Reply: "Partnership", handler: byID(s.partners.RevokePartnership)},
-		{Method: "GET", Path: "/partnerships/:id/policies", Role: partners.Viewer, Summary: "Both directions of the partnership's account sharing", Tag: "sharing", Reply: "Policies", handler: s.apiPolicies},
-		{Method: "POST", Path: "/partnerships/:id/policy", Role: partners.Admin, Summary: "Set what your organization lets the partner see of its accounts", Tag: "sharing", Request: "PolicyInput", Reply: "Policy", handler: patchByID(s.partners.SetSharingPolicy)},
-		{Method: "GET", Path: "/partnerships/:id/mapping", Role: partners.Viewer, Summary: "Account mapping: overlap counts as the partner's policy allows", Tag: "mapping", Reply: "Mapping", handler: byID(s.accounts.Mapping)},
-		{Method: "GET", Path: "/partnerships/:id/mapping/accounts", Role: partners.Viewer, Summary: "The partner's overlapping (and greenfield) accounts with the fields it shares", Tag: "mapping", Reply: "MappedAccount", List: true, handler: s.apiMappedAccounts},
-		{Method: "GET", Path: "/access/explain", Role: partners.Viewer, Summary: "Why a user can or cannot see a record (record=account:ID, user=ID)", Tag: "access", Reply: "Explanation", Query: []string{"record", "user"}, handler: s.apiExplain},
 	}
-}
-
-func queryBool(c *fiber.Ctx, name string) (bool, error) {
-	switch c.Query(name) {
-	case "", "false", "0":
-		return false, nil
-	case "true", "1":
-		return true, nil
-	}
-	return false, apperr.Field(name, "must be true or false")
 }
 
 func accountFilter(c *fiber.Ctx) (accounts.Filter, error) {
@@ -231,117 +206,13 @@ func (s *Server) apiContactCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(ct)
 }
 
-func (s *Server) apiPartnerships(c *fiber.Ctx) error {
-	if err := onePage(c); err != nil {
-		return err
-	}
-	state := c.Query("state")
-	if state != "" {
-		if err := oneOfField("state", state, []string{"invited", "active", "declined", "revoked"}); err != nil {
-			return err
-		}
-	}
-	list, err := s.partners.Partnerships(c.UserContext(), *actorOf(c), state)
+func (s *Server) accountsExport(c *fiber.Ctx) error {
+	f, err := accountFilter(c)
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []partners.Partnership{}
-	}
-	return c.JSON(page{Data: list})
-}
-
-func (s *Server) apiPartnershipInvite(c *fiber.Ctx) error {
-	var in struct {
-		Org int64 `json:"org_id"`
-	}
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	if in.Org <= 0 {
-		return apperr.Field("org_id", "is required")
-	}
-	p, err := s.partners.InvitePartner(c.UserContext(), *actorOf(c), in.Org)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(p)
-}
-
-func (s *Server) apiPolicies(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	mine, theirs, err := s.partners.SharingPolicies(c.UserContext(), *actorOf(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"mine": mine, "theirs": theirs})
-}
-
-func (s *Server) apiMappedAccounts(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	return paged(c, func(m accounts.MappedAccount) int64 { return m.PartnerID }, func(after int64, limit int) ([]accounts.MappedAccount, error) {
-		return s.accounts.MappedAccounts(c.UserContext(), *actorOf(c), id, after, limit)
-	})
-}
-
-func (s *Server) apiExplain(c *fiber.Ctx) error {
-	rec := c.Query("record")
-	kind, idText, ok := strings.Cut(rec, ":")
-	if !ok || kind != "account" {
-		return apperr.Field("record", "must name a record as account:ID")
-	}
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil || id <= 0 {
-		return apperr.Field("record", "%q is not a valid account id", idText)
-	}
-	user, err := queryInt(c, "user")
-	if err != nil {
-		return err
-	}
-	e, err := s.accounts.Explain(c.UserContext(), *actorOf(c), id, user)
-	if err != nil {
-		return err
-	}
-	return c.JSON(e)
-}
-
-// byID answers a request for one record: the :id parameter, the operation, its JSON.
-func byID[T any](op func(ctx context.Context, a partners.Actor, id int64) (T, error)) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := paramID(c)
-		if err != nil {
-			return err
-		}
-		v, err := op(c.UserContext(), *actorOf(c), id)
-		if err != nil {
-			return err
-		}
-		return c.JSON(v)
-	}
-}
-
-// patchByID answers a change to one record: the :id parameter, the strictly decoded
-// JSON body, the operation, its JSON.
-func patchByID[I, T any](op func(ctx context.Context, a partners.Actor, id int64, in I) (T, error)) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := paramID(c)
-		if err != nil {
-			return err
-		}
-		var in I
-		if err := decode(c, &in); err != nil {
-			return err
-		}
-		v, err := op(c.UserContext(), *actorOf(c), id, in)
-		if err != nil {
-			return err
-		}
-		return c.JSON(v)
-	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, attachment("accounts-"+time.Now().UTC().Format("20060102")+".csv"))
+	_, err = s.accounts.Export(c.UserContext(), *actorOf(c), f, c.Response().BodyWriter())
+	return err
 }

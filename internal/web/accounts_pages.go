@@ -1,23 +1,18 @@
 package web
 
 import (
-	"encoding/json"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
-	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
-func (s *Server) accountPortalRoutes() {
-	p := func(method, path string, role partners.Role, h fiber.Handler) {
-		s.App.Add(method, path, need(role, h))
-	}
+// accountPages registers the accounts pages.
+func (s *Server) accountPages(p addPage) {
 	p("GET", "/accounts", partners.Viewer, s.accountsPage)
 	p("GET", "/accounts/export.csv", partners.Viewer, s.accountsExport)
 	p("POST", "/accounts", partners.Sales, s.accountCreateForm)
@@ -29,41 +24,6 @@ func (s *Server) accountPortalRoutes() {
 	p("POST", "/accounts/:id/contacts", partners.Sales, s.contactCreateForm)
 	p("POST", "/accounts/:id/shares", partners.Sales, s.shareForm)
 	p("POST", "/accounts/:id/shares/:org_id/delete", partners.Sales, s.unshareForm)
-	p("GET", "/partners", partners.Viewer, s.partnersPage)
-	p("POST", "/partners", partners.Manager, s.partnerInviteForm)
-	p("GET", "/partners/:id", partners.Viewer, s.partnerPage)
-	p("POST", "/partners/:id/accept", partners.Manager, s.partnerRespondForm(true))
-	p("POST", "/partners/:id/decline", partners.Manager, s.partnerRespondForm(false))
-	p("POST", "/partners/:id/revoke", partners.Manager, s.partnerRevokeForm)
-	p("POST", "/partners/:id/policy", partners.Admin, s.policyForm)
-}
-
-// list splits a form field of comma-, semicolon- or newline-separated values.
-func list(v string) *[]string {
-	out := []string{}
-	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return &out
-}
-
-func formValue(c *fiber.Ctx, name string) *string {
-	if !c.Request().PostArgs().Has(name) && !isMultipart(c, name) {
-		return nil
-	}
-	v := c.FormValue(name)
-	return &v
-}
-
-func isMultipart(c *fiber.Ctx, name string) bool {
-	f, err := c.MultipartForm()
-	if err != nil || f == nil {
-		return false
-	}
-	_, ok := f.Value[name]
-	return ok
 }
 
 func accountForm(c *fiber.Ctx) accounts.Input {
@@ -76,21 +36,6 @@ func accountForm(c *fiber.Ctx) accounts.Input {
 		in.Tags = list(*v)
 	}
 	return in
-}
-
-// formError shows an Invalid or Conflict error on the page it came from; other
-// errors go to the error handler.
-func formError(c *fiber.Ctx, err error) (fiber.Map, bool) {
-	ae, ok := apperr.As(err)
-	if !ok || (ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict) {
-		return nil, false
-	}
-	c.Status(statusOf(ae.Kind))
-	m := fiber.Map{"Error": l10n.Text(lang(c), ae)}
-	if strings.HasPrefix(ae.Link, "/api/v1/") {
-		m["ErrorLink"] = strings.TrimPrefix(ae.Link, "/api/v1")
-	}
-	return m, true
 }
 
 func (s *Server) accountsPage(c *fiber.Ctx) error { return s.accountsPageWith(c, nil) }
@@ -272,160 +217,4 @@ func (s *Server) unshareForm(c *fiber.Ctx) error {
 		return err
 	}
 	return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.unshared")
-}
-
-func (s *Server) partnersPage(c *fiber.Ctx) error { return s.partnersPageWith(c, nil) }
-
-func (s *Server) partnersPageWith(c *fiber.Ctx, extra fiber.Map) error {
-	a := actorOf(c)
-	ctx := c.UserContext()
-	ps, err := s.partners.Partnerships(ctx, *a, "")
-	if err != nil {
-		return err
-	}
-	orgs, err := s.partners.Organizations(ctx, *a, partners.OrganizationFilter{Status: "active", Limit: 200})
-	if err != nil {
-		return err
-	}
-	taken := map[int64]bool{a.Org: true}
-	for _, p := range ps {
-		if p.State == "active" || p.State == "invited" {
-			taken[p.Partner] = true
-		}
-	}
-	var candidates []partners.Organization
-	for _, o := range orgs {
-		if !taken[o.ID] {
-			candidates = append(candidates, o)
-		}
-	}
-	data := fiber.Map{"Partnerships": ps, "Candidates": candidates, "CanManage": a.Role.AtLeast(partners.Manager)}
-	for k, v := range extra {
-		data[k] = v
-	}
-	return s.render(c, "partners", data)
-}
-
-func (s *Server) partnerInviteForm(c *fiber.Ctx) error {
-	org, err := formInt(c, "org_id")
-	if err != nil {
-		return err
-	}
-	if _, err := s.partners.InvitePartner(c.UserContext(), *actorOf(c), org); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.partnersPageWith(c, m)
-		}
-		return err
-	}
-	return seeOther(c, "/partners?ok=flash.invited")
-}
-
-func (s *Server) partnerRespondForm(accept bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := paramID(c)
-		if err != nil {
-			return err
-		}
-		if _, err := s.partners.RespondPartnership(c.UserContext(), *actorOf(c), id, accept); err != nil {
-			return err
-		}
-		return seeOther(c, "/partners?ok=flash.saved")
-	}
-}
-
-func (s *Server) partnerRevokeForm(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	if _, err := s.partners.RevokePartnership(c.UserContext(), *actorOf(c), id); err != nil {
-		return err
-	}
-	return seeOther(c, "/partners?ok=flash.revoked_partnership")
-}
-
-type fieldOption struct {
-	Name string
-	On   bool
-}
-
-type mappedView struct {
-	accounts.MappedAccount
-	F map[string]any
-}
-
-func (s *Server) partnerPage(c *fiber.Ctx) error { return s.partnerPageWith(c, nil) }
-
-func (s *Server) partnerPageWith(c *fiber.Ctx, extra fiber.Map) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	a := actorOf(c)
-	ctx := c.UserContext()
-	p, err := s.partners.Partnership(ctx, *a, id)
-	if err != nil {
-		return err
-	}
-	if p.State != "active" {
-		return apperr.E(apperr.NotFound, "No active partnership %d of your organization.", id)
-	}
-	m, err := s.accounts.Mapping(ctx, *a, id)
-	if err != nil {
-		return err
-	}
-	mine, theirs, err := s.partners.SharingPolicies(ctx, *a, id)
-	if err != nil {
-		return err
-	}
-	recs, err := s.accounts.MappedAccounts(ctx, *a, id, 0, 200)
-	if err != nil {
-		return err
-	}
-	var views []mappedView
-	for _, r := range recs {
-		v := mappedView{MappedAccount: r}
-		json.Unmarshal(r.Fields, &v.F)
-		views = append(views, v)
-	}
-	on := map[string]bool{}
-	for _, f := range mine.Fields {
-		on[f] = true
-	}
-	var fields []fieldOption
-	for _, f := range partners.ShareableFields {
-		fields = append(fields, fieldOption{f, on[f]})
-	}
-	var seg map[string][]string
-	json.Unmarshal(mine.Segment, &seg)
-	data := fiber.Map{"P": p, "M": m, "Mine": mine, "Theirs": theirs, "Records": views, "Fields": fields,
-		"Levels":    []string{"hidden", "counts", "records"},
-		"SegRegion": strings.Join(seg["region"], ", "), "SegIndustry": strings.Join(seg["industry"], ", "), "SegTag": strings.Join(seg["tag"], ", ")}
-	for k, v := range extra {
-		data[k] = v
-	}
-	return s.render(c, "partner", data)
-}
-
-func (s *Server) policyForm(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	in := partners.PolicyInput{Level: c.FormValue("level"), Greenfield: c.FormValue("greenfield") == "true", Segment: map[string][]string{}}
-	for _, v := range c.Request().PostArgs().PeekMulti("fields") {
-		in.Fields = append(in.Fields, string(v))
-	}
-	for _, k := range []string{"region", "industry", "tag"} {
-		if v := *list(c.FormValue("segment_" + k)); len(v) > 0 {
-			in.Segment[k] = v
-		}
-	}
-	if _, err := s.partners.SetSharingPolicy(c.UserContext(), *actorOf(c), id, in); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.partnerPageWith(c, m)
-		}
-		return err
-	}
-	return seeOther(c, "/partners/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
 }

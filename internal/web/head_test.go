@@ -1,0 +1,25 @@
+package web_test
+
+import (
+	"net/http/httptest"
+	"testing"
+)
+
+// Every page that answers GET answers HEAD too, with the same status and no body.
+func TestPagesAnswerHEAD(t *testing.T) {
+	f := newFixture(t)
+	b := f.browser()
+	for _, path := range []string{"/login", "/lang/pt-BR"} {
+		get, head := f.do(httptest.NewRequest("GET", path, nil)), f.do(httptest.NewRequest("HEAD", path, nil))
+		if head.StatusCode != get.StatusCode || head.StatusCode == 404 {
+			t.Errorf("HEAD %s: %d, GET %d", path, head.StatusCode, get.StatusCode)
+		}
+	}
+	b.login("partner-admin@acme.example", pw)
+	for _, path := range []string{"/", "/accounts", "/partners", "/users", "/settings"} {
+		resp, body := b.req("HEAD", path, nil)
+		if resp.StatusCode != 200 || body != "" {
+			t.Errorf("HEAD %s signed in: %d with %d bytes of body", path, resp.StatusCode, len(body))
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package web
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/accounts"
+)
+
+func (s *Server) partnersPage(c *fiber.Ctx) error { return s.partnersPageWith(c, nil) }
+
+func (s *Server) partnersPageWith(c *fiber.Ctx, extra fiber.Map) error {
+	a := actorOf(c)
+	ctx := c.UserContext()
+	ps, err := s.partners.Partnerships(ctx, *a, "")
+	if err != nil {
+		return err
+	}
+	orgs, err := s.partners.Organizations(ctx, *a, partners.OrganizationFilter{Status: "active", Limit: 200})
+	if err != nil {
+		return err
+	}
+	taken := map[int64]bool{a.Org: true}
+	for _, p := range ps {
+		if p.State == "active" || p.State == "invited" {
+			taken[p.Partner] = true
+		}
+	}
+	var candidates []partners.Organization
+	for _, o := range orgs {
+		if !taken[o.ID] {
+			candidates = append(candidates, o)
+		}
+	}
+	data := fiber.Map{"Partnerships": ps, "Candidates": candidates, "CanManage": a.Role.AtLeast(partners.Manager)}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return s.render(c, "partners", data)
+}
+
+func (s *Server) partnerInviteForm(c *fiber.Ctx) error {
+	org, err := formInt(c, "org_id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.partners.InvitePartner(c.UserContext(), *actorOf(c), org); err != nil {
+		if m, ok := formError(c, err); ok {
+			return s.partnersPageWith(c, m)
+		}
+		return err
+	}
+	return seeOther(c, "/partners?ok=flash.invited")
+}
+
+func (s *Server) partnerRespondForm(accept bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.partners.RespondPartnership(c.UserContext(), *actorOf(c), id, accept); err != nil {
+			return err
+		}
+		return seeOther(c, "/partners?ok=flash.saved")
+	}
+}
+
+func (s *Server) partnerRevokeForm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.partners.RevokePartnership(c.UserContext(), *actorOf(c), id); err != nil {
+		return err
+	}
+	return seeOther(c, "/partners?ok=flash.revoked_partnership")
+}
+
+type fieldOption struct {
+	Name string
+	On   bool
+}
+
+type mappedView struct {
+	accounts.MappedAccount
+	F map[string]any
+}
+
+func (s *Server) partnerPage(c *fiber.Ctx) error { return s.partnerPageWith(c, nil) }
+
+func (s *Server) partnerPageWith(c *fiber.Ctx, extra fiber.Map) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	a := actorOf(c)
+	ctx := c.UserContext()
+	p, err := s.partners.Partnership(ctx, *a, id)
+	if err != nil {
+		return err
+	}
+	if p.State != "active" {
+		return apperr.E(apperr.NotFound, "No active partnership %d of your organization.", id)
+	}
+	m, err := s.accounts.Mapping(ctx, *a, id)
+	if err != nil {
+		return err
+	}
+	mine, theirs, err := s.partners.SharingPolicies(ctx, *a, id)
+	if err != nil {
+		return err
+	}
+	recs, err := s.accounts.MappedAccounts(ctx, *a, id, 0, 200)
+	if err != nil {
+		return err
+	}
+	var views []mappedView
+	for _, r := range recs {
+		v := mappedView{MappedAccount: r}
+		json.Unmarshal(r.Fields, &v.F)
+		views = append(views, v)
+	}
+	on := map[string]bool{}
+	for _, f := range mine.Fields {
+		on[f] = true
+	}
+	var fields []fieldOption
+	for _, f := range partners.ShareableFields {
+		fields = append(fields, fieldOption{f, on[f]})
+	}
+	var seg map[string][]string
+	json.Unmarshal(mine.Segment, &seg)
+	data := fiber.Map{"P": p, "M": m, "Mine": mine, "Theirs": theirs, "Records": views, "Fields": fields,
+		"Levels":    []string{"hidden", "counts", "records"},
+		"SegRegion": strings.Join(seg["region"], ", "), "SegIndustry": strings.Join(seg["industry"], ", "), "SegTag": strings.Join(seg["tag"], ", ")}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return s.render(c, "partner", data)
+}
+
+func (s *Server) policyForm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	in := partners.PolicyInput{Level: c.FormValue("level"), Greenfield: c.FormValue("greenfield") == "true", Segment: map[string][]string{}}
+	for _, v := range c.Request().PostArgs().PeekMulti("fields") {
+		in.Fields = append(in.Fields, string(v))
+	}
+	for _, k := range []string{"region", "industry", "tag"} {
+		if v := *list(c.FormValue("segment_" + k)); len(v) > 0 {
+			in.Segment[k] = v
+		}
+	}
+	if _, err := s.partners.SetSharingPolicy(c.UserContext(), *actorOf(c), id, in); err != nil {
+		if m, ok := formError(c, err); ok {
+			return s.partnerPageWith(c, m)
+		}
+		return err
+	}
+	return seeOther(c, "/partners/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
+}
+
+// partnershipPages registers the partner pages.
+func (s *Server) partnershipPages(p addPage) {
+	p("GET", "/partners", partners.Viewer, s.partnersPage)
+	p("POST", "/partners", partners.Manager, s.partnerInviteForm)
+	p("GET", "/partners/:id", partners.Viewer, s.partnerPage)
+	p("POST", "/partners/:id/accept", partners.Manager, s.partnerRespondForm(true))
+	p("POST", "/partners/:id/decline", partners.Manager, s.partnerRespondForm(false))
+	p("POST", "/partners/:id/revoke", partners.Manager, s.partnerRevokeForm)
+	p("POST", "/partners/:id/policy", partners.Admin, s.policyForm)
+}
