@@ -219,17 +219,9 @@ func onePage(c *fiber.Ctx) error {
 	return err
 }
 
-func formInt(c *fiber.Ctx, name string) (int64, error) {
-	v := c.FormValue(name)
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, apperr.Field(name, "must be a positive whole number")
-	}
-	return n, nil
-}
+// formInt reads an optional form field as a whole number (0 when empty).
+// Errors: Invalid, naming the field.
+func formInt(c *fiber.Ctx, name string) (int64, error) { return wholeNumber(name, c.FormValue(name)) }
 
 func paramID(c *fiber.Ctx) (int64, error) {
 	n, err := strconv.ParseInt(c.Params("id"), 10, 64)
@@ -239,8 +231,11 @@ func paramID(c *fiber.Ctx) (int64, error) {
 	return n, nil
 }
 
-func queryInt(c *fiber.Ctx, name string) (int64, error) {
-	v := c.Query(name)
+// queryInt reads an optional query parameter as a whole number (0 when empty).
+// Errors: Invalid, naming the parameter.
+func queryInt(c *fiber.Ctx, name string) (int64, error) { return wholeNumber(name, c.Query(name)) }
+
+func wholeNumber(name, v string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}
