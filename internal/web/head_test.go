@@ -23,3 +23,17 @@ func TestPagesAnswerHEAD(t *testing.T) {
 		}
 	}
 }
+
+// The icon: /favicon.ico (which browsers ask for on every visit) leads to the
+// embedded SVG the pages name.
+func TestFavicon(t *testing.T) {
+	f := newFixture(t)
+	resp := f.do(httptest.NewRequest("GET", "/favicon.ico", nil))
+	if resp.StatusCode != 301 || resp.Header.Get("Location") != "/static/favicon.svg" {
+		t.Fatalf("/favicon.ico: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	icon := f.do(httptest.NewRequest("GET", "/static/favicon.svg", nil))
+	if icon.StatusCode != 200 || icon.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("the icon: %d %q", icon.StatusCode, icon.Header.Get("Content-Type"))
+	}
+}

@@ -68,6 +68,7 @@ var routeAccess = map[string]Access{
 	"GET /healthz":             {Action: Public},
 	"GET /readyz":              {Action: Public},
 	"GET /static/*":            {Action: Public},
+	"GET /favicon.ico":         {Action: Public},
 	"GET /api/v1/openapi.json": {Action: Public},
 
 	// API: identity, organizations, users, keys.

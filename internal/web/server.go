@@ -121,6 +121,12 @@ func New(cfg Config, d *db.DB) *Server {
 	s.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.App.Get("/readyz", s.readyz)
 	s.App.Get("/static/*", s.static)
+	// Browsers ask for /favicon.ico whatever the page says: the same icon.
+	s.App.Get("/favicon.ico", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderLocation, "/static/favicon.svg")
+		c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+		return c.SendStatus(fiber.StatusMovedPermanently)
+	})
 	s.App.Use(s.authenticate)
 	s.App.Use(limitBody)
 	s.App.Use(refuseBadText)
