@@ -69,3 +69,35 @@ func CreateNetwork(ctx context.Context, owner *sqlx.DB, in NetworkInput) (networ
 	}
 	return network, vendor, admin, tx.Commit()
 }
+
+// NetworkSummary is what a dashboard counts: the actor organization's active
+// users, and the network's active partner organizations by kind.
+type NetworkSummary struct {
+	Users    int
+	Partners int
+	ByKind   []KindCount
+}
+
+// KindCount is how many partner organizations are of a kind.
+type KindCount struct {
+	Kind string `db:"kind"`
+	N    int    `db:"n"`
+}
+
+// Summary counts what the actor's dashboard shows. Errors: none of its own.
+func (s *Service) Summary(ctx context.Context, a Actor) (*NetworkSummary, error) {
+	var out NetworkSummary
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		if err := tx.QueryRowxContext(ctx, `
+			SELECT (SELECT count(*) FROM users WHERE network_id = $1 AND org_id = $2 AND status = 'active'),
+			       (SELECT count(*) FROM organizations WHERE network_id = $1 AND kind <> 'vendor' AND status = 'active')`,
+			a.Network, a.Org).Scan(&out.Users, &out.Partners); err != nil {
+			return err
+		}
+		return tx.SelectContext(ctx, &out.ByKind, `SELECT kind, count(*) AS n FROM organizations WHERE network_id = $1 AND kind <> 'vendor' GROUP BY kind ORDER BY kind`, a.Network)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard summary: %w", err)
+	}
+	return &out, nil
+}

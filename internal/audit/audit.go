@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/db"
 )
 
 // Entry is one thing that happened.
@@ -63,6 +65,18 @@ type Record struct {
 	TargetType string          `db:"target_type" json:"target_type"`
 	TargetID   string          `db:"target_id" json:"target_id"`
 	Detail     json.RawMessage `db:"detail" json:"detail"`
+}
+
+// Recent returns the entries the scope may read, newest first, before the
+// sequence number `before` (0 for the newest), in a transaction of its own.
+func Recent(ctx context.Context, d *db.DB, s db.Scope, before int64, limit int) ([]Record, error) {
+	var out []Record
+	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		var err error
+		out, err = List(ctx, tx, before, limit)
+		return err
+	})
+	return out, err
 }
 
 // List returns the entries the scope of tx may read, newest first, before the

@@ -2,19 +2,14 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
 func (s *Server) apiAudit(c *fiber.Ctx) error {
-	return paged(c, func(r audit.Record) int64 { return r.Seq }, func(before int64, limit int) (entries []audit.Record, err error) {
-		err = s.db.Tx(c.UserContext(), actorOf(c).Scope(), func(tx *sqlx.Tx) error {
-			entries, err = audit.List(c.UserContext(), tx, before, limit)
-			return err
-		})
-		return entries, err
+	return paged(c, func(r audit.Record) int64 { return r.Seq }, func(before int64, limit int) ([]audit.Record, error) {
+		return audit.Recent(c.UserContext(), s.db, actorOf(c).Scope(), before, limit)
 	})
 }
 

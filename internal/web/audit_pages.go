@@ -2,7 +2,6 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/partners"
@@ -14,11 +13,7 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var entries []audit.Record
-	err = s.db.Tx(c.UserContext(), a.Scope(), func(tx *sqlx.Tx) error {
-		entries, err = audit.List(c.UserContext(), tx, before, pageSize+1)
-		return err
-	})
+	entries, err := audit.Recent(c.UserContext(), s.db, a.Scope(), before, pageSize+1)
 	if err != nil {
 		return err
 	}

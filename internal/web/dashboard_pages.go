@@ -2,7 +2,6 @@ package web
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/internal/jobs"
@@ -19,30 +18,18 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	data["Org"] = org
-	var stats struct {
-		Users    int `db:"users"`
-		Partners int `db:"partners"`
-	}
-	type kindCount struct {
-		Kind string `db:"kind"`
-		N    int    `db:"n"`
-	}
-	var byKind []kindCount
-	err = s.db.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &stats, `
-			SELECT (SELECT count(*) FROM users WHERE network_id = $1 AND org_id = $2 AND status = 'active') AS users,
-			       (SELECT count(*) FROM organizations WHERE network_id = $1 AND kind <> 'vendor' AND status = 'active') AS partners`, a.Network, a.Org); err != nil {
-			return err
-		}
-		return tx.SelectContext(ctx, &byKind, `SELECT kind, count(*) AS n FROM organizations WHERE network_id = $1 AND kind <> 'vendor' GROUP BY kind ORDER BY kind`, a.Network)
-	})
+	sum, err := s.partners.Summary(ctx, *a)
 	if err != nil {
 		return err
 	}
-	data["UserCount"], data["PartnerCount"], data["ByKind"] = stats.Users, stats.Partners, byKind
+	data["UserCount"], data["PartnerCount"], data["ByKind"] = sum.Users, sum.Partners, sum.ByKind
 	if a.User != 0 {
-		data["Unread"], _ = notify.Unread(ctx, s.db, a.Scope())
-		data["Notifications"], _ = notify.List(ctx, s.db, a.Scope(), 0, 5)
+		if data["Unread"], err = notify.Unread(ctx, s.db, a.Scope()); err != nil {
+			return err
+		}
+		if data["Notifications"], err = notify.List(ctx, s.db, a.Scope(), 0, 5); err != nil {
+			return err
+		}
 	}
 	if a.Role == partners.Admin {
 		failed, err := jobs.List(ctx, s.db, a.Scope(), "failed", 0, 100)
@@ -50,12 +37,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 			return err
 		}
 		data["FailedJobs"] = len(failed)
-		err = s.db.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-			entries, err := audit.List(ctx, tx, 0, 8)
-			data["Audit"] = entries
-			return err
-		})
-		if err != nil {
+		if data["Audit"], err = audit.Recent(ctx, s.db, a.Scope(), 0, 8); err != nil {
 			return err
 		}
 	}
