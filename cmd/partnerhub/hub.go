@@ -70,8 +70,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := keys.Listen(workCtx, c.DatabaseURL); err != nil {
 		return err
 	}
-	m.Server = web.New(web.Config{Keys: keys,
-		Dev: c.Dev, Secret: c.Secret, SessionIdle: c.SessionIdle, RateLimit: c.RateLimit, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
+	svc := newServices(d, c, keys)
+	m.Server = web.New(web.Config{Partners: svc.Partners, Accounts: svc.Accounts,
+		Dev: c.Dev, Secret: c.Secret, RateLimit: c.RateLimit, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
 				return fmt.Errorf("database unreachable")
@@ -117,7 +118,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mailer := c.SMTP
 	m.worker = &jobs.Worker{DB: d, Logger: c.Logger, Handlers: map[string]jobs.Handler{
 		notify.EmailJob:        notify.EmailHandler(d, &mailer, m.Config.BaseURL),
-		accounts.ImportJobKind: (&accounts.Service{DB: d, Partners: &partners.Service{DB: d}}).ImportHandler(),
+		accounts.ImportJobKind: svc.Accounts.ImportHandler(),
 	}}
 	// The sweep removes what has outlived its use, across networks.
 	m.worker.Sweeps = []jobs.Sweep{func(ctx context.Context) error {

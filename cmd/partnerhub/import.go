@@ -14,7 +14,6 @@ import (
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
-	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
@@ -69,8 +68,8 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 2
 	}
 	defer d.Close()
-	ps := &partners.Service{DB: d}
-	actor, err := ps.KeyActor(ctx, *key)
+	svc := newServices(d, c, nil)
+	actor, err := svc.Partners.KeyActor(ctx, *key)
 	if err != nil {
 		fmt.Fprintln(stderr, "partnerhub import:", err)
 		return 2
@@ -81,8 +80,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		bar.ChangeMax(total)
 		bar.Set(done)
 	}
-	svc := &accounts.Service{DB: d, Partners: ps}
-	res, err := svc.Import(ctx, *actor, data, accounts.ImportOptions{Kind: *kind, DryRun: *dry, Mapping: mapping}, progress)
+	res, err := svc.Accounts.Import(ctx, *actor, data, accounts.ImportOptions{Kind: *kind, DryRun: *dry, Mapping: mapping}, progress)
 	bar.Finish()
 	if err != nil {
 		if ae, ok := apperr.As(err); ok {

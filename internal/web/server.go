@@ -42,10 +42,10 @@ type Config struct {
 	// RateLimit is the API requests allowed per organization per RateWindow (0: 600),
 	// counted in PostgreSQL across instances.
 	RateLimit int
-	// Keys caches API keys across requests (nil: no cache).
-	Keys *partners.KeyCache
-	// SessionIdle ends portal sessions unused for this long (0: 12 hours).
-	SessionIdle time.Duration
+	// Partners and Accounts are the domain services, built once by the program
+	// and shared with its worker; nil builds plain ones over the database (tests).
+	Partners *partners.Service
+	Accounts *accounts.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -73,8 +73,13 @@ func New(cfg Config, d *db.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, db: d, partners: &partners.Service{DB: d, SessionIdle: cfg.SessionIdle, Keys: cfg.Keys}, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
-	s.accounts = &accounts.Service{DB: d, Partners: s.partners}
+	s := &Server{cfg: cfg, db: d, partners: cfg.Partners, accounts: cfg.Accounts, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
+	if s.partners == nil {
+		s.partners = &partners.Service{DB: d}
+	}
+	if s.accounts == nil {
+		s.accounts = &accounts.Service{DB: d, Partners: s.partners}
+	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
 		ErrorHandler: s.handleError,
