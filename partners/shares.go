@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/l10n"
 )
 
@@ -83,7 +84,10 @@ func (s *Service) ShareRecord(ctx context.Context, a Actor, recordType string, i
 			User *int64 `db:"owner_user_id"`
 		}
 		q := fmt.Sprintf(`SELECT owner_org_id, owner_user_id FROM %s WHERE network_id = $1 AND id = $2 FOR UPDATE`, t.table)
-		if err := tx.GetContext(ctx, &owner, q, a.Network, id); err != nil || owner.Org != a.Org {
+		if err := tx.GetContext(ctx, &owner, q, a.Network, id); err != nil {
+			return db.Absent(err, "No %s %d of your organization.", recordType, id)
+		}
+		if owner.Org != a.Org {
 			return apperr.E(apperr.NotFound, "No %s %d of your organization.", recordType, id)
 		}
 		if !a.Role.AtLeast(Manager) && !(a.Role == Sales && owner.User != nil && *owner.User == a.User) {
@@ -131,7 +135,10 @@ func (s *Service) UnshareRecord(ctx context.Context, a Actor, recordType string,
 			User *int64 `db:"owner_user_id"`
 		}
 		q := fmt.Sprintf(`SELECT owner_org_id, owner_user_id FROM %s WHERE network_id = $1 AND id = $2 FOR UPDATE`, t.table)
-		if err := tx.GetContext(ctx, &owner, q, a.Network, id); err != nil || owner.Org != a.Org {
+		if err := tx.GetContext(ctx, &owner, q, a.Network, id); err != nil {
+			return db.Absent(err, "No %s %d of your organization.", recordType, id)
+		}
+		if owner.Org != a.Org {
 			return apperr.E(apperr.NotFound, "No %s %d of your organization.", recordType, id)
 		}
 		if !a.Role.AtLeast(Manager) && !(a.Role == Sales && owner.User != nil && *owner.User == a.User) {

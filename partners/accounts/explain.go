@@ -47,6 +47,9 @@ func (s *Service) Explain(ctx context.Context, a partners.Actor, accountID, user
 		}
 		var err error
 		u, err = s.Partners.User(ctx, a, userID)
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return nil, err
+		}
 		if err != nil || u.Org != a.Org {
 			return nil, apperr.E(apperr.NotFound, "User %d not found in your organization.", userID)
 		}
