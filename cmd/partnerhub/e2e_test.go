@@ -21,7 +21,13 @@ import (
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if url := os.Getenv(workerChildEnv); url != "" {
+		runWorkerChild(url)
+		return
+	}
+	pgtest.Main(m)
+}
 
 // startHub starts the real program on :0 against a fresh database with the demo
 // network, as `serve` would.
