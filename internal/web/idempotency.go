@@ -100,32 +100,53 @@ func (s *Server) idempotent(h fiber.Handler) fiber.Handler {
 			c.Set(fiber.HeaderContentType, stored.ContentType)
 			return c.Status(stored.Status).Send(stored.Body)
 		}
-		herr := h(c)
-		status := c.Response().StatusCode()
-		// A background context: the entry must be settled even when the client
-		// has gone away, or the key would stay pending until it expires.
-		settle, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if herr != nil || status >= 500 || status < 200 || status >= 300 {
-			if err := s.db.Tx(settle, a.Scope(), func(tx *sqlx.Tx) error {
-				_, err := tx.ExecContext(settle, `DELETE FROM idempotency_keys WHERE network_id = $1 AND org_id = $2 AND actor = $3 AND key = $4`,
+		// The reservation is released unless a response is stored, also when the
+		// handler panics (the recover middleware answers 500 above us): a key must
+		// not stay pending for its whole life after a crash of one request.
+		kept := false
+		release := func() {
+			// A background context: the entry must be settled even when the client
+			// has gone away.
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := s.db.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+				_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE network_id = $1 AND org_id = $2 AND actor = $3 AND key = $4`,
 					a.Network, a.Org, actor, key)
 				return err
 			}); err != nil {
 				s.log.Error("idempotency key release", "err", err, "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
 			}
+		}
+		defer func() {
+			if !kept {
+				release()
+			}
+		}()
+		herr := h(c)
+		status := c.Response().StatusCode()
+		if herr != nil || status < 200 || status >= 300 {
 			return herr
 		}
+		settle, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		body := c.Response().Body()
 		if redacted, ok := c.Locals(replayBodyKey).([]byte); ok {
 			body = redacted
 		}
-		return s.db.Tx(settle, a.Scope(), func(tx *sqlx.Tx) error {
+		err = s.db.Tx(settle, a.Scope(), func(tx *sqlx.Tx) error {
 			_, err := tx.ExecContext(settle, `UPDATE idempotency_keys SET state = 'done', status = $5, content_type = $6, body = $7
 				WHERE network_id = $1 AND org_id = $2 AND actor = $3 AND key = $4`,
 				a.Network, a.Org, actor, key, status, string(c.Response().Header.ContentType()), body)
 			return err
 		})
+		if err != nil {
+			// The change is made and its answer is ready: the client gets it. Only
+			// a retry's replay is lost, so the key is released (deferred above).
+			s.log.Error("idempotency key store", "err", err, "request_id", c.GetRespHeader(fiber.HeaderXRequestID))
+			return nil
+		}
+		kept = true
+		return nil
 	}
 }
 
