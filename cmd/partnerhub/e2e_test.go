@@ -26,6 +26,10 @@ func TestMain(m *testing.M) {
 		runWorkerChild(url)
 		return
 	}
+	if url := os.Getenv(serveChildEnv); url != "" {
+		runServeChild(url, os.Getenv(serveChildAddrEnv))
+		return
+	}
 	pgtest.Main(m)
 }
 

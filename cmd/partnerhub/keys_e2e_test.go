@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"strconv"
 	"testing"
 	"time"
@@ -13,21 +17,64 @@ import (
 	"github.com/partnerhub/partnerhub/partners"
 )
 
-// Issue 28: a read writes no logged row, and a revoked key stops working on
-// every instance within a second. Two hubs serve one database, each with its
-// own key cache and its own listening connection.
-func TestAPIKeyReadsWriteNothingAndRevocationReachesEveryInstance(t *testing.T) {
-	a, dm, d := startHub(t)
-	b := &Main{Config: Config{DatabaseURL: d.AppURL, ListenAddr: "127.0.0.1:0", Secret: []byte("e2e-secret-e2e-secret-e2e-secret-0000"),
+// serveChildEnv makes the test binary a hub serving the database it names (see
+// TestMain), on the address in serveChildAddrEnv: a second server process.
+const (
+	serveChildEnv     = "PARTNERHUB_TEST_SERVE_DB"
+	serveChildAddrEnv = "PARTNERHUB_TEST_SERVE_ADDR"
+)
+
+func runServeChild(url, addr string) {
+	m := &Main{Config: Config{DatabaseURL: url, ListenAddr: addr, Secret: []byte("e2e-secret-e2e-secret-e2e-secret-0000"),
 		Dev: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
-	if err := b.Run(context.Background()); err != nil {
+	if err := m.Run(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, "serve child:", err)
+		os.Exit(2)
+	}
+	exitWithParent()
+}
+
+// exitWithParent blocks until the test process that started this child is gone,
+// then exits: a child never outlives its test, even one killed outright.
+func exitWithParent() {
+	parent := os.Getppid()
+	for os.Getppid() == parent {
+		time.Sleep(200 * time.Millisecond)
+	}
+	os.Exit(0)
+}
+
+// Issue 28: a read writes no logged row, and a revoked key stops working on
+// every instance within a second. Two server processes serve one database, each
+// with its own key cache and its own listening connection.
+func TestAPIKeyReadsWriteNothingAndRevocationReachesEveryInstance(t *testing.T) {
+	hub, dm, d := startHub(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { b.Close() })
+	addr := ln.Addr().String()
+	ln.Close()
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), serveChildEnv+"="+d.AppURL, serveChildAddrEnv+"="+addr)
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { child.Process.Kill(); child.Wait() })
+	a, b := hub.URL, "http://"+addr
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if r, err := http.Get(b + "/healthz"); err == nil {
+			r.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second server process did not start")
+		}
+	}
 	key := dm.APIKeys[0].Key
-	get := func(m *Main) int {
+	get := func(base string) int {
 		t.Helper()
-		req, _ := http.NewRequest("GET", m.URL+"/api/v1/me", nil)
+		req, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -49,7 +96,7 @@ func TestAPIKeyReadsWriteNothingAndRevocationReachesEveryInstance(t *testing.T) 
 	// (as each did before), last_used_at would end near the last of them.
 	start := time.Now()
 	for i := 0; i < 100; i++ {
-		for _, m := range []*Main{a, b} {
+		for _, m := range []string{a, b} {
 			if s := get(m); s != 200 {
 				t.Fatalf("GET /me: %d", s)
 			}
@@ -71,8 +118,8 @@ func TestAPIKeyReadsWriteNothingAndRevocationReachesEveryInstance(t *testing.T) 
 	}
 
 	// Revoke on A; B must refuse the key within a second.
-	req, _ := http.NewRequest("DELETE", a.URL+"/api/v1/api-keys/"+itoa(keyID), nil)
-	admin := adminKey(t, a, dm)
+	req, _ := http.NewRequest("DELETE", a+"/api/v1/api-keys/"+itoa(keyID), nil)
+	admin := adminKey(t, hub, dm)
 	req.Header.Set("Authorization", "Bearer "+admin)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -40,7 +40,7 @@ func runWorkerChild(url string) {
 	w := &jobs.Worker{DB: d, Lease: time.Second, Poll: 20 * time.Millisecond,
 		Handlers: map[string]jobs.Handler{accounts.ImportJobKind: svc.Accounts.ImportHandler()}}
 	w.Start(ctx)
-	w.Wait()
+	exitWithParent()
 }
 
 // TestImportSurvivesKill9 kills the worker (kill -9) at random points of CSV
