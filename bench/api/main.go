@@ -42,7 +42,10 @@ import (
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
-var profileTo string
+var (
+	profileTo string
+	shapeRuns int
+)
 
 const (
 	dbName   = "partnerhub_bench" // as bench/accounts seeds it
@@ -57,6 +60,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "length of each run")
 	orgs := flag.Int("orgs", 20, "organizations whose keys the load rotates through (the busiest first)")
 	flag.StringVar(&profileTo, "cpuprofile", "", "write the hub's CPU profile of the last API run to this file")
+	flag.IntVar(&shapeRuns, "shape-runs", 200, "timed executions of each filter shape's statement (0: skip the shape table)")
 	flag.Parse()
 	if err := run(*dir, *hub, *conns, *rounds, *duration, *orgs); err != nil {
 		fmt.Fprintln(os.Stderr, "api bench:", err)
@@ -191,6 +195,12 @@ end
 		return fmt.Errorf("a first API call failed: %v %v", r, err)
 	}
 
+	if shapeRuns > 0 {
+		if err := timeShapes(ctx, appURL, network, orgIDs[0], shapeRuns); err != nil {
+			return err
+		}
+		fmt.Println()
+	}
 	pgPID, err := postmasterPID(dir)
 	if err != nil {
 		return err

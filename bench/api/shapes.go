@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/accounts"
+)
+
+// shapes are the list's filter shapes the portal and the API offer, each timed
+// for the busiest organization.
+var shapes = []struct {
+	name string
+	f    accounts.Filter
+}{
+	{"default (name)", accounts.Filter{}},
+	{"sort=updated", accounts.Filter{Sort: "updated"}},
+	{"owner=mine", accounts.Filter{Owner: "mine"}},
+	{"owner=shared", accounts.Filter{Owner: "shared"}},
+	{"region=EMEA", accounts.Filter{Region: "EMEA"}},
+	{"industry=retail", accounts.Filter{Industry: "retail"}},
+	{"archived=true", accounts.Filter{Archived: true}},
+	{"q=falcon (a common word)", accounts.Filter{Query: "falcon"}},
+	{"q=zzqx (no match)", accounts.Filter{Query: "zzqx"}},
+	{"second page", accounts.Filter{}},
+}
+
+var execTime = regexp.MustCompile(`Execution Time: ([0-9.]+) ms`)
+
+// timeShapes runs each shape's statement as the application role, inside the
+// tenant settings, as a prepared statement with its generic plan, and reports
+// the server's execution time (EXPLAIN ANALYZE, timing off) over runs calls
+// after warm-up: what PostgreSQL spends on one page.
+func timeShapes(ctx context.Context, appURL string, network, org int64, runs int) error {
+	app, err := db.Open(ctx, appURL)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	a := partners.Actor{Network: network, Org: org, Role: partners.Viewer}
+	svc := &accounts.Service{DB: app, Partners: &partners.Service{DB: app}}
+	fmt.Printf("\n| shape (organization %d) | PostgreSQL execution per page, p50 / p95 | rows |\n|---|---:|---:|\n", org)
+	for i, sh := range shapes {
+		f := sh.f
+		f.Limit = 50
+		if sh.name == "second page" {
+			_, next, err := svc.List(ctx, a, f)
+			if err != nil {
+				return err
+			}
+			f.Cursor = next
+		}
+		page, _, err := svc.List(ctx, a, f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sh.name, err)
+		}
+		q, args, err := accounts.ListSQL(a, f)
+		if err != nil {
+			return err
+		}
+		var times []float64
+		name := fmt.Sprintf("bench_shape_%d", i)
+		err = app.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+			if _, err := tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `PREPARE `+name+` AS `+q); err != nil {
+				return err
+			}
+			// EXPLAIN takes no bind parameters: the values go in as literals.
+			exec := `EXECUTE ` + name + `(` + literals(args) + `)`
+			for i := 0; i < runs+20; i++ {
+				var plan []string
+				if err := tx.SelectContext(ctx, &plan, `EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON) `+exec); err != nil {
+					return err
+				}
+				for _, line := range plan {
+					if m := execTime.FindStringSubmatch(line); m != nil && i >= 20 {
+						v, _ := strconv.ParseFloat(m[1], 64)
+						times = append(times, v)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", sh.name, err)
+		}
+		slices.Sort(times)
+		fmt.Printf("| %s | %.2f / %.2f ms | %d |\n", sh.name, times[len(times)/2], times[len(times)*95/100], len(page))
+	}
+	return nil
+}
+
+func literals(args []any) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			out[i] = pq.QuoteLiteral(v)
+		case time.Time:
+			out[i] = pq.QuoteLiteral(v.Format(time.RFC3339Nano)) + "::timestamptz"
+		default:
+			out[i] = fmt.Sprint(v)
+		}
+	}
+	return strings.Join(out, ", ")
+}
