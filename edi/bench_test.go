@@ -39,11 +39,25 @@ func benchInput(b *testing.B) []byte {
 	return benchData
 }
 
-// countTerminators is the ceiling pass: one bytes.IndexByte scan for '~'.
+// terminator returns the segment terminator of the first interchange of
+// data: ISA's 106th byte, UNA's 9th, or EDIFACT's default.
+func terminator(data []byte) byte {
+	switch {
+	case bytes.HasPrefix(data, []byte("ISA")) && len(data) > 105:
+		return data[105]
+	case bytes.HasPrefix(data, []byte("UNA")) && len(data) > 8:
+		return data[8]
+	}
+	return '\''
+}
+
+// countTerminators is the ceiling pass: one bytes.IndexByte scan for the
+// segment terminator.
 func countTerminators(data []byte) int {
 	segs := 0
+	term := terminator(data)
 	for p := data; ; {
-		j := bytes.IndexByte(p, '~')
+		j := bytes.IndexByte(p, term)
 		if j < 0 {
 			return segs
 		}
@@ -95,8 +109,22 @@ func BenchmarkReader(b *testing.B) {
 	b.ReportMetric(float64(segs), "segments/op")
 }
 
+// scanAll validates data with a Scanner, segment by segment, and returns
+// the number of segments.
+func scanAll(b *testing.B, data []byte) int {
+	segs := 0
+	s := edi.NewScanner(bytes.NewReader(data))
+	for s.Scan() {
+		segs++
+	}
+	if s.Err() != nil || !s.Results()[0].OK() {
+		b.Fatalf("invalid benchmark input: %v", s.Err())
+	}
+	return segs
+}
+
 // BenchmarkScanner streams and validates: envelopes, control numbers,
-// counts, the 867 structure and every element.
+// counts, the set definitions and every element.
 func BenchmarkScanner(b *testing.B) {
 	data := benchInput(b)
 	b.SetBytes(int64(len(data)))
@@ -104,16 +132,45 @@ func BenchmarkScanner(b *testing.B) {
 	b.ResetTimer()
 	segs := 0
 	for i := 0; i < b.N; i++ {
-		segs = 0
-		s := edi.NewScanner(bytes.NewReader(data))
-		for s.Scan() {
-			segs++
-		}
-		if s.Err() != nil || !s.Results()[0].OK() {
-			b.Fatalf("invalid benchmark input: %v", s.Err())
-		}
+		segs = scanAll(b, data)
 	}
 	b.ReportMetric(float64(segs), "segments/op")
+}
+
+// BenchmarkValidateRatio measures validation against reading, interleaved:
+// every iteration runs one IndexByte pass, one Reader pass and one Scanner
+// pass over the same bytes (rotating their order), so that all see the
+// same machine load. It reports the three speeds, reader-share (total
+// Reader time over total Scanner time: validation runs at that fraction of
+// the Reader's speed) and best-share (the same for the fastest passes).
+func BenchmarkValidateRatio(b *testing.B) {
+	data := benchInput(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var tot, best [3]time.Duration
+	passes := [3]func(){
+		func() { benchSink = countTerminators(data) },
+		func() { benchSink = readSegments(b, data) },
+		func() { benchSink = scanAll(b, data) },
+	}
+	for i := 0; i < b.N; i++ {
+		for j := range passes {
+			k := (i + j) % len(passes)
+			t := time.Now()
+			passes[k]()
+			d := time.Since(t)
+			tot[k] += d
+			if best[k] == 0 || d < best[k] {
+				best[k] = d
+			}
+		}
+	}
+	mb := float64(len(data)) / 1e6 * float64(b.N)
+	b.ReportMetric(mb/tot[0].Seconds(), "indexbyte-MB/s")
+	b.ReportMetric(mb/tot[1].Seconds(), "reader-MB/s")
+	b.ReportMetric(mb/tot[2].Seconds(), "scanner-MB/s")
+	b.ReportMetric(float64(tot[1])/float64(tot[2]), "reader-share")
+	b.ReportMetric(float64(best[1])/float64(best[2]), "best-share")
 }
 
 // BenchmarkRatio measures the Reader against the bytes.IndexByte pass

@@ -18,6 +18,9 @@ type ElementDef struct {
 	Repeat     int           // maximum repetitions (1 unless the element repeats)
 	Codes      []string      // allowed code values (sorted) when the element drives mapping
 	Components []*ElementDef // the components of a composite
+
+	kind         byte // Type as one of the kind constants (validate.go)
+	restRequired bool // a composite with a mandatory component after its first
 }
 
 // SegmentDef describes the elements of one segment.
@@ -71,6 +74,20 @@ type ItemDef struct {
 	Max      int      // maximum use (or loop repeats)
 	Loop     *LoopDef // when the item is a loop
 	def      *SegmentDef
+	key      uint32 // tagKey(Segment)
+}
+
+// tagKey packs a segment tag of two or three bytes into a number (0 for
+// other lengths), so that validation compares tags without comparing
+// strings.
+func tagKey(id string) uint32 {
+	switch len(id) {
+	case 2:
+		return 2<<24 | uint32(id[0])<<16 | uint32(id[1])<<8
+	case 3:
+		return 3<<24 | uint32(id[0])<<16 | uint32(id[1])<<8 | uint32(id[2])
+	}
+	return 0
 }
 
 // SetDef is the definition of a transaction set or message.
@@ -197,9 +214,21 @@ func mustSegment(id, spec string, codes map[string]string) *SegmentDef {
 				ce.Codes = sortedCodes(c)
 			}
 		}
+		e.prepare()
 		d.Elements = append(d.Elements, e)
 	}
 	return d
+}
+
+// prepare fills the fields validation reads instead of Type and Components.
+func (e *ElementDef) prepare() {
+	e.kind = kindOf(e.Type)
+	for j, c := range e.Components {
+		c.prepare()
+		if j > 0 && c.Required {
+			e.restRequired = true
+		}
+	}
 }
 
 func sortedCodes(s string) []string {
@@ -296,7 +325,7 @@ func mustSet(std Standard, spec string) *SetDef {
 			it := parseItem(toks[i])
 			l := &LoopDef{ID: it.Segment, Required: it.Required, Max: it.Max}
 			top := stack[len(stack)-1]
-			top.Items = append(top.Items, &ItemDef{Segment: it.Segment, Required: it.Required, Max: it.Max, Loop: l})
+			top.Items = append(top.Items, &ItemDef{Segment: it.Segment, Required: it.Required, Max: it.Max, Loop: l, key: tagKey(it.Segment)})
 			stack = append(stack, l)
 		case "]":
 			stack = stack[:len(stack)-1]
@@ -333,5 +362,5 @@ func parseItem(tok string) *ItemDef {
 	if err != nil {
 		panic("edi: bad set item " + tok)
 	}
-	return &ItemDef{Segment: f[0], Required: f[1] == "M", Max: mx}
+	return &ItemDef{Segment: f[0], Required: f[1] == "M", Max: mx, key: tagKey(f[0])}
 }

@@ -119,11 +119,13 @@ func (v *setValidator) segment(seg *Segment, pos int) {
 	}
 	// Find the segment: innermost loop first, forward from the current position.
 	fd, fk := -1, -1
+	key := tagKey(seg.ID)
 search:
 	for d := len(v.stack) - 1; d >= 0; d-- {
 		f := &v.stack[d]
-		for k := max(f.pos, 1); k < len(f.def.Items); k++ {
-			if f.def.Items[k].Segment == seg.ID {
+		items := f.def.Items
+		for k := max(f.pos, 1); k < len(items); k++ {
+			if items[k].key == key {
 				fd, fk = d, k
 				break search
 			}
@@ -234,6 +236,9 @@ func (v *setValidator) elementsOf(seg *Segment, pos int, sd *SegmentDef) {
 	if sd == nil {
 		v.checkCharset(seg, pos)
 		return
+	}
+	if elementsOK(seg, sd, v.std, v.charset) {
+		return // nothing to report: the checks below would find nothing
 	}
 	n := seg.NumElements()
 	for i := len(sd.Elements) + 1; i <= n; i++ {
@@ -368,7 +373,7 @@ func (v *setValidator) simple(seg *Segment, pos, el, rep, comp int, ed *ElementD
 		}
 		return
 	}
-	n, code := checkType(ed.Type, val, v.std)
+	n, code := checkKind(elemKind(ed), val, v.std)
 	if code != "" {
 		v.elemErr(seg, pos, el, rep, comp, ed, code, fmt.Sprintf("%s%02d (%s) is not a valid %s value", seg.ID, el, ed.Ref, ed.Type), val)
 		return
@@ -402,42 +407,84 @@ func hasCode(codes []string, val []byte) bool {
 	return false
 }
 
+// The element types, as ElementDef.kind.
+const (
+	kindNone byte = iota // not prepared: read Type
+	kindText             // AN, ID, an: no control characters; X12 values valid UTF-8
+	kindBinary           // B
+	kindAlpha            // a: text without digits
+	kindDate             // DT
+	kindTime             // TM
+	kindDecimal          // R, n
+	kindInteger          // N, N0..N9 and anything else
+)
+
+func kindOf(typ string) byte {
+	switch typ {
+	case "AN", "ID", "an":
+		return kindText
+	case "B":
+		return kindBinary
+	case "a":
+		return kindAlpha
+	case "DT":
+		return kindDate
+	case "TM":
+		return kindTime
+	case "R", "n":
+		return kindDecimal
+	}
+	return kindInteger
+}
+
 // checkType returns the counted length of val and, if val does not fit its
 // type, the element error code (6 invalid character, 8 date, 9 time).
 func checkType(typ string, val []byte, std Standard) (int, string) {
-	switch typ {
-	case "AN", "ID", "an", "B":
+	return checkKind(kindOf(typ), val, std)
+}
+
+func checkKind(kind byte, val []byte, std Standard) (int, string) {
+	switch kind {
+	case kindText, kindBinary:
 		for _, c := range val {
 			if c < 0x20 || c == 0x7f {
 				return len(val), ElemBadChar
 			}
 		}
-		if typ != "B" && !utf8.Valid(val) && std == X12 {
+		if kind != kindBinary && !utf8.Valid(val) && std == X12 {
 			return len(val), ElemBadChar
 		}
 		return utf8.RuneCount(val), ""
-	case "a":
+	case kindAlpha:
 		for _, c := range val {
 			if c < 0x20 || c == 0x7f || c >= '0' && c <= '9' {
 				return len(val), ElemBadChar
 			}
 		}
 		return utf8.RuneCount(val), ""
-	case "DT":
+	case kindDate:
 		if !digits(val) || (len(val) != 6 && len(val) != 8) || !validDate(val) {
 			return len(val), ElemBadDate
 		}
 		return len(val), ""
-	case "TM":
+	case kindTime:
 		if !digits(val) || len(val) < 4 || !validTime(val) {
 			return len(val), ElemBadTime
 		}
 		return len(val), ""
-	case "R", "n":
+	case kindDecimal:
 		return numeric(val, true)
 	default: // N, N0..N9
 		return numeric(val, false)
 	}
+}
+
+// elemKind returns the prepared kind of ed.
+func elemKind(ed *ElementDef) byte {
+	if ed.kind != kindNone {
+		return ed.kind
+	}
+	return kindOf(ed.Type)
 }
 
 func digits(b []byte) bool {
@@ -534,4 +581,203 @@ func (v *setValidator) checkCharset(seg *Segment, pos int) {
 			}
 		}
 	}
+}
+
+// elementsOK reports whether the elements of seg pass every check of
+// elementsOf (types, lengths, code lists, repetitions, components, syntax
+// notes and, for EDIFACT, the character set) without reporting anything. It
+// walks the segment's boundary tables directly and allocates nothing; when
+// it says false, elementsOf runs its checks one by one to report the errors
+// in their order. It may say false for a valid segment (a value outside
+// printable ASCII, for instance), never true for an invalid one.
+func elementsOK(seg *Segment, sd *SegmentDef, std Standard, cs Charset) bool {
+	src, ends, reps, elems := seg.src, seg.ends, seg.reps, seg.elems
+	np, ne, nr := len(ends)-1, len(elems), len(reps)
+	if np == ne && len(sd.Notes) == 0 && (std != EDIFACT || cs == 0) {
+		return plainOK(src, ends, sd.Elements, std)
+	}
+	if np < ne || nr < ne {
+		return false
+	}
+	// pieces returns the range of components of element i (0-based).
+	pieces := func(i int) (int, int) {
+		a := int(reps[elems[i]])
+		if i+1 < ne {
+			return a, int(reps[elems[i+1]])
+		}
+		return a, np
+	}
+	empty := func(a, b int) bool {
+		for k := a; k < b; k++ {
+			if ends[k+1] > ends[k]+1 {
+				return false
+			}
+		}
+		return true
+	}
+	defs := sd.Elements
+	for i := len(defs); i < ne; i++ {
+		if a, b := pieces(i); !empty(a, b) {
+			return false // too many data elements
+		}
+	}
+	for i, ed := range defs {
+		if i >= ne {
+			if ed.Required {
+				return false
+			}
+			continue
+		}
+		pa, pb := pieces(i)
+		if empty(pa, pb) {
+			if ed.Required {
+				return false
+			}
+			continue
+		}
+		ra, rb := int(elems[i]), nr
+		if i+1 < ne {
+			rb = int(elems[i+1])
+		}
+		if rb-ra > ed.Repeat {
+			return false
+		}
+		for r := ra; r < rb; r++ {
+			ca, cb := int(reps[r]), np
+			if r+1 < nr {
+				cb = int(reps[r+1])
+			}
+			if ed.Components == nil {
+				if cb-ca != 1 || !valueOK(ed, src[ends[ca]+1:ends[ca+1]], std) {
+					return false
+				}
+				continue
+			}
+			if cb-ca > len(ed.Components) || (cb-ca == 1 && ed.restRequired) {
+				return false
+			}
+			for j, cd := range ed.Components {
+				if j >= cb-ca {
+					if cd.Required {
+						return false
+					}
+					continue
+				}
+				k := ca + j
+				if ends[k+1] == ends[k]+1 {
+					if cd.Required {
+						return false
+					}
+					continue
+				}
+				if !valueOK(cd, src[ends[k]+1:ends[k+1]], std) {
+					return false
+				}
+			}
+		}
+	}
+	if len(sd.Notes) > 0 {
+		present := func(p int) bool {
+			if p < 1 || p > ne {
+				return false
+			}
+			a, b := pieces(p - 1)
+			return !empty(a, b)
+		}
+		for _, n := range sd.Notes {
+			count := 0
+			for _, p := range n.Elements {
+				if present(p) {
+					count++
+				}
+			}
+			switch n.Kind {
+			case 'P':
+				if count > 0 && count < len(n.Elements) {
+					return false
+				}
+			case 'R':
+				if count == 0 {
+					return false
+				}
+			case 'E':
+				if count > 1 {
+					return false
+				}
+			case 'C':
+				if present(n.Elements[0]) && count < len(n.Elements) {
+					return false
+				}
+			case 'L':
+				if present(n.Elements[0]) && count == 1 {
+					return false
+				}
+			}
+		}
+	}
+	if std == EDIFACT && cs != 0 {
+		for k := 0; k < np; k++ {
+			if cs.invalid(src[ends[k]+1:ends[k+1]]) >= 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// valueOK reports whether a non-empty value fits its type, length and code
+// list, as simple checks them.
+func valueOK(ed *ElementDef, val []byte, std Standard) bool {
+	var n int
+	if k := ed.kind; k == kindText {
+		for _, c := range val {
+			if c-0x20 >= 0x7f-0x20 { // a control character or a byte outside ASCII
+				return false
+			}
+		}
+		n = len(val)
+	} else {
+		var code string
+		if n, code = checkKind(elemKind(ed), val, std); code != "" {
+			return false
+		}
+	}
+	if n < ed.Min || n > ed.Max {
+		return false
+	}
+	return ed.Codes == nil || hasCode(ed.Codes, val)
+}
+
+// plainOK is elementsOK for a segment whose every element is one value (as
+// many components as elements: no repetition, no second component) and
+// whose definition has no syntax notes: element i+1 is component i.
+func plainOK(src []byte, ends []uint32, defs []*ElementDef, std Standard) bool {
+	ne := len(ends) - 1
+	for k := len(defs); k < ne; k++ {
+		if ends[k+1] > ends[k]+1 {
+			return false // too many data elements
+		}
+	}
+	for i, ed := range defs {
+		if i >= ne || ends[i+1] == ends[i]+1 {
+			if ed.Required {
+				return false
+			}
+			continue
+		}
+		if ed.Repeat < 1 {
+			return false
+		}
+		if ed.Components != nil {
+			// a composite holding its first component only
+			if ed.restRequired {
+				return false
+			}
+			ed = ed.Components[0]
+		}
+		if !valueOK(ed, src[ends[i]+1:ends[i+1]], std) {
+			return false
+		}
+	}
+	return true
 }
