@@ -409,14 +409,14 @@ func hasCode(codes []string, val []byte) bool {
 
 // The element types, as ElementDef.kind.
 const (
-	kindNone byte = iota // not prepared: read Type
-	kindText             // AN, ID, an: no control characters; X12 values valid UTF-8
-	kindBinary           // B
-	kindAlpha            // a: text without digits
-	kindDate             // DT
-	kindTime             // TM
-	kindDecimal          // R, n
-	kindInteger          // N, N0..N9 and anything else
+	kindNone    byte = iota // not prepared: read Type
+	kindText                // AN, ID, an: no control characters; X12 values valid UTF-8
+	kindBinary              // B
+	kindAlpha               // a: text without digits
+	kindDate                // DT
+	kindTime                // TM
+	kindDecimal             // R, n
+	kindInteger             // N, N0..N9 and anything else
 )
 
 func kindOf(typ string) byte {
