@@ -28,6 +28,58 @@ type SegmentDef struct {
 	ID       string
 	Elements []*ElementDef
 	Notes    []Note // X12 syntax notes (relational conditions)
+
+	// what elementsOK reads, filled by prepare
+	checks  []elemCheck
+	reqMask uint64 // bit i: element i+1 is mandatory
+	masks   []noteMask
+	wide    bool // more than 64 elements, or notes on positions past 64: no fast check
+}
+
+// elemCheck is what a value of one element must satisfy when the element
+// holds one value (its first component, for a composite).
+type elemCheck struct {
+	kind     byte
+	plain    bool // a single value may stand for the element (it repeats, and no later component is mandatory)
+	min, max int
+	codes    []string
+}
+
+// noteMask is a Note as bit masks of element positions (bit p-1 for p).
+type noteMask struct {
+	kind       byte
+	all, first uint64
+	count      int
+}
+
+// prepare fills the fields of d that elementsOK reads.
+func (d *SegmentDef) prepare() {
+	d.checks, d.reqMask, d.masks, d.wide = nil, 0, nil, len(d.Elements) > 64
+	for i, e := range d.Elements {
+		c := elemCheck{kind: elemKind(e), plain: e.Repeat >= 1, min: e.Min, max: e.Max, codes: e.Codes}
+		if e.Components != nil {
+			f := e.Components[0]
+			c = elemCheck{kind: elemKind(f), plain: e.Repeat >= 1 && !e.restRequired, min: f.Min, max: f.Max, codes: f.Codes}
+		}
+		d.checks = append(d.checks, c)
+		if e.Required && i < 64 {
+			d.reqMask |= 1 << i
+		}
+	}
+	for _, n := range d.Notes {
+		m := noteMask{kind: n.Kind, count: len(n.Elements)}
+		for _, p := range n.Elements {
+			if p < 1 || p > 64 {
+				d.wide = true
+				continue
+			}
+			m.all |= 1 << (p - 1)
+		}
+		if p := n.Elements[0]; p >= 1 && p <= 64 {
+			m.first = 1 << (p - 1)
+		}
+		d.masks = append(d.masks, m)
+	}
 }
 
 // Note is an X12 syntax note between elements of a segment: P paired
@@ -65,6 +117,8 @@ type LoopDef struct {
 	Required bool
 	Max      int
 	Items    []*ItemDef
+
+	keys []uint32 // tagKey of each item, for the search of a segment's place
 }
 
 // ItemDef is a segment or a loop in a LoopDef.
@@ -121,9 +175,11 @@ func tables() *defTables {
 		for id, s := range x12SegmentTable {
 			t.x12Segs[id] = mustSegment(id, s, x12Codes)
 			t.x12Segs[id].Notes = parseNotes(x12Notes[id])
+			t.x12Segs[id].prepare()
 		}
 		for id, s := range edifactSegmentTable {
 			t.efSegs[id] = mustSegment(id, s, edifactCodes)
+			t.efSegs[id].prepare()
 		}
 		for _, s := range x12SetTable {
 			d := mustSet(X12, s)
@@ -147,7 +203,9 @@ func tables() *defTables {
 // resolve links every segment item to its element definitions, so that
 // validation needs no map lookup per segment.
 func resolve(l *LoopDef, segs map[string]*SegmentDef) {
+	l.keys = l.keys[:0]
 	for _, it := range l.Items {
+		l.keys = append(l.keys, it.key)
 		it.def = segs[it.Segment]
 		if it.Loop != nil {
 			resolve(it.Loop, segs)

@@ -1,7 +1,9 @@
 package edi
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -123,9 +125,9 @@ func (v *setValidator) segment(seg *Segment, pos int) {
 search:
 	for d := len(v.stack) - 1; d >= 0; d-- {
 		f := &v.stack[d]
-		items := f.def.Items
-		for k := max(f.pos, 1); k < len(items); k++ {
-			if items[k].key == key {
+		keys := f.def.keys
+		for k := max(f.pos, 1); k < len(keys); k++ {
+			if keys[k] == key {
 				fd, fk = d, k
 				break search
 			}
@@ -593,11 +595,24 @@ func (v *setValidator) checkCharset(seg *Segment, pos int) {
 func elementsOK(seg *Segment, sd *SegmentDef, std Standard, cs Charset) bool {
 	src, ends, reps, elems := seg.src, seg.ends, seg.reps, seg.elems
 	np, ne, nr := len(ends)-1, len(elems), len(reps)
-	if np == ne && len(sd.Notes) == 0 && (std != EDIFACT || cs == 0) {
-		return plainOK(src, ends, sd.Elements, std)
-	}
 	if np < ne || nr < ne {
 		return false
+	}
+	// One pass over all the values (and the separators between them): when
+	// every byte is printable ASCII, text values need no check of their own.
+	printable := np == 0 || printableASCII(src[ends[0]+1:ends[np]])
+	if std == EDIFACT && cs != 0 && (!printable || cs == 'A') {
+		for k := 0; k < np; k++ {
+			if cs.invalid(src[ends[k]+1:ends[k+1]]) >= 0 {
+				return false
+			}
+		}
+	}
+	if sd.wide || len(sd.checks) != len(sd.Elements) || len(sd.masks) != len(sd.Notes) {
+		return false // not prepared
+	}
+	if np == ne {
+		return plainOK(src, ends, sd, std, printable)
 	}
 	// pieces returns the range of components of element i (0-based).
 	pieces := func(i int) (int, int) {
@@ -648,7 +663,7 @@ func elementsOK(seg *Segment, sd *SegmentDef, std Standard, cs Charset) bool {
 				cb = int(reps[r+1])
 			}
 			if ed.Components == nil {
-				if cb-ca != 1 || !valueOK(ed, src[ends[ca]+1:ends[ca+1]], std) {
+				if cb-ca != 1 || !valueOK(ed, src[ends[ca]+1:ends[ca+1]], std, printable) {
 					return false
 				}
 				continue
@@ -670,54 +685,48 @@ func elementsOK(seg *Segment, sd *SegmentDef, std Standard, cs Charset) bool {
 					}
 					continue
 				}
-				if !valueOK(cd, src[ends[k]+1:ends[k+1]], std) {
+				if !valueOK(cd, src[ends[k]+1:ends[k+1]], std, printable) {
 					return false
 				}
 			}
 		}
 	}
 	if len(sd.Notes) > 0 {
-		present := func(p int) bool {
-			if p < 1 || p > ne {
+		var present uint64
+		for i := 0; i < ne && i < 64; i++ {
+			if a, b := pieces(i); !empty(a, b) {
+				present |= 1 << i
+			}
+		}
+		return notesOK(sd.masks, present)
+	}
+	return true
+}
+
+// notesOK reports whether the syntax notes hold, as notes checks them,
+// given the elements present (bit p-1 for element p).
+func notesOK(masks []noteMask, present uint64) bool {
+	for _, n := range masks {
+		count := bits.OnesCount64(present & n.all)
+		switch n.kind {
+		case 'P':
+			if count > 0 && count < n.count {
 				return false
 			}
-			a, b := pieces(p - 1)
-			return !empty(a, b)
-		}
-		for _, n := range sd.Notes {
-			count := 0
-			for _, p := range n.Elements {
-				if present(p) {
-					count++
-				}
+		case 'R':
+			if count == 0 {
+				return false
 			}
-			switch n.Kind {
-			case 'P':
-				if count > 0 && count < len(n.Elements) {
-					return false
-				}
-			case 'R':
-				if count == 0 {
-					return false
-				}
-			case 'E':
-				if count > 1 {
-					return false
-				}
-			case 'C':
-				if present(n.Elements[0]) && count < len(n.Elements) {
-					return false
-				}
-			case 'L':
-				if present(n.Elements[0]) && count == 1 {
-					return false
-				}
+		case 'E':
+			if count > 1 {
+				return false
 			}
-		}
-	}
-	if std == EDIFACT && cs != 0 {
-		for k := 0; k < np; k++ {
-			if cs.invalid(src[ends[k]+1:ends[k+1]]) >= 0 {
+		case 'C':
+			if present&n.first != 0 && count < n.count {
+				return false
+			}
+		case 'L':
+			if present&n.first != 0 && count == 1 {
 				return false
 			}
 		}
@@ -725,18 +734,44 @@ func elementsOK(seg *Segment, sd *SegmentDef, std Standard, cs Charset) bool {
 	return true
 }
 
-// valueOK reports whether a non-empty value fits its type, length and code
-// list, as simple checks them.
-func valueOK(ed *ElementDef, val []byte, std Standard) bool {
-	var n int
-	if k := ed.kind; k == kindText {
-		for _, c := range val {
-			if c-0x20 >= 0x7f-0x20 { // a control character or a byte outside ASCII
+// plainOK is elementsOK for a segment whose every element is one value (as
+// many components as elements: no repetition, no second component):
+// element i+1 is component i.
+func plainOK(src []byte, ends []uint32, sd *SegmentDef, std Standard, printable bool) bool {
+	ne := len(ends) - 1
+	checks := sd.checks
+	var present uint64
+	for i := 0; i < ne; i++ {
+		a, b := ends[i]+1, ends[i+1]
+		if a == b {
+			continue
+		}
+		if i >= len(checks) {
+			return false // too many data elements
+		}
+		c := &checks[i]
+		val := src[a:b]
+		n := len(val)
+		if c.kind != kindText || !printable {
+			var code string
+			if n, code = checkKind(c.kind, val, std); code != "" {
 				return false
 			}
 		}
-		n = len(val)
-	} else {
+		if !c.plain || n < c.min || n > c.max || c.codes != nil && !hasCode(c.codes, val) {
+			return false
+		}
+		present |= 1 << i
+	}
+	return sd.reqMask&^present == 0 && (len(sd.masks) == 0 || notesOK(sd.masks, present))
+}
+
+// valueOK reports whether a non-empty value fits its type, length and code
+// list, as simple checks them; printable says its bytes are printable
+// ASCII.
+func valueOK(ed *ElementDef, val []byte, std Standard, printable bool) bool {
+	n := len(val)
+	if ed.kind != kindText || !printable {
 		var code string
 		if n, code = checkKind(elemKind(ed), val, std); code != "" {
 			return false
@@ -748,34 +783,20 @@ func valueOK(ed *ElementDef, val []byte, std Standard) bool {
 	return ed.Codes == nil || hasCode(ed.Codes, val)
 }
 
-// plainOK is elementsOK for a segment whose every element is one value (as
-// many components as elements: no repetition, no second component) and
-// whose definition has no syntax notes: element i+1 is component i.
-func plainOK(src []byte, ends []uint32, defs []*ElementDef, std Standard) bool {
-	ne := len(ends) - 1
-	for k := len(defs); k < ne; k++ {
-		if ends[k+1] > ends[k]+1 {
-			return false // too many data elements
-		}
-	}
-	for i, ed := range defs {
-		if i >= ne || ends[i+1] == ends[i]+1 {
-			if ed.Required {
-				return false
-			}
-			continue
-		}
-		if ed.Repeat < 1 {
+// printableASCII reports whether every byte of b is in 0x20..0x7e, eight
+// bytes at a time.
+func printableASCII(b []byte) bool {
+	const low = 0x2020202020202020  // a byte below 0x20 borrows into its high bit
+	const high = 0x0101010101010101 // a byte of 0x7f or more carries into it
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if ((x-low)&^x|(x+high)|x)&msb != 0 {
 			return false
 		}
-		if ed.Components != nil {
-			// a composite holding its first component only
-			if ed.restRequired {
-				return false
-			}
-			ed = ed.Components[0]
-		}
-		if !valueOK(ed, src[ends[i]+1:ends[i+1]], std) {
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c-0x20 >= 0x7f-0x20 {
 			return false
 		}
 	}
