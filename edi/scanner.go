@@ -58,6 +58,8 @@ type Scanner struct {
 	closed   *SetResult
 	closedIC *InterchangeResult
 	convs    []*Convention
+	slab     slab
+	emitFn   func(*Error) // s.emit, made once (a method value allocates)
 }
 
 // UseConventions applies implementation conventions: each X12 set is also
@@ -292,7 +294,7 @@ func (s *Scanner) x12(seg *Segment) {
 		if s.grp == nil {
 			s.icErr(seg.Offset, "ST", 0, "024", "", "ST outside a functional group (no GS)")
 		}
-		s.openSet(seg, seg.String(1), seg.String(2), seg.String(3))
+		s.openSet(seg, nil)
 		if id := seg.Value(1); len(id) != 3 || !digits(id) {
 			s.setErr(seg.Offset, "ST", 1, "6", fmt.Sprintf("invalid transaction set identifier %s", quote(id)))
 		}
@@ -315,7 +317,7 @@ func (s *Scanner) x12(seg *Segment) {
 			s.v.finish(seg, s.segPos)
 		}
 		s.checkCount(seg, 1, s.segPos, func(msg string) { s.setErr(seg.Offset, "SE", 1, "4", msg) }, "SE01 says %s segments, %d counted")
-		if got := seg.String(2); got != s.set.Control {
+		if got := seg.Value(2); string(got) != s.set.Control {
 			s.setErr(seg.Offset, "SE", 2, "3", fmt.Sprintf("SE02 %q does not match ST02 %q", got, s.set.Control))
 		}
 		s.closeSet()
@@ -427,11 +429,21 @@ func (s *Scanner) openGroup(seg *Segment) {
 	s.seenGrp[g.Control] = true
 }
 
-func (s *Scanner) openSet(seg *Segment, id, control, conv string) {
+// openSet opens the set whose header is seg. Its id, control number and
+// convention reference are ST01, ST02 and ST03, or for EDIFACT the values
+// edifactSetIDs reads.
+func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, conv string)) {
 	if s.ic == nil {
 		return
 	}
-	set := &SetResult{ID: id, Control: control, Convention: conv, Offset: seg.Offset, Header: seg.Copy()}
+	set := s.slab.setResult()
+	hdr := s.slab.copySegment(seg)
+	set.ID, set.Control, set.Convention = hdr.Value(1), hdr.Value(2), hdr.Value(3)
+	if ids != nil {
+		set.ID, set.Control, set.Convention = ids(hdr)
+	}
+	set.Offset, set.Header = seg.Offset, hdr
+	id, conv := set.ID, set.Convention
 	if s.grp != nil {
 		s.grp.Sets = append(s.grp.Sets, set)
 	} else if s.ic.Standard == EDIFACT {
@@ -459,7 +471,10 @@ func (s *Scanner) openSet(seg *Segment, id, control, conv string) {
 			}
 		}
 	}
-	s.v.reset(s.ic.Standard, def, s.charset, s.emit, guide)
+	if s.emitFn == nil {
+		s.emitFn = s.emit
+	}
+	s.v.reset(s.ic.Standard, def, s.charset, s.emitFn, guide)
 	if def != nil {
 		s.v.elements(seg, 1)
 	} else {
@@ -642,8 +657,7 @@ func (s *Scanner) edifact(seg *Segment) {
 			return
 		}
 		s.closeSetMissing(seg)
-		conv := strings.Join([]string{string(seg.Component(2, 2)), string(seg.Component(2, 3)), string(seg.Component(2, 4)), string(seg.Component(2, 5))}, ":")
-		s.openSet(seg, string(seg.Component(2, 1)), seg.String(1), strings.TrimRight(conv, ":"))
+		s.openSet(seg, edifactSetIDs)
 		if len(seg.Value(1)) == 0 {
 			s.setErr(seg.Offset, "UNH", 1, "7", "UNH message reference 0062 is missing")
 		} else if s.seenSet[s.set.Control] {
@@ -666,13 +680,19 @@ func (s *Scanner) edifact(seg *Segment) {
 			s.v.finish(seg, s.segPos)
 		}
 		s.checkCount(seg, 1, s.segPos, func(msg string) { s.setErr(seg.Offset, "UNT", 1, "4", msg) }, "UNT 0074 says %s segments, %d counted")
-		if got := seg.String(2); got != s.set.Control {
+		if got := seg.Value(2); string(got) != s.set.Control {
 			s.setErr(seg.Offset, "UNT", 2, "3", fmt.Sprintf("UNT reference %q does not match UNH %q", got, s.set.Control))
 		}
 		s.closeSet()
 	default:
 		s.body(seg)
 	}
+}
+
+// edifactSetIDs reads the message type, reference and version of a UNH.
+func edifactSetIDs(h *SegmentData) (id, control, conv string) {
+	conv = strings.Join([]string{h.Component(2, 2), h.Component(2, 3), h.Component(2, 4), h.Component(2, 5)}, ":")
+	return h.Component(2, 1), h.Value(1), strings.TrimRight(conv, ":")
 }
 
 func (s *Scanner) openEDIFACT(seg *Segment) {
