@@ -1022,3 +1022,119 @@ func (r *Reader) intern(b []byte) string {
 }
 
 func strconvQuote(b []byte) string { return strconv.Quote(string(b)) }
+
+// enterBody prepares r to read, from src, segments inside an interchange
+// whose header another reader read: src begins at input offset base (at a
+// segment boundary) and the interchange has standard std and delimiters d.
+// r keeps its buffers; MaxSegment is max.
+func (r *Reader) enterBody(src io.Reader, base int64, std Standard, d Delimiters, max int) {
+	r.MaxSegment = max
+	r.src, r.r, r.w, r.base = src, 0, 0, base
+	r.eof, r.rerr, r.err = false, nil, nil
+	r.warn = nil
+	r.setDelims(std, d)
+	if std == X12 {
+		r.class[d.Segment] = clTerm
+		r.fast = d.Segment != '\n'
+		r.setFast()
+	}
+	r.una, r.afterUNA = false, false
+	r.inIC = true
+}
+
+// skipBody consumes, without splitting them, the segments of a transaction
+// set's body that follow (and the CR/LF between them), as Next would read
+// them, when Scanner validates on several cores: workers read them again.
+// It stops before a set trailer (SE, UNT) or any other envelope segment,
+// before an interchange header, and before anything Next would refuse (a
+// segment too long, input ending inside a segment, a read error), so that
+// Next returns those, exactly as if nothing had been skipped.
+func (r *Reader) skipBody() {
+	if r.err != nil || !r.inIC {
+		return
+	}
+	term, rel, es := r.d.Segment, r.d.Release, r.d.Element
+	edifact := r.std == EDIFACT
+	limit := r.max()
+	for {
+		p := r.r
+		for p < r.w {
+			c := r.buf[p]
+			if (c != '\r' && c != '\n') || c == term || r.class[c] != clData {
+				break
+			}
+			p++
+		}
+		r.r = p
+		if p+4 > r.w {
+			// a header is recognised by four bytes; CR/LF may follow
+			if before := r.w - r.r; !r.fill() || r.w-r.r == before {
+				return
+			}
+			continue
+		}
+		b := r.buf[p:r.w]
+		if (b[0] == 'I' && b[1] == 'S' && b[2] == 'A' || edifact && b[0] == 'U' && b[1] == 'N' && (b[2] == 'A' || b[2] == 'B')) && !isAlnum(b[3]) {
+			return // an interchange header
+		}
+		end := -1
+		for from := 0; ; {
+			i := bytes.IndexByte(b[from:], term)
+			if i < 0 {
+				break
+			}
+			if rel != 0 && escaped(b[:from+i], rel) {
+				from += i + 1
+				continue
+			}
+			end = from + i
+			break
+		}
+		if end < 0 {
+			if len(b) > limit {
+				return // too long: Next reports it
+			}
+			if before := r.w - r.r; !r.fill() || r.w-r.r == before {
+				return
+			}
+			continue
+		}
+		if end > limit {
+			return
+		}
+		seg := b[:end]
+		if term == '\n' {
+			for len(seg) > 0 && seg[len(seg)-1] == '\r' {
+				seg = seg[:len(seg)-1]
+			}
+		}
+		tag := seg
+		if i := bytes.IndexByte(seg, es); i >= 0 {
+			tag = seg[:i]
+		}
+		if envelopeTag(r.std, tag) {
+			return
+		}
+		r.r = p + end + 1
+	}
+}
+
+// envelopeTag reports whether a segment tag is one of the envelope segments
+// of std (the interchange, group and set headers and trailers).
+func envelopeTag[T string | []byte](std Standard, tag T) bool {
+	if std == EDIFACT {
+		if len(tag) != 3 || tag[0] != 'U' || tag[1] != 'N' {
+			return false
+		}
+		switch tag[2] {
+		case 'B', 'Z', 'G', 'E', 'H', 'T':
+			return true
+		}
+		return false
+	}
+	switch string(tag) {
+	case "ISA", "IEA", "GS", "GE", "ST", "SE":
+		return true
+	}
+	return false
+}

@@ -60,6 +60,7 @@ type Scanner struct {
 	convs    []*Convention
 	slab     slab
 	emitFn   func(*Error) // s.emit, made once (a method value allocates)
+	par      *parallel    // set while validating on several cores (the reading side)
 }
 
 // UseConventions applies implementation conventions: each X12 set is also
@@ -146,45 +147,55 @@ func (s *Scanner) Scan() bool {
 	}
 	seg, err := s.rd.Next()
 	if err != nil {
-		s.done = true
-		s.seg = nil
-		if err == io.EOF {
-			if s.ic != nil {
-				s.icErr(s.rd.Offset(), "", 0, "023", "13", "input ends before the interchange trailer "+s.trailerName())
-				s.closeInterchange(nil)
-			}
-			return false
-		}
-		var e *Error
-		if !errors.As(err, &e) {
-			e = &Error{Level: LevelSyntax, Offset: s.rd.Offset(), Msg: err.Error(), Err: err}
-		}
-		if s.ic != nil {
-			e.Interchange = s.ic.Control
-			ce := *e
-			ce.Level = LevelInterchange
-			if ce.Code == "" {
-				ce.Code = s.code("022", "18")
-			}
-			s.ic.Errors = append(s.ic.Errors, &ce)
-			if s.ic.Note == "" || s.ic.Note == "000" {
-				s.ic.Note = ce.Code
-			}
-			s.closeInterchange(nil)
-		}
-		if s.ic == nil && e.Level == LevelInterchange && e.SegmentID == "ISA" {
-			s.results = append(s.results, s.stubX12(e))
-		}
-		s.err = e
+		s.stop(err)
 		return false
 	}
 	s.seg = seg
+	s.dispatch(seg)
+	return true
+}
+
+// dispatch handles a segment read.
+func (s *Scanner) dispatch(seg *Segment) {
 	if s.rd.Standard() == EDIFACT {
 		s.edifact(seg)
 	} else {
 		s.x12(seg)
 	}
-	return true
+}
+
+// stop ends scanning on the reader's error err (io.EOF at the end of input).
+func (s *Scanner) stop(err error) {
+	s.done = true
+	s.seg = nil
+	if err == io.EOF {
+		if s.ic != nil {
+			s.icErr(s.rd.Offset(), "", 0, "023", "13", "input ends before the interchange trailer "+s.trailerName())
+			s.closeInterchange(nil)
+		}
+		return
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Level: LevelSyntax, Offset: s.rd.Offset(), Msg: err.Error(), Err: err}
+	}
+	if s.ic != nil {
+		e.Interchange = s.ic.Control
+		ce := *e
+		ce.Level = LevelInterchange
+		if ce.Code == "" {
+			ce.Code = s.code("022", "18")
+		}
+		s.ic.Errors = append(s.ic.Errors, &ce)
+		if s.ic.Note == "" || s.ic.Note == "000" {
+			s.ic.Note = ce.Code
+		}
+		s.closeInterchange(nil)
+	}
+	if s.ic == nil && e.Level == LevelInterchange && e.SegmentID == "ISA" {
+		s.results = append(s.results, s.stubX12(e))
+	}
+	s.err = e
 }
 
 func (s *Scanner) trailerName() string {
@@ -455,6 +466,10 @@ func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, con
 	}
 	s.set = set
 	s.segPos = 1
+	if s.par != nil {
+		s.par.beginTask(s, set) // a worker validates it
+		return
+	}
 	def := LookupSet(s.ic.Standard, id)
 	set.Defined = def != nil
 	var guide *Convention
@@ -487,7 +502,17 @@ func (s *Scanner) closeSetMissing(seg *Segment) {
 	if s.set == nil {
 		return
 	}
-	s.setErr(seg.Offset, seg.ID, 0, "2", fmt.Sprintf("transaction set %s has no trailer", s.set.Control))
+	s.closeSetMissingAt(seg.Offset, seg.ID)
+}
+
+// closeSetMissingAt closes the open set, whose trailer is missing, at the
+// segment segID at off (or at the end of input, segID empty).
+func (s *Scanner) closeSetMissingAt(off int64, segID string) {
+	if s.par != nil {
+		s.par.endTask(s, off, segID)
+		return
+	}
+	s.setErr(off, segID, 0, "2", fmt.Sprintf("transaction set %s has no trailer", s.set.Control))
 	s.closeSet()
 }
 
@@ -536,7 +561,17 @@ func (s *Scanner) closeGroupMissing(seg *Segment) {
 }
 
 func (s *Scanner) closeGroup() {
-	g := s.grp
+	if s.par != nil {
+		// its sets are still being validated: acknowledged at the end
+		s.par.groups = append(s.par.groups, s.grp)
+	} else {
+		groupAck(s.grp)
+	}
+	s.grp = nil
+}
+
+// groupAck sets the AK901 code of a closed group from its errors and sets.
+func groupAck(g *GroupResult) {
 	acc := 0
 	for _, set := range g.Sets {
 		if set.Accepted() {
@@ -551,13 +586,11 @@ func (s *Scanner) closeGroup() {
 	default:
 		g.Ack = "A"
 	}
-	s.grp = nil
 }
 
 func (s *Scanner) closeInterchange(trailer *Segment) {
 	if s.set != nil {
-		s.setErr(s.rd.Offset(), "", 0, "2", fmt.Sprintf("transaction set %s has no trailer", s.set.Control))
-		s.closeSet()
+		s.closeSetMissingAt(s.rd.Offset(), "")
 	}
 	if s.grp != nil {
 		s.grpErr(s.rd.Offset(), "", 0, "3", "functional group "+s.grp.Control+" has no trailer")
