@@ -138,20 +138,24 @@ func BenchmarkScanner(b *testing.B) {
 }
 
 // BenchmarkValidateRatio measures validation against reading, interleaved:
-// every iteration runs one IndexByte pass, one Reader pass and one Scanner
-// pass over the same bytes (rotating their order), so that all see the
-// same machine load. It reports the three speeds, reader-share (total
-// Reader time over total Scanner time: validation runs at that fraction of
-// the Reader's speed) and best-share (the same for the fastest passes).
+// every iteration runs one IndexByte pass, one Reader pass, one Scanner
+// pass (one core) and one ValidateParallel pass (GOMAXPROCS cores, see
+// -cpu) over the same bytes, rotating their order, so that all see the same
+// machine load. It reports the four speeds, reader-share (total Reader time
+// over total Scanner time: one-core validation runs at that fraction of the
+// Reader's speed), best-share (the same for the fastest passes),
+// parallel-share (Reader time over ValidateParallel time) and speedup
+// (Scanner time over ValidateParallel time).
 func BenchmarkValidateRatio(b *testing.B) {
 	data := benchInput(b)
 	b.ReportAllocs()
 	b.ResetTimer()
-	var tot, best [3]time.Duration
-	passes := [3]func(){
+	var tot, best [4]time.Duration
+	passes := [4]func(){
 		func() { benchSink = countTerminators(data) },
 		func() { benchSink = readSegments(b, data) },
 		func() { benchSink = scanAll(b, data) },
+		func() { validateParallel(b, data) },
 	}
 	for i := 0; i < b.N; i++ {
 		for j := range passes {
@@ -169,8 +173,31 @@ func BenchmarkValidateRatio(b *testing.B) {
 	b.ReportMetric(mb/tot[0].Seconds(), "indexbyte-MB/s")
 	b.ReportMetric(mb/tot[1].Seconds(), "reader-MB/s")
 	b.ReportMetric(mb/tot[2].Seconds(), "scanner-MB/s")
+	b.ReportMetric(mb/tot[3].Seconds(), "parallel-MB/s")
 	b.ReportMetric(float64(tot[1])/float64(tot[2]), "reader-share")
 	b.ReportMetric(float64(best[1])/float64(best[2]), "best-share")
+	b.ReportMetric(float64(tot[1])/float64(tot[3]), "parallel-share")
+	b.ReportMetric(float64(tot[2])/float64(tot[3]), "speedup")
+}
+
+// validateParallel validates data with ValidateParallel on GOMAXPROCS
+// cores.
+func validateParallel(b *testing.B, data []byte) {
+	res, err := edi.ValidateParallel(bytes.NewReader(data), int64(len(data)), 0)
+	if err != nil || !res[0].OK() {
+		b.Fatalf("invalid benchmark input: %v", err)
+	}
+}
+
+// BenchmarkValidateParallel validates on GOMAXPROCS cores (-cpu).
+func BenchmarkValidateParallel(b *testing.B) {
+	data := benchInput(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		validateParallel(b, data)
+	}
 }
 
 // BenchmarkRatio measures the Reader against the bytes.IndexByte pass
