@@ -89,6 +89,9 @@ func gsID(s string) string {
 // clean makes a copy of bad data safe to write in an acknowledgment: no
 // delimiters, no control characters, at most 99 bytes.
 func clean(s string, d Delimiters) string {
+	if cleanAlready(s, d) {
+		return s // the usual case: nothing to copy
+	}
 	b := []byte(s)
 	for i, c := range b {
 		if c < 0x20 || c == 0x7f || c >= 0x80 || c == d.Element || c == d.Component || c == d.Segment || (d.Repetition != 0 && c == d.Repetition) || (d.Release != 0 && c == d.Release) {
@@ -100,6 +103,20 @@ func clean(s string, d Delimiters) string {
 		s = s[:maxDataCopy]
 	}
 	return s
+}
+
+// cleanAlready reports whether clean would return s unchanged.
+func cleanAlready(s string, d Delimiters) bool {
+	if len(s) > maxDataCopy || len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f || c >= 0x80 || c == d.Element || c == d.Component || c == d.Segment || (d.Repetition != 0 && c == d.Repetition) || (d.Release != 0 && c == d.Release) {
+			return false
+		}
+	}
+	return true
 }
 
 func x12Envelope(res *InterchangeResult, o AckOptions, version string) *Interchange {
@@ -291,6 +308,9 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 		code  string
 		ctx   *Context
 		elems []*Error
+	}
+	if len(s.Errors) == 0 {
+		return nil
 	}
 	var order []*segErrs
 	byKey := map[string]*segErrs{}

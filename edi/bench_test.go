@@ -138,24 +138,30 @@ func BenchmarkScanner(b *testing.B) {
 }
 
 // BenchmarkValidateRatio measures validation against reading, interleaved:
-// every iteration runs one IndexByte pass, one Reader pass, one Scanner
-// pass (one core) and one ValidateParallel pass (GOMAXPROCS cores, see
-// -cpu) over the same bytes, rotating their order, so that all see the same
-// machine load. It reports the four speeds, reader-share (total Reader time
-// over total Scanner time: one-core validation runs at that fraction of the
-// Reader's speed), best-share (the same for the fastest passes),
-// parallel-share (Reader time over ValidateParallel time) and speedup
-// (Scanner time over ValidateParallel time).
+// every iteration runs, over the same bytes and rotating their order so
+// that all see the same machine load, one pass each of: bytes.IndexByte,
+// the Reader, the Scanner (one core), ValidateParallel (GOMAXPROCS cores,
+// see -cpu), and the acknowledgment (a 997 for 004010, a 999 for 005010, a
+// CONTRL for EDIFACT, built from a one-core and from a many-core validation
+// and written). It reports the speeds (MB/s of the input), reader-share
+// (total Reader time over total Scanner time: one-core validation runs at
+// that fraction of the Reader's speed), best-share (the same for the
+// fastest passes), parallel-share (Reader time over ValidateParallel time),
+// speedup (Scanner time over ValidateParallel time), and ack-share and
+// ack-parallel-share (Reader time over the acknowledgment's).
 func BenchmarkValidateRatio(b *testing.B) {
 	data := benchInput(b)
 	b.ReportAllocs()
 	b.ResetTimer()
-	var tot, best [4]time.Duration
-	passes := [4]func(){
+	const n = 6
+	var tot, best [n]time.Duration
+	passes := [n]func(){
 		func() { benchSink = countTerminators(data) },
 		func() { benchSink = readSegments(b, data) },
 		func() { benchSink = scanAll(b, data) },
 		func() { validateParallel(b, data) },
+		func() { ackAll(b, data, false) },
+		func() { ackAll(b, data, true) },
 	}
 	for i := 0; i < b.N; i++ {
 		for j := range passes {
@@ -170,14 +176,62 @@ func BenchmarkValidateRatio(b *testing.B) {
 		}
 	}
 	mb := float64(len(data)) / 1e6 * float64(b.N)
-	b.ReportMetric(mb/tot[0].Seconds(), "indexbyte-MB/s")
-	b.ReportMetric(mb/tot[1].Seconds(), "reader-MB/s")
-	b.ReportMetric(mb/tot[2].Seconds(), "scanner-MB/s")
-	b.ReportMetric(mb/tot[3].Seconds(), "parallel-MB/s")
+	for k, name := range [n]string{"indexbyte", "reader", "scanner", "parallel", "ack", "ack-parallel"} {
+		b.ReportMetric(mb/tot[k].Seconds(), name+"-MB/s")
+	}
 	b.ReportMetric(float64(tot[1])/float64(tot[2]), "reader-share")
 	b.ReportMetric(float64(best[1])/float64(best[2]), "best-share")
 	b.ReportMetric(float64(tot[1])/float64(tot[3]), "parallel-share")
 	b.ReportMetric(float64(tot[2])/float64(tot[3]), "speedup")
+	b.ReportMetric(float64(tot[1])/float64(tot[4]), "ack-share")
+	b.ReportMetric(float64(tot[1])/float64(tot[5]), "ack-parallel-share")
+}
+
+// ackAll validates data (on GOMAXPROCS cores when parallel) and builds and
+// writes the acknowledgment of its interchange: a 997 for 004010, a 999
+// for 005010, a CONTRL for EDIFACT.
+func ackAll(b *testing.B, data []byte, parallel bool) {
+	var res []*edi.InterchangeResult
+	var err error
+	if parallel {
+		res, err = edi.ValidateParallel(bytes.NewReader(data), int64(len(data)), 0)
+	} else {
+		res, err = edi.Validate(bytes.NewReader(data))
+	}
+	if err != nil || !res[0].OK() {
+		b.Fatalf("invalid benchmark input: %v", err)
+	}
+	r := res[0]
+	build := edi.NewAck997
+	switch {
+	case r.Standard == edi.EDIFACT:
+		build = edi.NewAckCONTRL
+	case r.Version >= "00501":
+		build = edi.NewAck999
+	}
+	ack, err := build(r, edi.AckOptions{Time: ackTime})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := edi.NewWriter(io.Discard, ack.Standard, ack.Delimiters)
+	if err := w.WriteInterchange(ack); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkAck validates on one core and builds and writes the
+// acknowledgment (see ackAll).
+func BenchmarkAck(b *testing.B) {
+	data := benchInput(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ackAll(b, data, false)
+	}
 }
 
 // validateParallel validates data with ValidateParallel on GOMAXPROCS
