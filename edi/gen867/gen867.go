@@ -25,6 +25,7 @@ type Options struct {
 	LinesPerSet int    // PTD loops per set; 0 means LinesPerSet
 	Version     string // "004010" (default) or "005010"
 	Newline     bool   // a newline after every segment terminator
+	Sets        int    // when positive, exactly this many sets, whatever the size
 }
 
 // Write writes an 867 interchange of at least size bytes (it completes the
@@ -58,7 +59,7 @@ func WriteOptions(w io.Writer, size int64, o Options) (int64, error) {
 	seg("GS*PT*DISTRIB01*VENDORCO*20261201*0200*1*X*%s", version)
 	sets := 0
 	line := 0
-	for n < size {
+	for o.Sets > 0 && sets < o.Sets || o.Sets <= 0 && n < size {
 		sets++
 		segs := 0
 		s := func(format string, args ...any) { seg(format, args...); segs++ }
