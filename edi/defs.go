@@ -118,7 +118,16 @@ type LoopDef struct {
 	Max      int
 	Items    []*ItemDef
 
-	keys []uint32 // tagKey of each item, for the search of a segment's place
+	keys []uint32   // tagKey of each item, for the search of a segment's place
+	info []itemInfo // the items' fields validation reads, side by side
+}
+
+// itemInfo is what validation reads of an ItemDef.
+type itemInfo struct {
+	required bool
+	max      int
+	loop     *LoopDef
+	def      *SegmentDef
 }
 
 // ItemDef is a segment or a loop in a LoopDef.
@@ -203,14 +212,15 @@ func tables() *defTables {
 // resolve links every segment item to its element definitions, so that
 // validation needs no map lookup per segment.
 func resolve(l *LoopDef, segs map[string]*SegmentDef) {
-	l.keys = l.keys[:0]
+	l.keys, l.info = l.keys[:0], l.info[:0]
 	for _, it := range l.Items {
-		l.keys = append(l.keys, it.key)
 		it.def = segs[it.Segment]
 		if it.Loop != nil {
 			resolve(it.Loop, segs)
 			it.def = segs[it.Segment]
 		}
+		l.keys = append(l.keys, it.key)
+		l.info = append(l.info, itemInfo{required: it.Required, max: it.Max, loop: it.Loop, def: it.def})
 	}
 }
 

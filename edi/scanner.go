@@ -258,6 +258,10 @@ func (s *Scanner) emit(e *Error) {
 // ---- X12 ----
 
 func (s *Scanner) x12(seg *Segment) {
+	if id := seg.ID; id == "" || id[0] != 'I' && id[0] != 'G' && id[0] != 'S' {
+		s.body(seg) // not an envelope segment: no string comparisons
+		return
+	}
 	switch seg.ID {
 	case "ISA":
 		s.kind = KindInterchangeHeader

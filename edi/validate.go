@@ -150,28 +150,29 @@ search:
 		v.pop(seg, pos)
 	}
 	f := &v.stack[fd]
+	info := f.def.info
 	for i := f.pos; i < fk; i++ {
-		if f.counts[i] == 0 && f.def.Items[i].Required {
+		if f.counts[i] == 0 && info[i].required {
 			v.missing(seg, pos, f.def, f.def.Items[i])
 		}
 	}
 	f.pos = fk
 	f.counts[fk]++
-	it := f.def.Items[fk]
-	if it.Loop != nil {
-		if f.counts[fk] > it.Max {
-			v.segErr(seg, pos, seg.ID, it.Loop.ID, SegLoopOverMax, fmt.Sprintf("loop %s occurs more than %d times", it.Loop.ID, it.Max))
+	it := &info[fk]
+	if it.loop != nil {
+		if f.counts[fk] > it.max {
+			v.segErr(seg, pos, seg.ID, it.loop.ID, SegLoopOverMax, fmt.Sprintf("loop %s occurs more than %d times", it.loop.ID, it.max))
 		}
-		v.push(it.Loop)
+		v.push(it.loop)
 		v.stack[len(v.stack)-1].counts[0] = 1
 		v.started = true
-	} else if f.counts[fk] > it.Max {
-		v.segErr(seg, pos, seg.ID, f.def.ID, SegOverMaxUse, fmt.Sprintf("segment %s occurs more than %d times", seg.ID, it.Max))
+	} else if f.counts[fk] > it.max {
+		v.segErr(seg, pos, seg.ID, f.def.ID, SegOverMaxUse, fmt.Sprintf("segment %s occurs more than %d times", seg.ID, it.max))
 	}
 	v.depth = len(v.stack) - 1
 	v.elementsOf(seg, pos, it.def)
 	if v.cs.conv != nil {
-		v.convSegment(seg, pos, it.Loop != nil)
+		v.convSegment(seg, pos, it.loop != nil)
 	}
 }
 
@@ -184,8 +185,9 @@ func (v *setValidator) loopID() string {
 
 func (v *setValidator) pop(seg *Segment, pos int) {
 	f := &v.stack[len(v.stack)-1]
-	for i := f.pos + 1; i < len(f.def.Items); i++ {
-		if f.counts[i] == 0 && f.def.Items[i].Required {
+	info := f.def.info
+	for i := f.pos + 1; i < len(info); i++ {
+		if f.counts[i] == 0 && info[i].required {
 			v.missing(seg, pos, f.def, f.def.Items[i])
 		}
 	}
