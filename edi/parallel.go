@@ -67,6 +67,10 @@ func ValidateParallel(r io.ReaderAt, size int64, workers int, cs ...*Convention)
 	p.send()
 	close(p.jobs)
 	p.wg.Wait()
+	if p.werr != nil && s.err == nil {
+		// the input changed or could not be read again
+		s.err = &Error{Level: LevelSyntax, Offset: -1, Msg: "read error: " + p.werr.Error(), Err: p.werr}
+	}
 	for _, g := range p.groups {
 		groupAck(g)
 	}
@@ -83,6 +87,8 @@ type parallel struct {
 	cur    *task // the open set
 	job    *job  // sets not yet handed out
 	groups []*GroupResult
+	mu     sync.Mutex
+	werr   error // the first error a worker met reading again
 }
 
 // job is a run of consecutive sets, bytes [start, end) of the input.
@@ -183,6 +189,13 @@ func (p *parallel) work(cs []*Convention) {
 				k++
 			}
 			if err != nil || k == len(j.tasks) {
+				if err != nil && err != io.EOF {
+					p.mu.Lock()
+					if p.werr == nil {
+						p.werr = err
+					}
+					p.mu.Unlock()
+				}
 				break // the end of the job's bytes (the reading side read them all before)
 			}
 			if cur == nil {
