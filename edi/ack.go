@@ -225,6 +225,7 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 	first := res.Groups[0]
 	grp := &Group{Header: Seg("GS", "FA", gsID(fit(first.Receiver, d, 15, "UNKNOWN")), gsID(fit(first.Sender, d, 15, "UNKNOWN")), t.Format("20060102"), t.Format("1504"), ctrl, "X", "")}
 	ic.Groups = []*Group{grp}
+	var sl slab
 	for gi, g := range res.Groups {
 		v := gsVersion
 		if v == "" {
@@ -236,7 +237,7 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 		if is999 {
 			set.Header = Seg("ST", setType, st, gsVersion)
 		}
-		add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: trimTrailing(s)}) }
+		add := func(s *SegmentData) { set.Body = append(set.Body, sl.node(trimTrailing(s))) }
 		fid := clean(g.FunctionalID, d)
 		if len(fid) != 2 {
 			fid = "ZZ"
@@ -263,9 +264,9 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 			if len(sctl) < 4 {
 				sctl = strings.Repeat("0", 4-len(sctl)) + sctl
 			}
-			ak2 := Seg("AK2", sid, sctl)
+			ak2 := sl.seg("AK2", sid, sctl)
 			if conv := fit(s.Convention, d, 35, ""); is999 && conv != "" {
-				ak2.Elements = append(ak2.Elements, Element{{conv}})
+				ak2 = sl.seg("AK2", sid, sctl, conv)
 			}
 			add(ak2)
 			for _, seg := range segmentAcks(s, d, is999) {
@@ -275,7 +276,7 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 			if is999 {
 				k5 = "IK5"
 			}
-			ak5 := Seg(k5, s.Ack)
+			ak5 := sl.seg(k5, s.Ack)
 			for _, c := range s.Codes {
 				if !is999 && isImplCode(c) {
 					continue // a 997 has no implementation codes
@@ -468,7 +469,8 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		{{date, t.Format("1504")}}, {{ctrl}}}}
 	ic := &Interchange{Standard: EDIFACT, Delimiters: d, ServiceAdvice: res.ServiceAdvice, Header: unb}
 	set := &Set{ID: "CONTRL", Control: "1", Header: &SegmentData{ID: "UNH", Offset: -1, Elements: []Element{{{"1"}}, {{"CONTRL", "D", "3", "UN"}}}}, Body: []*Node{}}
-	add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: trimTrailing(s)}) }
+	var sl slab
+	add := func(s *SegmentData) { set.Body = append(set.Body, sl.node(trimTrailing(s))) }
 	srcRef := ef(res.Control, 14, "0")
 	uci := &SegmentData{ID: "UCI", Offset: -1, Elements: []Element{{{srcRef}}, party(res.Sender, res.SenderQual), party(res.Receiver, res.ReceiverQual), {{"7"}}}}
 	if len(res.Errors) > 0 {
@@ -485,16 +487,25 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		sets = append(sets, g.Sets...)
 	}
 	for _, s := range sets {
-		conv := strings.Split(s.Convention, ":")
-		for len(conv) < 4 {
-			conv = append(conv, "")
+		var conv [4]string // version, release, agency, association code
+		rest := s.Convention
+		for i := range conv {
+			conv[i], rest, _ = strings.Cut(rest, ":")
 		}
-		typ := []string{ef(s.ID, 6, "UNKNOW"), ef(conv[0], 3, "X"), ef(conv[1], 3, "X"), ef(conv[2], 2, "X")}
-		if a := ef(conv[3], 6, ""); a != "" {
-			typ = append(typ, a)
+		n := 4
+		a := ef(conv[3], 6, "")
+		if a != "" {
+			n = 5
+		}
+		typ := sl.values(n)
+		typ[0], typ[1], typ[2], typ[3] = ef(s.ID, 6, "UNKNOW"), ef(conv[0], 3, "X"), ef(conv[1], 3, "X"), ef(conv[2], 2, "X")
+		if a != "" {
+			typ[4] = a
 		}
 		ref := ef(s.Control, 14, "0")
-		ucm := &SegmentData{ID: "UCM", Offset: -1, Elements: []Element{{{ref}}, {typ}, {{"7"}}}}
+		ucm := sl.seg("UCM", ref, "", "7")
+		ucm.Elements[1] = sl.repetitions(1)
+		ucm.Elements[1][0] = typ
 		if !s.Accepted() {
 			ucm.Elements[2] = Element{{"4"}}
 			code := ""

@@ -35,9 +35,10 @@ func validationAllocs(t *testing.T, data []byte, parallel bool) (float64, int) {
 
 // Validation allocates nothing per segment or element, and a small constant
 // per set: files with the same sets but 25 times the segments per set cost
-// the same allocations, and ten times the sets cost at most three more
-// allocations per set (one core) or six (several cores: the set is read
-// twice).
+// the same allocations (on several cores, give or take a few per job of
+// 256 KB: 30,000 more segments would show), and ten times the sets cost at
+// most three more allocations per set (one core) or six (several cores:
+// the set is read twice).
 func TestValidationAllocations(t *testing.T) {
 	gen := func(sets, lines int) []byte {
 		var b bytes.Buffer
@@ -51,7 +52,11 @@ func TestValidationAllocations(t *testing.T) {
 		long, nl := validationAllocs(t, gen(50, 50), parallel)
 		many, nm := validationAllocs(t, gen(500, 2), parallel)
 		t.Logf("parallel %v: %v allocations for %d small sets, %v for %d sets 25 times longer, %v for %d small sets", parallel, small, ns, long, nl, many, nm)
-		if long > small+20 {
+		slack := 20.0 // growth of tables; on several cores, a few per job of 256 KB
+		if parallel {
+			slack = 100
+		}
+		if long > small+slack {
 			t.Errorf("parallel %v: longer sets cost more allocations: %v for %d segments per set, %v for 25 times more", parallel, small, 2*11+8, long)
 		}
 		perSet := 3.0

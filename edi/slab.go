@@ -10,6 +10,7 @@ type slab struct {
 	elems []Element
 	reps  [][]string
 	vals  []string
+	nodes []Node
 	buf   []byte
 }
 
@@ -84,4 +85,45 @@ func (s *slab) copySegment(seg *Segment) *SegmentData {
 		d.Elements[i] = e
 	}
 	return d
+}
+
+func (s *slab) segmentData() *SegmentData {
+	if len(s.segs) == 0 {
+		s.segs = make([]SegmentData, slabSize)
+	}
+	d := &s.segs[0]
+	s.segs = s.segs[1:]
+	return d
+}
+
+// seg is Seg built from the slab (acknowledgments build a few segments per
+// acknowledged set).
+func (s *slab) seg(id string, values ...string) *SegmentData {
+	d := s.segmentData()
+	d.ID, d.Offset = id, -1
+	d.Elements = s.elements(len(values))
+	for i, v := range values {
+		d.Elements[i] = s.simple(v)
+	}
+	return d
+}
+
+// simple is Element{{v}} built from the slab.
+func (s *slab) simple(v string) Element {
+	c := s.values(1)
+	c[0] = v
+	r := s.repetitions(1)
+	r[0] = c
+	return r
+}
+
+// node is &Node{Segment: seg} built from the slab.
+func (s *slab) node(seg *SegmentData) *Node {
+	if len(s.nodes) == 0 {
+		s.nodes = make([]Node, slabSize)
+	}
+	n := &s.nodes[0]
+	s.nodes = s.nodes[1:]
+	n.Segment = seg
+	return n
 }
