@@ -111,7 +111,8 @@ func (v *setValidator) segErr(seg *Segment, pos int, id, loop, code, msg string)
 // segment checks one segment at position pos (ST = 1).
 func (v *setValidator) segment(seg *Segment, pos int) {
 	v.started = false
-	if !validTag(seg.ID, v.std) {
+	key := tagKey(seg.ID)
+	if !validKey(key, v.std) && !validTag(seg.ID, v.std) {
 		v.segErr(seg, pos, seg.ID, v.loopID(), SegUnrecognized, "unrecognized segment ID "+quote([]byte(seg.ID)))
 		return
 	}
@@ -121,7 +122,6 @@ func (v *setValidator) segment(seg *Segment, pos int) {
 	}
 	// Find the segment: innermost loop first, forward from the current position.
 	fd, fk := -1, -1
-	key := tagKey(seg.ID)
 search:
 	for d := len(v.stack) - 1; d >= 0; d-- {
 		f := &v.stack[d]
@@ -557,6 +557,28 @@ func validTag(id string, std Standard) bool {
 	}
 	return id[0] >= 'A' && id[0] <= 'Z'
 }
+
+// validKey is validTag for a tag packed by tagKey (false for other
+// lengths): a letter, then one or two letters or digits.
+func validKey(k uint32, std Standard) bool {
+	n := k >> 24
+	if n != 3 && (n != 2 || std == EDIFACT) {
+		return false
+	}
+	c0, c1, c2 := byte(k>>16), byte(k>>8), byte(k)
+	return tagChars[c0] == 1 && tagChars[c1] != 0 && (n == 2 || tagChars[c2] != 0)
+}
+
+// tagChars is 1 for upper-case letters, 2 for digits.
+var tagChars = func() (t [256]byte) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 1
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 2
+	}
+	return
+}()
 
 // checkCharset reports values outside the EDIFACT syntax level's character
 // set (UNOA, UNOB are ISO 646 subsets; UNOW and UNOY must be UTF-8).
