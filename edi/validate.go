@@ -441,12 +441,8 @@ func kindOf(typ string) byte {
 	return kindInteger
 }
 
-// checkType returns the counted length of val and, if val does not fit its
+// checkKind returns the counted length of val and, if val does not fit its
 // type, the element error code (6 invalid character, 8 date, 9 time).
-func checkType(typ string, val []byte, std Standard) (int, string) {
-	return checkKind(kindOf(typ), val, std)
-}
-
 func checkKind(kind byte, val []byte, std Standard) (int, string) {
 	switch kind {
 	case kindText, kindBinary:
