@@ -1116,8 +1116,65 @@ func (r *Reader) skipBody() {
 			return
 		}
 		r.r = p + end + 1
+		if r.std == X12 && term != '\n' {
+			r.skimX12()
+		}
 	}
 }
+
+// skimX12 is skipBody's fast path for X12: from r.r, at the start of a
+// segment, it consumes segments eight bytes at a time (a SWAR search for
+// terminators, no call per segment) as long as each begins with a byte that
+// no envelope segment or header begins with (a segment starting with S, G,
+// I or U is left to skipBody, which reads its tag) and is not too long; it
+// skips the CR/LF that follow terminators as Next does.
+func (r *Reader) skimX12() {
+	buf, w := r.buf, r.w
+	term := r.d.Segment
+	ts8 := lsb * uint64(term)
+	skipCR := r.class['\r'] == clData && term != '\r'
+	skipLF := r.class['\n'] == clData && term != '\n'
+	limit := r.max()
+	start := r.r // the segment being skimmed
+	if start >= w || skimStop[buf[start]] {
+		return
+	}
+	j := start
+	for j+8 <= w {
+		m := ^nonZero(binary.LittleEndian.Uint64(buf[j:])^ts8) & msb
+		for m != 0 {
+			t := j + bits.TrailingZeros64(m)>>3
+			m &= m - 1
+			if t-start > limit {
+				r.r = start // too long: Next reports it
+				return
+			}
+			next := t + 1
+			for next < w && (buf[next] == '\r' && skipCR || buf[next] == '\n' && skipLF) {
+				next++
+			}
+			r.r = next // the segment is consumed, and CR/LF after it
+			if next >= w || skimStop[buf[next]] {
+				return
+			}
+			start = next
+		}
+		j += 8
+		if j < start {
+			j = start
+		}
+	}
+	r.r = start
+}
+
+// skimStop are the first bytes of segments skimX12 leaves to skipBody: those
+// of ISA, IEA, GS, GE, ST, SE (and UNA/UNB), and CR/LF.
+var skimStop = func() (t [256]bool) {
+	for _, c := range []byte("SGIU\r\n") {
+		t[c] = true
+	}
+	return
+}()
 
 // envelopeTag reports whether a segment tag is one of the envelope segments
 // of std (the interchange, group and set headers and trailers).
