@@ -268,7 +268,7 @@ func (r *Reader) startInterchange() (*Segment, error) {
 		if len(b) < 9 {
 			return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "UNA", Code: "13", Msg: "input ends inside UNA service string advice"})
 		}
-		for _, c := range [...]byte{b[3], b[4], b[6], b[7], b[8]} {
+		for _, c := range [...]byte{b[3], b[4], b[5], b[6], b[7], b[8]} {
 			if c == 0 {
 				return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "UNA", Code: "20", Msg: "UNA holds a NUL byte as a delimiter"})
 			}
