@@ -14,7 +14,8 @@
 #   867-large     005010 867, sets of 50,000 lines: few large sets
 #   slsrpt        EDIFACT SLSRPT (UNOC, release characters), messages of 200 lines
 #
-# Per shape: BenchmarkValidateRatio (-cpu 2: every iteration runs each pass
+# Per shape: a control (bench/edi/cores: how much a second core gives a
+# CPU-bound loop right now, 2.00 on a free machine), BenchmarkValidateRatio (-cpu 2: every iteration runs each pass
 # once, rotating their order, so all see the same load; 3 iterations, 3
 # measurements, medians), the allocations of one validation (one core, all
 # cores, with the acknowledgment), then `partnerhub edi validate` and
@@ -33,6 +34,7 @@ if [ ! -d bench/edi/node_modules ]; then
 fi
 go build -o bench/data/gen867 ./bench/edi/gen867
 go build -o bench/data/partnerhub ./cmd/partnerhub
+go build -o bench/data/cores ./bench/edi/cores
 go test -c -o bench/data/edi.test ./edi >&2
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(go version | cut -d' ' -f3), node $(node --version), commit $(git rev-parse --short HEAD), start $(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -53,9 +55,11 @@ for shape in "${shapes[@]}"; do
 	bytes=$(stat -c %s "$f")
 	sets=$(grep -c -E '(^|[~'"'"'])(ST\*|UNH\+)' <(tr '~' '\n' <"$f" | tr "'" '\n') || true)
 	ack=997
-	case $shape in *5010*) ack=999 ;; slsrpt) ack=contrl ;; esac
+	case $shape in 867-5010-nl | 867-large) ack=999 ;; slsrpt) ack=contrl ;; esac
 	echo
 	echo "## $shape: $(basename "$f"), $bytes bytes, $sets sets; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	bench/data/cores
 	echo
 	out=$(EDI_BENCH_FILE="$f" bench/data/edi.test -test.run '^$' -test.bench 'ValidateRatio' -test.benchtime 3x -test.count 3 -test.cpu 2)
 	echo "$out" | grep '^Benchmark' >"bench/data/go-$shape.txt"
