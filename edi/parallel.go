@@ -120,7 +120,7 @@ type task struct {
 
 // beginTask starts the task of set, just opened by s at p.before.
 func (p *parallel) beginTask(s *Scanner, set *SetResult) {
-	p.cur = &task{res: set, start: p.before, icControl: s.ic.Control, charset: s.charset, dup: s.seenSet[set.Control],
+	p.cur = &task{res: set, start: p.before, icControl: s.ic.Control, charset: s.charset, dup: s.seen.has(set.Control),
 		std: s.rd.Standard(), delims: s.rd.Delimiters()}
 	if s.grp != nil {
 		p.cur.group, p.cur.grpControl, p.cur.grpVersion = true, s.grp.Control, s.grp.Version
@@ -206,12 +206,9 @@ func (p *parallel) work(cs []*Convention) {
 					w.grp = grp
 				}
 				w.ic.Sets, w.ic.Errors = w.ic.Sets[:0], w.ic.Errors[:0]
-				clear(w.seenSet)
-				if w.seenSet == nil {
-					w.seenSet = map[string]bool{}
-				}
+				w.seen.reset()
 				if t.dup {
-					w.seenSet[t.res.Control] = true
+					w.seen.add(t.res.Control)
 				}
 			}
 			w.dispatch(seg)

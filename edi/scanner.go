@@ -54,7 +54,10 @@ type Scanner struct {
 	results  []*InterchangeResult
 	seenIC   map[string]bool
 	seenGrp  map[string]bool
-	seenSet  map[string]bool
+	seen     seenControls // set control numbers of the open group (or EDIFACT interchange)
+	lastID   string       // the set id last looked up, its standard and definition
+	lastStd  Standard
+	lastDef  *SetDef
 	closed   *SetResult
 	closedIC *InterchangeResult
 	convs    []*Convention
@@ -315,10 +318,10 @@ func (s *Scanner) x12(seg *Segment) {
 		}
 		if c := seg.Value(2); len(c) < 4 || len(c) > 9 {
 			s.setErr(seg.Offset, "ST", 2, "7", fmt.Sprintf("invalid transaction set control number %s", quote(c)))
-		} else if s.seenSet[s.set.Control] {
+		} else if s.seen.has(s.set.Control) {
 			s.setErr(seg.Offset, "ST", 2, "23", fmt.Sprintf("transaction set control number %s is not unique in the group", s.set.Control))
 		}
-		s.seenSet[s.set.Control] = true
+		s.seen.add(s.set.Control)
 	case "SE":
 		if s.set == nil {
 			s.kind = KindOther
@@ -426,7 +429,7 @@ func (s *Scanner) openGroup(seg *Segment) {
 		g.Version = string(seg.Component(7, 1)) + ":" + string(seg.Component(7, 2))
 	}
 	s.grp = g
-	s.seenSet = map[string]bool{}
+	s.seen.reset()
 	s.ic.Groups = append(s.ic.Groups, g)
 	if std == X12 {
 		if c := seg.Value(6); len(c) == 0 || len(c) > 9 || !digits(c) {
@@ -465,8 +468,8 @@ func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, con
 		s.ic.Sets = append(s.ic.Sets, set)
 		s.icSets++
 	}
-	if s.seenSet == nil {
-		s.seenSet = map[string]bool{}
+	if !s.seen.init {
+		s.seen.reset()
 	}
 	s.set = set
 	s.segPos = 1
@@ -474,7 +477,10 @@ func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, con
 		s.par.beginTask(s, set) // a worker validates it
 		return
 	}
-	def := LookupSet(s.ic.Standard, id)
+	if id != s.lastID || s.ic.Standard != s.lastStd || s.lastDef == nil && s.lastID == "" {
+		s.lastID, s.lastStd, s.lastDef = id, s.ic.Standard, LookupSet(s.ic.Standard, id)
+	}
+	def := s.lastDef
 	set.Defined = def != nil
 	var guide *Convention
 	if def != nil && s.ic.Standard == X12 {
@@ -697,10 +703,10 @@ func (s *Scanner) edifact(seg *Segment) {
 		s.openSet(seg, edifactSetIDs)
 		if len(seg.Value(1)) == 0 {
 			s.setErr(seg.Offset, "UNH", 1, "7", "UNH message reference 0062 is missing")
-		} else if s.seenSet[s.set.Control] {
+		} else if s.seen.has(s.set.Control) {
 			s.setErr(seg.Offset, "UNH", 1, "23", "message reference "+s.set.Control+" is not unique")
 		}
-		s.seenSet[s.set.Control] = true
+		s.seen.add(s.set.Control)
 		if s.set.ID == "" {
 			s.setErr(seg.Offset, "UNH", 2, "6", "UNH message type 0065 is missing")
 		}
@@ -744,7 +750,7 @@ func (s *Scanner) openEDIFACT(seg *Segment) {
 	}
 	s.ic, s.groups, s.icSets = ic, 0, 0
 	s.seenGrp = map[string]bool{}
-	s.seenSet = map[string]bool{}
+	s.seen.reset()
 	s.charset = 0
 	if KnownCharset(syn) {
 		s.charset = Charset(syn[3])
@@ -794,4 +800,74 @@ func Validate(r io.Reader) ([]*InterchangeResult, error) {
 	for s.Scan() {
 	}
 	return s.Results(), s.Err()
+}
+
+// seenControls is the set of control numbers seen in a group. Control
+// numbers usually rise (0001, 0002, …): while every one is all digits, of
+// one length and greater than the one before, a new one is known unseen by
+// comparing it with the last, and the map is built only when that breaks.
+type seenControls struct {
+	init   bool
+	rising bool     // list is a strictly rising run of digit strings of one length
+	list   []string // every control number, while rising
+	m      map[string]bool
+}
+
+func (c *seenControls) reset() {
+	c.init, c.rising, c.list = true, true, c.list[:0]
+	clear(c.m)
+}
+
+// next reports whether id is known unseen: it continues the rising run.
+func (c *seenControls) next(id string) bool {
+	if !c.rising || id == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	if len(c.list) == 0 {
+		return true
+	}
+	last := c.list[len(c.list)-1]
+	return len(id) == len(last) && id > last
+}
+
+// spill moves the run into the map.
+func (c *seenControls) spill() {
+	if c.m == nil {
+		c.m = make(map[string]bool, len(c.list))
+	}
+	for _, x := range c.list {
+		c.m[x] = true
+	}
+	c.rising, c.list = false, c.list[:0]
+}
+
+// has reports whether id was added since the last reset.
+func (c *seenControls) has(id string) bool {
+	if c.rising {
+		if c.next(id) {
+			return false
+		}
+		c.spill()
+	}
+	return c.m[id]
+}
+
+// add records id.
+func (c *seenControls) add(id string) {
+	if c.rising {
+		if c.next(id) {
+			c.list = append(c.list, id)
+			return
+		}
+		c.spill()
+	}
+	if c.m == nil {
+		c.m = map[string]bool{}
+	}
+	c.m[id] = true
 }
