@@ -693,6 +693,9 @@ func (r *Reader) split(b []byte, off int64) *Segment {
 func (r *Reader) fastX12() *Segment {
 	buf := r.buf[:r.w]
 	s0 := r.r
+	if buf[s0] == 'I' && s0+3 < len(buf) && buf[s0+1] == 'S' && buf[s0+2] == 'A' && !isAlnum(buf[s0+3]) {
+		return nil // an interchange header, as Next sees it (headerAhead), whatever ends its tag
+	}
 	fx := &r.fx
 	if !fx.ok || s0 < fx.at || s0 > fx.j {
 		if len(buf) > maxFastBuf {
