@@ -1119,21 +1119,23 @@ func (r *Reader) skipBody() {
 			return
 		}
 		r.r = p + end + 1
-		if r.std == X12 && term != '\n' {
-			r.skimX12()
+		if term != '\n' {
+			r.skim()
 		}
 	}
 }
 
-// skimX12 is skipBody's fast path for X12: from r.r, at the start of a
-// segment, it consumes segments eight bytes at a time (a SWAR search for
-// terminators, no call per segment) as long as each begins with a byte that
-// no envelope segment or header begins with (a segment starting with S, G,
-// I or U is left to skipBody, which reads its tag) and is not too long; it
-// skips the CR/LF that follow terminators as Next does.
-func (r *Reader) skimX12() {
+// skim is skipBody's fast path: from r.r, at the start of a segment, it
+// consumes segments eight bytes at a time (a SWAR search for terminators,
+// no call per segment) as long as each begins with a byte that no envelope
+// segment or header begins with (a segment starting with S, G, I or U is
+// left to skipBody, which reads its tag), is not too long and, in EDIFACT,
+// does not end in a release character (the terminator may be escaped:
+// skipBody decides); it skips the CR/LF that follow terminators as Next
+// does.
+func (r *Reader) skim() {
 	buf, w := r.buf, r.w
-	term := r.d.Segment
+	term, rel := r.d.Segment, r.d.Release
 	ts8 := lsb * uint64(term)
 	skipCR := r.class['\r'] == clData && term != '\r'
 	skipLF := r.class['\n'] == clData && term != '\n'
@@ -1148,8 +1150,8 @@ func (r *Reader) skimX12() {
 		for m != 0 {
 			t := j + bits.TrailingZeros64(m)>>3
 			m &= m - 1
-			if t-start > limit {
-				r.r = start // too long: Next reports it
+			if t-start > limit || rel != 0 && t > start && buf[t-1] == rel {
+				r.r = start // too long (Next reports it), or perhaps escaped
 				return
 			}
 			next := t + 1
@@ -1170,8 +1172,8 @@ func (r *Reader) skimX12() {
 	r.r = start
 }
 
-// skimStop are the first bytes of segments skimX12 leaves to skipBody: those
-// of ISA, IEA, GS, GE, ST, SE (and UNA/UNB), and CR/LF.
+// skimStop are the first bytes of segments skim leaves to skipBody: those of
+// ISA, IEA, GS, GE, ST, SE and of the EDIFACT envelope (UN…), and CR/LF.
 var skimStop = func() (t [256]bool) {
 	for _, c := range []byte("SGIU\r\n") {
 		t[c] = true
