@@ -89,6 +89,9 @@ func gsID(s string) string {
 // clean makes a copy of bad data safe to write in an acknowledgment: no
 // delimiters, no control characters, at most 99 bytes.
 func clean(s string, d Delimiters) string {
+	if cleanAlready(s, d) {
+		return s // the usual case: nothing to copy
+	}
 	b := []byte(s)
 	for i, c := range b {
 		if c < 0x20 || c == 0x7f || c >= 0x80 || c == d.Element || c == d.Component || c == d.Segment || (d.Repetition != 0 && c == d.Repetition) || (d.Release != 0 && c == d.Release) {
@@ -100,6 +103,20 @@ func clean(s string, d Delimiters) string {
 		s = s[:maxDataCopy]
 	}
 	return s
+}
+
+// cleanAlready reports whether clean would return s unchanged.
+func cleanAlready(s string, d Delimiters) bool {
+	if len(s) > maxDataCopy || len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == 0x7f || c >= 0x80 || c == d.Element || c == d.Component || c == d.Segment || (d.Repetition != 0 && c == d.Repetition) || (d.Release != 0 && c == d.Release) {
+			return false
+		}
+	}
+	return true
 }
 
 func x12Envelope(res *InterchangeResult, o AckOptions, version string) *Interchange {
@@ -208,6 +225,7 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 	first := res.Groups[0]
 	grp := &Group{Header: Seg("GS", "FA", gsID(fit(first.Receiver, d, 15, "UNKNOWN")), gsID(fit(first.Sender, d, 15, "UNKNOWN")), t.Format("20060102"), t.Format("1504"), ctrl, "X", "")}
 	ic.Groups = []*Group{grp}
+	var sl slab
 	for gi, g := range res.Groups {
 		v := gsVersion
 		if v == "" {
@@ -225,7 +243,7 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 		if is999 {
 			set.Header = Seg("ST", setType, st, gsVersion)
 		}
-		add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: trimTrailing(s)}) }
+		add := func(s *SegmentData) { set.Body = append(set.Body, sl.node(trimTrailing(s))) }
 		fid := clean(g.FunctionalID, d)
 		if len(fid) != 2 {
 			fid = "ZZ"
@@ -252,9 +270,9 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 			if len(sctl) < 4 {
 				sctl = strings.Repeat("0", 4-len(sctl)) + sctl
 			}
-			ak2 := Seg("AK2", sid, sctl)
+			ak2 := sl.seg("AK2", sid, sctl)
 			if conv := fit(s.Convention, d, 35, ""); is999 && conv != "" {
-				ak2.Elements = append(ak2.Elements, Element{{conv}})
+				ak2 = sl.seg("AK2", sid, sctl, conv)
 			}
 			add(ak2)
 			for _, seg := range segmentAcks(s, d, is999) {
@@ -264,7 +282,7 @@ func newFunctionalAck(res *InterchangeResult, o AckOptions, is999 bool) (*Interc
 			if is999 {
 				k5 = "IK5"
 			}
-			ak5 := Seg(k5, s.Ack)
+			ak5 := sl.seg(k5, s.Ack)
 			for _, c := range s.Codes {
 				if !is999 && isImplCode(c) {
 					continue // a 997 has no implementation codes
@@ -297,6 +315,9 @@ func segmentAcks(s *SetResult, d Delimiters, is999 bool) []*SegmentData {
 		code  string
 		ctx   *Context
 		elems []*Error
+	}
+	if len(s.Errors) == 0 {
+		return nil
 	}
 	var order []*segErrs
 	byKey := map[string]*segErrs{}
@@ -455,7 +476,8 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		{{date, t.Format("1504")}}, {{ctrl}}}}
 	ic := &Interchange{Standard: EDIFACT, Delimiters: d, ServiceAdvice: res.ServiceAdvice, Header: unb}
 	set := &Set{ID: "CONTRL", Control: "1", Header: &SegmentData{ID: "UNH", Offset: -1, Elements: []Element{{{"1"}}, {{"CONTRL", "D", "3", "UN"}}}}, Body: []*Node{}}
-	add := func(s *SegmentData) { set.Body = append(set.Body, &Node{Segment: trimTrailing(s)}) }
+	var sl slab
+	add := func(s *SegmentData) { set.Body = append(set.Body, sl.node(trimTrailing(s))) }
 	srcRef := ef(res.Control, 14, "0")
 	uci := &SegmentData{ID: "UCI", Offset: -1, Elements: []Element{{{srcRef}}, party(res.Sender, res.SenderQual), party(res.Receiver, res.ReceiverQual), {{"7"}}}}
 	if len(res.Errors) > 0 {
@@ -472,18 +494,27 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 	// acknowledged (7).
 	rejected := len(res.Errors) > 0
 	message := func(s *SetResult, parentRejected bool) {
-		conv := strings.Split(s.Convention, ":")
-		for len(conv) < 4 {
-			conv = append(conv, "")
+		var conv [4]string // version, release, agency, association code
+		rest := s.Convention
+		for i := range conv {
+			conv[i], rest, _ = strings.Cut(rest, ":")
 		}
-		typ := []string{ef(s.ID, 6, "UNKNOW"), ef(conv[0], 3, "X"), ef(conv[1], 3, "X"), ef(conv[2], 2, "X")}
-		if a := ef(conv[3], 6, ""); a != "" {
-			typ = append(typ, a)
+		n := 4
+		a := ef(conv[3], 6, "")
+		if a != "" {
+			n = 5
+		}
+		typ := sl.values(n)
+		typ[0], typ[1], typ[2], typ[3] = ef(s.ID, 6, "UNKNOW"), ef(conv[0], 3, "X"), ef(conv[1], 3, "X"), ef(conv[2], 2, "X")
+		if a != "" {
+			typ[4] = a
 		}
 		ref := ef(s.Control, 14, "0")
-		ucm := &SegmentData{ID: "UCM", Offset: -1, Elements: []Element{{{ref}}, {typ}, {{"7"}}}}
+		ucm := sl.seg("UCM", ref, "", "7")
+		ucm.Elements[1] = sl.repetitions(1)
+		ucm.Elements[1][0] = typ
 		if !s.Accepted() || parentRejected {
-			ucm.Elements[2] = Element{{"4"}}
+			ucm.Elements[2] = sl.simple("4")
 			code := ""
 			for _, e := range s.Errors {
 				if e.Level == LevelSet && e.Code != "" {
@@ -507,14 +538,19 @@ func NewAckCONTRL(res *InterchangeResult, o AckOptions) (*Interchange, error) {
 		app := func(el int, fallback string) Element {
 			id, qual := ef(g.Header.Component(el, 1), 35, fallback), ef(g.Header.Component(el, 2), 4, "")
 			if qual == "" {
-				return Element{{id}}
+				return sl.simple(id)
 			}
-			return Element{{id, qual}}
+			c := sl.values(2)
+			c[0], c[1] = id, qual
+			r := sl.repetitions(1)
+			r[0] = c
+			return r
 		}
-		ucf := &SegmentData{ID: "UCF", Offset: -1, Elements: []Element{{{ef(g.Control, 14, "0")}}, app(2, "UNKNOWN"), app(3, "UNKNOWN"), {{"7"}}}}
+		ucf := sl.seg("UCF", ef(g.Control, 14, "0"), "", "", "7")
+		ucf.Elements[1], ucf.Elements[2] = app(2, "UNKNOWN"), app(3, "UNKNOWN")
 		groupRejected := rejected || len(g.Errors) > 0
 		if groupRejected {
-			ucf.Elements[3] = Element{{"4"}}
+			ucf.Elements[3] = sl.simple("4")
 			for _, e := range g.Errors {
 				if e.Code != "" && digits([]byte(e.Code)) {
 					ucf.Elements = append(ucf.Elements, Element{{e.Code}})

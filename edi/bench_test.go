@@ -39,11 +39,25 @@ func benchInput(b *testing.B) []byte {
 	return benchData
 }
 
-// countTerminators is the ceiling pass: one bytes.IndexByte scan for '~'.
+// terminator returns the segment terminator of the first interchange of
+// data: ISA's 106th byte, UNA's 9th, or EDIFACT's default.
+func terminator(data []byte) byte {
+	switch {
+	case bytes.HasPrefix(data, []byte("ISA")) && len(data) > 105:
+		return data[105]
+	case bytes.HasPrefix(data, []byte("UNA")) && len(data) > 8:
+		return data[8]
+	}
+	return '\''
+}
+
+// countTerminators is the ceiling pass: one bytes.IndexByte scan for the
+// segment terminator.
 func countTerminators(data []byte) int {
 	segs := 0
+	term := terminator(data)
 	for p := data; ; {
-		j := bytes.IndexByte(p, '~')
+		j := bytes.IndexByte(p, term)
 		if j < 0 {
 			return segs
 		}
@@ -95,8 +109,22 @@ func BenchmarkReader(b *testing.B) {
 	b.ReportMetric(float64(segs), "segments/op")
 }
 
+// scanAll validates data with a Scanner, segment by segment, and returns
+// the number of segments.
+func scanAll(b *testing.B, data []byte) int {
+	segs := 0
+	s := edi.NewScanner(bytes.NewReader(data))
+	for s.Scan() {
+		segs++
+	}
+	if s.Err() != nil || !s.Results()[0].OK() {
+		b.Fatalf("invalid benchmark input: %v", s.Err())
+	}
+	return segs
+}
+
 // BenchmarkScanner streams and validates: envelopes, control numbers,
-// counts, the 867 structure and every element.
+// counts, the set definitions and every element.
 func BenchmarkScanner(b *testing.B) {
 	data := benchInput(b)
 	b.SetBytes(int64(len(data)))
@@ -104,16 +132,126 @@ func BenchmarkScanner(b *testing.B) {
 	b.ResetTimer()
 	segs := 0
 	for i := 0; i < b.N; i++ {
-		segs = 0
-		s := edi.NewScanner(bytes.NewReader(data))
-		for s.Scan() {
-			segs++
-		}
-		if s.Err() != nil || !s.Results()[0].OK() {
-			b.Fatalf("invalid benchmark input: %v", s.Err())
-		}
+		segs = scanAll(b, data)
 	}
 	b.ReportMetric(float64(segs), "segments/op")
+}
+
+// BenchmarkValidateRatio measures validation against reading, interleaved:
+// every iteration runs, over the same bytes and rotating their order so
+// that all see the same machine load, one pass each of: bytes.IndexByte,
+// the Reader, the Scanner (one core), ValidateParallel (GOMAXPROCS cores,
+// see -cpu), and the acknowledgment (a 997 for 004010, a 999 for 005010, a
+// CONTRL for EDIFACT, built from a one-core and from a many-core validation
+// and written). It reports the speeds (MB/s of the input), reader-share
+// (total Reader time over total Scanner time: one-core validation runs at
+// that fraction of the Reader's speed), best-share (the same for the
+// fastest passes), parallel-share (Reader time over ValidateParallel time),
+// speedup (Scanner time over ValidateParallel time), and ack-share and
+// ack-parallel-share (Reader time over the acknowledgment's).
+func BenchmarkValidateRatio(b *testing.B) {
+	data := benchInput(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	const n = 6
+	var tot, best [n]time.Duration
+	passes := [n]func(){
+		func() { benchSink = countTerminators(data) },
+		func() { benchSink = readSegments(b, data) },
+		func() { benchSink = scanAll(b, data) },
+		func() { validateParallel(b, data) },
+		func() { ackAll(b, data, false) },
+		func() { ackAll(b, data, true) },
+	}
+	for i := 0; i < b.N; i++ {
+		for j := range passes {
+			k := (i + j) % len(passes)
+			t := time.Now()
+			passes[k]()
+			d := time.Since(t)
+			tot[k] += d
+			if best[k] == 0 || d < best[k] {
+				best[k] = d
+			}
+		}
+	}
+	mb := float64(len(data)) / 1e6 * float64(b.N)
+	for k, name := range [n]string{"indexbyte", "reader", "scanner", "parallel", "ack", "ack-parallel"} {
+		b.ReportMetric(mb/tot[k].Seconds(), name+"-MB/s")
+	}
+	b.ReportMetric(float64(tot[1])/float64(tot[2]), "reader-share")
+	b.ReportMetric(float64(best[1])/float64(best[2]), "best-share")
+	b.ReportMetric(float64(tot[1])/float64(tot[3]), "parallel-share")
+	b.ReportMetric(float64(tot[2])/float64(tot[3]), "speedup")
+	b.ReportMetric(float64(tot[1])/float64(tot[4]), "ack-share")
+	b.ReportMetric(float64(tot[1])/float64(tot[5]), "ack-parallel-share")
+}
+
+// ackAll validates data (on GOMAXPROCS cores when parallel) and builds and
+// writes the acknowledgment of its interchange: a 997 for 004010, a 999
+// for 005010, a CONTRL for EDIFACT.
+func ackAll(b *testing.B, data []byte, parallel bool) {
+	var res []*edi.InterchangeResult
+	var err error
+	if parallel {
+		res, err = edi.ValidateParallel(bytes.NewReader(data), int64(len(data)), 0)
+	} else {
+		res, err = edi.Validate(bytes.NewReader(data))
+	}
+	if err != nil || !res[0].OK() {
+		b.Fatalf("invalid benchmark input: %v", err)
+	}
+	r := res[0]
+	build := edi.NewAck997
+	switch {
+	case r.Standard == edi.EDIFACT:
+		build = edi.NewAckCONTRL
+	case r.Version >= "00501":
+		build = edi.NewAck999
+	}
+	ack, err := build(r, edi.AckOptions{Time: ackTime})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := edi.NewWriter(io.Discard, ack.Standard, ack.Delimiters)
+	if err := w.WriteInterchange(ack); err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkAck validates on one core and builds and writes the
+// acknowledgment (see ackAll).
+func BenchmarkAck(b *testing.B) {
+	data := benchInput(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ackAll(b, data, false)
+	}
+}
+
+// validateParallel validates data with ValidateParallel on GOMAXPROCS
+// cores.
+func validateParallel(b *testing.B, data []byte) {
+	res, err := edi.ValidateParallel(bytes.NewReader(data), int64(len(data)), 0)
+	if err != nil || !res[0].OK() {
+		b.Fatalf("invalid benchmark input: %v", err)
+	}
+}
+
+// BenchmarkValidateParallel validates on GOMAXPROCS cores (-cpu).
+func BenchmarkValidateParallel(b *testing.B) {
+	data := benchInput(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		validateParallel(b, data)
+	}
 }
 
 // BenchmarkRatio measures the Reader against the bytes.IndexByte pass

@@ -18,6 +18,9 @@ type ElementDef struct {
 	Repeat     int           // maximum repetitions (1 unless the element repeats)
 	Codes      []string      // allowed code values (sorted) when the element drives mapping
 	Components []*ElementDef // the components of a composite
+
+	kind         byte // Type as one of the kind constants (validate.go)
+	restRequired bool // a composite with a mandatory component after its first
 }
 
 // SegmentDef describes the elements of one segment.
@@ -25,6 +28,58 @@ type SegmentDef struct {
 	ID       string
 	Elements []*ElementDef
 	Notes    []Note // X12 syntax notes (relational conditions)
+
+	// what elementsOK reads, filled by prepare
+	checks  []elemCheck
+	reqMask uint64 // bit i: element i+1 is mandatory
+	masks   []noteMask
+	wide    bool // more than 64 elements, or notes on positions past 64: no fast check
+}
+
+// elemCheck is what a value of one element must satisfy when the element
+// holds one value (its first component, for a composite).
+type elemCheck struct {
+	kind     byte
+	plain    bool // a single value may stand for the element (it repeats, and no later component is mandatory)
+	min, max int
+	codes    []string
+}
+
+// noteMask is a Note as bit masks of element positions (bit p-1 for p).
+type noteMask struct {
+	kind       byte
+	all, first uint64
+	count      int
+}
+
+// prepare fills the fields of d that elementsOK reads.
+func (d *SegmentDef) prepare() {
+	d.checks, d.reqMask, d.masks, d.wide = nil, 0, nil, len(d.Elements) > 64
+	for i, e := range d.Elements {
+		c := elemCheck{kind: elemKind(e), plain: e.Repeat >= 1, min: e.Min, max: e.Max, codes: e.Codes}
+		if e.Components != nil {
+			f := e.Components[0]
+			c = elemCheck{kind: elemKind(f), plain: e.Repeat >= 1 && !e.restRequired, min: f.Min, max: f.Max, codes: f.Codes}
+		}
+		d.checks = append(d.checks, c)
+		if e.Required && i < 64 {
+			d.reqMask |= 1 << i
+		}
+	}
+	for _, n := range d.Notes {
+		m := noteMask{kind: n.Kind, count: len(n.Elements)}
+		for _, p := range n.Elements {
+			if p < 1 || p > 64 {
+				d.wide = true
+				continue
+			}
+			m.all |= 1 << (p - 1)
+		}
+		if p := n.Elements[0]; p >= 1 && p <= 64 {
+			m.first = 1 << (p - 1)
+		}
+		d.masks = append(d.masks, m)
+	}
 }
 
 // Note is an X12 syntax note between elements of a segment: P paired
@@ -62,6 +117,17 @@ type LoopDef struct {
 	Required bool
 	Max      int
 	Items    []*ItemDef
+
+	keys []uint32   // tagKey of each item, for the search of a segment's place
+	info []itemInfo // the items' fields validation reads, side by side
+}
+
+// itemInfo is what validation reads of an ItemDef.
+type itemInfo struct {
+	required bool
+	max      int
+	loop     *LoopDef
+	def      *SegmentDef
 }
 
 // ItemDef is a segment or a loop in a LoopDef.
@@ -71,6 +137,20 @@ type ItemDef struct {
 	Max      int      // maximum use (or loop repeats)
 	Loop     *LoopDef // when the item is a loop
 	def      *SegmentDef
+	key      uint32 // tagKey(Segment)
+}
+
+// tagKey packs a segment tag of two or three bytes into a number (0 for
+// other lengths), so that validation compares tags without comparing
+// strings.
+func tagKey(id string) uint32 {
+	switch len(id) {
+	case 2:
+		return 2<<24 | uint32(id[0])<<16 | uint32(id[1])<<8
+	case 3:
+		return 3<<24 | uint32(id[0])<<16 | uint32(id[1])<<8 | uint32(id[2])
+	}
+	return 0
 }
 
 // SetDef is the definition of a transaction set or message.
@@ -104,9 +184,11 @@ func tables() *defTables {
 		for id, s := range x12SegmentTable {
 			t.x12Segs[id] = mustSegment(id, s, x12Codes)
 			t.x12Segs[id].Notes = parseNotes(x12Notes[id])
+			t.x12Segs[id].prepare()
 		}
 		for id, s := range edifactSegmentTable {
 			t.efSegs[id] = mustSegment(id, s, edifactCodes)
+			t.efSegs[id].prepare()
 		}
 		for _, s := range x12SetTable {
 			d := mustSet(X12, s)
@@ -130,12 +212,15 @@ func tables() *defTables {
 // resolve links every segment item to its element definitions, so that
 // validation needs no map lookup per segment.
 func resolve(l *LoopDef, segs map[string]*SegmentDef) {
+	l.keys, l.info = l.keys[:0], l.info[:0]
 	for _, it := range l.Items {
 		it.def = segs[it.Segment]
 		if it.Loop != nil {
 			resolve(it.Loop, segs)
 			it.def = segs[it.Segment]
 		}
+		l.keys = append(l.keys, it.key)
+		l.info = append(l.info, itemInfo{required: it.Required, max: it.Max, loop: it.Loop, def: it.def})
 	}
 }
 
@@ -197,9 +282,21 @@ func mustSegment(id, spec string, codes map[string]string) *SegmentDef {
 				ce.Codes = sortedCodes(c)
 			}
 		}
+		e.prepare()
 		d.Elements = append(d.Elements, e)
 	}
 	return d
+}
+
+// prepare fills the fields validation reads instead of Type and Components.
+func (e *ElementDef) prepare() {
+	e.kind = kindOf(e.Type)
+	for j, c := range e.Components {
+		c.prepare()
+		if j > 0 && c.Required {
+			e.restRequired = true
+		}
+	}
 }
 
 func sortedCodes(s string) []string {
@@ -296,7 +393,7 @@ func mustSet(std Standard, spec string) *SetDef {
 			it := parseItem(toks[i])
 			l := &LoopDef{ID: it.Segment, Required: it.Required, Max: it.Max}
 			top := stack[len(stack)-1]
-			top.Items = append(top.Items, &ItemDef{Segment: it.Segment, Required: it.Required, Max: it.Max, Loop: l})
+			top.Items = append(top.Items, &ItemDef{Segment: it.Segment, Required: it.Required, Max: it.Max, Loop: l, key: tagKey(it.Segment)})
 			stack = append(stack, l)
 		case "]":
 			stack = stack[:len(stack)-1]
@@ -333,5 +430,5 @@ func parseItem(tok string) *ItemDef {
 	if err != nil {
 		panic("edi: bad set item " + tok)
 	}
-	return &ItemDef{Segment: f[0], Required: f[1] == "M", Max: mx}
+	return &ItemDef{Segment: f[0], Required: f[1] == "M", Max: mx, key: tagKey(f[0])}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -170,6 +171,14 @@ func fuzzReader(t *testing.T, data []byte) {
 		}
 	}
 	acksValidate(t, gres)
+
+	// Many cores give exactly the one-core results, each set a job of its own.
+	restore := edi.SetParallelJobBytes(1)
+	pres, perr := edi.ValidateParallel(bytes.NewReader(data), int64(len(data)), 3, fuzzGuide)
+	restore()
+	if !reflect.DeepEqual(pres, gres) || !reflect.DeepEqual(perr, gerr) {
+		t.Fatalf("ValidateParallel differs from ValidateWith: %v / %v", perr, gerr)
+	}
 
 	// SetReader hands out exactly the sets that validation found.
 	want := 0

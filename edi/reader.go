@@ -268,7 +268,7 @@ func (r *Reader) startInterchange() (*Segment, error) {
 		if len(b) < 9 {
 			return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "UNA", Code: "13", Msg: "input ends inside UNA service string advice"})
 		}
-		for _, c := range [...]byte{b[3], b[4], b[6], b[7], b[8]} {
+		for _, c := range [...]byte{b[3], b[4], b[5], b[6], b[7], b[8]} {
 			if c == 0 {
 				return r.fail(&Error{Level: LevelInterchange, Offset: off, SegmentID: "UNA", Code: "20", Msg: "UNA holds a NUL byte as a delimiter"})
 			}
@@ -693,6 +693,9 @@ func (r *Reader) split(b []byte, off int64) *Segment {
 func (r *Reader) fastX12() *Segment {
 	buf := r.buf[:r.w]
 	s0 := r.r
+	if buf[s0] == 'I' && s0+3 < len(buf) && buf[s0+1] == 'S' && buf[s0+2] == 'A' && !isAlnum(buf[s0+3]) {
+		return nil // an interchange header, as Next sees it (headerAhead), whatever ends its tag
+	}
 	fx := &r.fx
 	if !fx.ok || s0 < fx.at || s0 > fx.j {
 		if len(buf) > maxFastBuf {
@@ -1022,3 +1025,178 @@ func (r *Reader) intern(b []byte) string {
 }
 
 func strconvQuote(b []byte) string { return strconv.Quote(string(b)) }
+
+// enterBody prepares r to read, from src, segments inside an interchange
+// whose header another reader read: src begins at input offset base (at a
+// segment boundary) and the interchange has standard std and delimiters d.
+// r keeps its buffers; MaxSegment is max.
+func (r *Reader) enterBody(src io.Reader, base int64, std Standard, d Delimiters, max int) {
+	r.MaxSegment = max
+	r.src, r.r, r.w, r.base = src, 0, 0, base
+	r.eof, r.rerr, r.err = false, nil, nil
+	r.warn = nil
+	r.setDelims(std, d)
+	if std == X12 {
+		r.class[d.Segment] = clTerm
+		r.fast = d.Segment != '\n'
+		r.setFast()
+	}
+	r.una, r.afterUNA = false, false
+	r.inIC = true
+}
+
+// skipBody consumes, without splitting them, the segments of a transaction
+// set's body that follow (and the CR/LF between them), as Next would read
+// them, when Scanner validates on several cores: workers read them again.
+// It stops before a set trailer (SE, UNT) or any other envelope segment,
+// before an interchange header, and before anything Next would refuse (a
+// segment too long, input ending inside a segment, a read error), so that
+// Next returns those, exactly as if nothing had been skipped.
+func (r *Reader) skipBody() {
+	if r.err != nil || !r.inIC {
+		return
+	}
+	term, rel, es := r.d.Segment, r.d.Release, r.d.Element
+	edifact := r.std == EDIFACT
+	limit := r.max()
+	for {
+		p := r.r
+		for p < r.w {
+			c := r.buf[p]
+			if (c != '\r' && c != '\n') || c == term || r.class[c] != clData {
+				break
+			}
+			p++
+		}
+		r.r = p
+		if p+4 > r.w {
+			// a header is recognised by four bytes; CR/LF may follow
+			if before := r.w - r.r; !r.fill() || r.w-r.r == before {
+				return
+			}
+			continue
+		}
+		b := r.buf[p:r.w]
+		if (b[0] == 'I' && b[1] == 'S' && b[2] == 'A' || edifact && b[0] == 'U' && b[1] == 'N' && (b[2] == 'A' || b[2] == 'B')) && !isAlnum(b[3]) {
+			return // an interchange header
+		}
+		end := -1
+		for from := 0; ; {
+			i := bytes.IndexByte(b[from:], term)
+			if i < 0 {
+				break
+			}
+			if rel != 0 && escaped(b[:from+i], rel) {
+				from += i + 1
+				continue
+			}
+			end = from + i
+			break
+		}
+		if end < 0 {
+			if len(b) > limit {
+				return // too long: Next reports it
+			}
+			if before := r.w - r.r; !r.fill() || r.w-r.r == before {
+				return
+			}
+			continue
+		}
+		if end > limit {
+			return
+		}
+		seg := b[:end]
+		if term == '\n' {
+			for len(seg) > 0 && seg[len(seg)-1] == '\r' {
+				seg = seg[:len(seg)-1]
+			}
+		}
+		tag := seg
+		if i := bytes.IndexByte(seg, es); i >= 0 {
+			tag = seg[:i]
+		}
+		if envelopeTag(r.std, tag) {
+			return
+		}
+		r.r = p + end + 1
+		if term != '\n' {
+			r.skim()
+		}
+	}
+}
+
+// skim is skipBody's fast path: from r.r, at the start of a segment, it
+// consumes segments eight bytes at a time (a SWAR search for terminators,
+// no call per segment) as long as each begins with a byte that no envelope
+// segment or header begins with (a segment starting with S, G, I or U is
+// left to skipBody, which reads its tag), is not too long and, in EDIFACT,
+// does not end in a release character (the terminator may be escaped:
+// skipBody decides); it skips the CR/LF that follow terminators as Next
+// does.
+func (r *Reader) skim() {
+	buf, w := r.buf, r.w
+	term, rel := r.d.Segment, r.d.Release
+	ts8 := lsb * uint64(term)
+	skipCR := r.class['\r'] == clData && term != '\r'
+	skipLF := r.class['\n'] == clData && term != '\n'
+	limit := r.max()
+	start := r.r // the segment being skimmed
+	if start >= w || skimStop[buf[start]] {
+		return
+	}
+	j := start
+	for j+8 <= w {
+		m := ^nonZero(binary.LittleEndian.Uint64(buf[j:])^ts8) & msb
+		for m != 0 {
+			t := j + bits.TrailingZeros64(m)>>3
+			m &= m - 1
+			if t-start > limit || rel != 0 && t > start && buf[t-1] == rel {
+				r.r = start // too long (Next reports it), or perhaps escaped
+				return
+			}
+			next := t + 1
+			for next < w && (buf[next] == '\r' && skipCR || buf[next] == '\n' && skipLF) {
+				next++
+			}
+			r.r = next // the segment is consumed, and CR/LF after it
+			if next >= w || skimStop[buf[next]] {
+				return
+			}
+			start = next
+		}
+		j += 8
+		if j < start {
+			j = start
+		}
+	}
+	r.r = start
+}
+
+// skimStop are the first bytes of segments skim leaves to skipBody: those of
+// ISA, IEA, GS, GE, ST, SE and of the EDIFACT envelope (UN…), and CR/LF.
+var skimStop = func() (t [256]bool) {
+	for _, c := range []byte("SGIU\r\n") {
+		t[c] = true
+	}
+	return
+}()
+
+// envelopeTag reports whether a segment tag is one of the envelope segments
+// of std (the interchange, group and set headers and trailers).
+func envelopeTag[T string | []byte](std Standard, tag T) bool {
+	if std == EDIFACT {
+		if len(tag) != 3 || tag[0] != 'U' || tag[1] != 'N' {
+			return false
+		}
+		switch tag[2] {
+		case 'B', 'Z', 'G', 'E', 'H', 'T':
+			return true
+		}
+		return false
+	}
+	switch string(tag) {
+	case "ISA", "IEA", "GS", "GE", "ST", "SE":
+		return true
+	}
+	return false
+}

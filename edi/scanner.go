@@ -55,10 +55,16 @@ type Scanner struct {
 	results  []*InterchangeResult
 	seenIC   map[string]bool
 	seenGrp  map[string]bool
-	seenSet  map[string]bool
+	seen     seenControls // set control numbers of the open group (or EDIFACT interchange)
+	lastID   string       // the set id last looked up, its standard and definition
+	lastStd  Standard
+	lastDef  *SetDef
 	closed   *SetResult
 	closedIC *InterchangeResult
 	convs    []*Convention
+	slab     slab
+	emitFn   func(*Error) // s.emit, made once (a method value allocates)
+	par      *parallel    // set while validating on several cores (the reading side)
 }
 
 // UseConventions applies implementation conventions: each X12 set is also
@@ -145,45 +151,55 @@ func (s *Scanner) Scan() bool {
 	}
 	seg, err := s.rd.Next()
 	if err != nil {
-		s.done = true
-		s.seg = nil
-		if err == io.EOF {
-			if s.ic != nil {
-				s.icErr(s.rd.Offset(), "", 0, "023", "13", "input ends before the interchange trailer "+s.trailerName())
-				s.closeInterchange(nil)
-			}
-			return false
-		}
-		var e *Error
-		if !errors.As(err, &e) {
-			e = &Error{Level: LevelSyntax, Offset: s.rd.Offset(), Msg: err.Error(), Err: err}
-		}
-		if s.ic != nil {
-			e.Interchange = s.ic.Control
-			ce := *e
-			ce.Level = LevelInterchange
-			if ce.Code == "" {
-				ce.Code = s.code("022", "18")
-			}
-			s.ic.Errors = append(s.ic.Errors, &ce)
-			if s.ic.Note == "" || s.ic.Note == "000" {
-				s.ic.Note = ce.Code
-			}
-			s.closeInterchange(nil)
-		}
-		if s.ic == nil && e.Level == LevelInterchange && e.SegmentID == "ISA" {
-			s.results = append(s.results, s.stubX12(e))
-		}
-		s.err = e
+		s.stop(err)
 		return false
 	}
 	s.seg = seg
+	s.dispatch(seg)
+	return true
+}
+
+// dispatch handles a segment read.
+func (s *Scanner) dispatch(seg *Segment) {
 	if s.rd.Standard() == EDIFACT {
 		s.edifact(seg)
 	} else {
 		s.x12(seg)
 	}
-	return true
+}
+
+// stop ends scanning on the reader's error err (io.EOF at the end of input).
+func (s *Scanner) stop(err error) {
+	s.done = true
+	s.seg = nil
+	if err == io.EOF {
+		if s.ic != nil {
+			s.icErr(s.rd.Offset(), "", 0, "023", "13", "input ends before the interchange trailer "+s.trailerName())
+			s.closeInterchange(nil)
+		}
+		return
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{Level: LevelSyntax, Offset: s.rd.Offset(), Msg: err.Error(), Err: err}
+	}
+	if s.ic != nil {
+		e.Interchange = s.ic.Control
+		ce := *e
+		ce.Level = LevelInterchange
+		if ce.Code == "" {
+			ce.Code = s.code("022", "18")
+		}
+		s.ic.Errors = append(s.ic.Errors, &ce)
+		if s.ic.Note == "" || s.ic.Note == "000" {
+			s.ic.Note = ce.Code
+		}
+		s.closeInterchange(nil)
+	}
+	if s.ic == nil && e.Level == LevelInterchange && e.SegmentID == "ISA" {
+		s.results = append(s.results, s.stubX12(e))
+	}
+	s.err = e
 }
 
 func (s *Scanner) trailerName() string {
@@ -246,6 +262,10 @@ func (s *Scanner) emit(e *Error) {
 // ---- X12 ----
 
 func (s *Scanner) x12(seg *Segment) {
+	if id := seg.ID; id == "" || id[0] != 'I' && id[0] != 'G' && id[0] != 'S' {
+		s.body(seg) // not an envelope segment: no string comparisons
+		return
+	}
 	switch seg.ID {
 	case "ISA":
 		s.kind = KindInterchangeHeader
@@ -293,18 +313,18 @@ func (s *Scanner) x12(seg *Segment) {
 		if s.grp == nil {
 			s.icErr(seg.Offset, "ST", 0, "024", "", "ST outside a functional group (no GS)")
 		}
-		s.openSet(seg, seg.String(1), seg.String(2), seg.String(3))
+		s.openSet(seg, nil)
 		if id := seg.Value(1); len(id) != 3 || !digits(id) {
 			s.setErr(seg.Offset, "ST", 1, "6", fmt.Sprintf("invalid transaction set identifier %s", quote(id)))
-		} else if s.grp != nil && s.v.def != nil && s.v.def.FunctionalID != s.grp.FunctionalID {
-			s.setErr(seg.Offset, "ST", 1, "18", fmt.Sprintf("transaction set %s belongs in a %s group, not in GS01 %s", s.set.ID, s.v.def.FunctionalID, quote([]byte(s.grp.FunctionalID))))
+		} else if def := s.lastDef; s.grp != nil && s.set != nil && def != nil && def.FunctionalID != s.grp.FunctionalID {
+			s.setErr(seg.Offset, "ST", 1, "18", fmt.Sprintf("transaction set %s belongs in a %s group, not in GS01 %s", s.set.ID, def.FunctionalID, quote([]byte(s.grp.FunctionalID))))
 		}
 		if c := seg.Value(2); len(c) < 4 || len(c) > 9 {
 			s.setErr(seg.Offset, "ST", 2, "7", fmt.Sprintf("invalid transaction set control number %s", quote(c)))
-		} else if s.seenSet[s.set.Control] {
+		} else if s.seen.has(s.set.Control) {
 			s.setErr(seg.Offset, "ST", 2, "23", fmt.Sprintf("transaction set control number %s is not unique in the group", s.set.Control))
 		}
-		s.seenSet[s.set.Control] = true
+		s.seen.add(s.set.Control)
 	case "SE":
 		if s.set == nil {
 			s.kind = KindOther
@@ -318,7 +338,7 @@ func (s *Scanner) x12(seg *Segment) {
 			s.v.finish(seg, s.segPos)
 		}
 		s.checkCount(seg, 1, s.segPos, func(msg string) { s.setErr(seg.Offset, "SE", 1, "4", msg) }, "SE01 says %s segments, %d counted")
-		if got := seg.String(2); got != s.set.Control {
+		if got := seg.Value(2); string(got) != s.set.Control {
 			s.setErr(seg.Offset, "SE", 2, "3", fmt.Sprintf("SE02 %q does not match ST02 %q", got, s.set.Control))
 		}
 		s.closeSet()
@@ -412,7 +432,7 @@ func (s *Scanner) openGroup(seg *Segment) {
 		g.Version = string(seg.Component(7, 1)) + ":" + string(seg.Component(7, 2))
 	}
 	s.grp = g
-	s.seenSet = map[string]bool{}
+	s.seen.reset()
 	s.ic.Groups = append(s.ic.Groups, g)
 	if std == X12 {
 		if c := seg.Value(6); len(c) == 0 || len(c) > 9 || !digits(c) {
@@ -431,23 +451,42 @@ func (s *Scanner) openGroup(seg *Segment) {
 	s.seenGrp[g.Control] = true
 }
 
-func (s *Scanner) openSet(seg *Segment, id, control, conv string) {
+// openSet opens the set whose header is seg. Its id, control number and
+// convention reference are ST01, ST02 and ST03, or for EDIFACT the values
+// edifactSetIDs reads.
+func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, conv string)) {
 	if s.ic == nil {
 		return
 	}
-	set := &SetResult{ID: id, Control: control, Convention: conv, Offset: seg.Offset, Header: seg.Copy()}
+	set := s.slab.setResult()
+	hdr := s.slab.copySegment(seg)
+	set.ID, set.Control, set.Convention = hdr.Value(1), hdr.Value(2), hdr.Value(3)
+	if ids != nil {
+		set.ID, set.Control, set.Convention = ids(hdr)
+	}
+	set.Offset, set.Header = seg.Offset, hdr
+	id, conv := set.ID, set.Convention
 	if s.grp != nil {
 		s.grp.Sets = append(s.grp.Sets, set)
 	} else if s.ic.Standard == EDIFACT {
 		s.ic.Sets = append(s.ic.Sets, set)
 		s.icSets++
 	}
-	if s.seenSet == nil {
-		s.seenSet = map[string]bool{}
+	if !s.seen.init {
+		s.seen.reset()
 	}
 	s.set = set
 	s.segPos = 1
-	def := LookupSet(s.ic.Standard, id)
+	// The definition is looked up on the reading side too: the ST case
+	// checks its functional group against GS01.
+	if id != s.lastID || s.ic.Standard != s.lastStd || s.lastDef == nil && s.lastID == "" {
+		s.lastID, s.lastStd, s.lastDef = id, s.ic.Standard, LookupSet(s.ic.Standard, id)
+	}
+	def := s.lastDef
+	if s.par != nil {
+		s.par.beginTask(s, set) // a worker validates it
+		return
+	}
 	set.Defined = def != nil
 	var guide *Convention
 	if def != nil && s.ic.Standard == X12 {
@@ -463,7 +502,10 @@ func (s *Scanner) openSet(seg *Segment, id, control, conv string) {
 			}
 		}
 	}
-	s.v.reset(s.ic.Standard, def, s.charset, s.emit, guide)
+	if s.emitFn == nil {
+		s.emitFn = s.emit
+	}
+	s.v.reset(s.ic.Standard, def, s.charset, s.emitFn, guide)
 	s.v.shortDates = s.ic.Standard == X12 && s.shortDates()
 	if def != nil {
 		s.v.elements(seg, 1)
@@ -526,7 +568,17 @@ func (s *Scanner) closeSetMissing(seg *Segment) {
 	if s.set == nil {
 		return
 	}
-	s.setErr(seg.Offset, seg.ID, 0, "2", fmt.Sprintf("transaction set %s has no trailer", s.set.Control))
+	s.closeSetMissingAt(seg.Offset, seg.ID)
+}
+
+// closeSetMissingAt closes the open set, whose trailer is missing, at the
+// segment segID at off (or at the end of input, segID empty).
+func (s *Scanner) closeSetMissingAt(off int64, segID string) {
+	if s.par != nil {
+		s.par.endTask(s, off, segID)
+		return
+	}
+	s.setErr(off, segID, 0, "2", fmt.Sprintf("transaction set %s has no trailer", s.set.Control))
 	s.closeSet()
 }
 
@@ -575,7 +627,17 @@ func (s *Scanner) closeGroupMissing(seg *Segment) {
 }
 
 func (s *Scanner) closeGroup() {
-	g := s.grp
+	if s.par != nil {
+		// its sets are still being validated: acknowledged at the end
+		s.par.groups = append(s.par.groups, s.grp)
+	} else {
+		groupAck(s.grp)
+	}
+	s.grp = nil
+}
+
+// groupAck sets the AK901 code of a closed group from its errors and sets.
+func groupAck(g *GroupResult) {
 	acc := 0
 	for _, set := range g.Sets {
 		if set.Accepted() {
@@ -590,13 +652,11 @@ func (s *Scanner) closeGroup() {
 	default:
 		g.Ack = "A"
 	}
-	s.grp = nil
 }
 
 func (s *Scanner) closeInterchange(trailer *Segment) {
 	if s.set != nil {
-		s.setErr(s.rd.Offset(), "", 0, "2", fmt.Sprintf("transaction set %s has no trailer", s.set.Control))
-		s.closeSet()
+		s.closeSetMissingAt(s.rd.Offset(), "")
 	}
 	if s.grp != nil {
 		s.grpErr(s.rd.Offset(), "", 0, "3", "functional group "+s.grp.Control+" has no trailer")
@@ -696,14 +756,13 @@ func (s *Scanner) edifact(seg *Segment) {
 			return
 		}
 		s.closeSetMissing(seg)
-		conv := strings.Join([]string{string(seg.Component(2, 2)), string(seg.Component(2, 3)), string(seg.Component(2, 4)), string(seg.Component(2, 5))}, ":")
-		s.openSet(seg, string(seg.Component(2, 1)), seg.String(1), strings.TrimRight(conv, ":"))
+		s.openSet(seg, edifactSetIDs)
 		if len(seg.Value(1)) == 0 {
 			s.setErr(seg.Offset, "UNH", 1, "7", "UNH message reference 0062 is missing")
-		} else if s.seenSet[s.set.Control] {
+		} else if s.seen.has(s.set.Control) {
 			s.setErr(seg.Offset, "UNH", 1, "23", "message reference "+s.set.Control+" is not unique")
 		}
-		s.seenSet[s.set.Control] = true
+		s.seen.add(s.set.Control)
 		if s.set.ID == "" {
 			s.setErr(seg.Offset, "UNH", 2, "6", "UNH message type 0065 is missing")
 		}
@@ -720,13 +779,19 @@ func (s *Scanner) edifact(seg *Segment) {
 			s.v.finish(seg, s.segPos)
 		}
 		s.checkCount(seg, 1, s.segPos, func(msg string) { s.setErr(seg.Offset, "UNT", 1, "4", msg) }, "UNT 0074 says %s segments, %d counted")
-		if got := seg.String(2); got != s.set.Control {
+		if got := seg.Value(2); string(got) != s.set.Control {
 			s.setErr(seg.Offset, "UNT", 2, "3", fmt.Sprintf("UNT reference %q does not match UNH %q", got, s.set.Control))
 		}
 		s.closeSet()
 	default:
 		s.body(seg)
 	}
+}
+
+// edifactSetIDs reads the message type, reference and version of a UNH.
+func edifactSetIDs(h *SegmentData) (id, control, conv string) {
+	conv = strings.Join([]string{h.Component(2, 2), h.Component(2, 3), h.Component(2, 4), h.Component(2, 5)}, ":")
+	return h.Component(2, 1), h.Value(1), strings.TrimRight(conv, ":")
 }
 
 func (s *Scanner) openEDIFACT(seg *Segment) {
@@ -741,7 +806,7 @@ func (s *Scanner) openEDIFACT(seg *Segment) {
 	}
 	s.ic, s.groups, s.icSets = ic, 0, 0
 	s.seenGrp = map[string]bool{}
-	s.seenSet = map[string]bool{}
+	s.seen.reset()
 	s.charset = 0
 	if KnownCharset(syn) {
 		s.charset = Charset(syn[3])
@@ -791,4 +856,74 @@ func Validate(r io.Reader) ([]*InterchangeResult, error) {
 	for s.Scan() {
 	}
 	return s.Results(), s.Err()
+}
+
+// seenControls is the set of control numbers seen in a group. Control
+// numbers usually rise (0001, 0002, …): while every one is all digits, of
+// one length and greater than the one before, a new one is known unseen by
+// comparing it with the last, and the map is built only when that breaks.
+type seenControls struct {
+	init   bool
+	rising bool     // list is a strictly rising run of digit strings of one length
+	list   []string // every control number, while rising
+	m      map[string]bool
+}
+
+func (c *seenControls) reset() {
+	c.init, c.rising, c.list = true, true, c.list[:0]
+	clear(c.m)
+}
+
+// next reports whether id is known unseen: it continues the rising run.
+func (c *seenControls) next(id string) bool {
+	if !c.rising || id == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	if len(c.list) == 0 {
+		return true
+	}
+	last := c.list[len(c.list)-1]
+	return len(id) == len(last) && id > last
+}
+
+// spill moves the run into the map.
+func (c *seenControls) spill() {
+	if c.m == nil {
+		c.m = make(map[string]bool, len(c.list))
+	}
+	for _, x := range c.list {
+		c.m[x] = true
+	}
+	c.rising, c.list = false, c.list[:0]
+}
+
+// has reports whether id was added since the last reset.
+func (c *seenControls) has(id string) bool {
+	if c.rising {
+		if c.next(id) {
+			return false
+		}
+		c.spill()
+	}
+	return c.m[id]
+}
+
+// add records id.
+func (c *seenControls) add(id string) {
+	if c.rising {
+		if c.next(id) {
+			c.list = append(c.list, id)
+			return
+		}
+		c.spill()
+	}
+	if c.m == nil {
+		c.m = map[string]bool{}
+	}
+	c.m[id] = true
 }

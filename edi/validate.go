@@ -1,7 +1,9 @@
 package edi
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -112,7 +114,8 @@ func (v *setValidator) segErr(seg *Segment, pos int, id, loop, code, msg string)
 // segment checks one segment at position pos (ST = 1).
 func (v *setValidator) segment(seg *Segment, pos int) {
 	v.started = false
-	if !validTag(seg.ID, v.std) {
+	key := tagKey(seg.ID)
+	if !validKey(key, v.std) && !validTag(seg.ID, v.std) {
 		v.segErr(seg, pos, seg.ID, v.loopID(), SegUnrecognized, "unrecognized segment ID "+quote([]byte(seg.ID)))
 		return
 	}
@@ -125,8 +128,9 @@ func (v *setValidator) segment(seg *Segment, pos int) {
 search:
 	for d := len(v.stack) - 1; d >= 0; d-- {
 		f := &v.stack[d]
-		for k := max(f.pos, 1); k < len(f.def.Items); k++ {
-			if f.def.Items[k].Segment == seg.ID {
+		keys := f.def.keys
+		for k := max(f.pos, 1); k < len(keys); k++ {
+			if keys[k] == key {
 				fd, fk = d, k
 				break search
 			}
@@ -149,28 +153,29 @@ search:
 		v.pop(seg, pos)
 	}
 	f := &v.stack[fd]
+	info := f.def.info
 	for i := f.pos; i < fk; i++ {
-		if f.counts[i] == 0 && f.def.Items[i].Required {
+		if f.counts[i] == 0 && info[i].required {
 			v.missing(seg, pos, f.def, f.def.Items[i])
 		}
 	}
 	f.pos = fk
 	f.counts[fk]++
-	it := f.def.Items[fk]
-	if it.Loop != nil {
-		if f.counts[fk] > it.Max {
-			v.segErr(seg, pos, seg.ID, it.Loop.ID, SegLoopOverMax, fmt.Sprintf("loop %s occurs more than %d times", it.Loop.ID, it.Max))
+	it := &info[fk]
+	if it.loop != nil {
+		if f.counts[fk] > it.max {
+			v.segErr(seg, pos, seg.ID, it.loop.ID, SegLoopOverMax, fmt.Sprintf("loop %s occurs more than %d times", it.loop.ID, it.max))
 		}
-		v.push(it.Loop)
+		v.push(it.loop)
 		v.stack[len(v.stack)-1].counts[0] = 1
 		v.started = true
-	} else if f.counts[fk] > it.Max {
-		v.segErr(seg, pos, seg.ID, f.def.ID, SegOverMaxUse, fmt.Sprintf("segment %s occurs more than %d times", seg.ID, it.Max))
+	} else if f.counts[fk] > it.max {
+		v.segErr(seg, pos, seg.ID, f.def.ID, SegOverMaxUse, fmt.Sprintf("segment %s occurs more than %d times", seg.ID, it.max))
 	}
 	v.depth = len(v.stack) - 1
 	v.elementsOf(seg, pos, it.def)
 	if v.cs.conv != nil {
-		v.convSegment(seg, pos, it.Loop != nil)
+		v.convSegment(seg, pos, it.loop != nil)
 	}
 }
 
@@ -183,8 +188,9 @@ func (v *setValidator) loopID() string {
 
 func (v *setValidator) pop(seg *Segment, pos int) {
 	f := &v.stack[len(v.stack)-1]
-	for i := f.pos + 1; i < len(f.def.Items); i++ {
-		if f.counts[i] == 0 && f.def.Items[i].Required {
+	info := f.def.info
+	for i := f.pos + 1; i < len(info); i++ {
+		if f.counts[i] == 0 && info[i].required {
 			v.missing(seg, pos, f.def, f.def.Items[i])
 		}
 	}
@@ -237,6 +243,9 @@ func (v *setValidator) elementsOf(seg *Segment, pos int, sd *SegmentDef) {
 	if sd == nil {
 		v.checkCharset(seg, pos)
 		return
+	}
+	if elementsOK(seg, sd, v.std, v.charset, v.shortDates) {
+		return // nothing to report: the checks below would find nothing
 	}
 	n := seg.NumElements()
 	for i := len(sd.Elements) + 1; i <= n; i++ {
@@ -371,7 +380,7 @@ func (v *setValidator) simple(seg *Segment, pos, el, rep, comp int, ed *ElementD
 		}
 		return
 	}
-	n, code := checkType(ed.Type, val, v.std)
+	n, code := checkKind(elemKind(ed), val, v.std)
 	if code != "" {
 		v.elemErr(seg, pos, el, rep, comp, ed, code, fmt.Sprintf("%s%02d (%s) is not a valid %s value", seg.ID, el, ed.Ref, ed.Type), val)
 		return
@@ -409,42 +418,80 @@ func hasCode(codes []string, val []byte) bool {
 	return false
 }
 
-// checkType returns the counted length of val and, if val does not fit its
-// type, the element error code (6 invalid character, 8 date, 9 time).
-func checkType(typ string, val []byte, std Standard) (int, string) {
+// The element types, as ElementDef.kind.
+const (
+	kindNone    byte = iota // not prepared: read Type
+	kindText                // AN, ID, an: no control characters; X12 values valid UTF-8
+	kindBinary              // B
+	kindAlpha               // a: text without digits
+	kindDate                // DT
+	kindTime                // TM
+	kindDecimal             // R, n
+	kindInteger             // N, N0..N9 and anything else
+)
+
+func kindOf(typ string) byte {
 	switch typ {
-	case "AN", "ID", "an", "B":
+	case "AN", "ID", "an":
+		return kindText
+	case "B":
+		return kindBinary
+	case "a":
+		return kindAlpha
+	case "DT":
+		return kindDate
+	case "TM":
+		return kindTime
+	case "R", "n":
+		return kindDecimal
+	}
+	return kindInteger
+}
+
+// checkKind returns the counted length of val and, if val does not fit its
+// type, the element error code (6 invalid character, 8 date, 9 time).
+func checkKind(kind byte, val []byte, std Standard) (int, string) {
+	switch kind {
+	case kindText, kindBinary:
 		for _, c := range val {
 			if c < 0x20 || c == 0x7f {
 				return len(val), ElemBadChar
 			}
 		}
-		if typ != "B" && !utf8.Valid(val) && std == X12 {
+		if kind != kindBinary && !utf8.Valid(val) && std == X12 {
 			return len(val), ElemBadChar
 		}
 		return utf8.RuneCount(val), ""
-	case "a":
+	case kindAlpha:
 		for _, c := range val {
 			if c < 0x20 || c == 0x7f || c >= '0' && c <= '9' {
 				return len(val), ElemBadChar
 			}
 		}
 		return utf8.RuneCount(val), ""
-	case "DT":
+	case kindDate:
 		if !digits(val) || (len(val) != 6 && len(val) != 8) || !validDate(val) {
 			return len(val), ElemBadDate
 		}
 		return len(val), ""
-	case "TM":
+	case kindTime:
 		if !digits(val) || len(val) < 4 || !validTime(val) {
 			return len(val), ElemBadTime
 		}
 		return len(val), ""
-	case "R", "n":
+	case kindDecimal:
 		return numeric(val, true)
 	default: // N, N0..N9
 		return numeric(val, false)
 	}
+}
+
+// elemKind returns the prepared kind of ed.
+func elemKind(ed *ElementDef) byte {
+	if ed.kind != kindNone {
+		return ed.kind
+	}
+	return kindOf(ed.Type)
 }
 
 func digits(b []byte) bool {
@@ -514,6 +561,28 @@ func validTag(id string, std Standard) bool {
 	return id[0] >= 'A' && id[0] <= 'Z'
 }
 
+// validKey is validTag for a tag packed by tagKey (false for other
+// lengths): a letter, then one or two letters or digits.
+func validKey(k uint32, std Standard) bool {
+	n := k >> 24
+	if n != 3 && (n != 2 || std == EDIFACT) {
+		return false
+	}
+	c0, c1, c2 := byte(k>>16), byte(k>>8), byte(k)
+	return tagChars[c0] == 1 && tagChars[c1] != 0 && (n == 2 || tagChars[c2] != 0)
+}
+
+// tagChars is 1 for upper-case letters, 2 for digits.
+var tagChars = func() (t [256]byte) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = 1
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 2
+	}
+	return
+}()
+
 // checkCharset reports values outside the EDIFACT syntax level's character
 // set (UNOA, UNOB are ISO 646 subsets; UNOW and UNOY must be UTF-8).
 func (v *setValidator) checkCharset(seg *Segment, pos int) {
@@ -541,4 +610,230 @@ func (v *setValidator) checkCharset(seg *Segment, pos int) {
 			}
 		}
 	}
+}
+
+// elementsOK reports whether the elements of seg pass every check of
+// elementsOf (types, lengths, code lists, repetitions, components, syntax
+// notes and, for EDIFACT, the character set) without reporting anything. It
+// walks the segment's boundary tables directly and allocates nothing; when
+// it says false, elementsOf runs its checks one by one to report the errors
+// in their order. It may say false for a valid segment (a value outside
+// printable ASCII, for instance), never true for an invalid one.
+func elementsOK(seg *Segment, sd *SegmentDef, std Standard, cs Charset, shortDates bool) bool {
+	src, ends, reps, elems := seg.src, seg.ends, seg.reps, seg.elems
+	np, ne, nr := len(ends)-1, len(elems), len(reps)
+	if np < ne || nr < ne {
+		return false
+	}
+	// One pass over all the values (and the separators between them): when
+	// every byte is printable ASCII, text values need no check of their own.
+	printable := np == 0 || printableASCII(src[ends[0]+1:ends[np]])
+	if std == EDIFACT && cs != 0 && (!printable || cs == 'A') {
+		for k := 0; k < np; k++ {
+			if cs.invalid(src[ends[k]+1:ends[k+1]]) >= 0 {
+				return false
+			}
+		}
+	}
+	if sd.wide || len(sd.checks) != len(sd.Elements) || len(sd.masks) != len(sd.Notes) {
+		return false // not prepared
+	}
+	if np == ne {
+		return plainOK(src, ends, sd, std, printable, shortDates)
+	}
+	// pieces returns the range of components of element i (0-based).
+	pieces := func(i int) (int, int) {
+		a := int(reps[elems[i]])
+		if i+1 < ne {
+			return a, int(reps[elems[i+1]])
+		}
+		return a, np
+	}
+	empty := func(a, b int) bool {
+		for k := a; k < b; k++ {
+			if ends[k+1] > ends[k]+1 {
+				return false
+			}
+		}
+		return true
+	}
+	defs := sd.Elements
+	for i := len(defs); i < ne; i++ {
+		if a, b := pieces(i); !empty(a, b) {
+			return false // too many data elements
+		}
+	}
+	for i, ed := range defs {
+		if i >= ne {
+			if ed.Required {
+				return false
+			}
+			continue
+		}
+		pa, pb := pieces(i)
+		if empty(pa, pb) {
+			if ed.Required {
+				return false
+			}
+			continue
+		}
+		ra, rb := int(elems[i]), nr
+		if i+1 < ne {
+			rb = int(elems[i+1])
+		}
+		if rb-ra > ed.Repeat {
+			return false
+		}
+		for r := ra; r < rb; r++ {
+			ca, cb := int(reps[r]), np
+			if r+1 < nr {
+				cb = int(reps[r+1])
+			}
+			if ed.Components == nil {
+				if cb-ca != 1 || !valueOK(ed, src[ends[ca]+1:ends[ca+1]], std, printable, shortDates) {
+					return false
+				}
+				continue
+			}
+			if cb-ca > len(ed.Components) || (cb-ca == 1 && ed.restRequired) {
+				return false
+			}
+			for j, cd := range ed.Components {
+				if j >= cb-ca {
+					if cd.Required {
+						return false
+					}
+					continue
+				}
+				k := ca + j
+				if ends[k+1] == ends[k]+1 {
+					if cd.Required {
+						return false
+					}
+					continue
+				}
+				if !valueOK(cd, src[ends[k]+1:ends[k+1]], std, printable, shortDates) {
+					return false
+				}
+			}
+		}
+	}
+	if len(sd.Notes) > 0 {
+		var present uint64
+		for i := 0; i < ne && i < 64; i++ {
+			if a, b := pieces(i); !empty(a, b) {
+				present |= 1 << i
+			}
+		}
+		return notesOK(sd.masks, present)
+	}
+	return true
+}
+
+// notesOK reports whether the syntax notes hold, as notes checks them,
+// given the elements present (bit p-1 for element p).
+func notesOK(masks []noteMask, present uint64) bool {
+	for _, n := range masks {
+		count := bits.OnesCount64(present & n.all)
+		switch n.kind {
+		case 'P':
+			if count > 0 && count < n.count {
+				return false
+			}
+		case 'R':
+			if count == 0 {
+				return false
+			}
+		case 'E':
+			if count > 1 {
+				return false
+			}
+		case 'C':
+			if present&n.first != 0 && count < n.count {
+				return false
+			}
+		case 'L':
+			if present&n.first != 0 && count == 1 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// plainOK is elementsOK for a segment whose every element is one value (as
+// many components as elements: no repetition, no second component):
+// element i+1 is component i.
+func plainOK(src []byte, ends []uint32, sd *SegmentDef, std Standard, printable, shortDates bool) bool {
+	ne := len(ends) - 1
+	checks := sd.checks
+	var present uint64
+	for i := 0; i < ne; i++ {
+		a, b := ends[i]+1, ends[i+1]
+		if a == b {
+			continue
+		}
+		if i >= len(checks) {
+			return false // too many data elements
+		}
+		c := &checks[i]
+		val := src[a:b]
+		n := len(val)
+		if c.kind != kindText || !printable {
+			var code string
+			if n, code = checkKind(c.kind, val, std); code != "" {
+				return false
+			}
+		}
+		mn, mx := c.min, c.max
+		if shortDates && c.kind == kindDate && mx == 8 {
+			mn, mx = 6, 6 // as simple: YYMMDD before 004010
+		}
+		if !c.plain || n < mn || n > mx || c.codes != nil && !hasCode(c.codes, val) {
+			return false
+		}
+		present |= 1 << i
+	}
+	return sd.reqMask&^present == 0 && (len(sd.masks) == 0 || notesOK(sd.masks, present))
+}
+
+// valueOK reports whether a non-empty value fits its type, length and code
+// list, as simple checks them; printable says its bytes are printable
+// ASCII.
+func valueOK(ed *ElementDef, val []byte, std Standard, printable, shortDates bool) bool {
+	n := len(val)
+	if ed.kind != kindText || !printable {
+		var code string
+		if n, code = checkKind(elemKind(ed), val, std); code != "" {
+			return false
+		}
+	}
+	mn, mx := ed.Min, ed.Max
+	if shortDates && elemKind(ed) == kindDate && mx == 8 {
+		mn, mx = 6, 6 // as simple: YYMMDD before 004010
+	}
+	if n < mn || n > mx {
+		return false
+	}
+	return ed.Codes == nil || hasCode(ed.Codes, val)
+}
+
+// printableASCII reports whether every byte of b is in 0x20..0x7e, eight
+// bytes at a time.
+func printableASCII(b []byte) bool {
+	const low = 0x2020202020202020  // a byte below 0x20 borrows into its high bit
+	const high = 0x0101010101010101 // a byte of 0x7f or more carries into it
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if ((x-low)&^x|(x+high)|x)&msb != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c-0x20 >= 0x7f-0x20 {
+			return false
+		}
+	}
+	return true
 }

@@ -19,7 +19,8 @@ type Writer struct {
 	w   *bufio.Writer
 	std Standard
 	d   Delimiters
-	n   int64 // bytes written
+	n   int64  // bytes written
+	buf []byte // the segment being written, kept for the next
 }
 
 // NewWriter returns a Writer for std with delimiters d. For X12 d.Release
@@ -70,8 +71,8 @@ func (w *Writer) WriteSegment(s *SegmentData) error {
 	if err := w.checkSegment(s); err != nil {
 		return err
 	}
-	buf := w.appendSegment(nil, s)
-	n, err := w.w.Write(buf)
+	w.buf = w.appendSegment(w.buf[:0], s)
+	n, err := w.w.Write(w.buf)
 	w.n += int64(n)
 	return err
 }

@@ -76,6 +76,25 @@ func parseFile(name string, guides ...*edi.Convention) (doc *edi.Document, res [
 	return doc, res, err, len(res) == 0
 }
 
+// validateFile validates one file with the guides given: a regular file on
+// all cores (edi.ValidateParallel), standard input or a pipe as a stream.
+// err is set when the file cannot be opened.
+func validateFile(name string, guides ...*edi.Convention) (res []*edi.InterchangeResult, verr, err error) {
+	f, err := openInput(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	if of, ok := f.(*os.File); ok {
+		if st, serr := of.Stat(); serr == nil && st.Mode().IsRegular() {
+			res, verr = edi.ValidateParallel(of, st.Size(), 0, guides...)
+			return res, verr, nil
+		}
+	}
+	res, verr = edi.ValidateWith(bufio.NewReaderSize(f, 256<<10), guides...)
+	return res, verr, nil
+}
+
 // guideFlag collects --guide values: JSON files, or names of the guides
 // shipped with the edi package.
 type guideFlag []*edi.Convention
@@ -168,13 +187,11 @@ func ediValidate(args []string, stdout, stderr io.Writer) int {
 	worst := exitOK
 	for _, name := range fs.Args() {
 		var code int
-		f, err := openInput(name)
+		res, verr, err := validateFile(name, guides...)
 		if err != nil {
 			fmt.Fprintln(stdout, name+": "+err.Error())
 			code = exitUnreadable
 		} else {
-			res, verr := edi.ValidateWith(bufio.NewReaderSize(f, 256<<10), guides...)
-			f.Close()
 			code = reportErrors(name, res, verr, len(res) == 0, stdout)
 		}
 		worst = max(worst, code)
@@ -214,7 +231,11 @@ func ediAck(args []string, stdout, stderr io.Writer) int {
 		opts.Time = t.UTC()
 	}
 	name := fs.Arg(0)
-	_, res, err, unreadable := parseFile(name, guides...)
+	res, err, oerr := validateFile(name, guides...)
+	unreadable := len(res) == 0
+	if oerr != nil {
+		err = oerr
+	}
 	if unreadable {
 		if err == nil {
 			err = errors.New("no interchange found")

@@ -1,7 +1,8 @@
 // Package gen867 writes large, realistic X12 867 Product Transfer and Resale
-// Reports for benchmarks: one interchange, one PT group, sets of 500 resale
-// lines (PTD loops with end customer, invoice reference, item and amounts).
-// The output depends only on the requested size.
+// Reports for benchmarks: one interchange, one PT group, sets of resale lines
+// (PTD loops with end customer, invoice reference, item and amounts), in
+// several shapes (see Options). The output depends only on the options and
+// the requested size.
 package gen867
 
 import (
@@ -16,12 +17,32 @@ var (
 	skus      = []string{"SW-48P-POE", "AP-WIFI7", "FW-2000", "RTR-EDGE-8", "NAS-12BAY", "CAM-4K-OUT"}
 )
 
-// LinesPerSet is the number of PTD loops in each transaction set.
+// LinesPerSet is the number of PTD loops in each transaction set of Write.
 const LinesPerSet = 500
 
+// Options choose the shape of a report.
+type Options struct {
+	LinesPerSet int    // PTD loops per set; 0 means LinesPerSet
+	Version     string // "004010" (default) or "005010"
+	Newline     bool   // a newline after every segment terminator
+	Sets        int    // when positive, exactly this many sets, whatever the size
+}
+
 // Write writes an 867 interchange of at least size bytes (it completes the
-// last set) to w and returns the bytes written.
-func Write(w io.Writer, size int64) (int64, error) {
+// last set) to w and returns the bytes written: 004010, sets of 500 lines,
+// no newlines.
+func Write(w io.Writer, size int64) (int64, error) { return WriteOptions(w, size, Options{}) }
+
+// WriteOptions is Write in the shape o asks for.
+func WriteOptions(w io.Writer, size int64, o Options) (int64, error) {
+	lines := o.LinesPerSet
+	if lines <= 0 {
+		lines = LinesPerSet
+	}
+	version, isa12, rep := "004010", "00401", "U"
+	if o.Version == "005010" {
+		version, isa12, rep = "005010", "00501", "^"
+	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var n int64
 	seg := func(format string, args ...any) {
@@ -29,22 +50,30 @@ func Write(w io.Writer, size int64) (int64, error) {
 		n += int64(k)
 		bw.WriteByte('~')
 		n++
+		if o.Newline {
+			bw.WriteByte('\n')
+			n++
+		}
 	}
-	seg("ISA*00*          *00*          *ZZ*DISTRIB01      *ZZ*VENDORCO       *261201*0200*U*00401*000000001*0*P*>")
-	seg("GS*PT*DISTRIB01*VENDORCO*20261201*0200*1*X*004010")
+	seg("ISA*00*          *00*          *ZZ*DISTRIB01      *ZZ*VENDORCO       *261201*0200*%s*%s*000000001*0*P*>", rep, isa12)
+	seg("GS*PT*DISTRIB01*VENDORCO*20261201*0200*1*X*%s", version)
 	sets := 0
 	line := 0
-	for n < size {
+	for o.Sets > 0 && sets < o.Sets || o.Sets <= 0 && n < size {
 		sets++
 		segs := 0
 		s := func(format string, args ...any) { seg(format, args...); segs++ }
-		s("ST*867*%04d", sets)
+		if o.Version == "005010" {
+			s("ST*867*%04d*005010", sets)
+		} else {
+			s("ST*867*%04d", sets)
+		}
 		s("BPT*00*RPT-%06d*20261201*PS", sets)
 		s("DTM*090*20261101")
 		s("DTM*091*20261130")
 		s("N1*DS*ACME DISTRIBUTION INC*91*D-77")
 		s("N1*SU*VENDOR CO*1*987654321")
-		for i := 0; i < LinesPerSet; i++ {
+		for i := 0; i < lines; i++ {
 			line++
 			q := 1 + line%97
 			price := 100 + (line*37)%9000
@@ -60,7 +89,7 @@ func Write(w io.Writer, size int64) (int64, error) {
 			s("AMT*N*%d.%02d", price*q, (line*q)%100)
 			s("REF*ZZ*DR-2026-%05d", line%20000)
 		}
-		s("CTT*%d", LinesPerSet)
+		s("CTT*%d", lines)
 		seg("SE*%d*%04d", segs+1, sets)
 	}
 	seg("GE*%d*1", sets)
