@@ -58,21 +58,22 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		return "", nil, fmt.Errorf("login lookup: %w", err)
 	}
 	var actor *Actor
+	dummy := dummyHash()
 	for _, c := range candidates {
 		hash := c.Hash
 		if !strings.HasPrefix(hash, "$argon2id$") {
 			// An invited user has no password yet: verify against the dummy so the
 			// answer takes as long as a wrong password.
-			hash = dummyHash
+			hash = dummy
 		}
 		// The status is checked after the hash, for the same reason.
-		if CheckPassword(hash, password) && hash != dummyHash && c.Status == "active" {
+		if CheckPassword(hash, password) && hash != dummy && c.Status == "active" {
 			actor = &Actor{Network: c.Network, Org: c.Org, User: c.User, Role: c.Role, VendorOrg: c.Vendor, Email: email, Locale: c.Locale}
 			break
 		}
 	}
 	if len(candidates) == 0 {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummy, password)
 	}
 	if actor == nil {
 		if err := s.failed(ctx, keys); err != nil {
