@@ -25,23 +25,10 @@ import (
 // the same data from it.
 func TestBackupAndRestore(t *testing.T) {
 	ctx := context.Background()
-	dir := clusterDir(t)
-	pg, err := pgserver.Start(ctx, pgserver.Options{Dir: dir + "/pg", Fast: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Stop() })
+	c := startOwnCluster(t, "backup-pw")
+	dir, super, ownerURL, appURL := c.dir, c.super, c.owner, c.app
 	bindir, err := pgserver.BinDir()
 	if err != nil {
-		t.Fatal(err)
-	}
-	super := pg.URL("postgres", "", "postgres")
-	if err := db.Provision(ctx, super, "partnerhub", "backup-pw"); err != nil {
-		t.Fatal(err)
-	}
-	ownerURL, _ := db.WithCredentials(super, db.OwnerRole, "backup-pw", "partnerhub")
-	appURL, _ := db.WithCredentials(super, db.AppRole, "backup-pw", "partnerhub")
-	if err := migrate(ctx, ownerURL); err != nil {
 		t.Fatal(err)
 	}
 	owner, err := sqlx.Open("postgres", ownerURL)

@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/pgserver"
 )
 
 // clusterDir is a directory, removed at cleanup, for a private cluster under it:
@@ -110,4 +113,33 @@ func TestDevClusterMovesOffATakenPort(t *testing.T) {
 	if pg.Port == first || pg.Port == taken || kept() != pg.Port {
 		t.Errorf("third run on %d (kept %d), the taken ports are %d and %d", pg.Port, kept(), first, taken)
 	}
+}
+
+// ownCluster is a PostgreSQL cluster of the test's own (one it may stop, or dump),
+// provisioned and migrated: its superuser URL, the owner's and the application
+// role's URLs of the partnerhub database (password pw).
+type ownCluster struct {
+	pg                     *pgserver.Server
+	dir, super, owner, app string
+}
+
+func startOwnCluster(t *testing.T, pw string) ownCluster {
+	t.Helper()
+	ctx := context.Background()
+	c := ownCluster{dir: clusterDir(t)}
+	pg, err := pgserver.Start(ctx, pgserver.Options{Dir: c.dir + "/pg", Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Stop() })
+	c.pg, c.super = pg, pg.URL("postgres", "", "postgres")
+	if err := db.Provision(ctx, c.super, "partnerhub", pw); err != nil {
+		t.Fatal(err)
+	}
+	c.owner, _ = db.WithCredentials(c.super, db.OwnerRole, pw, "partnerhub")
+	c.app, _ = db.WithCredentials(c.super, db.AppRole, pw, "partnerhub")
+	if err := migrate(ctx, c.owner); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/pgserver"
 	"github.com/partnerhub/partnerhub/partners"
 )
@@ -26,21 +25,8 @@ import (
 // before is still there.
 func TestDatabaseOutage(t *testing.T) {
 	ctx := context.Background()
-	dir := clusterDir(t)
-	pg, err := pgserver.Start(ctx, pgserver.Options{Dir: dir + "/pg", Fast: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Stop() })
-	super := pg.URL("postgres", "", "postgres")
-	if err := db.Provision(ctx, super, "partnerhub", "outage-pw"); err != nil {
-		t.Fatal(err)
-	}
-	ownerURL, _ := db.WithCredentials(super, db.OwnerRole, "outage-pw", "partnerhub")
-	appURL, _ := db.WithCredentials(super, db.AppRole, "outage-pw", "partnerhub")
-	if err := migrate(ctx, ownerURL); err != nil {
-		t.Fatal(err)
-	}
+	c := startOwnCluster(t, "outage-pw")
+	pg, dir, ownerURL, appURL := c.pg, c.dir, c.owner, c.app
 	owner, err := sqlx.Open("postgres", ownerURL)
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +115,8 @@ func TestDatabaseOutage(t *testing.T) {
 	if pg, err = pgserver.Start(ctx, pgserver.Options{Dir: dir + "/pg", Port: pg.Port, Fast: true}); err != nil {
 		t.Fatal(err)
 	}
+	// The restarted cluster is this test's to stop (startOwnCluster stops the first).
+	t.Cleanup(func() { pg.Stop() })
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, b := call("GET", "/readyz", "")
