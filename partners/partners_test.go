@@ -142,10 +142,10 @@ func TestRolesAndLastAdmin(t *testing.T) {
 	if _, err := w.svc.UpdateUser(ctx, admin, viewer.User, partners.UserUpdate{Role: &promote}); err != nil {
 		t.Fatal(err)
 	}
-	if list, _ := notify.List(ctx, w.d.App, viewer.Scope(), 0, 10); len(list) != 1 || list[0].Kind != "user.role_changed" {
+	if list, _ := notify.List(ctx, w.d.App, viewer.Scope(), "", 0, 10); len(list) != 1 || list[0].Kind != "user.role_changed" {
 		t.Fatalf("notifications of the promoted user: %+v", list)
 	}
-	if list, _ := notify.List(ctx, w.d.App, admin.Scope(), 0, 10); len(list) != 1 || list[0].Kind != "user.joined" {
+	if list, _ := notify.List(ctx, w.d.App, admin.Scope(), "", 0, 10); len(list) != 1 || list[0].Kind != "user.joined" {
 		t.Fatalf("notifications of the admin after the viewer joined: %+v", list)
 	}
 	deact := "deactivated"
@@ -294,11 +294,11 @@ func TestNotificationsInTheRecipientsLanguage(t *testing.T) {
 	if _, err := w.svc.InvitePartner(ctx, w.vendorAdmin, other.ID); err != nil {
 		t.Fatal(err)
 	}
-	list, _ := notify.List(ctx, w.d.App, admin.Scope(), 0, 10)
+	list, _ := notify.List(ctx, w.d.App, admin.Scope(), "pt-BR", 0, 10)
 	if len(list) != 1 || list[0].Title != "Convite de parceria" || list[0].Body != "lang Vendor convida sua organização para uma parceria: aceite ou recuse em Parceiros." {
 		t.Fatalf("pt-BR admin's notifications: %+v", list)
 	}
-	list, _ = notify.List(ctx, w.d.App, otherAdmin.Scope(), 0, 10)
+	list, _ = notify.List(ctx, w.d.App, otherAdmin.Scope(), "", 0, 10)
 	if len(list) != 1 || list[0].Title != "Partnership invitation" || !strings.HasPrefix(list[0].Body, "lang Vendor invites your organization") {
 		t.Fatalf("English admin's notifications: %+v", list)
 	}

@@ -100,16 +100,14 @@ func (s *Service) notifyOrgAdmins(ctx context.Context, tx *sqlx.Tx, a Actor, org
 	}
 	text := body(from)
 	// The other organization's users are not readable under the users policy;
-	// ph_org_admins gives their ids and languages only, so they can be notified.
-	var admins []struct {
-		ID     int64  `db:"id"`
-		Locale string `db:"locale"`
-	}
-	if err := tx.SelectContext(ctx, &admins, `SELECT id, locale FROM ph_org_admins($1, $2)`, a.Network, org); err != nil {
+	// ph_org_admins gives their ids only, so they can be notified (each reads the
+	// notification in their own language).
+	var admins []int64
+	if err := tx.SelectContext(ctx, &admins, `SELECT id FROM ph_org_admins($1, $2)`, a.Network, org); err != nil {
 		return err
 	}
-	for _, u := range admins {
-		if _, err := notify.Send(ctx, tx, a.Network, org, u.ID, kind, title.In(u.Locale), text.In(u.Locale), link); err != nil {
+	for _, id := range admins {
+		if _, err := notify.Send(ctx, tx, a.Network, org, id, kind, title, text, link); err != nil {
 			return err
 		}
 	}

@@ -189,16 +189,13 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password string) (*In
 			return err
 		}
 		// The organization's admins learn that the person joined.
-		var admins []struct {
-			ID     int64  `db:"id"`
-			Locale string `db:"locale"`
-		}
-		if err := tx.SelectContext(ctx, &admins, `SELECT id, locale FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active' AND id <> $3`, a.Network, a.Org, a.User); err != nil {
+		var admins []int64
+		if err := tx.SelectContext(ctx, &admins, `SELECT id FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active' AND id <> $3`, a.Network, a.Org, a.User); err != nil {
 			return err
 		}
-		for _, u := range admins {
-			if _, err := notify.Send(ctx, tx, a.Network, a.Org, u.ID, "user.joined", l10n.Sprintf(u.Locale, "%s joined your organization", inv.Name),
-				l10n.Sprintf(u.Locale, "%s <%s> accepted the invite and can now sign in as %s.", inv.Name, inv.Email, inv.Role), "/users"); err != nil {
+		for _, id := range admins {
+			if _, err := notify.Send(ctx, tx, a.Network, a.Org, id, "user.joined", l10n.M("%s joined your organization", inv.Name),
+				l10n.M("%s <%s> accepted the invite and can now sign in as %s.", inv.Name, inv.Email, inv.Role), "/users"); err != nil {
 				return err
 			}
 		}
@@ -333,8 +330,8 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpda
 			}
 		}
 		if in.Role != nil && Role(*in.Role) != before.Role && u.Status == "active" && id != a.User {
-			if _, err := notify.Send(ctx, tx, a.Network, a.Org, id, "user.role_changed", l10n.Sprintf(u.Locale, "Your role is now %s", *in.Role),
-				l10n.Sprintf(u.Locale, "%s changed your role from %s to %s.", a.Label(), before.Role, *in.Role), "/"); err != nil {
+			if _, err := notify.Send(ctx, tx, a.Network, a.Org, id, "user.role_changed", l10n.M("Your role is now %s", *in.Role),
+				l10n.M("%s changed your role from %s to %s.", a.Label(), before.Role, *in.Role), "/"); err != nil {
 				return err
 			}
 		}

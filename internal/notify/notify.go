@@ -18,6 +18,7 @@ import (
 
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 )
 
 // Notification is a message to one user.
@@ -29,6 +30,9 @@ type Notification struct {
 	Title     string     `db:"title" json:"title"`
 	Body      string     `db:"body" json:"body"`
 	Link      string     `db:"link" json:"link"`
+	// Message holds the title's and body's message ids and arguments, from which
+	// Title and Body are rendered in the reader's language when read.
+	Message   []byte     `db:"message" json:"-"`
 	ReadAt    *time.Time `db:"read_at" json:"read_at"`
 	EmailedAt *time.Time `db:"emailed_at" json:"emailed_at"`
 	CreatedAt time.Time  `db:"created_at" json:"created_at"`
@@ -43,16 +47,49 @@ type emailPayload struct {
 	Org          int64 `json:"org"`
 }
 
+// message is how a notification's texts are stored: message ids and arguments.
+type message struct {
+	Title msgJSON `json:"title"`
+	Body  msgJSON `json:"body"`
+}
+
+type msgJSON struct {
+	Format string `json:"f"`
+	Args   []any  `json:"a,omitempty"`
+}
+
+// decode turns stored arguments back into what the format's verbs expect: JSON
+// numbers become int64 when whole, float64 otherwise.
+func (m msgJSON) decode() l10n.Msg {
+	args := make([]any, len(m.Args))
+	for i, a := range m.Args {
+		if n, ok := a.(json.Number); ok {
+			if v, err := n.Int64(); err == nil {
+				a = v
+			} else if f, err := n.Float64(); err == nil {
+				a = f
+			}
+		}
+		args[i] = a
+	}
+	return l10n.Msg{Format: m.Format, Args: args}
+}
+
 // Send stores a notification for a user of org inside the caller's transaction and
-// queues its email.
-func Send(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind, title, body, link string) (int64, error) {
+// queues its email. Title and body are kept as messages and rendered in the
+// reader's language whenever they are read or emailed.
+func Send(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind string, title, body l10n.Msg, link string) (int64, error) {
+	msg, err := json.Marshal(message{msgJSON{title.Format, title.Args}, msgJSON{body.Format, body.Args}})
+	if err != nil {
+		return 0, fmt.Errorf("notify: %w", err)
+	}
 	// No RETURNING: the recipient's row is not readable by the sender.
 	var id int64
 	if err := tx.GetContext(ctx, &id, `SELECT nextval('notifications_id_seq')`); err != nil {
 		return 0, fmt.Errorf("notify: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (network_id, id, user_id, kind, title, body, link) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		network, id, user, kind, title, body, link); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (network_id, id, user_id, kind, title, body, link, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		network, id, user, kind, title.In(""), body.In(""), link, msg); err != nil {
 		return 0, fmt.Errorf("notify: %w", err)
 	}
 	if _, err := jobs.Enqueue(ctx, tx, network, org, EmailJob, emailPayload{id, user, org}); err != nil {
@@ -61,16 +98,40 @@ func Send(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind, titl
 	return id, nil
 }
 
-// List returns the scope's user's notifications, newest first, before a cursor.
-func List(ctx context.Context, d *db.DB, s db.Scope, before int64, limit int) ([]Notification, error) {
+// localize renders the notification's title and body in lang from its stored
+// messages; rows without them keep their stored text.
+func (n *Notification) localize(lang string) {
+	if len(n.Message) == 0 {
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(n.Message))
+	dec.UseNumber()
+	var m message
+	if err := dec.Decode(&m); err != nil || m.Title.Format == "" {
+		return
+	}
+	n.Title = m.Title.decode().In(lang)
+	if m.Body.Format != "" {
+		n.Body = m.Body.decode().In(lang)
+	}
+}
+
+const columns = `network_id, id, user_id, kind, title, body, link, message, read_at, emailed_at, created_at`
+
+// List returns the scope's user's notifications, newest first, before a cursor,
+// rendered in lang.
+func List(ctx context.Context, d *db.DB, s db.Scope, lang string, before int64, limit int) ([]Notification, error) {
 	if before <= 0 {
 		before = 1 << 62
 	}
 	var out []Notification
 	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
-		return tx.SelectContext(ctx, &out, `SELECT network_id, id, user_id, kind, title, body, link, read_at, emailed_at, created_at
+		return tx.SelectContext(ctx, &out, `SELECT `+columns+`
 			FROM notifications WHERE network_id = $1 AND user_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4`, s.Network, s.User, before, limit)
 	})
+	for i := range out {
+		out[i].localize(lang)
+	}
 	return out, err
 }
 
@@ -167,16 +228,20 @@ func EmailHandler(d *db.DB, m *Mailer, baseURL string) jobs.Handler {
 		}
 		s := db.Scope{Network: j.Network, Org: p.Org, User: p.User}
 		var n Notification
-		var to string
+		var to struct {
+			Email  string `db:"email"`
+			Locale string `db:"locale"`
+		}
 		if err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
-			if err := tx.GetContext(ctx, &n, `SELECT network_id, id, user_id, kind, title, body, link, read_at, emailed_at, created_at
+			if err := tx.GetContext(ctx, &n, `SELECT `+columns+`
 				FROM notifications WHERE network_id = $1 AND id = $2`, j.Network, p.Notification); err != nil {
 				return err
 			}
-			return tx.GetContext(ctx, &to, `SELECT email::text FROM users WHERE network_id = $1 AND id = $2 AND status = 'active'`, j.Network, p.User)
+			return tx.GetContext(ctx, &to, `SELECT email::text AS email, locale FROM users WHERE network_id = $1 AND id = $2 AND status = 'active'`, j.Network, p.User)
 		}); err != nil {
 			return fmt.Errorf("email notification %d: %w", p.Notification, err)
 		}
+		n.localize(to.Locale)
 		if n.EmailedAt != nil || m == nil || m.Addr == "" {
 			return nil
 		}
@@ -184,7 +249,7 @@ func EmailHandler(d *db.DB, m *Mailer, baseURL string) jobs.Handler {
 		if n.Link != "" {
 			body += "\n\n" + strings.TrimRight(baseURL, "/") + n.Link
 		}
-		if err := m.Send(to, n.Title, body); err != nil {
+		if err := m.Send(to.Email, n.Title, body); err != nil {
 			return err
 		}
 		return d.Tx(ctx, s, func(tx *sqlx.Tx) error {

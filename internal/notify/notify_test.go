@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/partners"
@@ -87,7 +88,7 @@ func TestNotificationInAppAndEmail(t *testing.T) {
 	sink, addr := startSMTP(t)
 	err := d.App.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		for _, title := range []string{"Deal approved", "Lead assigned: ação"} {
-			if _, err := notify.Send(ctx, tx, a.Network, a.Org, a.User, "test", title, "Body of "+title, "/deals/1"); err != nil {
+			if _, err := notify.Send(ctx, tx, a.Network, a.Org, a.User, "test", l10n.Msg{Format: title}, l10n.Msg{Format: "Body of " + title}, "/deals/1"); err != nil {
 				return err
 			}
 		}
@@ -113,7 +114,7 @@ func TestNotificationInAppAndEmail(t *testing.T) {
 		t.Errorf("email lacks the link: %s", sink.msgs[0])
 	}
 	sink.mu.Unlock()
-	list, _ := notify.List(ctx, d.App, a.Scope(), 0, 10)
+	list, _ := notify.List(ctx, d.App, a.Scope(), "", 0, 10)
 	if len(list) != 2 || list[0].EmailedAt == nil || list[0].Title != "Lead assigned: ação" {
 		t.Fatalf("list = %+v", list)
 	}
@@ -126,8 +127,52 @@ func TestNotificationInAppAndEmail(t *testing.T) {
 	// Another user sees none of them.
 	other := a
 	other.User = a.User + 1000
-	if list, _ := notify.List(ctx, d.App, other.Scope(), 0, 10); len(list) != 0 {
+	if list, _ := notify.List(ctx, d.App, other.Scope(), "", 0, 10); len(list) != 0 {
 		t.Fatalf("another user sees %d notifications", len(list))
+	}
+}
+
+// A notification is stored as message ids and arguments and rendered in the
+// language of whoever reads it, then: the same row reads in English and in
+// Portuguese, numbers keep their verbs, and the email goes out in the recipient's
+// language chosen after the notification was made.
+func TestNotificationRenderedWhenRead(t *testing.T) {
+	d, a := setup(t)
+	ctx := context.Background()
+	sink, addr := startSMTP(t)
+	err := d.App.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		_, err := notify.Send(ctx, tx, a.Network, a.Org, a.User, "test",
+			l10n.M("Partnership accepted"), l10n.M("line %d, column %d: %v", 12, 3, "ação"), "/partners")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := notify.List(ctx, d.App, a.Scope(), "en", 0, 10)
+	if err != nil || len(en) != 1 || en[0].Title != "Partnership accepted" || en[0].Body != "line 12, column 3: ação" {
+		t.Fatalf("English = %+v, %v", en, err)
+	}
+	pt, _ := notify.List(ctx, d.App, a.Scope(), "pt-BR", 0, 10)
+	wantTitle := l10n.Sprintf("pt-BR", "Partnership accepted")
+	wantBody := l10n.Sprintf("pt-BR", "line %d, column %d: %v", 12, 3, "ação")
+	if len(pt) != 1 || pt[0].Title != wantTitle || pt[0].Body != wantBody || wantTitle == en[0].Title {
+		t.Fatalf("Portuguese = %+v, want %q / %q", pt, wantTitle, wantBody)
+	}
+	// The recipient picks Portuguese after the notification was made: the email
+	// is rendered in it.
+	if _, err := d.Owner.Exec(`UPDATE users SET locale = 'pt-BR' WHERE network_id = $1 AND id = $2`, a.Network, a.User); err != nil {
+		t.Fatal(err)
+	}
+	w := &jobs.Worker{DB: d.App, Handlers: map[string]jobs.Handler{
+		notify.EmailJob: notify.EmailHandler(d.App, &notify.Mailer{Addr: addr, From: "hub@example.com", Insecure: true}, "http://hub.example"),
+	}}
+	if n, err := w.RunOnce(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("ran %d jobs, %v", n, err)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.msgs) != 1 || !strings.Contains(sink.msgs[0], wantBody) {
+		t.Fatalf("email not in Portuguese: %q", sink.msgs)
 	}
 }
 

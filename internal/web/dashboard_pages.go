@@ -27,7 +27,7 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		if data["Unread"], err = notify.Unread(ctx, s.db, a.Scope()); err != nil {
 			return err
 		}
-		if data["Notifications"], err = notify.List(ctx, s.db, a.Scope(), 0, 5); err != nil {
+		if data["Notifications"], err = notify.List(ctx, s.db, a.Scope(), lang(c), 0, 5); err != nil {
 			return err
 		}
 	}

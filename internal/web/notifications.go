@@ -9,7 +9,7 @@ import (
 
 func (s *Server) apiNotifications(c *fiber.Ctx) error {
 	p, err := fetchPage(c, func(n notify.Notification) int64 { return n.ID }, func(before int64, limit int) ([]notify.Notification, error) {
-		return notify.List(c.UserContext(), s.db, actorOf(c).Scope(), before, limit)
+		return notify.List(c.UserContext(), s.db, actorOf(c).Scope(), lang(c), before, limit)
 	})
 	if err != nil {
 		return err

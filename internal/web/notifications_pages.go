@@ -13,7 +13,7 @@ func (s *Server) notificationsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := notify.List(c.UserContext(), s.db, a.Scope(), before, pageSize+1)
+	items, err := notify.List(c.UserContext(), s.db, a.Scope(), lang(c), before, pageSize+1)
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func TestWriterLearnsNothingOfTheOwnersIdentifiers(t *testing.T) {
 	// once); the partner's admin is told nothing.
 	ctx := context.Background()
 	count := func(who string) (n int, text string) {
-		list, err := notify.List(ctx, f.d.App, f.users[who].Scope(), 0, 100)
+		list, err := notify.List(ctx, f.d.App, f.users[who].Scope(), "", 0, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
