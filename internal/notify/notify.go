@@ -23,13 +23,13 @@ import (
 
 // Notification is a message to one user.
 type Notification struct {
-	Network   int64      `db:"network_id" json:"-"`
-	ID        int64      `db:"id" json:"id"`
-	User      int64      `db:"user_id" json:"user_id"`
-	Kind      string     `db:"kind" json:"kind"`
-	Title     string     `db:"title" json:"title"`
-	Body      string     `db:"body" json:"body"`
-	Link      string     `db:"link" json:"link"`
+	Network int64  `db:"network_id" json:"-"`
+	ID      int64  `db:"id" json:"id"`
+	User    int64  `db:"user_id" json:"user_id"`
+	Kind    string `db:"kind" json:"kind"`
+	Title   string `db:"title" json:"title"`
+	Body    string `db:"body" json:"body"`
+	Link    string `db:"link" json:"link"`
 	// Message holds the title's and body's message ids and arguments, from which
 	// Title and Body are rendered in the reader's language when read.
 	Message   []byte     `db:"message" json:"-"`
