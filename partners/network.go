@@ -73,9 +73,21 @@ func CreateNetwork(ctx context.Context, owner *sqlx.DB, in NetworkInput) (networ
 // NetworkSummary is what a dashboard counts: the actor organization's active
 // users, and the network's active partner organizations by kind.
 type NetworkSummary struct {
-	Users    int
-	Partners int
-	ByKind   []KindCount
+	// Users counts the active users of the actor's organization.
+	Users int
+	// Partners counts the active partner organizations of the whole network
+	// (what the vendor manages); Partnerships counts the actor's organization's
+	// active partnerships (whom it works with).
+	Partners     int
+	Partnerships int
+	// ToAnswer counts partnership invitations waiting for the actor's
+	// organization's answer; SharedRecently the records other organizations
+	// shared with it in the last seven days; PendingUsers the invited users of
+	// its organization who have not joined yet.
+	ToAnswer       int
+	SharedRecently int
+	PendingUsers   int
+	ByKind         []KindCount
 }
 
 // KindCount is how many partner organizations are of a kind.
@@ -90,8 +102,12 @@ func (s *Service) Summary(ctx context.Context, a Actor) (*NetworkSummary, error)
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		if err := tx.QueryRowxContext(ctx, `
 			SELECT (SELECT count(*) FROM users WHERE network_id = $1 AND org_id = $2 AND status = 'active'),
-			       (SELECT count(*) FROM organizations WHERE network_id = $1 AND kind <> 'vendor' AND status = 'active')`,
-			a.Network, a.Org).Scan(&out.Users, &out.Partners); err != nil {
+			       (SELECT count(*) FROM users WHERE network_id = $1 AND org_id = $2 AND status = 'invited'),
+			       (SELECT count(*) FROM organizations WHERE network_id = $1 AND kind <> 'vendor' AND status = 'active'),
+			       (SELECT count(*) FROM partnerships WHERE network_id = $1 AND $2 IN (org_a, org_b) AND state = 'active'),
+			       (SELECT count(*) FROM partnerships WHERE network_id = $1 AND $2 IN (org_a, org_b) AND state = 'invited' AND invited_by <> $2),
+			       (SELECT count(*) FROM shares WHERE network_id = $1 AND grantee_org_id = $2 AND created_at > now() - interval '7 days')`,
+			a.Network, a.Org).Scan(&out.Users, &out.PendingUsers, &out.Partners, &out.Partnerships, &out.ToAnswer, &out.SharedRecently); err != nil {
 			return err
 		}
 		return tx.SelectContext(ctx, &out.ByKind, `SELECT kind, count(*) AS n FROM organizations WHERE network_id = $1 AND kind <> 'vendor' GROUP BY kind ORDER BY kind`, a.Network)

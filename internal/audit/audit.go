@@ -94,6 +94,62 @@ func List(ctx context.Context, tx *sqlx.Tx, before int64, limit int) ([]Record, 
 	return out, err
 }
 
+// Filter narrows a listing of the log: entries before the sequence number Before
+// (0 for the newest), by one user (User > 0), one action (Action != ""), and at
+// or after From and before To (zero times leave that end open).
+type Filter struct {
+	Before   int64
+	User     int64
+	Action   string
+	From, To time.Time
+}
+
+// Find returns the entries the scope of tx may read that match f, newest first.
+func Find(ctx context.Context, tx *sqlx.Tx, f Filter, limit int) ([]Record, error) {
+	before := f.Before
+	if before <= 0 {
+		before = 1 << 62
+	}
+	q := `SELECT network_id, seq, at, org_id, user_id, actor, action, target_type, target_id, detail
+		  FROM audit_log
+		 WHERE network_id = NULLIF(current_setting('app.network_id', true), '')::bigint AND seq < $1`
+	args := []any{before}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		q += fmt.Sprintf(" AND "+cond, len(args))
+	}
+	if f.User > 0 {
+		add("user_id = $%d", f.User)
+	}
+	if f.Action != "" {
+		add("action = $%d", f.Action)
+	}
+	if !f.From.IsZero() {
+		add("at >= $%d", f.From)
+	}
+	if !f.To.IsZero() {
+		add("at < $%d", f.To)
+	}
+	args = append(args, limit)
+	q += fmt.Sprintf(" ORDER BY seq DESC LIMIT $%d", len(args))
+	var out []Record
+	if err := tx.SelectContext(ctx, &out, q, args...); err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	return out, nil
+}
+
+// Search is Find in a transaction of its own.
+func Search(ctx context.Context, d *db.DB, s db.Scope, f Filter, limit int) ([]Record, error) {
+	var out []Record
+	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		var err error
+		out, err = Find(ctx, tx, f, limit)
+		return err
+	})
+	return out, err
+}
+
 // Problem is a break in a chain.
 type Problem struct {
 	Network int64

@@ -153,6 +153,7 @@ var routeAccess = map[string]Access{
 	"POST /api-keys":                {Role: partners.Admin, Action: Create},
 	"POST /api-keys/:id/revoke":     {Role: partners.Admin, Action: Write, Target: TargetAPIKey, Consumes: true},
 	"GET /audit":                    {Role: partners.Admin, Action: Read},
+	"GET /audit/export.csv":         {Role: partners.Admin, Action: Read},
 	"GET /notifications":            {Role: partners.Viewer, Action: Read},
 	"POST /notifications/read":      {Role: partners.Viewer, Action: Create},
 	"GET /jobs":                     {Role: partners.Admin, Action: Read, Lists: TargetJob},

@@ -954,6 +954,16 @@ type safeCSV struct{ *csv.Writer }
 
 func newSafeCSV(w io.Writer) safeCSV { return safeCSV{csv.NewWriter(w)} }
 
+// NewCSVWriter is a csv.Writer for any CSV the hub writes (the audit export too):
+// every cell goes through safeCell.
+func NewCSVWriter(w io.Writer) interface {
+	Write([]string) error
+	Flush()
+	Error() error
+} {
+	return newSafeCSV(w)
+}
+
 // Write writes one record, each cell made safe.
 func (w safeCSV) Write(rec []string) error {
 	out := make([]string, len(rec))
