@@ -70,6 +70,7 @@ var routeAccess = map[string]Access{
 	"GET /static/*":            {Action: Public},
 	"GET /favicon.ico":         {Action: Public},
 	"GET /api/v1/openapi.json": {Action: Public},
+	"GET /api/v1/docs":         {Action: Public},
 
 	// API: identity, organizations, users, keys.
 	"GET /api/v1/me":                  {Action: Read},

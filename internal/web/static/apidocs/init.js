@@ -1,0 +1,12 @@
+// Renders the hub's OpenAPI document with Swagger UI (served from the hub itself,
+// no CDN). A separate file, because the CSP allows no inline script.
+window.addEventListener("load", function () {
+  window.ui = SwaggerUIBundle({
+    url: "/api/v1/openapi.json",
+    dom_id: "#api-docs",
+    deepLinking: true,
+    tryItOutEnabled: false,
+    supportedSubmitMethods: [],
+    validatorUrl: null
+  });
+});
