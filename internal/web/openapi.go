@@ -148,6 +148,8 @@ func (s *Server) openAPI() obj {
 			resp["content"] = obj{"text/csv": obj{"schema": obj{"type": "string"}}}
 		} else if r.Path == "/openapi.json" {
 			resp["content"] = obj{"application/json": obj{"schema": obj{"type": "object"}}}
+		} else if r.Path == "/docs" {
+			resp["content"] = obj{"text/html": obj{"schema": obj{"type": "string"}}}
 		}
 		responses := obj{strconv.Itoa(status): resp, "default": problem("An error, as RFC 9457 problem details")}
 		if r.Role != "" {
@@ -178,11 +180,24 @@ func (s *Server) openAPI() obj {
 
 func (s *Server) apiOpenAPI(c *fiber.Ctx) error { return c.JSON(s.openAPI()) }
 
+// apiDocs is the API reference for people: Swagger UI over the OpenAPI
+// document, from files the hub serves itself (static/apidocs).
+func (s *Server) apiDocs(c *fiber.Ctx) error {
+	b, err := staticFS.ReadFile("static/apidocs/index.html")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(b)
+}
+
 func strArray() obj { return obj{"type": "array", "items": str()} }
 
 // metaAPI is the meta part of the API route table.
 func (s *Server) metaAPI() []route {
 	return []route{
 		{Method: "GET", Path: "/openapi.json", Summary: "This document", Tag: "meta", handler: s.apiOpenAPI},
+		{Method: "GET", Path: "/docs", Summary: "This document for people to read (HTML)", Tag: "meta", handler: s.apiDocs},
 	}
 }

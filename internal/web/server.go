@@ -126,16 +126,6 @@ func New(cfg Config, d *db.DB) *Server {
 	s.App.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	s.App.Get("/readyz", s.readyz)
 	s.App.Get("/static/*", s.static)
-	// The API reference: Swagger UI over the OpenAPI document, served from here.
-	s.App.Get("/api/v1/docs", func(c *fiber.Ctx) error {
-		b, err := staticFS.ReadFile("static/apidocs/index.html")
-		if err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
-		return c.Send(b)
-	})
 	// Browsers ask for /favicon.ico whatever the page says: the same icon.
 	s.App.Get("/favicon.ico", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderLocation, "/static/favicon.svg")
