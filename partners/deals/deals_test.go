@@ -2,6 +2,7 @@ package deals_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,6 +168,21 @@ func TestRegistrationLifecycle(t *testing.T) {
 	}
 	if _, err := w.deals.Get(ctx, w.b, r.ID); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("another partner reads it: %v", err)
+	}
+	// Explain names the workflow share to the vendor, and nothing to another partner.
+	ex, err := w.p.Explain(ctx, w.vendor, deals.RecordType, r.ID, 0)
+	if err != nil || !ex.CanRead || !ex.CanWrite {
+		t.Fatalf("vendor's explanation = %+v, %v", ex, err)
+	}
+	named := false
+	for _, rule := range ex.Rules {
+		named = named || rule.Rule == "share" && rule.Grants && strings.Contains(rule.Detail, "workflow")
+	}
+	if !named {
+		t.Errorf("explain does not name the workflow share: %+v", ex.Rules)
+	}
+	if ex, err := w.p.Explain(ctx, w.b, deals.RecordType, r.ID, 0); err == nil && ex.CanRead || err != nil && !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another partner's explanation = %+v, %v", ex, err)
 	}
 	if list, err := w.deals.List(ctx, w.b, deals.Filter{}); err != nil || len(list) != 0 {
 		t.Fatalf("another partner lists %d registrations, %v", len(list), err)
