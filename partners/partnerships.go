@@ -187,7 +187,7 @@ func (s *Service) RevokePartnership(ctx context.Context, a Actor, id int64) (*Pa
 		if _, err := tx.ExecContext(ctx, `UPDATE partnerships SET state = 'revoked', updated_at = now() WHERE network_id = $1 AND id = $2`, a.Network, id); err != nil {
 			return err
 		}
-		n, err := revokeSharesBetween(ctx, tx, a.Network, p.OrgA, p.OrgB)
+		n, err := revokeSharesBetween(ctx, tx, a.Network, a.Org, p.OrgA, p.OrgB)
 		if err != nil {
 			return err
 		}
@@ -216,6 +216,16 @@ func (s *Service) Partnerships(ctx context.Context, a Actor, state string) ([]Pa
 			WHERE p.network_id = $1 AND (p.org_a = $2 OR p.org_b = $2) AND ($3 = '' OR p.state = $3)
 			ORDER BY o.name, p.id`, a.Network, a.Org, state)
 	})
+	return out, err
+}
+
+// ActivePartnerships lists org's active partnerships by id, in tx (a record
+// family's explanation asks which partners' policies show a record).
+func ActivePartnerships(ctx context.Context, tx *sqlx.Tx, network, org int64) ([]Partnership, error) {
+	var out []Partnership
+	err := tx.SelectContext(ctx, &out, partnershipSelect+`
+		WHERE p.network_id = $1 AND (p.org_a = $2 OR p.org_b = $2) AND p.state = 'active'
+		ORDER BY p.id`, network, org)
 	return out, err
 }
 

@@ -27,41 +27,6 @@ type Share struct {
 	CreatedAt   time.Time `db:"created_at" json:"created_at"`
 }
 
-// shareable says, per record type, which table holds the records. Record families
-// add their types here and in ph_sync_share_arrays as they arrive.
-var shareable = map[string]struct{ table string }{
-	"account": {table: "accounts"},
-}
-
-// syncArrays recomputes a record's reader_orgs and writer_orgs (and its
-// dependents') from its shares rows, in the transaction that changed them, through
-// ph_sync_share_arrays: the grantee revoking a partnership must bring the owner's
-// record in step without the right to update it otherwise.
-func syncArrays(ctx context.Context, tx *sqlx.Tx, network int64, recordType string, id int64) error {
-	if _, ok := shareable[recordType]; !ok {
-		return apperr.Field("record_type", "%q records cannot be shared", recordType)
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT ph_sync_share_arrays($1, $2, $3)`, network, recordType, id); err != nil {
-		return fmt.Errorf("sync shares of %s %d: %w", recordType, id, err)
-	}
-	return nil
-}
-
-// RecordChanged brings a shared record's share rows in step with the record's
-// sort keys (for an account: its sort name and last change), which lists of
-// shared records read in order from the shares index. Call it in the
-// transaction that changed the record; a record without shares costs one
-// index probe.
-func RecordChanged(ctx context.Context, tx *sqlx.Tx, network int64, recordType string, id int64) error {
-	if _, ok := shareable[recordType]; !ok {
-		return apperr.Field("record_type", "%q records cannot be shared", recordType)
-	}
-	if _, err := tx.ExecContext(ctx, `SELECT ph_sync_share_sort($1, $2, $3)`, network, recordType, id); err != nil {
-		return fmt.Errorf("sort keys of %s %d's shares: %w", recordType, id, err)
-	}
-	return nil
-}
-
 // ShareRecord shares a record of the actor's organization with a partner
 // organization (an active partnership is needed), or changes the access of an
 // existing share. Managers and admins, or the sales user who owns the record.
@@ -70,21 +35,20 @@ func (s *Service) ShareRecord(ctx context.Context, a Actor, recordType string, i
 	if err := oneOf("access", access, []string{"read", "write"}); err != nil {
 		return nil, err
 	}
-	t, ok := shareable[recordType]
-	if !ok {
-		return nil, apperr.Field("record_type", "%q records cannot be shared", recordType)
+	t, err := shareableType("record_type", recordType)
+	if err != nil {
+		return nil, err
 	}
 	if grantee == a.Org {
 		return nil, apperr.Field("org_id", "a record is not shared with its own organization")
 	}
 	var out Share
-	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		var owner struct {
 			Org  int64  `db:"owner_org_id"`
 			User *int64 `db:"owner_user_id"`
 		}
-		q := fmt.Sprintf(`SELECT owner_org_id, owner_user_id FROM %s WHERE network_id = $1 AND id = $2 FOR UPDATE`, t.table)
-		if err := tx.GetContext(ctx, &owner, q, a.Network, id); err != nil {
+		if err := tx.GetContext(ctx, &owner, t.lockSQL, a.Network, id); err != nil {
 			return db.Absent(err, "No %s %d of your organization.", recordType, id)
 		}
 		if owner.Org != a.Org {
@@ -109,7 +73,7 @@ func (s *Service) ShareRecord(ctx context.Context, a Actor, recordType string, i
 			a.Network, recordType, id, a.Org, grantee, access, nullable(a.User)); err != nil {
 			return err
 		}
-		if err := syncArrays(ctx, tx, a.Network, recordType, id); err != nil {
+		if err := syncShares(ctx, tx, a.Network, a.Org, t, id, a.Org); err != nil {
 			return err
 		}
 		if err := s.notifyOrgAdmins(ctx, tx, a, grantee, "share.created", fmt.Sprintf("/%ss/%d", recordType, id), l10n.M("A record was shared with you"),
@@ -125,17 +89,16 @@ func (s *Service) ShareRecord(ctx context.Context, a Actor, recordType string, i
 // Managers and admins, or the sales user who owns the record. Errors: Forbidden,
 // NotFound.
 func (s *Service) UnshareRecord(ctx context.Context, a Actor, recordType string, id, grantee int64) error {
-	t, ok := shareable[recordType]
-	if !ok {
-		return apperr.Field("record_type", "%q records cannot be shared", recordType)
+	t, err := shareableType("record_type", recordType)
+	if err != nil {
+		return err
 	}
 	return s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		var owner struct {
 			Org  int64  `db:"owner_org_id"`
 			User *int64 `db:"owner_user_id"`
 		}
-		q := fmt.Sprintf(`SELECT owner_org_id, owner_user_id FROM %s WHERE network_id = $1 AND id = $2 FOR UPDATE`, t.table)
-		if err := tx.GetContext(ctx, &owner, q, a.Network, id); err != nil {
+		if err := tx.GetContext(ctx, &owner, t.lockSQL, a.Network, id); err != nil {
 			return db.Absent(err, "No %s %d of your organization.", recordType, id)
 		}
 		if owner.Org != a.Org {
@@ -151,7 +114,7 @@ func (s *Service) UnshareRecord(ctx context.Context, a Actor, recordType string,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return apperr.E(apperr.NotFound, "This %s is not shared with organization %d.", recordType, grantee)
 		}
-		if err := syncArrays(ctx, tx, a.Network, recordType, id); err != nil {
+		if err := syncShares(ctx, tx, a.Network, a.Org, t, id, a.Org); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, "share.delete", recordType, id, map[string]any{"grantee": grantee})
@@ -173,21 +136,28 @@ func (s *Service) Shares(ctx context.Context, a Actor, recordType string, id int
 }
 
 // revokeSharesBetween removes every share between two organizations, both ways, and
-// brings the records' arrays in step. The revoking side can delete the shares it
-// owns and those granted to it (the shares policy lets both parties see them).
-func revokeSharesBetween(ctx context.Context, tx *sqlx.Tx, network, orgA, orgB int64) (int, error) {
+// brings the records' arrays in step, as the revoking organization me (one of
+// the two): the shares policy lets it delete the shares it owns and those granted
+// to it; it recomputes the arrays of its own records, and acts for the other
+// organization to recompute those of the other's records it lost.
+func revokeSharesBetween(ctx context.Context, tx *sqlx.Tx, network, me, orgA, orgB int64) (int, error) {
 	var gone []struct {
-		Type string `db:"record_type"`
-		ID   int64  `db:"record_id"`
+		Type  string `db:"record_type"`
+		ID    int64  `db:"record_id"`
+		Owner int64  `db:"owner_org_id"`
 	}
 	if err := tx.SelectContext(ctx, &gone, `
 		DELETE FROM shares WHERE network_id = $1
 		   AND ((owner_org_id = $2 AND grantee_org_id = $3) OR (owner_org_id = $3 AND grantee_org_id = $2))
-		RETURNING record_type, record_id`, network, orgA, orgB); err != nil {
+		RETURNING record_type, record_id, owner_org_id`, network, orgA, orgB); err != nil {
 		return 0, err
 	}
 	for _, g := range gone {
-		if err := syncArrays(ctx, tx, network, g.Type, g.ID); err != nil {
+		t, err := shareableType("record_type", g.Type)
+		if err != nil {
+			return 0, err
+		}
+		if err := syncShares(ctx, tx, network, me, t, g.ID, g.Owner); err != nil {
 			return 0, err
 		}
 	}

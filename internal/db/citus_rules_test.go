@@ -24,8 +24,6 @@ var definerWriters = map[string]string{
 	"ph_claim_jobs":           "outside: the job worker claims across networks",
 	"ph_finish_job":           "outside: the job worker records an outcome",
 	"ph_audit_append":         "inside (issue 29): audit appends",
-	"ph_sync_share_arrays":    "inside (issue 29): a grantee's change of the owner's arrays",
-	"ph_sync_share_sort":      "inside (issue 29): a writer's change of the owner's share rows",
 	"ph_rewrite_account_keys": "inside (issue 29): a writer's change of the owner's keys",
 	"ph_reset_policies":       "inside (issue 29): either party resets a revoked partnership",
 }

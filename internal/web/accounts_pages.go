@@ -93,13 +93,13 @@ func (s *Server) accountPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	}
 	data := fiber.Map{"A": acc, "Contacts": contacts, "IsOwner": acc.OwnerOrg == a.Org}
 	if a.User != 0 {
-		e, err := s.accounts.Explain(ctx, *a, id, 0)
+		e, err := s.partners.Explain(ctx, *a, "account", id, 0)
 		if err != nil {
 			return err
 		}
 		data["Explain"] = e
 	} else {
-		data["Explain"] = &accounts.Explanation{CanRead: true, CanWrite: acc.CanWrite}
+		data["Explain"] = &partners.Explanation{CanRead: true, CanWrite: acc.CanWrite}
 	}
 	if acc.OwnerOrg == a.Org {
 		shares, err := s.partners.Shares(ctx, *a, "account", id)

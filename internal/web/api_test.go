@@ -43,6 +43,9 @@ func TestBadInputGetsProblems(t *testing.T) {
 		{"bad limit", "GET", "/api/v1/organizations?limit=5000", ``, "", 422, "limit"},
 		{"bad filter", "GET", "/api/v1/organizations?kind=pirate", ``, "", 422, "kind"},
 		{"unknown route", "GET", "/api/v1/nothing-here", ``, "", 404, ""},
+		{"explain of an unregistered type", "GET", "/api/v1/access/explain?record=gizmo:1", ``, "", 422, "record"},
+		{"explain without a type", "GET", "/api/v1/access/explain?record=1", ``, "", 422, "record"},
+		{"explain of a bad id", "GET", "/api/v1/access/explain?record=account:x", ``, "", 422, "record"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,7 +1,8 @@
 // Package accounts holds accounts (customer companies) and their contacts: matching
 // keys and duplicates, lists and search along explicit visibility paths, merging,
-// account mapping between partners and the access explanation. Sharing itself
-// (shares rows and the records' reader/writer arrays) is the partners core's.
+// account mapping between partners and the account rules of the access
+// explanation. Sharing itself (shares rows, the records' reader/writer arrays,
+// explain) is the partners core's: accounts register as a shareable type.
 package accounts
 
 import (
@@ -65,7 +66,7 @@ const columns = `a.network_id, a.id, a.owner_org_id, o.name AS owner_org_name, a
 	a.industry, a.size, a.region, a.street, a.city, a.state, a.postal_code, a.country, a.tags, a.reader_orgs, a.writer_orgs,
 	a.archived_at, a.created_at, a.updated_at, a.sort_name`
 
-const fromAccounts = ` FROM accounts a JOIN organizations o ON o.network_id = a.network_id AND o.id = a.owner_org_id`
+const fromAccounts = ` FROM accounts a` + partners.JoinOwnerOrg
 
 // Sizes are the allowed company-size bands.
 var Sizes = []string{"", "1-10", "11-50", "51-200", "201-1000", "1001-5000", "5001+"}
@@ -333,8 +334,8 @@ func checkOwnerUser(ctx context.Context, tx *sqlx.Tx, a partners.Actor, u *int64
 	if u == nil {
 		return nil
 	}
-	var ok bool
-	if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM users WHERE network_id = $1 AND org_id = $2 AND id = $3 AND status = 'active')`, a.Network, a.Org, *u); err != nil {
+	ok, err := partners.ActiveUserOf(ctx, tx, a.Network, a.Org, *u)
+	if err != nil {
 		return err
 	}
 	if !ok {
@@ -383,18 +384,9 @@ func (acc *Account) decorate(a partners.Actor) {
 	acc.CanWrite = canWrite(a, acc)
 }
 
-// canWrite: the owner org's managers and admins, the owning sales user, and the
-// managers and admins of an organization the account is shared with for writing.
+// canWrite is the core's rule for shared records (partners.CanWrite).
 func canWrite(a partners.Actor, acc *Account) bool {
-	if acc.OwnerOrg == a.Org {
-		return a.Role.AtLeast(partners.Manager) || (a.Role == partners.Sales && acc.OwnerUser != nil && *acc.OwnerUser == a.User && a.User != 0)
-	}
-	for _, o := range acc.WriterOrgs {
-		if o == a.Org {
-			return a.Role.AtLeast(partners.Manager)
-		}
-	}
-	return false
+	return partners.CanWrite(a, acc.OwnerOrg, acc.OwnerUser, acc.WriterOrgs)
 }
 
 // Update changes an account the actor may write. Errors: Forbidden, Invalid,

@@ -352,23 +352,23 @@ func TestMergeMovesContactsAndShares(t *testing.T) {
 func TestExplain(t *testing.T) {
 	w := newWorld(t)
 	acc := w.account(w.a, "Cyberdyne", "cyberdyne.com")
-	e, err := w.acc.Explain(w.ctx, w.aViewer, acc.ID, 0)
+	e, err := w.p.Explain(w.ctx, w.aViewer, "account", acc.ID, 0)
 	if err != nil || !e.CanRead || e.CanWrite || e.Rules[0].Rule != "owner_org" {
 		t.Fatalf("viewer of the owner: %+v %v", e, err)
 	}
-	e, _ = w.acc.Explain(w.ctx, w.b, acc.ID, 0)
+	e, _ = w.p.Explain(w.ctx, w.b, "account", acc.ID, 0)
 	if e.CanRead || strings.Contains(fmt.Sprint(e.Rules), "Alpha") {
 		t.Fatalf("unshared: %+v (must not name the owner)", e)
 	}
 	w.p.ShareRecord(w.ctx, w.a, "account", acc.ID, w.b.Org, "read")
-	e, _ = w.acc.Explain(w.ctx, w.b, acc.ID, 0)
+	e, _ = w.p.Explain(w.ctx, w.b, "account", acc.ID, 0)
 	if !e.CanRead || e.CanWrite || e.Rules[0].Rule != "share" || !strings.Contains(e.Rules[0].Detail, "Alpha shared it") {
 		t.Fatalf("shared: %+v", e)
 	}
-	if _, err := w.acc.Explain(w.ctx, w.aViewer, acc.ID, w.aSales.User); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := w.p.Explain(w.ctx, w.aViewer, "account", acc.ID, w.aSales.User); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("a viewer asks about another user: %v", err)
 	}
-	if _, err := w.acc.Explain(w.ctx, w.a, acc.ID, w.b.User); !apperr.Is(err, apperr.NotFound) {
+	if _, err := w.p.Explain(w.ctx, w.a, "account", acc.ID, w.b.User); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("asking about another organization's user: %v", err)
 	}
 }

@@ -153,19 +153,12 @@ func (s *Service) ImportHandler() jobs.Handler {
 		scope := a.Scope()
 		// The importer acts with its own role as it is now (it may have changed).
 		// Row errors are written in the importing user's language.
-		var who struct {
-			Role   string `db:"role"`
-			Locale string `db:"locale"`
-		}
-		if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
-			if p.User != 0 {
-				return tx.GetContext(ctx, &who, `SELECT role, locale FROM users WHERE network_id = $1 AND id = $2 AND status = 'active'`, j.Network, p.User)
-			}
-			return tx.GetContext(ctx, &who, `SELECT role, '' AS locale FROM api_keys WHERE network_id = $1 AND id = $2 AND revoked_at IS NULL`, j.Network, p.Key)
+		if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) (err error) {
+			a.Role, a.Locale, err = partners.CurrentRole(ctx, tx, j.Network, p.User, p.Key)
+			return err
 		}); err != nil {
 			return s.failImport(ctx, scope, p.Import, "the importing user or key is no longer active")
 		}
-		a.Role, a.Locale = partners.Role(who.Role), who.Locale
 		scope = a.Scope()
 		var row struct {
 			Kind    string `db:"kind"`

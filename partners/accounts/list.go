@@ -182,7 +182,7 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 	// A visibility path: where its rows come from, and (for a search with few
 	// matches) where they come from then; and its order and keyset.
 	type path struct{ from, fewFrom, where, fewWhere, order, keyset string }
-	sharedFrom := `shares s JOIN accounts a ON a.network_id = s.network_id AND a.id = s.record_id`
+	sharedFrom := partners.SharedFrom("account", "a")
 	mine := path{
 		from: `accounts a`,
 		// Driven by the matching ids, one primary-key read each: OFFSET 0 keeps the
@@ -193,7 +193,7 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 		order:   order, keyset: keyset,
 	}
 	if f.SharedWith != 0 {
-		mine.where += ` AND EXISTS (SELECT 1 FROM shares s WHERE s.network_id = ` + network + ` AND s.record_type = 'account' AND s.record_id = a.id AND s.grantee_org_id = ` + q.arg(f.SharedWith) + `)`
+		mine.where += ` AND ` + partners.SharedWithCondition("account", "a", network, q.arg(f.SharedWith))
 	}
 	shared := path{
 		from: sharedFrom, fewFrom: sharedFrom,
@@ -249,7 +249,7 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 		// No path can hold a match: an empty result of the same columns.
 		branches = []string{`(SELECT ` + branchColumns + ` FROM accounts a WHERE false)`}
 	}
-	return with + `SELECT ` + listColumns + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) a JOIN organizations o ON o.network_id = a.network_id AND o.id = a.owner_org_id` +
+	return with + `SELECT ` + listColumns + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) a` + partners.JoinOwnerOrg +
 		order + ` LIMIT ` + limit, q.args
 }
 

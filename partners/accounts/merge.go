@@ -73,18 +73,7 @@ func (s *Service) Merge(ctx context.Context, a partners.Actor, survivor, merged 
 		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET account_id = $3, updated_at = now() WHERE network_id = $1 AND account_id = $2`, a.Network, merged, survivor); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO shares (network_id, record_type, record_id, owner_org_id, grantee_org_id, access, reason, created_by)
-			SELECT network_id, 'account', $3, owner_org_id, grantee_org_id, access, reason, created_by
-			  FROM shares WHERE network_id = $1 AND record_type = 'account' AND record_id = $2
-			ON CONFLICT (network_id, record_type, record_id, grantee_org_id) DO UPDATE
-			  SET access = CASE WHEN shares.access = 'write' OR EXCLUDED.access = 'write' THEN 'write' ELSE 'read' END`, a.Network, merged, survivor); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM shares WHERE network_id = $1 AND record_type = 'account' AND record_id = $2`, a.Network, merged); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `SELECT ph_sync_share_arrays($1, 'account', $2)`, a.Network, survivor); err != nil {
+		if err := partners.MoveShares(ctx, tx, a, "account", merged, survivor); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE network_id = $1 AND id = $2`, a.Network, merged); err != nil {
