@@ -2,6 +2,8 @@ package db_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -92,3 +94,176 @@ func TestPoliciesHaveNoSubquery(t *testing.T) {
 	}
 }
 
+// tenantTables are the tables with network_id, from the catalog of the migrated
+// template; globals the others (goose's own bookkeeping aside).
+func tableKinds(t *testing.T) (tenant, global map[string]bool) {
+	t.Helper()
+	d := pgtest.New(t)
+	var rows []struct {
+		Name   string `db:"relname"`
+		Tenant bool   `db:"tenant"`
+	}
+	if err := d.Owner.SelectContext(context.Background(), &rows, `
+		SELECT c.relname, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'network_id' AND NOT a.attisdropped) AS tenant
+		  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		 WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'goose_db_version'`); err != nil {
+		t.Fatal(err)
+	}
+	tenant, global = map[string]bool{}, map[string]bool{}
+	for _, r := range rows {
+		if r.Tenant && r.Name != "networks" {
+			tenant[r.Name] = true
+		} else {
+			global[r.Name] = true
+		}
+	}
+	if len(tenant) < 10 || !global["networks"] {
+		t.Fatalf("tenant tables %v, global %v: the check did not run over the schema", tenant, global)
+	}
+	return tenant, global
+}
+
+// migrationFile is one migration's Up part, with its file name.
+type migrationFile struct{ name, up string }
+
+func migrationFiles(t *testing.T) []migrationFile {
+	t.Helper()
+	names, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(names) < 10 {
+		t.Fatalf("migrations: %v (%d files)", err, len(names))
+	}
+	sort.Strings(names)
+	var out []migrationFile
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, _, _ := strings.Cut(string(b), "-- +goose Down")
+		out = append(out, migrationFile{filepath.Base(n), up})
+	}
+	return out
+}
+
+var (
+	createTable = regexp.MustCompile(`(?i)\bCREATE\s+(?:UNLOGGED\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_]+)\s*\(`)
+	distribute  = regexp.MustCompile(`ph_distribute\('([a-z_]+)',\s*'network_id'\)`)
+	reference   = regexp.MustCompile(`ph_reference\('([a-z_]+)'\)`)
+	// Statements Citus refuses on a distributed table (issue 29): identity
+	// alterations, a constraint inside ADD COLUMN, an ADD CONSTRAINT beside other
+	// subcommands is left to the Citus run.
+	refused = []*regexp.Regexp{
+		regexp.MustCompile(`(?i)ALTER\s+COLUMN\s+\w+\s+(SET\s+GENERATED|ADD\s+GENERATED|DROP\s+IDENTITY|RESTART)`),
+		regexp.MustCompile(`(?is)ADD\s+COLUMN\s[^;,]*?\b(CHECK|REFERENCES|UNIQUE|PRIMARY\s+KEY)\b`),
+	}
+)
+
+// TestMigrationsDeclareTheLayout fails on a table whose creating migration does
+// not say where its rows live on Citus (a tenant table distributed by network_id,
+// a global one a reference table), on a table created with a foreign key inline to
+// a reference table (Citus makes it a coordinator table at once, which then cannot
+// be distributed), and on a statement Citus refuses once a table is distributed.
+// On plain PostgreSQL those calls do nothing: this is where the rules are checked
+// (DESIGN §9).
+func TestMigrationsDeclareTheLayout(t *testing.T) {
+	tenant, global := tableKinds(t)
+	declared := map[string]string{}
+	for _, f := range migrationFiles(t) {
+		dist, ref := map[string]bool{}, map[string]bool{}
+		for _, m := range distribute.FindAllStringSubmatch(f.up, -1) {
+			dist[m[1]] = true
+		}
+		for _, m := range reference.FindAllStringSubmatch(f.up, -1) {
+			ref[m[1]] = true
+		}
+		for _, loc := range createTable.FindAllStringSubmatchIndex(f.up, -1) {
+			name := f.up[loc[2]:loc[3]]
+			switch {
+			case tenant[name] && !dist[name]:
+				t.Errorf("%s creates tenant table %s without ph_distribute('%s', 'network_id')", f.name, name, name)
+			case global[name] && !ref[name]:
+				t.Errorf("%s creates global table %s without ph_reference('%s')", f.name, name, name)
+			}
+			declared[name] = f.name
+			body := f.up[loc[1]:]
+			if end := strings.Index(body, ";"); end >= 0 {
+				body = body[:end]
+			}
+			for _, g := range []string{"networks", "login_throttle", "rate_windows"} {
+				if tenant[name] && regexp.MustCompile(`(?i)REFERENCES\s+`+g+`\b`).MatchString(body) {
+					t.Errorf("%s creates %s with a foreign key to the reference table %s inline: add it with ALTER TABLE after ph_distribute", f.name, name, g)
+				}
+			}
+		}
+		for _, re := range refused {
+			if m := re.FindString(f.up); m != "" {
+				t.Errorf("%s: %q is refused by Citus on a distributed table", f.name, m)
+			}
+		}
+	}
+	for name := range tenant {
+		if declared[name] == "" {
+			t.Errorf("tenant table %s is created by no migration that this check reads", name)
+		}
+	}
+}
+
+// TestRowTypeFunctionsFollowDistribution fails on a function taking or returning a
+// table's row type that a migration creates before that table is distributed: Citus
+// then creates it on the coordinator only, and every statement using it on a
+// worker fails.
+func TestRowTypeFunctionsFollowDistribution(t *testing.T) {
+	d := pgtest.New(t)
+	var uses []struct {
+		Fn    string `db:"proname"`
+		Table string `db:"relname"`
+	}
+	if err := d.Owner.SelectContext(context.Background(), &uses, `
+		SELECT DISTINCT p.proname, c.relname
+		  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+		  JOIN pg_type ty ON ty.oid = p.prorettype OR ty.oid = ANY (p.proargtypes::oid[])
+		  JOIN pg_class c ON c.oid = ty.typrelid AND c.relkind = 'r'
+		 WHERE n.nspname = 'public'`); err != nil {
+		t.Fatal(err)
+	}
+	if len(uses) < 3 {
+		t.Fatalf("found %d row-type functions: the check did not run over the schema", len(uses))
+	}
+	files := migrationFiles(t)
+	// where returns the (file, offset) of the first match of re, or (-1, -1).
+	where := func(re *regexp.Regexp) (int, int) {
+		for i, f := range files {
+			if loc := re.FindStringIndex(f.up); loc != nil {
+				return i, loc[0]
+			}
+		}
+		return -1, -1
+	}
+	for _, u := range uses {
+		fi, fo := where(regexp.MustCompile(`(?i)CREATE\s+(OR\s+REPLACE\s+)?FUNCTION\s+` + u.Fn + `\(`))
+		di, do := where(regexp.MustCompile(`(?:ph_distribute|ph_reference)\('` + u.Table + `'`))
+		if fi < 0 || di < 0 {
+			t.Errorf("%s (row type of %s): created at %d, distributed at %d: not found in the migrations", u.Fn, u.Table, fi, di)
+			continue
+		}
+		if fi < di || (fi == di && fo < do) {
+			t.Errorf("%s takes the row type of %s but %s creates it before %s distributes the table", u.Fn, u.Table, files[fi].name, files[di].name)
+		}
+	}
+}
+
+// TestNoTriggersOnTenantTables: Citus takes no trigger on a distributed table
+// (an append-only rule is privileges and policies instead).
+func TestNoTriggersOnTenantTables(t *testing.T) {
+	d := pgtest.New(t)
+	var trig []string
+	if err := d.Owner.SelectContext(context.Background(), &trig, `
+		SELECT tg.tgname || ' on ' || c.relname FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
+		  JOIN pg_namespace n ON n.oid = c.relnamespace
+		 WHERE n.nspname = 'public' AND NOT tg.tgisinternal`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range trig {
+		t.Errorf("trigger %s: Citus refuses triggers on distributed tables", tr)
+	}
+}
