@@ -28,7 +28,9 @@ CREATE EXTENSION IF NOT EXISTS citext;
 -- The layout on Citus (DESIGN §9). Each migration that creates a table says where
 -- its rows live, right after creating it: a tenant table is distributed by
 -- network_id and co-located with organizations (ph_distribute), a global table is a
--- reference table on every node (ph_reference). Where the citus extension is absent
+-- reference table on every node (ph_reference), except the two the coordinator
+-- alone writes before any tenant is known (login_throttle, rate_windows), which
+-- stay plain tables there. Where the citus extension is absent
 -- (plain PostgreSQL, the tests) both do nothing, so the same files give the same
 -- schema there. Row-type functions come after their tables are distributed, and no
 -- statement Citus refuses on a distributed table follows (identity alterations,
@@ -322,7 +324,6 @@ CREATE TABLE login_throttle (
     window_start timestamptz NOT NULL DEFAULT now(),
     locked_until timestamptz
 );
-SELECT ph_reference('login_throttle');
 
 -- Row-level security -------------------------------------------------------------
 

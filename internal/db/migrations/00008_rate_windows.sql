@@ -11,7 +11,6 @@ CREATE UNLOGGED TABLE rate_windows (
     hits         int NOT NULL,
     PRIMARY KEY (key, window_start)
 );
-SELECT ph_reference('rate_windows');
 
 -- Counts one request of p_key in the current window of p_window and returns the
 -- window's count and end. A key's first hit in a window drops its older windows;

@@ -117,5 +117,123 @@ CREATE POLICY writer ON account_keys TO partnerhub_app
         AND account_id = NULLIF(current_setting('app.writable_account', true), '')::bigint);
 DROP FUNCTION ph_rewrite_account_keys(bigint, bigint);
 
+-- 4. Statements that route (DESIGN §9). Citus cannot plan a statement of a SQL
+--    function whose distribution column comes from a parameter ("could not create
+--    distributed plan", or every shard queried): the lookups become PL/pgSQL, whose
+--    statements reach Citus with the network as a value, and go to one node. Their
+--    signatures, rows and rules do not change.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION ph_api_key_lookup(p_network bigint, p_hash bytea)
+RETURNS TABLE (key_id bigint, org_id bigint, role text, name text, vendor boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN QUERY
+    SELECT k.id, k.org_id, k.role, k.name, n.vendor_org_id = k.org_id
+      FROM api_keys k
+      JOIN networks n ON n.id = k.network_id
+      JOIN organizations o ON o.network_id = k.network_id AND o.id = k.org_id AND o.status = 'active'
+     WHERE k.network_id = p_network AND o.network_id = p_network
+       AND k.token_hash = p_hash AND k.revoked_at IS NULL;
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION ph_api_key_touch(p_network bigint, p_id bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE api_keys SET last_used_at = now()
+     WHERE network_id = p_network AND id = p_id
+       AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION ph_invite_lookup(p_network bigint, p_hash bytea)
+RETURNS TABLE (user_id bigint, org_id bigint, email text, name text, role text, vendor boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN QUERY
+    SELECT u.id, u.org_id, u.email::text, u.name, u.role, n.vendor_org_id = u.org_id
+      FROM users u JOIN networks n ON n.id = u.network_id
+     WHERE u.network_id = p_network AND u.invite_hash = p_hash
+       AND u.invite_expires_at > now() AND u.status = 'invited';
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION ph_org_admins(p_network bigint, p_org bigint) RETURNS TABLE (id bigint, locale text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF p_network IS DISTINCT FROM NULLIF(current_setting('app.network_id', true), '')::bigint THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    SELECT u.id, u.locale FROM users u
+     WHERE u.network_id = p_network AND u.org_id = p_org AND u.role = 'admin' AND u.status = 'active';
+END
+$$;
+-- +goose StatementEnd
+
+-- Sign-in by email is the one lookup across networks (the email names the user in
+-- any network): a read of every shard, by design.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION ph_login_lookup(p_email text)
+RETURNS TABLE (network_id bigint, user_id bigint, org_id bigint, role text, status text,
+               password_hash text, locale text, vendor boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    RETURN QUERY
+    SELECT u.network_id, u.id, u.org_id, u.role, u.status, u.password_hash, u.locale,
+           n.vendor_org_id = u.org_id
+      FROM users u
+      JOIN networks n ON n.id = u.network_id
+      JOIN organizations o ON o.network_id = u.network_id AND o.id = u.org_id
+     WHERE u.email = p_email::citext AND o.status = 'active'
+     ORDER BY u.network_id;
+END
+$$;
+-- +goose StatementEnd
+
+-- The job claim: the networks with due work are read first (no lock, every
+-- shard), then each network's jobs are claimed by one statement on that network's
+-- node, still with FOR UPDATE SKIP LOCKED, until p_limit are claimed. A multi-shard
+-- SELECT … FOR UPDATE is what Citus cannot run.
+CREATE INDEX jobs_due_network ON jobs (network_id, run_at) WHERE state IN ('queued','running');
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION ph_claim_jobs(p_worker text, p_limit int, p_lease interval)
+RETURNS SETOF jobs
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_net  bigint;
+    v_left int := p_limit;
+    v_n    int;
+BEGIN
+    FOR v_net IN
+        SELECT DISTINCT j.network_id FROM jobs j
+         WHERE (j.state = 'queued' AND j.run_at <= now()) OR (j.state = 'running' AND j.locked_until < now())
+         ORDER BY 1
+    LOOP
+        EXIT WHEN v_left <= 0;
+        RETURN QUERY
+        UPDATE jobs j SET state = 'running', attempts = j.attempts + 1, locked_by = p_worker,
+                          locked_until = now() + p_lease, updated_at = now()
+          FROM (SELECT d.network_id, d.id FROM jobs d
+                 WHERE d.network_id = v_net
+                   AND ((d.state = 'queued' AND d.run_at <= now()) OR (d.state = 'running' AND d.locked_until < now()))
+                 ORDER BY d.run_at
+                 LIMIT v_left
+                 FOR UPDATE SKIP LOCKED) due
+         WHERE j.network_id = v_net AND j.id = due.id
+        RETURNING j.*;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        v_left := v_left - v_n;
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
+
 -- +goose Down
 SELECT 'down migrations are not supported: restore from a backup';
