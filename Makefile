@@ -4,7 +4,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.Version=$(VERSION)
 
-.PHONY: run test build lint fmt deps-run deps-test bench
+.PHONY: run test test-citus build lint fmt deps-run deps-test bench
 
 run: deps-run
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/partnerhub dev
@@ -14,6 +14,11 @@ build:
 
 test: deps-test lint
 	$(GO) test -count=1 -timeout 20m ./...
+
+# The hub on a Citus cluster prepared with deploy/citus (not part of make test):
+# CITUS_OWNER_URL and CITUS_APP_URL name the coordinator's partnerhub database.
+test-citus:
+	scripts/test-citus.sh
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

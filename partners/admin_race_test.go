@@ -11,21 +11,24 @@ import (
 
 // Two admins demoting each other at the same moment leave one admin. The two
 // changes run on two connections, held at the same point: a third connection
-// holds the network's audit lock, which both changes need last, so without the
-// admin rows locked first both would count two admins and both commit.
+// holds the network's audit chain head (the audit_heads row every append moves),
+// which both changes need last, so without the admin rows locked first both would
+// count two admins and both commit.
 func TestConcurrentDemotionsKeepAnAdmin(t *testing.T) {
 	w := newWorld(t, "race", nil)
 	ctx := context.Background()
 	ann := w.user(t, w.partnerOrg, "ann@race.example", partners.Admin)
 	bob := w.user(t, w.partnerOrg, "bob@race.example", partners.Admin)
 
-	hold, err := w.d.App.BeginTxx(ctx, nil)
+	hold, err := w.d.Owner.BeginTxx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hold.Rollback()
-	if _, err := hold.Exec(`SELECT pg_advisory_xact_lock(7411, $1::int)`, w.vendorAdmin.Network); err != nil {
+	if res, err := hold.Exec(`SELECT 1 FROM audit_heads WHERE network_id = $1 FOR UPDATE`, w.vendorAdmin.Network); err != nil {
 		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("locked %d audit heads, want the network's one", n)
 	}
 	sales := "sales"
 	errs := make([]error, 2)

@@ -62,7 +62,7 @@ func (s *Service) InvitePartner(ctx context.Context, a Actor, other int64) (*Par
 		var id int64
 		err := tx.GetContext(ctx, &id, `
 			INSERT INTO partnerships (network_id, org_a, org_b, invited_by) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (network_id, org_a, org_b) DO UPDATE SET state = 'invited', invited_by = $4, updated_at = now()
+			ON CONFLICT (network_id, org_a, org_b) DO UPDATE SET state = 'invited', invited_by = $4, updated_at = EXCLUDED.updated_at
 			  WHERE partnerships.state IN ('declined', 'revoked')
 			RETURNING id`, a.Network, orgA, orgB, a.Org)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -323,7 +323,7 @@ func (s *Service) SetSharingPolicy(ctx context.Context, a Actor, partnership int
 		if err := tx.GetContext(ctx, &out, `
 			INSERT INTO sharing_policies (network_id, partnership_id, owner_org_id, grantee_org_id, level, fields, segment, greenfield)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-			ON CONFLICT (network_id, partnership_id, owner_org_id) DO UPDATE SET level = $5, fields = $6, segment = $7, greenfield = $8, updated_at = now()
+			ON CONFLICT (network_id, partnership_id, owner_org_id) DO UPDATE SET level = $5, fields = $6, segment = $7, greenfield = $8, updated_at = EXCLUDED.updated_at
 			RETURNING partnership_id, owner_org_id, grantee_org_id, level, fields, segment, greenfield, updated_at`,
 			a.Network, partnership, a.Org, p.Partner, in.Level, pq.StringArray(in.Fields), string(seg), in.Greenfield); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/internal/web"
 )
@@ -111,4 +113,15 @@ func randomSecret() []byte {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return []byte(hex.EncodeToString(b))
+}
+
+// openApp connects as the application role, with the layout the configuration
+// names (CITUS): every command that runs tenant transactions opens it so (issue 29).
+func openApp(ctx context.Context, c Config) (*db.DB, error) {
+	d, err := db.Open(ctx, c.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	d.Citus = c.Citus
+	return d, nil
 }

@@ -49,12 +49,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if len(c.Secret) < 32 {
 		return errors.New("SECRET_KEY must be set to at least 32 characters")
 	}
-	d, err := db.Open(ctx, c.DatabaseURL)
+	d, err := openApp(ctx, c)
 	if err != nil {
 		return err
 	}
 	m.DB = d
-	d.Citus = c.Citus
 	if err := d.CheckAppRole(ctx); err != nil {
 		return err
 	}

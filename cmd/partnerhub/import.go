@@ -13,7 +13,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
-	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
@@ -62,7 +61,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "partnerhub import:", err)
 		return 2
 	}
-	d, err := db.Open(ctx, c.DatabaseURL)
+	d, err := openApp(ctx, c)
 	if err != nil {
 		fmt.Fprintln(stderr, "partnerhub import:", err)
 		return 2

@@ -73,15 +73,16 @@ func Recent(ctx context.Context, d *db.DB, s db.Scope, before int64, limit int) 
 	var out []Record
 	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
 		var err error
-		out, err = List(ctx, tx, before, limit)
+		out, err = List(ctx, tx, s.Network, before, limit)
 		return err
 	})
 	return out, err
 }
 
-// List returns the entries the scope of tx may read, newest first, before the
-// sequence number `before` (0 for the newest).
-func List(ctx context.Context, tx *sqlx.Tx, before int64, limit int) ([]Record, error) {
+// List returns the entries of the network that the scope of tx may read, newest
+// first, before the sequence number `before` (0 for the newest). The network is a
+// value in the statement (not the setting), so that Citus sends it to one node.
+func List(ctx context.Context, tx *sqlx.Tx, network, before int64, limit int) ([]Record, error) {
 	if before <= 0 {
 		before = 1 << 62
 	}
@@ -89,8 +90,8 @@ func List(ctx context.Context, tx *sqlx.Tx, before int64, limit int) ([]Record, 
 	err := tx.SelectContext(ctx, &out, `
 		SELECT network_id, seq, at, org_id, user_id, actor, action, target_type, target_id, detail
 		  FROM audit_log
-		 WHERE network_id = NULLIF(current_setting('app.network_id', true), '')::bigint AND seq < $1
-		 ORDER BY seq DESC LIMIT $2`, before, limit)
+		 WHERE network_id = $3 AND seq < $1
+		 ORDER BY seq DESC LIMIT $2`, before, limit, network)
 	return out, err
 }
 
@@ -162,12 +163,15 @@ func (p Problem) String() string {
 }
 
 // Verify walks every network's chain (db must be the owner connection, which reads
-// all networks) and reports each entry whose hash, link or sequence is broken: an
+// all networks; the row is spelled out for ph_audit_canonical because on Citus a
+// shard's rows are of the shard's own type) and reports each entry whose hash, link or sequence is broken: an
 // edited entry changes its hash, a deleted one leaves a gap and a broken link, an
 // inserted one breaks the link of its successor.
 func Verify(ctx context.Context, db *sqlx.DB) (checked int, problems []Problem, err error) {
 	rows, err := db.QueryxContext(ctx, `
-		SELECT network_id, seq, prev_hash, hash, ph_audit_canonical(a) AS canonical
+		SELECT network_id, seq, prev_hash, hash,
+		       ph_audit_canonical(ROW(a.network_id, a.seq, a.at, a.org_id, a.user_id, a.actor, a.action,
+		           a.target_type, a.target_id, a.detail, a.prev_hash, a.hash)::audit_log) AS canonical
 		  FROM audit_log a ORDER BY network_id, seq`)
 	if err != nil {
 		return 0, nil, fmt.Errorf("audit verify: %w", err)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -204,6 +205,21 @@ func (d *DB) Tx(ctx context.Context, s Scope, fn func(tx *sqlx.Tx) error) error 
 	}
 	return nil
 }
+
+// SetLocal sets one more setting of the tenant transaction for the policies
+// (SET LOCAL, as Tx does: on Citus it reaches the workers because Tx turned on
+// citus.propagate_set_commands). The value is an id this code formats; 0 unsets it.
+func SetLocal(ctx context.Context, tx *sqlx.Tx, name string, v int64) error {
+	if !settingName.MatchString(name) {
+		return fmt.Errorf("set local: bad setting name %q", name)
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL "+name+" = '"+id(v)+"'"); err != nil {
+		return fmt.Errorf("set local %s: %w", name, err)
+	}
+	return nil
+}
+
+var settingName = regexp.MustCompile(`^app\.[a-z_]{1,40}$`)
 
 // Absent says "not found" for a row that is not there, and only then: a query
 // that found no row (sql.ErrNoRows) becomes a NotFound with the message; any

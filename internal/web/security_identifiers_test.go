@@ -87,7 +87,7 @@ func TestWriterLearnsNothingOfTheOwnersIdentifiers(t *testing.T) {
 		}
 		return n, text
 	}
-	if n, text := count("vendor-admin"); n != 8 || !strings.Contains(text, fmt.Sprintf("your account %d to hold secret-customer.example, which your account %d already holds", shared, secretID)) {
+	if n, text := count("vendor-admin"); n != 8 || !strings.Contains(text, fmt.Sprintf("your account %d to hold secret-customer.example, which another of your accounts already holds", shared)) {
 		t.Fatalf("owner's admin has %d clash notifications, want 8 (each held identifier typed twice, the edits between dropping it):\n%s", n, text)
 	}
 	if n, _ := count("partner-admin"); n != 0 {

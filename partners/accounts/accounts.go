@@ -251,16 +251,29 @@ func writeKeys(ctx context.Context, tx *sqlx.Tx, a *Account) error {
 
 // insertKeys stores the keys of an account that has none yet, in one statement.
 func insertKeys(ctx context.Context, tx *sqlx.Tx, a *Account) error {
-	ks := keysOf(a)
+	return insertKeyRows(ctx, tx, a, keysOf(a), "")
+}
+
+// insertKeyRows inserts the account's keys ks (under its owner organization) as one
+// multi-row INSERT … VALUES, which Citus routes to the network's node: an
+// INSERT … SELECT FROM unnest(…) becomes a COPY there, which row-level security
+// refuses (DESIGN §9). suffix follows the VALUES (an ON CONFLICT clause).
+func insertKeyRows(ctx context.Context, tx *sqlx.Tx, a *Account, ks []key, suffix string) error {
 	if len(ks) == 0 {
 		return nil
 	}
-	kinds, values := make([]string, len(ks)), make([]string, len(ks))
+	var q strings.Builder
+	q.WriteString(`INSERT INTO account_keys (network_id, org_id, kind, value, account_id) VALUES `)
+	args := []any{a.Network, a.OwnerOrg, a.ID}
 	for i, k := range ks {
-		kinds[i], values[i] = k.kind, k.value
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "($1, $2, $%d, $%d, $3)", len(args)+1, len(args)+2)
+		args = append(args, k.kind, k.value)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO account_keys (network_id, org_id, kind, value, account_id)
-		SELECT $1, $2, k, v, $3 FROM unnest($4::text[], $5::text[]) AS t(k, v)`, a.Network, a.OwnerOrg, a.ID, pq.Array(kinds), pq.Array(values))
+	q.WriteString(suffix)
+	_, err := tx.ExecContext(ctx, q.String(), args...)
 	return err
 }
 
@@ -449,30 +462,48 @@ func (s *Service) Update(ctx context.Context, a partners.Actor, id int64, in Inp
 	return s.Get(ctx, a, id)
 }
 
-// writerKeys rewrites the keys of an account a writer organization changed: the
-// keys are the owner's, which the writer cannot touch under their policy, so the
-// owner-side function does it. An identifier another account of the owner already
-// holds stays in the account's fields but is no matching key (a duplicate of the
-// owner's is the owner's to settle): the owner's admins are told about each one
-// this change brought, by a notification, and the writer is told nothing (DESIGN §3:
-// no answer may depend on what another organization holds).
+// writerKeys rewrites the keys of an account a writer organization changed. The
+// keys are the owner's: the writer may touch those of this one account only, which
+// it has locked for writing, once the transaction names it in
+// app.writable_account (the account_keys "writer" policy). An identifier another
+// account of the owner already holds stays in the account's fields but is no
+// matching key (a duplicate of the owner's is the owner's to settle): the insert
+// skips it without reading the owner's other keys, and the owner's admins are told
+// about each one this change brought, by a notification; the writer is told
+// nothing (DESIGN §3: no answer may depend on what another organization holds).
 func (s *Service) writerKeys(ctx context.Context, tx *sqlx.Tx, a partners.Actor, acc *Account, before []key) error {
-	var clashes []struct {
-		Kind   string `db:"clash_kind"`
-		Value  string `db:"clash_value"`
-		Holder int64  `db:"holder_id"`
-	}
-	if err := tx.SelectContext(ctx, &clashes, `SELECT clash_kind, clash_value, holder_id FROM ph_rewrite_account_keys($1, $2)`, acc.Network, acc.ID); err != nil {
+	if err := db.SetLocal(ctx, tx, "app.writable_account", acc.ID); err != nil {
 		return err
 	}
-	for _, c := range clashes {
-		if slices.Contains(before, key{c.Kind, c.Value}) {
-			continue // already there, and told, before this change
+	if _, err := tx.ExecContext(ctx, `DELETE FROM account_keys WHERE network_id = $1 AND account_id = $2`, acc.Network, acc.ID); err != nil {
+		return err
+	}
+	want := keysOf(acc)
+	if err := insertKeyRows(ctx, tx, acc, want, ` ON CONFLICT DO NOTHING`); err != nil {
+		return err
+	}
+	var stored []struct {
+		Kind  string `db:"kind"`
+		Value string `db:"value"`
+	}
+	if err := tx.SelectContext(ctx, &stored, `SELECT kind, value FROM account_keys WHERE network_id = $1 AND account_id = $2`, acc.Network, acc.ID); err != nil {
+		return err
+	}
+	if err := db.SetLocal(ctx, tx, "app.writable_account", 0); err != nil {
+		return err
+	}
+	kept := make(map[key]bool, len(stored))
+	for _, x := range stored {
+		kept[key{x.Kind, x.Value}] = true
+	}
+	for _, k := range want {
+		if kept[k] || slices.Contains(before, k) {
+			continue // a matching key now, or already there (and told) before this change
 		}
 		if err := s.Partners.NotifyOrgAdmins(ctx, tx, a, acc.OwnerOrg, "account.key_clash", fmt.Sprintf("/accounts/%d", acc.ID),
 			l10n.M("A partner's change duplicates one of your accounts"), func(from string) l10n.Msg {
-				return l10n.M("%s changed your account %d to hold %s, which your account %d already holds. The account keeps it, but it is no matching key until you merge the two accounts or remove it from one of them.",
-					from, acc.ID, c.Value, c.Holder)
+				return l10n.M("%s changed your account %d to hold %s, which another of your accounts already holds. The account keeps it, but it is no matching key until you merge the two accounts or remove it from one of them.",
+					from, acc.ID, k.value)
 			}); err != nil {
 			return err
 		}

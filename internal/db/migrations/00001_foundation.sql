@@ -25,6 +25,54 @@ END $$;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS citext;
 
+-- The layout on Citus (DESIGN §9). Each migration that creates a table says where
+-- its rows live, right after creating it: a tenant table is distributed by
+-- network_id and co-located with organizations (ph_distribute), a global table is a
+-- reference table on every node (ph_reference), except the two the coordinator
+-- alone writes before any tenant is known (login_throttle, rate_windows), which
+-- stay plain tables there. Where the citus extension is absent
+-- (plain PostgreSQL, the tests) both do nothing, so the same files give the same
+-- schema there. Row-type functions come after their tables are distributed, and no
+-- statement Citus refuses on a distributed table follows (identity alterations,
+-- triggers).
+-- +goose StatementBegin
+CREATE FUNCTION ph_citus() RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION ph_distribute(p_table regclass, p_column text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT ph_citus() THEN
+        RETURN;
+    END IF;
+    -- One connection per node for the rest of the migration's transaction: a
+    -- table created after a parallel operation on distributed tables must see it.
+    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+    IF p_table = 'organizations'::regclass THEN
+        EXECUTE 'SELECT create_distributed_table($1, $2)' USING p_table, p_column;
+    ELSE
+        EXECUTE 'SELECT create_distributed_table($1, $2, colocate_with => $3)' USING p_table, p_column, 'organizations';
+    END IF;
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION ph_reference(p_table regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF ph_citus() THEN
+        PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+        EXECUTE 'SELECT create_reference_table($1)' USING p_table;
+    END IF;
+END
+$$;
+-- +goose StatementEnd
+
 GRANT USAGE ON SCHEMA public TO partnerhub_app;
 GRANT SELECT ON goose_db_version TO partnerhub_app;
 
@@ -36,9 +84,10 @@ CREATE TABLE networks (
     settings      jsonb NOT NULL DEFAULT '{}',
     created_at    timestamptz NOT NULL DEFAULT now()
 );
+SELECT ph_reference('networks');
 
 CREATE TABLE organizations (
-    network_id bigint NOT NULL REFERENCES networks(id),
+    network_id bigint NOT NULL,
     id         bigint GENERATED ALWAYS AS IDENTITY,
     name       text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     kind       text NOT NULL CHECK (kind IN ('vendor','distributor','reseller','referral','technology','co-marketing','agency')),
@@ -49,10 +98,26 @@ CREATE TABLE organizations (
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (network_id, id)
 );
+SELECT ph_distribute('organizations', 'network_id');
+-- Added after distribution: on Citus, a table created with a foreign key to a
+-- reference table becomes a local table of the coordinator at once, which cannot
+-- then be distributed.
+ALTER TABLE organizations ADD FOREIGN KEY (network_id) REFERENCES networks(id);
 CREATE UNIQUE INDEX organizations_name ON organizations (network_id, lower(name));
 
-ALTER TABLE networks ADD CONSTRAINT networks_vendor_fk
-    FOREIGN KEY (id, vendor_org_id) REFERENCES organizations (network_id, id) DEFERRABLE INITIALLY DEFERRED;
+-- The vendor of a network is one of its organizations. On Citus a reference table
+-- cannot refer to a distributed one (and the cycle with organizations.network_id
+-- would block both): there the application, which sets vendor_org_id only when it
+-- creates the vendor organization in the same transaction, is what keeps it.
+-- +goose StatementBegin
+DO $$
+BEGIN
+  IF NOT ph_citus() THEN
+    ALTER TABLE networks ADD CONSTRAINT networks_vendor_fk
+        FOREIGN KEY (id, vendor_org_id) REFERENCES organizations (network_id, id) DEFERRABLE INITIALLY DEFERRED;
+  END IF;
+END $$;
+-- +goose StatementEnd
 
 CREATE TABLE users (
     network_id        bigint NOT NULL,
@@ -75,6 +140,7 @@ CREATE TABLE users (
     -- organization, and signs in by email).
     UNIQUE (network_id, email)
 );
+SELECT ph_distribute('users', 'network_id');
 CREATE INDEX users_org ON users (network_id, org_id, id);
 CREATE UNIQUE INDEX users_invite ON users (network_id, invite_hash) WHERE invite_hash IS NOT NULL;
 
@@ -92,6 +158,7 @@ CREATE TABLE sessions (
     UNIQUE (network_id, token_hash),
     FOREIGN KEY (network_id, user_id) REFERENCES users (network_id, id) ON DELETE CASCADE
 );
+SELECT ph_distribute('sessions', 'network_id');
 CREATE INDEX sessions_user ON sessions (network_id, user_id);
 
 CREATE TABLE api_keys (
@@ -111,6 +178,7 @@ CREATE TABLE api_keys (
     FOREIGN KEY (network_id, org_id) REFERENCES organizations (network_id, id),
     FOREIGN KEY (network_id, created_by) REFERENCES users (network_id, id)
 );
+SELECT ph_distribute('api_keys', 'network_id');
 CREATE INDEX api_keys_org ON api_keys (network_id, org_id, id);
 
 -- Partnerships link two organizations; org_a < org_b so a pair has one row.
@@ -130,6 +198,7 @@ CREATE TABLE partnerships (
     FOREIGN KEY (network_id, org_a) REFERENCES organizations (network_id, id),
     FOREIGN KEY (network_id, org_b) REFERENCES organizations (network_id, id)
 );
+SELECT ph_distribute('partnerships', 'network_id');
 CREATE INDEX partnerships_b ON partnerships (network_id, org_b);
 
 -- What the owner organization lets the grantee see of its accounts, per direction.
@@ -147,6 +216,7 @@ CREATE TABLE sharing_policies (
     FOREIGN KEY (network_id, owner_org_id) REFERENCES organizations (network_id, id),
     FOREIGN KEY (network_id, grantee_org_id) REFERENCES organizations (network_id, id)
 );
+SELECT ph_distribute('sharing_policies', 'network_id');
 
 -- Explicit record shares, the source of truth for who may read or write a record
 -- besides its owner. Records carry reader_orgs/writer_orgs arrays kept in step with
@@ -168,6 +238,7 @@ CREATE TABLE shares (
     FOREIGN KEY (network_id, owner_org_id) REFERENCES organizations (network_id, id),
     FOREIGN KEY (network_id, grantee_org_id) REFERENCES organizations (network_id, id)
 );
+SELECT ph_distribute('shares', 'network_id');
 CREATE INDEX shares_grantee ON shares (network_id, grantee_org_id, record_type, record_id);
 
 -- Append-only, hash-chained per network: hash = sha256(prev_hash || canonical row).
@@ -186,11 +257,15 @@ CREATE TABLE audit_log (
     hash        bytea NOT NULL,
     PRIMARY KEY (network_id, seq)
 );
+SELECT ph_distribute('audit_log', 'network_id');
 CREATE INDEX audit_log_org ON audit_log (network_id, org_id, seq);
 
+-- Anyone in the network may queue a job and notify a user, without reading the row
+-- back: the writer takes the id from the sequence (GENERATED BY DEFAULT), and no
+-- identity alteration follows distribution.
 CREATE TABLE jobs (
     network_id   bigint NOT NULL,
-    id           bigint GENERATED ALWAYS AS IDENTITY,
+    id           bigint GENERATED BY DEFAULT AS IDENTITY,
     org_id       bigint,
     kind         text NOT NULL,
     payload      jsonb NOT NULL DEFAULT '{}',
@@ -205,12 +280,13 @@ CREATE TABLE jobs (
     updated_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (network_id, id)
 );
+SELECT ph_distribute('jobs', 'network_id');
 CREATE INDEX jobs_due ON jobs (run_at) WHERE state IN ('queued','running');
 CREATE INDEX jobs_org ON jobs (network_id, org_id, id);
 
 CREATE TABLE notifications (
     network_id bigint NOT NULL,
-    id         bigint GENERATED ALWAYS AS IDENTITY,
+    id         bigint GENERATED BY DEFAULT AS IDENTITY,
     user_id    bigint NOT NULL,
     kind       text NOT NULL,
     title      text NOT NULL,
@@ -222,6 +298,7 @@ CREATE TABLE notifications (
     PRIMARY KEY (network_id, id),
     FOREIGN KEY (network_id, user_id) REFERENCES users (network_id, id) ON DELETE CASCADE
 );
+SELECT ph_distribute('notifications', 'network_id');
 CREATE INDEX notifications_user ON notifications (network_id, user_id, id DESC);
 CREATE INDEX notifications_unread ON notifications (network_id, user_id) WHERE read_at IS NULL;
 
@@ -238,6 +315,7 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (network_id, org_id, key),
     FOREIGN KEY (network_id, org_id) REFERENCES organizations (network_id, id)
 );
+SELECT ph_distribute('idempotency_keys', 'network_id');
 
 -- Global (not tenant) table: failed logins per email, read before any tenant is known.
 CREATE TABLE login_throttle (
@@ -462,8 +540,17 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-CREATE TRIGGER audit_log_immutable BEFORE UPDATE OR DELETE ON audit_log
-    FOR EACH ROW EXECUTE FUNCTION ph_audit_immutable();
+-- Citus takes no trigger on a distributed table: there the log is append-only by
+-- privileges alone (00019 does the same everywhere).
+-- +goose StatementBegin
+DO $$
+BEGIN
+  IF NOT ph_citus() THEN
+    CREATE TRIGGER audit_log_immutable BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION ph_audit_immutable();
+  END IF;
+END $$;
+-- +goose StatementEnd
 
 -- Claims up to p_limit due jobs of any network for a worker, with a lease.
 -- +goose StatementBegin

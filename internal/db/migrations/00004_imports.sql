@@ -22,6 +22,7 @@ CREATE TABLE imports (
     FOREIGN KEY (network_id, org_id) REFERENCES organizations (network_id, id),
     FOREIGN KEY (network_id, user_id) REFERENCES users (network_id, id)
 );
+SELECT ph_distribute('imports', 'network_id');
 CREATE INDEX imports_org ON imports (network_id, org_id, id DESC);
 
 ALTER TABLE imports ENABLE ROW LEVEL SECURITY;

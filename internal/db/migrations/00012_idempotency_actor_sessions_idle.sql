@@ -9,12 +9,17 @@
 -- may hold secrets in plain text. A retry of a request made before this migration
 -- runs again, as if it carried no key.
 DELETE FROM idempotency_keys;
+-- Constraints are added apart from columns, one per ALTER TABLE: Citus takes
+-- neither a constraint inside ADD COLUMN nor another subcommand beside an ADD
+-- CONSTRAINT on a distributed table (the names are those PostgreSQL gave them).
 ALTER TABLE idempotency_keys
-    ADD COLUMN actor text NOT NULL CHECK (actor ~ '^(user|key):[0-9]+$'),
-    ADD COLUMN state text NOT NULL DEFAULT 'done' CHECK (state IN ('pending', 'done')),
-    ADD COLUMN expires_at timestamptz NOT NULL DEFAULT now() + interval '24 hours',
-    DROP CONSTRAINT idempotency_keys_pkey,
-    ADD PRIMARY KEY (network_id, org_id, actor, key);
+    ADD COLUMN actor text NOT NULL,
+    ADD COLUMN state text NOT NULL DEFAULT 'done',
+    ADD COLUMN expires_at timestamptz NOT NULL DEFAULT now() + interval '24 hours';
+ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_actor_check CHECK (actor ~ '^(user|key):[0-9]+$');
+ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_state_check CHECK (state IN ('pending', 'done'));
+ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_pkey;
+ALTER TABLE idempotency_keys ADD PRIMARY KEY (network_id, org_id, actor, key);
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
 
 -- The sweep deletes expired entries of every network without a tenant's settings:

@@ -34,8 +34,8 @@ CREATE POLICY org_admin_delete ON sessions FOR DELETE TO partnerhub_app
 
 -- The email domains of an organization, set by the vendor: a partner admin invites
 -- only addresses on them.
-ALTER TABLE organizations ADD COLUMN email_domains text[] NOT NULL DEFAULT '{}'
-    CHECK (cardinality(email_domains) <= 20);
+ALTER TABLE organizations ADD COLUMN email_domains text[] NOT NULL DEFAULT '{}';
+ALTER TABLE organizations ADD CONSTRAINT organizations_email_domains_check CHECK (cardinality(email_domains) <= 20);
 
 -- +goose Down
 SELECT 'down migrations are not supported: restore from a backup';
