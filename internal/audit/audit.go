@@ -83,16 +83,7 @@ func Recent(ctx context.Context, d *db.DB, s db.Scope, before int64, limit int) 
 // first, before the sequence number `before` (0 for the newest). The network is a
 // value in the statement (not the setting), so that Citus sends it to one node.
 func List(ctx context.Context, tx *sqlx.Tx, network, before int64, limit int) ([]Record, error) {
-	if before <= 0 {
-		before = 1 << 62
-	}
-	var out []Record
-	err := tx.SelectContext(ctx, &out, `
-		SELECT network_id, seq, at, org_id, user_id, actor, action, target_type, target_id, detail
-		  FROM audit_log
-		 WHERE network_id = $3 AND seq < $1
-		 ORDER BY seq DESC LIMIT $2`, before, limit, network)
-	return out, err
+	return Find(ctx, tx, network, Filter{Before: before}, limit)
 }
 
 // Filter narrows a listing of the log: entries before the sequence number Before
@@ -105,16 +96,17 @@ type Filter struct {
 	From, To time.Time
 }
 
-// Find returns the entries the scope of tx may read that match f, newest first.
-func Find(ctx context.Context, tx *sqlx.Tx, f Filter, limit int) ([]Record, error) {
+// Find returns the entries of the network that the scope of tx may read and
+// that match f, newest first.
+func Find(ctx context.Context, tx *sqlx.Tx, network int64, f Filter, limit int) ([]Record, error) {
 	before := f.Before
 	if before <= 0 {
 		before = 1 << 62
 	}
 	q := `SELECT network_id, seq, at, org_id, user_id, actor, action, target_type, target_id, detail
 		  FROM audit_log
-		 WHERE network_id = NULLIF(current_setting('app.network_id', true), '')::bigint AND seq < $1`
-	args := []any{before}
+		 WHERE network_id = $1 AND seq < $2`
+	args := []any{network, before}
 	add := func(cond string, v any) {
 		args = append(args, v)
 		q += fmt.Sprintf(" AND "+cond, len(args))
@@ -145,7 +137,7 @@ func Search(ctx context.Context, d *db.DB, s db.Scope, f Filter, limit int) ([]R
 	var out []Record
 	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
 		var err error
-		out, err = Find(ctx, tx, f, limit)
+		out, err = Find(ctx, tx, s.Network, f, limit)
 		return err
 	})
 	return out, err

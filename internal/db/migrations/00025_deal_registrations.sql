@@ -10,11 +10,13 @@
 -- The network's deal rules, set by the vendor's admins; a network without a row
 -- has the defaults.
 CREATE TABLE deal_settings (
-    network_id      bigint PRIMARY KEY REFERENCES networks (id),
+    network_id      bigint PRIMARY KEY,
     protection_days int NOT NULL DEFAULT 90 CHECK (protection_days BETWEEN 1 AND 730),
     review_sla_hours int NOT NULL DEFAULT 48 CHECK (review_sla_hours BETWEEN 1 AND 720),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
+SELECT ph_distribute('deal_settings', 'network_id');
+ALTER TABLE deal_settings ADD FOREIGN KEY (network_id) REFERENCES networks (id);
 
 CREATE TABLE deal_registrations (
     network_id      bigint NOT NULL,
@@ -50,6 +52,7 @@ CREATE TABLE deal_registrations (
     CHECK (state <> 'rejected' OR reject_reason IS NOT NULL),
     CHECK (state <> 'approved' OR expires_at IS NOT NULL)
 );
+SELECT ph_distribute('deal_registrations', 'network_id');
 CREATE INDEX deal_registrations_owner ON deal_registrations (network_id, owner_org_id, id DESC);
 CREATE INDEX deal_registrations_readers ON deal_registrations USING gin (reader_orgs);
 CREATE INDEX deal_registrations_account ON deal_registrations (network_id, account_id) WHERE state IN ('submitted','under_review','approved');
