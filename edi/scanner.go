@@ -859,12 +859,14 @@ func Validate(r io.Reader) ([]*InterchangeResult, error) {
 }
 
 // seenControls is the set of control numbers seen in a group. Control
-// numbers usually rise (0001, 0002, …): while every one is all digits, of
-// one length and greater than the one before, a new one is known unseen by
-// comparing it with the last, and the map is built only when that breaks.
+// numbers usually rise (0001, 0002, …, 9999, 10000): while every one is all
+// digits and greater as a number than the one before, a new one is known
+// unseen by comparing it with the last (a string equal to it would be the
+// same number, and every earlier one is smaller), and the map is built only
+// when that breaks.
 type seenControls struct {
 	init   bool
-	rising bool     // list is a strictly rising run of digit strings of one length
+	rising bool     // list is a run of digit strings of strictly rising numeric value
 	list   []string // every control number, while rising
 	m      map[string]bool
 }
@@ -887,8 +889,17 @@ func (c *seenControls) next(id string) bool {
 	if len(c.list) == 0 {
 		return true
 	}
-	last := c.list[len(c.list)-1]
-	return len(id) == len(last) && id > last
+	return greaterNumber(id, c.list[len(c.list)-1])
+}
+
+// greaterNumber reports whether the digit string a is a greater number than
+// the digit string b (leading zeros aside).
+func greaterNumber(a, b string) bool {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
 }
 
 // spill moves the run into the map.
