@@ -87,7 +87,7 @@ type parallel struct {
 	free   chan *job // jobs done, for their task lists to be used again
 	wg     sync.WaitGroup
 	before int64 // input offset before the segment being handled
-	cur    task // the open set
+	cur    task  // the open set
 	env    *envelope
 	job    *job // sets not yet handed out
 	groups []*GroupResult
