@@ -498,7 +498,7 @@ func (r *Reader) RawHeader() []byte { return r.rawISA }
 
 // readSegment reads one segment starting at r.r (after CR/LF skipping).
 func (r *Reader) readSegment() (*Segment, error) {
-	if r.fast {
+	if r.fast && !r.skipping {
 		if s := r.fastX12(); s != nil {
 			return s, nil
 		}
