@@ -203,12 +203,12 @@ func (p *parallel) work(cs []*Convention) {
 				if w.set != nil && w.set == cur {
 					w.closeSetMissingAt(t.closeOff, t.closeSegment)
 				}
-				if cur != nil {
+				if cur != nil && cur != t.res {
 					hdr := t.res.Header
 					*t.res = *cur
 					t.res.Header = hdr
 				}
-				cur = nil
+				cur, w.reuse = nil, nil
 				k++
 			}
 			if err != nil || k == len(j.tasks) {
@@ -241,6 +241,7 @@ func (p *parallel) work(cs []*Convention) {
 				if t.dup {
 					w.seen.add(t.res.Control)
 				}
+				w.reuse = t.res
 			}
 			w.dispatch(seg)
 			if cur == nil {

@@ -65,6 +65,10 @@ type Scanner struct {
 	slab     slab
 	emitFn   func(*Error) // s.emit, made once (a method value allocates)
 	par      *parallel    // set while validating on several cores (the reading side)
+	// reuse is, in a worker of ValidateParallel, the placeholder of the set
+	// about to be opened, with the copy of its header the reading side made:
+	// the set's result is filled in there, not copied into it.
+	reuse *SetResult
 }
 
 // UseConventions applies implementation conventions: each X12 set is also
@@ -458,8 +462,15 @@ func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, con
 	if s.ic == nil {
 		return
 	}
-	set := s.slab.setResult()
-	hdr := s.slab.copySegment(seg)
+	var set *SetResult
+	var hdr *SegmentData
+	if set = s.reuse; set != nil && set.Offset == seg.Offset {
+		hdr = set.Header
+		*set = SetResult{}
+	} else {
+		set, hdr = s.slab.setResult(), s.slab.copySegment(seg)
+	}
+	s.reuse = nil
 	set.ID, set.Control, set.Convention = hdr.Value(1), hdr.Value(2), hdr.Value(3)
 	if ids != nil {
 		set.ID, set.Control, set.Convention = ids(hdr)
