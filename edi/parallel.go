@@ -137,7 +137,8 @@ func (p *parallel) beginTask(s *Scanner, set *SetResult) {
 		e.group, e.grpControl, e.grpFunction, e.grpVersion = true, s.grp.Control, s.grp.FunctionalID, s.grp.Version
 	}
 	if p.env == nil || *p.env != e {
-		p.env = &e
+		p.env = new(envelope) // e itself stays on the stack
+		*p.env = e
 	}
 	p.cur = task{res: set, start: p.before, env: p.env, dup: s.seen.has(set.Control)}
 }
