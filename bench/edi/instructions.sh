@@ -4,7 +4,8 @@
 # BenchmarkValidateParallelReadingSide (where the version has it) on
 # FILE, for the working tree and for the commit BASE. Unlike times, these
 # counts do not depend on what else the machine runs, so two versions can be
-# compared on a busy machine. Each count includes the test binary's start and
+# compared on a busy machine (the garbage collector is off: its background
+# work would vary with timing). Each count includes the test binary's start and
 # the reading of FILE (the same for every benchmark), and is about 50 times
 # slower to take than the run itself: use a file of a few MB.
 #
@@ -28,7 +29,7 @@ for bench in Reader Scanner ValidateParallel ValidateParallelReadingSide; do
 			echo n/a # not in that version
 			return
 		fi
-		GODEBUG=asyncpreemptoff=1 EDI_BENCH_FILE="$file" valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
+		GOGC=off GODEBUG=asyncpreemptoff=1 EDI_BENCH_FILE="$file" valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
 			"$1" -test.run '^$' -test.bench "^Benchmark$bench\$" -test.benchtime 1x -test.cpu 2 2>&1 |
 			awk '/refs:/ { gsub(/,/, "", $NF); print $NF }'
 	}
