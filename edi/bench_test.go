@@ -254,6 +254,23 @@ func BenchmarkValidateParallel(b *testing.B) {
 	}
 }
 
+// BenchmarkValidateParallelReadingSide is BenchmarkValidateParallel with
+// workers that drop their jobs: the reading side alone, which does not
+// scale with cores (validation on n cores takes at least this long, and at
+// least (this + Scanner) ÷ n).
+func BenchmarkValidateParallelReadingSide(b *testing.B) {
+	data := benchInput(b)
+	defer edi.SetParallelDropJobs(true)()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := edi.ValidateParallel(bytes.NewReader(data), int64(len(data)), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkRatio measures the Reader against the bytes.IndexByte pass
 // interleaved: every iteration runs one pass of each over the same bytes
 // (alternating which goes first), so both see the same machine load. It

@@ -8,3 +8,12 @@ func SetParallelJobBytes(n int64) (restore func()) {
 	parallelJobBytes = n
 	return func() { parallelJobBytes = old }
 }
+
+// SetParallelDropJobs makes ValidateParallel's workers drop their jobs (the
+// reading side alone is measured; results are incomplete) and returns a
+// function restoring the default.
+func SetParallelDropJobs(drop bool) (restore func()) {
+	old := parallelDropJobs
+	parallelDropJobs = drop
+	return func() { parallelDropJobs = old }
+}

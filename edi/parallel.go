@@ -21,6 +21,10 @@ import (
 // worker together.
 var parallelJobBytes int64 = 256 << 10
 
+// parallelDropJobs makes workers drop their jobs unvalidated (set by a
+// benchmark measuring the reading side alone; results are then incomplete).
+var parallelDropJobs bool
+
 // ValidateParallel is ValidateWith on up to workers cores (0 means
 // GOMAXPROCS): the size bytes of r are read once in order for their
 // envelopes and each transaction set again by a worker. Results, errors and
@@ -37,12 +41,14 @@ func ValidateParallel(r io.ReaderAt, size int64, workers int, cs ...*Convention)
 		}
 		return s.Results(), s.Err()
 	}
-	p := &parallel{src: r, jobs: make(chan *job, 2*workers)}
+	p := &parallel{src: r, jobs: make(chan *job, 2*workers), free: make(chan *job, 3*workers)}
 	for range workers {
 		p.wg.Add(1)
 		go p.work(cs)
 	}
 	s.par = p
+	s.rd.skipping = true
+	defer func() { s.rd.skipping = false }()
 	for !s.done {
 		if s.set != nil {
 			s.rd.skipBody()
@@ -82,10 +88,12 @@ func ValidateParallel(r io.ReaderAt, size int64, workers int, cs ...*Convention)
 type parallel struct {
 	src    io.ReaderAt
 	jobs   chan *job
+	free   chan *job // jobs done, for their task lists to be used again
 	wg     sync.WaitGroup
 	before int64 // input offset before the segment being handled
-	cur    *task // the open set
-	job    *job  // sets not yet handed out
+	cur    task  // the open set
+	env    *envelope
+	job    *job // sets not yet handed out
 	groups []*GroupResult
 	mu     sync.Mutex
 	werr   error // the first error a worker met reading again
@@ -105,51 +113,67 @@ type job struct {
 type task struct {
 	res          *SetResult // the placeholder in the envelope's lists
 	start, end   int64
-	std          Standard   // of its interchange
-	delims       Delimiters // of its interchange
-	icControl    string
-	icVersion    string // ISA12: dates of versions before 004010 are YYMMDD
-	group        bool   // in a functional group
-	grpControl   string
-	grpFunction  string // GS01, which the set's definition must match
-	grpVersion   string
-	charset      Charset
+	env          *envelope
 	dup          bool   // its control number was seen before in its group
 	trailer      bool   // ends with its SE / UNT
 	closeOff     int64  // otherwise: where it was closed
 	closeSegment string // and by which segment ("" at the end of input)
 }
 
+// envelope is what a set's checks read of its interchange and group; the
+// sets of one group share one.
+type envelope struct {
+	std         Standard   // of its interchange
+	delims      Delimiters // of its interchange
+	icControl   string
+	icVersion   string // ISA12: dates of versions before 004010 are YYMMDD
+	group       bool   // in a functional group
+	grpControl  string
+	grpFunction string // GS01, which the set's definition must match
+	grpVersion  string
+	charset     Charset
+}
+
 // beginTask starts the task of set, just opened by s at p.before.
 func (p *parallel) beginTask(s *Scanner, set *SetResult) {
-	p.cur = &task{res: set, start: p.before, icControl: s.ic.Control, icVersion: s.ic.Version, charset: s.charset, dup: s.seen.has(set.Control),
-		std: s.rd.Standard(), delims: s.rd.Delimiters()}
+	e := envelope{icControl: s.ic.Control, icVersion: s.ic.Version, charset: s.charset, std: s.rd.Standard(), delims: s.rd.Delimiters()}
 	if s.grp != nil {
-		p.cur.group, p.cur.grpControl, p.cur.grpFunction, p.cur.grpVersion = true, s.grp.Control, s.grp.FunctionalID, s.grp.Version
+		e.group, e.grpControl, e.grpFunction, e.grpVersion = true, s.grp.Control, s.grp.FunctionalID, s.grp.Version
 	}
+	if p.env == nil || *p.env != e {
+		p.env = new(envelope) // e itself stays on the stack
+		*p.env = e
+	}
+	p.cur = task{res: set, start: p.before, env: p.env, dup: s.seen.has(set.Control)}
 }
 
 // endTask closes the open set: at its trailer (p.cur.end set), or without
 // one, by segment segID at off, the set ending at p.before.
 func (p *parallel) endTask(s *Scanner, off int64, segID string) {
-	t := p.cur
+	t := &p.cur
 	if t.end == 0 {
 		t.end, t.closeOff, t.closeSegment = p.before, off, segID
 	} else {
 		t.trailer = true
 	}
-	s.set, p.cur = nil, nil
+	s.set = nil
 	j := p.job
-	if j != nil && (j.end != t.start || j.std != t.std || j.delims != t.delims) {
+	if j != nil && (j.end != t.start || j.std != t.env.std || j.delims != t.env.delims) {
 		p.send()
 		j = nil
 	}
 	if j == nil {
-		j = &job{start: t.start, std: t.std, delims: t.delims, max: s.rd.max()}
+		select {
+		case j = <-p.free:
+		default:
+			j = &job{}
+		}
+		j.start, j.std, j.delims, j.max = t.start, t.env.std, t.env.delims, s.rd.max()
 		p.job = j
 	}
 	j.tasks = append(j.tasks, *t)
 	j.end = t.end
+	p.cur = task{}
 	if j.end-j.start >= parallelJobBytes {
 		p.send()
 	}
@@ -170,8 +194,13 @@ func (p *parallel) work(cs []*Convention) {
 	w.UseConventions(cs...)
 	w.ic = &InterchangeResult{}
 	grp := &GroupResult{}
+	sec := new(io.SectionReader)
 	for j := range p.jobs {
-		w.rd.enterBody(io.NewSectionReader(p.src, j.start, j.end-j.start), j.start, j.std, j.delims, j.max)
+		if parallelDropJobs {
+			continue
+		}
+		*sec = *io.NewSectionReader(p.src, j.start, j.end-j.start)
+		w.rd.enterBody(sec, j.start, j.std, j.delims, j.max)
 		w.ic.Standard = j.std
 		k := 0 // the task whose set w has open, or is next
 		var cur *SetResult
@@ -182,12 +211,12 @@ func (p *parallel) work(cs []*Convention) {
 				if w.set != nil && w.set == cur {
 					w.closeSetMissingAt(t.closeOff, t.closeSegment)
 				}
-				if cur != nil {
+				if cur != nil && cur != t.res {
 					hdr := t.res.Header
 					*t.res = *cur
 					t.res.Header = hdr
 				}
-				cur = nil
+				cur, w.reuse = nil, nil
 				k++
 			}
 			if err != nil || k == len(j.tasks) {
@@ -198,14 +227,21 @@ func (p *parallel) work(cs []*Convention) {
 					}
 					p.mu.Unlock()
 				}
+				clear(j.tasks)
+				j.tasks = j.tasks[:0]
+				select {
+				case p.free <- j:
+				default:
+				}
 				break // the end of the job's bytes (the reading side read them all before)
 			}
 			if cur == nil {
 				t := &j.tasks[k]
+				e := t.env
 				// the envelope state the one-core Scanner's set checks read
-				w.ic.Control, w.ic.Version, w.charset, w.grp = t.icControl, t.icVersion, t.charset, nil
-				if t.group {
-					grp.Control, grp.FunctionalID, grp.Version, grp.Sets = t.grpControl, t.grpFunction, t.grpVersion, grp.Sets[:0]
+				w.ic.Control, w.ic.Version, w.charset, w.grp = e.icControl, e.icVersion, e.charset, nil
+				if e.group {
+					grp.Control, grp.FunctionalID, grp.Version, grp.Sets = e.grpControl, e.grpFunction, e.grpVersion, grp.Sets[:0]
 					w.grp = grp
 				}
 				w.ic.Sets, w.ic.Errors = w.ic.Sets[:0], w.ic.Errors[:0]
@@ -213,6 +249,7 @@ func (p *parallel) work(cs []*Convention) {
 				if t.dup {
 					w.seen.add(t.res.Control)
 				}
+				w.reuse = t.res
 			}
 			w.dispatch(seg)
 			if cur == nil {

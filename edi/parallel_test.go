@@ -114,6 +114,49 @@ func TestParallelSameResultsShapes(t *testing.T) {
 	}
 }
 
+// Set control numbers rising past a change of width (9999, 10000) are told
+// apart as on one core: a repeat after the widening is a duplicate (AK502
+// 23), a number written with one more zero is not.
+func TestParallelSameResultsControlWidth(t *testing.T) {
+	var b bytes.Buffer
+	if _, err := gen867.WriteOptions(&b, 0, gen867.Options{Sets: 10_020, LinesPerSet: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f := b.Bytes()
+	// a set's control number changed in its ST (its SE02 then differs too)
+	set := func(from, to string) []byte {
+		return bytes.Replace(f, []byte("~ST*867*"+from+"~"), []byte("~ST*867*"+to+"~"), 1)
+	}
+	inputs := map[string]struct {
+		data []byte
+		dups int
+	}{
+		"rising":              {f, 0},
+		"9999 again":          {set("10011", "9999"), 1},
+		"09999, not a repeat": {set("10011", "09999"), 0},
+		"last set 10005":      {set("10020", "10005"), 1},
+	}
+	defer edi.SetParallelJobBytes(4096)()
+	for name, in := range inputs {
+		res, err := edi.Validate(bytes.NewReader(in.data))
+		if err != nil || len(res) != 1 || len(res[0].Groups) != 1 {
+			t.Fatalf("%s: %v", name, err)
+		}
+		dups := 0
+		for _, s := range res[0].Groups[0].Sets {
+			for _, e := range s.Errors {
+				if e.Code == "23" {
+					dups++
+				}
+			}
+		}
+		if dups != in.dups {
+			t.Errorf("%s: %d duplicate control numbers on one core, want %d", name, dups, in.dups)
+		}
+		sameResults(t, name, in.data, 2)
+	}
+}
+
 // The worker's sets are checked against their envelope as on one core:
 // their functional group against GS01 (18) and their dates as YYMMDD when
 // the group's GS08, or without a usable GS08 the interchange's ISA12, is a

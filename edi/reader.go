@@ -65,6 +65,10 @@ type Reader struct {
 	ids      map[string]string
 	cache    idCache
 	fast     bool // single-pass X12 path usable (no release character, terminator not LF)
+	// skipping: the reading side of ValidateParallel, which reads only the
+	// envelope segments between skipped bodies; the single-pass path's
+	// look-ahead would scan bytes skipBody skims again, so it is not used.
+	skipping bool
 	fx       fxState
 	// index arrays of segments split by the general path
 	oEnds         []uint32
@@ -175,7 +179,7 @@ func (r *Reader) Next() (*Segment, error) {
 	// CR/LF or a letter that could start a header.
 	if r.inIC && r.r < r.w {
 		if c := r.buf[r.r]; c != '\r' && c != '\n' {
-			if r.fast {
+			if r.fast && !r.skipping {
 				if s := r.fastX12(); s != nil { // never an ISA
 					return s, nil
 				}
@@ -494,7 +498,7 @@ func (r *Reader) RawHeader() []byte { return r.rawISA }
 
 // readSegment reads one segment starting at r.r (after CR/LF skipping).
 func (r *Reader) readSegment() (*Segment, error) {
-	if r.fast {
+	if r.fast && !r.skipping {
 		if s := r.fastX12(); s != nil {
 			return s, nil
 		}
@@ -1141,7 +1145,11 @@ func (r *Reader) skim() {
 	skipLF := r.class['\n'] == clData && term != '\n'
 	limit := r.max()
 	start := r.r // the segment being skimmed
-	if start >= w || skimStop[buf[start]] {
+	stop := &skimStopX12
+	if r.std == EDIFACT {
+		stop = &skimStopEDIFACT
+	}
+	if start >= w || stop[buf[start]] {
 		return
 	}
 	j := start
@@ -1159,7 +1167,7 @@ func (r *Reader) skim() {
 				next++
 			}
 			r.r = next // the segment is consumed, and CR/LF after it
-			if next >= w || skimStop[buf[next]] {
+			if next >= w || stop[buf[next]] {
 				return
 			}
 			start = next
@@ -1172,14 +1180,19 @@ func (r *Reader) skim() {
 	r.r = start
 }
 
-// skimStop are the first bytes of segments skim leaves to skipBody: those of
-// ISA, IEA, GS, GE, ST, SE and of the EDIFACT envelope (UN…), and CR/LF.
-var skimStop = func() (t [256]bool) {
-	for _, c := range []byte("SGIU\r\n") {
+// skimStopX12 and skimStopEDIFACT are the first bytes of segments skim
+// leaves to skipBody in an interchange of either standard, and CR/LF: in
+// X12 those of ISA, IEA, GS, GE, ST, SE (not U: an interchange header in
+// X12 is an ISA, and a UIT is body); in EDIFACT those of the envelope (UN…)
+// and of an ISA.
+var skimStopX12, skimStopEDIFACT = stopTable("SGI\r\n"), stopTable("UI\r\n")
+
+func stopTable(first string) (t [256]bool) {
+	for _, c := range []byte(first) {
 		t[c] = true
 	}
 	return
-}()
+}
 
 // envelopeTag reports whether a segment tag is one of the envelope segments
 // of std (the interchange, group and set headers and trailers).

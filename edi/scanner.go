@@ -65,6 +65,10 @@ type Scanner struct {
 	slab     slab
 	emitFn   func(*Error) // s.emit, made once (a method value allocates)
 	par      *parallel    // set while validating on several cores (the reading side)
+	// reuse is, in a worker of ValidateParallel, the placeholder of the set
+	// about to be opened, with the copy of its header the reading side made:
+	// the set's result is filled in there, not copied into it.
+	reuse *SetResult
 }
 
 // UseConventions applies implementation conventions: each X12 set is also
@@ -458,8 +462,15 @@ func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, con
 	if s.ic == nil {
 		return
 	}
-	set := s.slab.setResult()
-	hdr := s.slab.copySegment(seg)
+	var set *SetResult
+	var hdr *SegmentData
+	if set = s.reuse; set != nil && set.Offset == seg.Offset {
+		hdr = set.Header
+		*set = SetResult{}
+	} else {
+		set, hdr = s.slab.setResult(), s.slab.copySegment(seg)
+	}
+	s.reuse = nil
 	set.ID, set.Control, set.Convention = hdr.Value(1), hdr.Value(2), hdr.Value(3)
 	if ids != nil {
 		set.ID, set.Control, set.Convention = ids(hdr)
@@ -859,12 +870,14 @@ func Validate(r io.Reader) ([]*InterchangeResult, error) {
 }
 
 // seenControls is the set of control numbers seen in a group. Control
-// numbers usually rise (0001, 0002, …): while every one is all digits, of
-// one length and greater than the one before, a new one is known unseen by
-// comparing it with the last, and the map is built only when that breaks.
+// numbers usually rise (0001, 0002, …, 9999, 10000): while every one is all
+// digits and greater as a number than the one before, a new one is known
+// unseen by comparing it with the last (a string equal to it would be the
+// same number, and every earlier one is smaller), and the map is built only
+// when that breaks.
 type seenControls struct {
 	init   bool
-	rising bool     // list is a strictly rising run of digit strings of one length
+	rising bool     // list is a run of digit strings of strictly rising numeric value
 	list   []string // every control number, while rising
 	m      map[string]bool
 }
@@ -887,8 +900,17 @@ func (c *seenControls) next(id string) bool {
 	if len(c.list) == 0 {
 		return true
 	}
-	last := c.list[len(c.list)-1]
-	return len(id) == len(last) && id > last
+	return greaterNumber(id, c.list[len(c.list)-1])
+}
+
+// greaterNumber reports whether the digit string a is a greater number than
+// the digit string b (leading zeros aside).
+func greaterNumber(a, b string) bool {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
 }
 
 // spill moves the run into the map.

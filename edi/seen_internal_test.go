@@ -13,6 +13,10 @@ func TestSeenControls(t *testing.T) {
 		{"0001", "A1", "0001", "A1"},
 		{"", "", "0001"},
 		{"0001", "0002", "00002", "0002"},
+		{"9998", "9999", "10000", "10001", "9999", "10000", "10002"},
+		{"0009", "010", "10", "0010", "011"},
+		{"0", "00", "000", "1", "01"},
+		{"99", "100", "0100", "1000", "100"},
 	} {
 		var c seenControls
 		c.reset()
@@ -28,5 +32,21 @@ func TestSeenControls(t *testing.T) {
 		if c.has(ids[0]) {
 			t.Fatalf("%q: %q seen after reset", ids, ids[0])
 		}
+	}
+}
+
+// Control numbers that rise as numbers, past a change of width, never need
+// the map.
+func TestSeenControlsRisingPastWidth(t *testing.T) {
+	var c seenControls
+	c.reset()
+	for _, id := range []string{"0001", "9999", "10000", "10001", "99999", "100000"} {
+		if c.has(id) {
+			t.Fatalf("has(%q) before add", id)
+		}
+		c.add(id)
+	}
+	if !c.rising || c.m != nil {
+		t.Fatalf("rising = %v, map = %v: the run was spilled", c.rising, c.m)
 	}
 }

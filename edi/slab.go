@@ -1,9 +1,12 @@
 package edi
 
+import "unsafe"
+
 // slab hands out the small objects a Scanner keeps for every transaction
 // set (its SetResult and the copy of its header) from arrays allocated many
 // at a time, so that validating a file of many sets costs a small constant
-// number of allocations per set: the header's values are one string.
+// number of allocations per set, well under one: the header's values are
+// substrings of the text kept in one chunk.
 type slab struct {
 	sets  []SetResult
 	segs  []SegmentData
@@ -11,10 +14,34 @@ type slab struct {
 	reps  [][]string
 	vals  []string
 	nodes []Node
-	buf   []byte
+	text  []byte // bytes given out as strings are never written again
 }
 
-const slabSize = 256
+const (
+	slabSize = 256
+	textSize = 16 << 10
+)
+
+// str returns the bytes of pieces k from a to b of seg as one string, kept
+// in the text chunk: only appended to, so what a string holds never changes
+// (a full chunk is left to the strings that refer to it).
+func (s *slab) str(seg *Segment, a, b int) string {
+	n := 0
+	for k := a; k < b; k++ {
+		n += len(seg.piece(k))
+	}
+	if n == 0 {
+		return ""
+	}
+	if cap(s.text)-len(s.text) < n {
+		s.text = make([]byte, 0, max(textSize, n))
+	}
+	at := len(s.text)
+	for k := a; k < b; k++ {
+		s.text = append(s.text, seg.piece(k)...)
+	}
+	return unsafe.String(&s.text[at], n)
+}
 
 func (s *slab) setResult() *SetResult {
 	if len(s.sets) == 0 {
@@ -61,12 +88,7 @@ func (s *slab) copySegment(seg *Segment) *SegmentData {
 	d := &s.segs[0]
 	s.segs = s.segs[1:]
 	d.ID, d.Offset = seg.ID, seg.Offset
-	np := seg.numPieces()
-	s.buf = s.buf[:0]
-	for k := 0; k < np; k++ {
-		s.buf = append(s.buf, seg.piece(k)...)
-	}
-	all := string(s.buf)
+	all := s.str(seg, 0, seg.numPieces())
 	d.Elements = s.elements(seg.NumElements())
 	at := 0
 	for i := range d.Elements {

@@ -86,9 +86,11 @@ func (v *setValidator) push(l *LoopDef) {
 	}
 	f := &v.stack[len(v.stack)-1]
 	f.def, f.pos = l, 0
-	f.counts = f.counts[:0]
-	for range l.Items {
-		f.counts = append(f.counts, 0)
+	if n := len(l.Items); cap(f.counts) >= n {
+		f.counts = f.counts[:n]
+		clear(f.counts)
+	} else {
+		f.counts = make([]int, n)
 	}
 }
 
