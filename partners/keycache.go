@@ -38,6 +38,9 @@ type KeyCache struct {
 	// MaxAge bounds how long an entry is used (0: 5 minutes).
 	MaxAge time.Duration
 	Logger *slog.Logger
+	// Dialer, when set, makes the listening connection (db.NewDialer: its
+	// reads and writes are bounded, so a half-open connection is noticed).
+	Dialer pq.Dialer
 
 	mu      sync.Mutex
 	entries map[string]keyEntry
@@ -63,7 +66,7 @@ func NewKeyCache() *KeyCache {
 // the first connection is made, or its error.
 func (c *KeyCache) Listen(ctx context.Context, url string) error {
 	events := make(chan pq.ListenerEventType, 4)
-	l := pq.NewListener(url, 100*time.Millisecond, 2*time.Second, func(ev pq.ListenerEventType, err error) {
+	report := func(ev pq.ListenerEventType, err error) {
 		if err != nil {
 			c.logger().Warn("API key cache: listener", "event", ev, "err", err)
 		}
@@ -71,7 +74,13 @@ func (c *KeyCache) Listen(ctx context.Context, url string) error {
 		case events <- ev:
 		default:
 		}
-	})
+	}
+	var l *pq.Listener
+	if c.Dialer != nil {
+		l = pq.NewDialListener(c.Dialer, url, 100*time.Millisecond, 2*time.Second, report)
+	} else {
+		l = pq.NewListener(url, 100*time.Millisecond, 2*time.Second, report)
+	}
 	if err := l.Listen(KeyChannel); err != nil {
 		l.Close()
 		return fmt.Errorf("listen for API key changes: %w", err)

@@ -109,7 +109,7 @@ func cmdSeed(ctx context.Context, out io.Writer) error {
 	if c.DatabaseURL == "" || c.DatabaseOwnerURL == "" {
 		return errors.New("seed needs DATABASE_URL (application role) and DATABASE_OWNER_URL (migration role)")
 	}
-	app, err := db.Open(ctx, c.DatabaseURL)
+	app, err := db.OpenWith(ctx, c.DatabaseURL, c.DBTimeouts)
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func cmdDev(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer owner.Close()
-	app, err := db.Open(ctx, c.DatabaseURL)
+	app, err := db.OpenWith(ctx, c.DatabaseURL, c.DBTimeouts)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func cmdDev(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	if !exists {
-		app, err := db.Open(ctx, c.DatabaseURL)
+		app, err := db.OpenWith(ctx, c.DatabaseURL, c.DBTimeouts)
 		if err != nil {
 			return err
 		}

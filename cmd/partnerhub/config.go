@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/internal/web"
 )
@@ -27,6 +28,9 @@ type Config struct {
 	// SessionIdle ends portal sessions unused for this long (SESSION_IDLE).
 	TrustedProxies []string // the proxies whose X-Forwarded-For names the client
 	SessionIdle    time.Duration
+	// DBTimeouts bound every wait on the database (DB_CONNECT_TIMEOUT,
+	// DB_STATEMENT_TIMEOUT; the stall bound follows the statement timeout).
+	DBTimeouts     db.Timeouts
 	BaseURL        string
 	Secret         []byte
 	SMTP           notify.Mailer
@@ -78,6 +82,18 @@ func configFromEnv(dev bool) (Config, error) {
 			return c, fmt.Errorf("SESSION_IDLE must be a duration of at least 1m, such as 12h (got %q)", v)
 		}
 		c.SessionIdle = d
+	}
+	for _, t := range []struct {
+		name string
+		to   *time.Duration
+	}{{"DB_CONNECT_TIMEOUT", &c.DBTimeouts.Connect}, {"DB_STATEMENT_TIMEOUT", &c.DBTimeouts.Statement}} {
+		if v := os.Getenv(t.name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second {
+				return c, fmt.Errorf("%s must be a duration of at least 1s, such as 30s (got %q)", t.name, v)
+			}
+			*t.to = d
+		}
 	}
 	proxies, err := web.ParseTrustedProxies(os.Getenv("TRUSTED_PROXIES"))
 	if err != nil {

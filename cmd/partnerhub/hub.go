@@ -49,7 +49,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if len(c.Secret) < 32 {
 		return errors.New("SECRET_KEY must be set to at least 32 characters")
 	}
-	d, err := db.Open(ctx, c.DatabaseURL)
+	d, err := db.OpenWith(ctx, c.DatabaseURL, c.DBTimeouts)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.stopWork = cancel
 	keys := partners.NewKeyCache()
 	keys.Logger = c.Logger
-	if err := keys.Listen(workCtx, c.DatabaseURL); err != nil {
+	keys.Dialer = db.NewDialer(c.DBTimeouts)
+	listenURL, err := db.ListenerURL(c.DatabaseURL, c.DBTimeouts)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if err := keys.Listen(workCtx, listenURL); err != nil {
 		return err
 	}
 	svc := newServices(d, c, keys)

@@ -62,7 +62,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "partnerhub import:", err)
 		return 2
 	}
-	d, err := db.Open(ctx, c.DatabaseURL)
+	d, err := db.OpenWith(ctx, c.DatabaseURL, c.DBTimeouts)
 	if err != nil {
 		fmt.Fprintln(stderr, "partnerhub import:", err)
 		return 2
