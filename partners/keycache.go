@@ -19,6 +19,10 @@ import (
 // with it). Every instance's KeyCache listens on it.
 const KeyChannel = "ph_api_keys"
 
+// KeyPingEvery is how often the key cache checks its listening connection:
+// between notifications, that connection carries nothing longer than this.
+const KeyPingEvery = 5 * time.Second
+
 // keyTouchEvery is how often at most a key's last_used_at is written.
 const keyTouchEvery = time.Minute
 
@@ -89,7 +93,7 @@ func (c *KeyCache) Listen(ctx context.Context, url string) error {
 	c.live.Store(true)
 	go func() {
 		defer l.Close()
-		ping := time.NewTicker(5 * time.Second)
+		ping := time.NewTicker(KeyPingEvery)
 		defer ping.Stop()
 		for {
 			select {

@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"net/url"
 	"strconv"
@@ -137,8 +139,19 @@ func (c *stallConn) Read(b []byte) (int, error) {
 	if err := c.Conn.SetReadDeadline(earliest(by, time.Now().Add(c.stall))); err != nil {
 		return 0, err
 	}
-	return c.Conn.Read(b)
+	n, err := c.Conn.Read(b)
+	if err == io.EOF {
+		// The server never ends the protocol by closing first: a close is a
+		// lost connection. lib/pq passes a bare io.EOF up from some calls (an
+		// API key lookup cut by the network failed with "EOF", a 500); said as
+		// a network error, it is one everywhere, marks the connection bad, and
+		// the request answers 503 (Unavailable).
+		err = &net.OpError{Op: "read", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: errClosedByServer}
+	}
+	return n, err
 }
+
+var errClosedByServer = errors.New("connection closed by the database server or the network")
 
 func (c *stallConn) Write(b []byte) (int, error) {
 	c.mu.Lock()
