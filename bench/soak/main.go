@@ -18,12 +18,10 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -36,6 +34,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 
+	"github.com/partnerhub/partnerhub/bench/benchhub"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/demo"
 	"github.com/partnerhub/partnerhub/internal/pgserver"
@@ -103,31 +102,18 @@ func run(hub string, duration, sampleEvery time.Duration, rate, workers int) err
 	}
 	defer super.Close()
 
-	addr, metricsAddr := freeAddr(), freeAddr()
 	logPath := filepath.Join(dir, "hub.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(hub, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+appURL, "LISTEN_ADDR="+addr, "SECRET_KEY="+strings.Repeat("s", 32),
-		"LOG_FORMAT=json", "API_RATE_LIMIT=100000000", "METRICS_ADDR="+metricsAddr, "BASE_URL=http://"+addr)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w (build it with `make build`)", hub, err)
+	h, err := benchhub.Start(hub, appURL, logFile)
+	if err != nil {
+		return err
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	base := "http://" + addr
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if r, err := http.Get(base + "/readyz"); err == nil && r.StatusCode == 200 {
-			r.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the hub did not become ready on %s (log: %s)", addr, logPath)
-		}
-	}
+	defer h.Stop()
+	cmd, base, metricsAddr := h.Cmd, h.URL, h.MetricsAddr
 
 	l := &load{base: base, demo: dm, stats: map[string]*routeStats{}}
 	keys := dm.APIKeys
@@ -140,7 +126,7 @@ func run(hub string, duration, sampleEvery time.Duration, rate, workers int) err
 		}
 	}
 	logf("hub %s on %s, %d organizations' keys and managers; %d workers, %d req/s offered, for %s",
-		hub, addr, len(keys), workers, rate, duration)
+		hub, base, len(keys), workers, rate, duration)
 
 	stop := make(chan struct{})
 	tokens := make(chan struct{}, workers)
@@ -435,8 +421,11 @@ func (c *client) page(route, path string) {
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
-// login signs the browser in as its user, as a person would: the form, then the post.
+// login signs the browser in as its user, as a person would: the form, then the
+// post. Each time it is a new browser (a signed-in one is sent away from /login).
 func (c *client) login() {
+	jar, _ := cookiejar.New(nil)
+	c.browser.Jar = jar
 	req, _ := http.NewRequest("GET", c.l.base+"/login", nil)
 	b, ok := c.do(c.browser, "GET /login", req, 200)
 	if !ok {
@@ -460,15 +449,6 @@ func pct(sorted []float64, p int) float64 {
 		return 0
 	}
 	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
-}
-
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // rssKiB is a process's resident set size, from /proc.
