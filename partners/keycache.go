@@ -19,6 +19,10 @@ import (
 // with it). Every instance's KeyCache listens on it.
 const KeyChannel = "ph_api_keys"
 
+// KeyPingEvery is how often the key cache checks its listening connection:
+// between notifications, that connection carries nothing longer than this.
+const KeyPingEvery = 5 * time.Second
+
 // keyTouchEvery is how often at most a key's last_used_at is written.
 const keyTouchEvery = time.Minute
 
@@ -38,6 +42,9 @@ type KeyCache struct {
 	// MaxAge bounds how long an entry is used (0: 5 minutes).
 	MaxAge time.Duration
 	Logger *slog.Logger
+	// Dialer, when set, makes the listening connection (db.NewDialer: its
+	// reads and writes are bounded, so a half-open connection is noticed).
+	Dialer pq.Dialer
 
 	mu      sync.Mutex
 	entries map[string]keyEntry
@@ -63,7 +70,7 @@ func NewKeyCache() *KeyCache {
 // the first connection is made, or its error.
 func (c *KeyCache) Listen(ctx context.Context, url string) error {
 	events := make(chan pq.ListenerEventType, 4)
-	l := pq.NewListener(url, 100*time.Millisecond, 2*time.Second, func(ev pq.ListenerEventType, err error) {
+	report := func(ev pq.ListenerEventType, err error) {
 		if err != nil {
 			c.logger().Warn("API key cache: listener", "event", ev, "err", err)
 		}
@@ -71,7 +78,13 @@ func (c *KeyCache) Listen(ctx context.Context, url string) error {
 		case events <- ev:
 		default:
 		}
-	})
+	}
+	var l *pq.Listener
+	if c.Dialer != nil {
+		l = pq.NewDialListener(c.Dialer, url, 100*time.Millisecond, 2*time.Second, report)
+	} else {
+		l = pq.NewListener(url, 100*time.Millisecond, 2*time.Second, report)
+	}
 	if err := l.Listen(KeyChannel); err != nil {
 		l.Close()
 		return fmt.Errorf("listen for API key changes: %w", err)
@@ -80,7 +93,7 @@ func (c *KeyCache) Listen(ctx context.Context, url string) error {
 	c.live.Store(true)
 	go func() {
 		defer l.Close()
-		ping := time.NewTicker(5 * time.Second)
+		ping := time.NewTicker(KeyPingEvery)
 		defer ping.Stop()
 		for {
 			select {

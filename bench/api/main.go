@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -36,6 +35,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 
+	"github.com/partnerhub/partnerhub/bench/benchhub"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/pgserver"
 	"github.com/partnerhub/partnerhub/partners"
@@ -170,25 +170,12 @@ end
 	}
 
 	// The hub, as production runs it, with the rate limit out of the way.
-	addr, metricsAddr := freeAddr(), freeAddr()
-	cmd := exec.Command(hub, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+appURL, "LISTEN_ADDR="+addr, "SECRET_KEY="+strings.Repeat("b", 32),
-		"LOG_FORMAT=json", "API_RATE_LIMIT=100000000", "METRICS_ADDR="+metricsAddr)
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w (build it with `make build`)", hub, err)
+	h, err := benchhub.Start(hub, appURL, io.Discard)
+	if err != nil {
+		return err
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	base := "http://" + addr
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if r, err := http.Get(base + "/readyz"); err == nil && r.StatusCode == 200 {
-			r.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the hub did not become ready on %s", addr)
-		}
-	}
+	defer h.Stop()
+	cmd, base, metricsAddr := h.Cmd, h.URL, h.MetricsAddr
 	req, _ := http.NewRequest("GET", base+"/api/v1/accounts?limit=50", nil)
 	req.Header.Set("Authorization", "Bearer "+keys[0])
 	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != 200 {
@@ -255,15 +242,6 @@ end
 		}
 	}
 	return nil
-}
-
-func freeAddr() string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

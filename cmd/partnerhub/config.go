@@ -29,6 +29,9 @@ type Config struct {
 	// SessionIdle ends portal sessions unused for this long (SESSION_IDLE).
 	TrustedProxies []string // the proxies whose X-Forwarded-For names the client
 	SessionIdle    time.Duration
+	// DBTimeouts bound every wait on the database (DB_CONNECT_TIMEOUT,
+	// DB_STATEMENT_TIMEOUT; the stall bound follows the statement timeout).
+	DBTimeouts     db.Timeouts
 	BaseURL        string
 	Secret         []byte
 	SMTP           notify.Mailer
@@ -81,6 +84,18 @@ func configFromEnv(dev bool) (Config, error) {
 		}
 		c.SessionIdle = d
 	}
+	for _, t := range []struct {
+		name string
+		to   *time.Duration
+	}{{"DB_CONNECT_TIMEOUT", &c.DBTimeouts.Connect}, {"DB_STATEMENT_TIMEOUT", &c.DBTimeouts.Statement}} {
+		if v := os.Getenv(t.name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second {
+				return c, fmt.Errorf("%s must be a duration of at least 1s, such as 30s (got %q)", t.name, v)
+			}
+			*t.to = d
+		}
+	}
 	proxies, err := web.ParseTrustedProxies(os.Getenv("TRUSTED_PROXIES"))
 	if err != nil {
 		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
@@ -118,7 +133,7 @@ func randomSecret() []byte {
 // openApp connects as the application role, with the layout the configuration
 // names (CITUS): every command that runs tenant transactions opens it so (issue 29).
 func openApp(ctx context.Context, c Config) (*db.DB, error) {
-	d, err := db.Open(ctx, c.DatabaseURL)
+	d, err := db.OpenWith(ctx, c.DatabaseURL, c.DBTimeouts)
 	if err != nil {
 		return nil, err
 	}

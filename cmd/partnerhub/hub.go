@@ -66,7 +66,16 @@ func (m *Main) Run(ctx context.Context) error {
 	m.stopWork = cancel
 	keys := partners.NewKeyCache()
 	keys.Logger = c.Logger
-	if err := keys.Listen(workCtx, c.DatabaseURL); err != nil {
+	// The listening connection waits for notifications: a read on it waits
+	// for the key cache's next ping at most, then for its answer.
+	listenDialer := db.NewDialer(c.DBTimeouts)
+	listenDialer.Stall += partners.KeyPingEvery
+	keys.Dialer = listenDialer
+	listenURL, err := db.ListenerURL(c.DatabaseURL, c.DBTimeouts)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if err := keys.Listen(workCtx, listenURL); err != nil {
 		return err
 	}
 	svc := newServices(d, c, keys)

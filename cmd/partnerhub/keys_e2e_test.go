@@ -129,15 +129,16 @@ func TestAPIKeyReadsWriteNothingAndRevocationReachesEveryInstance(t *testing.T) 
 	if resp.StatusCode != 204 {
 		t.Fatalf("revoke: %d", resp.StatusCode)
 	}
+	// Each instance, the revoking one too, drops the key when the announcement
+	// reaches it: on a loaded machine A's listener may come after B's.
 	revoked := time.Now()
-	for get(b) != 401 {
-		if time.Since(revoked) > time.Second {
-			t.Fatal("the other instance still accepts the revoked key after 1 s")
+	for _, inst := range []struct{ name, url string }{{"the other instance", b}, {"the revoking instance", a}} {
+		for get(inst.url) != 401 {
+			if time.Since(revoked) > time.Second {
+				t.Fatalf("%s still accepts the revoked key after 1 s", inst.name)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if s := get(a); s != 401 {
-		t.Fatalf("the revoking instance answers %d with the revoked key", s)
 	}
 }
 

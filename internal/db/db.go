@@ -71,12 +71,19 @@ func (d *DB) Prepared(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx.Stm
 	return tx.StmtxContext(ctx, st), nil
 }
 
-// Open connects and checks the connection.
+// Open connects with the default Timeouts and checks the connection.
 func Open(ctx context.Context, url string) (*DB, error) {
-	x, err := sqlx.Open("postgres", url)
+	return OpenWith(ctx, url, Timeouts{})
+}
+
+// OpenWith connects with the given timeouts (zero fields take their defaults)
+// and checks the connection.
+func OpenWith(ctx context.Context, url string, t Timeouts) (*DB, error) {
+	c, err := connector(url, t)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	x := sqlx.NewDb(sql.OpenDB(c), "postgres")
 	x.SetMaxOpenConns(20)
 	x.SetMaxIdleConns(10)
 	x.SetConnMaxIdleTime(5 * time.Minute)
