@@ -37,6 +37,10 @@ type DB struct {
 	// citus.propagate_set_commands (DESIGN §9).
 	Citus bool
 
+	// fold: the pool's connections begin a transaction and make its settings
+	// in one message (tenantConnector), so Tx hands them the settings.
+	fold bool
+
 	stmts     sync.Map // query text → *sqlx.Stmt, see Prepared
 	stmtCount atomic.Int64
 }
@@ -72,10 +76,11 @@ func (d *DB) Prepared(ctx context.Context, tx *sqlx.Tx, query string) (*sqlx.Stm
 
 // Open connects and checks the connection.
 func Open(ctx context.Context, url string) (*DB, error) {
-	x, err := sqlx.Open("postgres", url)
+	conn, err := newConnector(url)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	x := sqlx.NewDb(sql.OpenDB(conn), "postgres")
 	x.SetMaxOpenConns(20)
 	x.SetMaxIdleConns(10)
 	x.SetConnMaxIdleTime(5 * time.Minute)
@@ -85,7 +90,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{DB: x}, nil
+	return &DB{DB: x, fold: true}, nil
 }
 
 // CheckAppRole refuses a connection whose role is a superuser or bypasses row-level
@@ -179,23 +184,39 @@ func id(v int64) string {
 // Tx runs fn in one transaction under the scope's settings, committing when fn
 // returns nil. Driver errors are translated to apperr kinds.
 func (d *DB) Tx(ctx context.Context, s Scope, fn func(tx *sqlx.Tx) error) error {
+	stmts := s.statements()
+	if d.fold && !d.Citus {
+		// BEGIN and the settings go as one message (tenantConnector): values
+		// are ids this code formatted, never user text.
+		tx, err := d.BeginTxx(context.WithValue(ctx, scopeKey{}, strings.Join(stmts, "; ")), nil)
+		if err != nil {
+			return fmt.Errorf("set scope: %w", err)
+		}
+		return d.run(tx, fn)
+	}
 	tx, err := d.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer tx.Rollback()
-	stmts := s.statements()
 	if d.Citus {
 		stmts = append([]string{"SET LOCAL citus.propagate_set_commands = 'local'"}, stmts...)
 		for _, st := range stmts {
 			if _, err := tx.ExecContext(ctx, st); err != nil {
+				tx.Rollback()
 				return fmt.Errorf("set scope: %w", err)
 			}
 		}
 	} else if _, err := tx.ExecContext(ctx, strings.Join(stmts, "; ")); err != nil {
 		// One round trip: values are ids this code formatted, never user text.
+		tx.Rollback()
 		return fmt.Errorf("set scope: %w", err)
 	}
+	return d.run(tx, fn)
+}
+
+// run runs fn in tx and commits when it returns nil.
+func (d *DB) run(tx *sqlx.Tx, fn func(tx *sqlx.Tx) error) error {
+	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return Translate(err)
 	}
