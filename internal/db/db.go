@@ -82,7 +82,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	x := sqlx.NewDb(sql.OpenDB(conn), "postgres")
 	x.SetMaxOpenConns(20)
-	x.SetMaxIdleConns(10)
+	// As many idle as open: a connection closed after a burst takes its
+	// prepared statements with it, and the next one plans each list shape
+	// again (a few ms each) besides the start of a backend.
+	x.SetMaxIdleConns(20)
 	x.SetConnMaxIdleTime(5 * time.Minute)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
