@@ -198,7 +198,7 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 	shared := path{
 		from: sharedFrom, fewFrom: sharedFrom,
 		where:    `s.network_id = ` + network + ` AND s.grantee_org_id = ` + org + ` AND s.record_type = 'account'`,
-		fewWhere: ` AND s.record_id IN (SELECT id FROM search)`, // tested on the share row, before its account is read
+		fewWhere: ` AND a.id IN (SELECT id FROM search)`,
 		order:    sharedOrder, keyset: sharedKeyset,
 	}
 	if f.SharedBy != 0 {
