@@ -45,6 +45,7 @@ import (
 var (
 	profileTo string
 	shapeRuns int
+	beforeHub string
 )
 
 const (
@@ -55,6 +56,7 @@ const (
 func main() {
 	dir := flag.String("dir", filepath.Join("bench", "data", "accounts-pg"), "cluster seeded and kept by bench/accounts")
 	hub := flag.String("hub", "bin/partnerhub", "the partnerhub binary to serve with")
+	flag.StringVar(&beforeHub, "before", "", "a second partnerhub binary (an earlier build) whose API runs beside the first in every round: before and after in one run")
 	conns := flag.String("conns", "2,8,32", "connection counts")
 	rounds := flag.Int("rounds", 5, "rounds: each runs pgbench and the API at every connection count")
 	duration := flag.Duration("duration", 10*time.Second, "length of each run")
@@ -169,18 +171,52 @@ end
 		return err
 	}
 
-	// The hub, as production runs it, with the rate limit out of the way.
-	h, err := benchhub.Start(hub, appURL, io.Discard)
+	// The hub, as production runs it, with the rate limit out of the way
+	// (API_RATE_LIMIT high: the limit is still counted, never reached).
+	type hubProc struct {
+		name, base, metrics string
+		cmd                 *exec.Cmd
+	}
+	startHub := func(name, bin string) (*hubProc, error) {
+		bh, err := benchhub.Start(bin, appURL, io.Discard)
+		if err != nil {
+			return nil, err
+		}
+		h := &hubProc{name: name, base: bh.URL, metrics: "http://" + bh.MetricsAddr, cmd: bh.Cmd}
+		req, _ := http.NewRequest("GET", h.base+"/api/v1/accounts?limit=50", nil)
+		req.Header.Set("Authorization", "Bearer "+keys[0])
+		if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != 200 {
+			return h, fmt.Errorf("a first API call to %s failed: %v %v", bin, r, err)
+		}
+		return h, nil
+	}
+	var hubs []*hubProc
+	defer func() {
+		for _, h := range hubs {
+			h.cmd.Process.Signal(os.Interrupt)
+			h.cmd.Wait()
+		}
+	}()
+	if beforeHub != "" {
+		h, err := startHub("API before", beforeHub)
+		if h != nil {
+			hubs = append(hubs, h)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	h, err := startHub("API", hub)
+	if h != nil {
+		hubs = append(hubs, h)
+	}
 	if err != nil {
 		return err
 	}
-	defer h.Stop()
-	cmd, base, metricsAddr := h.Cmd, h.URL, h.MetricsAddr
-	req, _ := http.NewRequest("GET", base+"/api/v1/accounts?limit=50", nil)
-	req.Header.Set("Authorization", "Bearer "+keys[0])
-	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != 200 {
-		return fmt.Errorf("a first API call failed: %v %v", r, err)
+	if beforeHub != "" {
+		h.name = "API after"
 	}
+	statements := statementStats(ctx, super)
 
 	if shapeRuns > 0 {
 		if err := timeShapes(ctx, appURL, network, orgIDs[0], shapeRuns); err != nil {
@@ -194,8 +230,8 @@ end
 	}
 	pgbenchURL := fmt.Sprintf("host=127.0.0.1 port=%d user=%s password=%s dbname=%s sslmode=disable", srv.Port, db.AppRole, password, dbName)
 	bindir, _ := pgserver.BinDir()
-	fmt.Printf("| round | conns | pgbench tx/s | API req/s | API ÷ pgbench | pgbench p50 / p99 | API p50 / p99 | PG CPU per tx, pgbench | PG CPU per req, API | hub CPU per req |\n")
-	fmt.Printf("|---:|---:|---:|---:|---:|---|---|---:|---:|---:|\n")
+	fmt.Printf("| round | conns | run | per second | ÷ pgbench | p50 / p99 | PG CPU per request | hub CPU per request |\n")
+	fmt.Printf("|---:|---:|---|---:|---:|---|---:|---:|\n")
 	for r := 1; r <= rounds; r++ {
 		for _, cs := range strings.Split(connList, ",") {
 			c, _ := strconv.Atoi(cs)
@@ -212,33 +248,43 @@ end
 			tps := match(`tps = ([0-9.]+) \(without initial connection time\)`, string(out))
 			p50, p99 := pgbenchPercentiles(work)
 			os.RemoveAll(filepath.Join(work, "logs"))
+			fmt.Printf("| %d | %d | pgbench | %.0f | 1 | %.1f / %.1f ms | %.2f ms | |\n", r, c, tps, p50, p99, ms(pgCPU)/(tps*duration.Seconds()))
 
-			var profile chan error
-			if profileTo != "" && r == rounds && cs == lastOf(connList) {
-				profile = make(chan error, 1)
-				go func() { profile <- fetchProfile("http://"+metricsAddr, duration-time.Second, profileTo) }()
-			}
-			pgBefore, hubBefore := treeCPU(pgPID), procCPU(cmd.Process.Pid)
-			wout, err := exec.Command("wrk", "-t", strconv.Itoa(threads), "-c", cs, "-d", strconv.Itoa(int(duration.Seconds()))+"s",
-				"--latency", "-s", lua, base+"/api/v1/accounts?limit=50").CombinedOutput()
-			apiPG, hubCPU := treeCPU(pgPID)-pgBefore, procCPU(cmd.Process.Pid)-hubBefore
-			if err != nil {
-				return fmt.Errorf("wrk: %v\n%s", err, wout)
-			}
-			if non := match(`Non-2xx or 3xx responses: ([0-9]+)`, string(wout)); non > 0 {
-				return fmt.Errorf("the API answered %v requests with an error:\n%s", non, wout)
-			}
-			if profile != nil {
-				if err := <-profile; err != nil {
-					return err
+			for _, h := range hubs {
+				last := r == rounds && cs == lastOf(connList) && h == hubs[len(hubs)-1]
+				var profile chan error
+				if profileTo != "" && last {
+					profile = make(chan error, 1)
+					go func() { profile <- fetchProfile(h.metrics, duration-time.Second, profileTo) }()
 				}
-				logf("the hub's CPU profile is in %s", profileTo)
+				if last {
+					statements.reset(ctx)
+				}
+				pgBefore, hubBefore := treeCPU(pgPID), procCPU(h.cmd.Process.Pid)
+				wout, err := exec.Command("wrk", "-t", strconv.Itoa(threads), "-c", cs, "-d", strconv.Itoa(int(duration.Seconds()))+"s",
+					"--latency", "-s", lua, h.base+"/api/v1/accounts?limit=50").CombinedOutput()
+				apiPG, hubCPU := treeCPU(pgPID)-pgBefore, procCPU(h.cmd.Process.Pid)-hubBefore
+				if err != nil {
+					return fmt.Errorf("wrk: %v\n%s", err, wout)
+				}
+				if non := match(`Non-2xx or 3xx responses: ([0-9]+)`, string(wout)); non > 0 {
+					return fmt.Errorf("the API answered %v requests with an error:\n%s", non, wout)
+				}
+				if profile != nil {
+					if err := <-profile; err != nil {
+						return err
+					}
+					logf("the hub's CPU profile is in %s", profileTo)
+				}
+				rps := match(`Requests/sec:\s+([0-9.]+)`, string(wout))
+				a50, a99 := wrkLatency(string(wout), "50%"), wrkLatency(string(wout), "99%")
+				reqs := rps * duration.Seconds()
+				fmt.Printf("| %d | %d | %s | %.0f | %.2f | %.1f / %.1f ms | %.2f ms | %.2f ms |\n",
+					r, c, h.name, rps, rps/tps, a50, a99, ms(apiPG)/reqs, ms(hubCPU)/reqs)
+				if last {
+					statements.print(ctx, reqs)
+				}
 			}
-			rps := match(`Requests/sec:\s+([0-9.]+)`, string(wout))
-			a50, a99 := wrkLatency(string(wout), "50%"), wrkLatency(string(wout), "99%")
-			txs, reqs := tps*duration.Seconds(), rps*duration.Seconds()
-			fmt.Printf("| %d | %d | %.0f | %.0f | %.2f | %.1f / %.1f ms | %.1f / %.1f ms | %.2f ms | %.2f ms | %.2f ms |\n",
-				r, c, tps, rps, rps/tps, p50, p99, a50, a99, ms(pgCPU)/txs, ms(apiPG)/reqs, ms(hubCPU)/reqs)
 		}
 	}
 	return nil

@@ -26,7 +26,6 @@ import (
 var definerWriters = map[string]string{
 	"ph_session_lookup": "outside: resolves a session before any tenant is known",
 	"ph_api_key_touch":  "outside: the key cache's background writer",
-	"ph_rate_hit":       "outside: API rate limits, before any tenant transaction",
 	"ph_claim_jobs":     "outside: the job worker claims across networks",
 	"ph_finish_job":     "outside: the job worker records an outcome",
 }

@@ -38,6 +38,10 @@ type DB struct {
 	// citus.propagate_set_commands (DESIGN §9).
 	Citus bool
 
+	// fold: the pool's connections begin a transaction and make its settings
+	// in one message (tenantConnector), so Tx hands them the settings.
+	fold bool
+
 	stmts     sync.Map // query text → *sqlx.Stmt, see Prepared
 	stmtCount atomic.Int64
 }
@@ -83,9 +87,12 @@ func OpenWith(ctx context.Context, url string, t Timeouts) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	x := sqlx.NewDb(sql.OpenDB(c), "postgres")
+	x := sqlx.NewDb(sql.OpenDB(tenantConnector{base: c}), "postgres")
 	x.SetMaxOpenConns(20)
-	x.SetMaxIdleConns(10)
+	// As many idle as open: a connection closed after a burst takes its
+	// prepared statements with it, and the next one plans each list shape
+	// again (a few ms each) besides the start of a backend.
+	x.SetMaxIdleConns(20)
 	x.SetConnMaxIdleTime(5 * time.Minute)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -93,7 +100,7 @@ func OpenWith(ctx context.Context, url string, t Timeouts) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &DB{DB: x}, nil
+	return &DB{DB: x, fold: true}, nil
 }
 
 // CheckAppRole refuses a connection whose role is a superuser or bypasses row-level
@@ -187,23 +194,39 @@ func id(v int64) string {
 // Tx runs fn in one transaction under the scope's settings, committing when fn
 // returns nil. Driver errors are translated to apperr kinds.
 func (d *DB) Tx(ctx context.Context, s Scope, fn func(tx *sqlx.Tx) error) error {
+	stmts := s.statements()
+	if d.fold && !d.Citus {
+		// BEGIN and the settings go as one message (tenantConnector): values
+		// are ids this code formatted, never user text.
+		tx, err := d.BeginTxx(context.WithValue(ctx, scopeKey{}, strings.Join(stmts, "; ")), nil)
+		if err != nil {
+			return fmt.Errorf("set scope: %w", err)
+		}
+		return d.run(tx, fn)
+	}
 	tx, err := d.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer tx.Rollback()
-	stmts := s.statements()
 	if d.Citus {
 		stmts = append([]string{"SET LOCAL citus.propagate_set_commands = 'local'"}, stmts...)
 		for _, st := range stmts {
 			if _, err := tx.ExecContext(ctx, st); err != nil {
+				tx.Rollback()
 				return fmt.Errorf("set scope: %w", err)
 			}
 		}
 	} else if _, err := tx.ExecContext(ctx, strings.Join(stmts, "; ")); err != nil {
 		// One round trip: values are ids this code formatted, never user text.
+		tx.Rollback()
 		return fmt.Errorf("set scope: %w", err)
 	}
+	return d.run(tx, fn)
+}
+
+// run runs fn in tx and commits when it returns nil.
+func (d *DB) run(tx *sqlx.Tx, fn func(tx *sqlx.Tx) error) error {
+	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return Translate(err)
 	}

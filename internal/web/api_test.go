@@ -422,3 +422,57 @@ func TestRateLimitSharedAcrossInstances(t *testing.T) {
 		t.Fatalf("another organization: status %d, remaining %q", resp.StatusCode, resp.Header.Get("X-RateLimit-Remaining"))
 	}
 }
+
+// TestRateLimitLeaseBound: instances claim the shared count in leases, not a
+// statement per request, and keep the bound the README states: never more
+// than the limit admitted in a window across instances, and at most
+// (instances − 1) × min(64, limit/32) refused before the limit was used.
+func TestRateLimitLeaseBound(t *testing.T) {
+	f := newFixture(t)
+	const limit, n = 320, 3
+	cfg := web.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), Dev: true, BaseURL: "http://hub.test",
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimit: limit, RateWindow: 1000 * time.Hour}
+	var instances []*web.Server
+	for range n {
+		instances = append(instances, web.New(cfg, f.d.App))
+	}
+	admitted, refusedFrom := 0, 0
+	for i := range limit + 80 {
+		req := httptest.NewRequest("GET", "/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+f.keys["partner"])
+		resp, err := instances[i%n].App.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			admitted++
+			if refusedFrom != 0 {
+				t.Fatalf("request %d admitted after request %d was refused", i+1, refusedFrom)
+			}
+		case http.StatusTooManyRequests:
+			if refusedFrom == 0 {
+				refusedFrom = i + 1
+			}
+		default:
+			t.Fatalf("request %d: status %d", i+1, resp.StatusCode)
+		}
+	}
+	if slack := (n - 1) * min(64, limit/32); admitted > limit || admitted < limit-slack {
+		t.Fatalf("admitted %d requests across %d instances: want from %d to %d", admitted, n, limit-slack, limit)
+	}
+	var claims int64
+	for _, s := range instances {
+		claims += s.RateClaims()
+	}
+	var counted int
+	if err := f.d.Owner.Get(&counted, `SELECT coalesce(sum(hits), 0) FROM rate_windows`); err != nil {
+		t.Fatal(err)
+	}
+	// Each claim is one statement; leases shrink near the limit (a 32nd of
+	// what is left), so the last 64 requests claim one each here; refusals past
+	// the first per instance cost none.
+	if claims > int64(admitted)/2 || counted < admitted {
+		t.Fatalf("%d statements for %d admitted requests; shared count %d", claims, admitted, counted)
+	}
+}

@@ -34,3 +34,7 @@ func (s *Server) DeclaredRoutes() map[string]Declared {
 // CSRFToken is the token a browser with the CSRF cookie seed and the session
 // cookie session sends with a form.
 func (s *Server) CSRFToken(seed, session string) string { return s.csrfToken(seed, session) }
+
+// RateClaims is how many statements the API rate limit has sent to the shared
+// count.
+func (s *Server) RateClaims() int64 { return s.rates.claims.Load() }

@@ -63,6 +63,7 @@ type Server struct {
 	accounts *accounts.Service
 	log      *slog.Logger
 	routes   []route
+	rates    *rateLeases
 	metrics  *metrics
 	trusted  []netip.Prefix
 }

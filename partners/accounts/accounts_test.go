@@ -469,9 +469,11 @@ func TestSearch(t *testing.T) {
 		{accounts.Filter{Query: "er_s"}, "Under_score Co"},
 		{accounts.Filter{Query: "masive dynamc"}, "Massive Dynamic"}, // nothing contains it: similar names
 		{accounts.Filter{Query: "logistcs"}, "Blue Ridge Logistics"}, // a typo of one word of a long name
-		{accounts.Filter{Query: "zzyzx"}, ""},                        // nothing like it
-		{accounts.Filter{Query: "dynamc.com"}, ""},                   // a domain is never fuzzy
-		{accounts.Filter{Query: "hidden"}, ""},                       // Bravo's own account stays Bravo's
+		{accounts.Filter{Query: "partnrs"}, "Ridge Partners"},        // a typo of a shared account's name
+		{accounts.Filter{Query: "ridgepartners.com"}, "Ridge Partners"},
+		{accounts.Filter{Query: "zzyzx"}, ""},      // nothing like it
+		{accounts.Filter{Query: "dynamc.com"}, ""}, // a domain is never fuzzy
+		{accounts.Filter{Query: "hidden"}, ""},     // Bravo's own account stays Bravo's
 	}
 	for _, many := range []bool{false, true} {
 		if many {
