@@ -24,10 +24,10 @@ import (
 // Table must have network_id, id, owner_org_id, reader_orgs bigint[] and
 // writer_orgs bigint[], with forced row-level security as accounts have
 // (migration 00003: read by the owner or an organization in reader_orgs, update
-// by the owner or one in writer_orgs) and the "leave" update policy of migration
-// 00018 (an organization in reader_orgs may update a row into one where it is in
-// neither array: a grantee revoking a partnership takes itself out). Each
-// dependent table has the same columns and policies.
+// by the owner or one in writer_orgs, insert and delete by the owner). Each
+// dependent table has the same columns and policies, and a column naming its
+// record. The core writes the arrays as the owner organization, acting for it
+// when another organization causes the change (see actFor).
 type Shareable struct {
 	// Type names the records in shares.record_type and in explain's record=TYPE:ID.
 	Type string
