@@ -2,6 +2,8 @@ package partners
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -175,6 +177,19 @@ func asOwner(ctx context.Context, tx *sqlx.Tx, me, owner int64, fn func() error)
 // deleted) acts for the owner to do it.
 func syncShares(ctx context.Context, tx *sqlx.Tx, network, me int64, t *Shareable, id, owner int64) error {
 	return asOwner(ctx, tx, me, owner, func() error {
+		// The record's lock first, so that the shares read next include those a
+		// concurrent share of the same record committed (it holds the lock until
+		// then), and this write of the arrays cannot undo its.
+		var locked struct {
+			Owner int64  `db:"owner_org_id"`
+			User  *int64 `db:"owner_user_id"`
+		}
+		switch err := tx.GetContext(ctx, &locked, t.lockSQL, network, id); {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil // no record, no arrays
+		case err != nil:
+			return fmt.Errorf("lock %s %d: %w", t.Type, id, err)
+		}
 		var g struct {
 			Readers pq.Int64Array `db:"readers"`
 			Writers pq.Int64Array `db:"writers"`
