@@ -2,6 +2,8 @@ package partners
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -24,10 +26,10 @@ import (
 // Table must have network_id, id, owner_org_id, reader_orgs bigint[] and
 // writer_orgs bigint[], with forced row-level security as accounts have
 // (migration 00003: read by the owner or an organization in reader_orgs, update
-// by the owner or one in writer_orgs) and the "leave" update policy of migration
-// 00018 (an organization in reader_orgs may update a row into one where it is in
-// neither array: a grantee revoking a partnership takes itself out). Each
-// dependent table has the same columns and policies.
+// by the owner or one in writer_orgs, insert and delete by the owner). Each
+// dependent table has the same columns and policies, and a column naming its
+// record. The core writes the arrays as the owner organization, acting for it
+// when another organization causes the change (see actFor).
 type Shareable struct {
 	// Type names the records in shares.record_type and in explain's record=TYPE:ID.
 	Type string
@@ -175,6 +177,19 @@ func asOwner(ctx context.Context, tx *sqlx.Tx, me, owner int64, fn func() error)
 // deleted) acts for the owner to do it.
 func syncShares(ctx context.Context, tx *sqlx.Tx, network, me int64, t *Shareable, id, owner int64) error {
 	return asOwner(ctx, tx, me, owner, func() error {
+		// The record's lock first, so that the shares read next include those a
+		// concurrent share of the same record committed (it holds the lock until
+		// then), and this write of the arrays cannot undo its.
+		var locked struct {
+			Owner int64  `db:"owner_org_id"`
+			User  *int64 `db:"owner_user_id"`
+		}
+		switch err := tx.GetContext(ctx, &locked, t.lockSQL, network, id); {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil // no record, no arrays
+		case err != nil:
+			return fmt.Errorf("lock %s %d: %w", t.Type, id, err)
+		}
 		var g struct {
 			Readers pq.Int64Array `db:"readers"`
 			Writers pq.Int64Array `db:"writers"`

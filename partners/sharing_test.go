@@ -66,55 +66,84 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON %[1]s TO partnerhub_app;
 `, table, net, me)
 }
 
-func TestASecondShareableTypeNeedsNoChangeToTheCore(t *testing.T) {
+// gadgets is a network with the gadget tables: Alpha owns a gadget with a part
+// and partners with Bravo (ab), Charlie and Delta; the vendor partners with no one.
+type gadgets struct {
+	svc                                  *partners.Service
+	d                                    *pgtest.Database
+	network, gadget, part, ab            int64
+	vendor, alpha, bravo, charlie, delta partners.Actor
+}
+
+func newGadgets(tb testing.TB) *gadgets {
+	tb.Helper()
 	ctx := context.Background()
-	d := pgtest.New(t)
+	d := pgtest.New(tb)
 	if _, err := d.Owner.ExecContext(ctx, gadgetSchema+gadgetPolicies("test_gadgets")+gadgetPolicies("test_gadget_parts")); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	svc := &partners.Service{DB: d.App}
+	g := &gadgets{svc: &partners.Service{DB: d.App}, d: d}
 	network, vendorOrg, vendorAdmin, err := partners.CreateNetwork(ctx, d.Owner, partners.NetworkInput{Slug: "gadgets", Name: "Gadgets",
 		VendorName: "Gadget Vendor", AdminEmail: "admin@gadgets.example", AdminName: "Admin", AdminPassword: pw})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	vendor := partners.Actor{Network: network, Org: vendorOrg, User: vendorAdmin, Role: partners.Admin, VendorOrg: true}
+	g.network = network
+	g.vendor = partners.Actor{Network: network, Org: vendorOrg, User: vendorAdmin, Role: partners.Admin, VendorOrg: true}
 	org := func(name string) partners.Actor {
 		kind := "reseller"
-		o, err := svc.CreateOrganization(ctx, vendor, partners.OrganizationInput{Name: &name, Kind: &kind})
+		o, err := g.svc.CreateOrganization(ctx, g.vendor, partners.OrganizationInput{Name: &name, Kind: &kind})
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 		return partners.Actor{Network: network, Org: o.ID, Role: partners.Manager, Name: name}
 	}
-	alpha, bravo, charlie, delta := org("Alpha Gadgets"), org("Bravo"), org("Charlie"), org("Delta")
-	// Alpha partners with the three others; ab is its partnership with Bravo.
-	var ab int64
-	for _, b := range []partners.Actor{bravo, charlie, delta} {
-		p, err := svc.InvitePartner(ctx, alpha, b.Org)
+	g.alpha, g.bravo, g.charlie, g.delta = org("Alpha Gadgets"), org("Bravo"), org("Charlie"), org("Delta")
+	for _, b := range []partners.Actor{g.bravo, g.charlie, g.delta} {
+		p, err := g.svc.InvitePartner(ctx, g.alpha, b.Org)
 		if err == nil {
-			_, err = svc.RespondPartnership(ctx, b, p.ID, true)
+			_, err = g.svc.RespondPartnership(ctx, b, p.ID, true)
 		}
 		if err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
-		if b.Org == bravo.Org {
-			ab = p.ID
+		if b.Org == g.bravo.Org {
+			g.ab = p.ID
 		}
 	}
-
-	as := func(a partners.Actor, fn func(tx *sqlx.Tx) error) error {
-		return d.App.Tx(ctx, a.Scope(), fn)
-	}
-	var gadget, part int64
-	if err := as(alpha, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &gadget, `INSERT INTO test_gadgets (network_id, owner_org_id, label) VALUES ($1, $2, 'Mixer') RETURNING id`, network, alpha.Org); err != nil {
+	if err := g.as(g.alpha, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &g.gadget, `INSERT INTO test_gadgets (network_id, owner_org_id, label) VALUES ($1, $2, 'Mixer') RETURNING id`, network, g.alpha.Org); err != nil {
 			return err
 		}
-		return tx.GetContext(ctx, &part, `INSERT INTO test_gadget_parts (network_id, gadget_id, owner_org_id) VALUES ($1, $2, $3) RETURNING id`, network, gadget, alpha.Org)
+		return tx.GetContext(ctx, &g.part, `INSERT INTO test_gadget_parts (network_id, gadget_id, owner_org_id) VALUES ($1, $2, $3) RETURNING id`, network, g.gadget, g.alpha.Org)
 	}); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return g
+}
+
+// as runs fn in a's tenant transaction.
+func (g *gadgets) as(a partners.Actor, fn func(tx *sqlx.Tx) error) error {
+	return g.d.App.Tx(context.Background(), a.Scope(), fn)
+}
+
+// rename renames the gadget as a and brings its share rows in step.
+func (g *gadgets) rename(a partners.Actor, label string) error {
+	return g.as(a, func(tx *sqlx.Tx) error {
+		ctx := context.Background()
+		if _, err := tx.ExecContext(ctx, `UPDATE test_gadgets SET label = $3, changed_at = now() WHERE network_id = $1 AND id = $2`, g.network, g.gadget, label); err != nil {
+			return err
+		}
+		return partners.RecordChanged(ctx, tx, g.network, "test_gadget", g.gadget)
+	})
+}
+
+func TestASecondShareableTypeNeedsNoChangeToTheCore(t *testing.T) {
+	ctx := context.Background()
+	g := newGadgets(t)
+	svc, d, network, gadget := g.svc, g.d, g.network, g.gadget
+	vendor, alpha, bravo, charlie, delta, ab := g.vendor, g.alpha, g.bravo, g.charlie, g.delta, g.ab
+	as := g.as
 	// sees says whether a sees the gadget and its part, under row-level security
 	// alone (no WHERE on the organization).
 	sees := func(a partners.Actor) (gadgetSeen, partSeen bool) {
@@ -209,12 +238,7 @@ func TestASecondShareableTypeNeedsNoChangeToTheCore(t *testing.T) {
 
 	// The writer renames the gadget: the copies on every share row, the other
 	// grantee's included (which the writer cannot see), follow.
-	if err := as(bravo, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE test_gadgets SET label = 'Blender', changed_at = now() WHERE network_id = $1 AND id = $2`, network, gadget); err != nil {
-			return err
-		}
-		return partners.RecordChanged(ctx, tx, network, "test_gadget", gadget)
-	}); err != nil {
+	if err := g.rename(bravo, "Blender"); err != nil {
 		t.Fatal(err)
 	}
 	if k := sortKeys(); k[bravo.Org] != "Blender" || k[charlie.Org] != "Blender" {
@@ -260,5 +284,30 @@ func TestASecondShareableTypeNeedsNoChangeToTheCore(t *testing.T) {
 	}
 	if g, _ := sees(charlie); g {
 		t.Fatal("visible after unsharing")
+	}
+}
+
+// BenchmarkRecordChanged is a rename and its share rows' sort copies, by the
+// owner (its own statements) and by a writer (which acts for the owner for the
+// copies), in one run for an A/B.
+func BenchmarkRecordChanged(b *testing.B) {
+	g := newGadgets(b)
+	ctx := context.Background()
+	for _, o := range []partners.Actor{g.bravo, g.charlie} {
+		if _, err := g.svc.ShareRecord(ctx, g.alpha, "test_gadget", g.gadget, o.Org, "write"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		who  partners.Actor
+	}{{"owner", g.alpha}, {"writer", g.bravo}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if err := g.rename(c.who, fmt.Sprintf("Mixer %d", i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
