@@ -19,7 +19,8 @@ import (
 // a pool connection, and the server's locks) without end.
 type Timeouts struct {
 	// Connect bounds dialing and the start of a session (connect_timeout).
-	// Default 5 s.
+	// Default 10 s: on a machine at a load of 50 a session's start takes
+	// seconds, and a refused or unreachable server fails sooner anyway.
 	Connect time.Duration
 	// Statement is the server's statement_timeout. The server's
 	// idle_in_transaction_session_timeout is twice it: a transaction whose client
@@ -35,7 +36,7 @@ type Timeouts struct {
 
 func (t Timeouts) withDefaults() Timeouts {
 	if t.Connect <= 0 {
-		t.Connect = 5 * time.Second
+		t.Connect = 10 * time.Second
 	}
 	if t.Statement <= 0 {
 		t.Statement = 30 * time.Second
