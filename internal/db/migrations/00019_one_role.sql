@@ -211,10 +211,13 @@ DECLARE
     v_left int := p_limit;
     v_n    int;
 BEGIN
+    -- The network whose work has waited longest comes first, as the single
+    -- statement's ORDER BY run_at had it.
     FOR v_net IN
-        SELECT DISTINCT j.network_id FROM jobs j
+        SELECT j.network_id FROM jobs j
          WHERE (j.state = 'queued' AND j.run_at <= now()) OR (j.state = 'running' AND j.locked_until < now())
-         ORDER BY 1
+         GROUP BY j.network_id
+         ORDER BY min(j.run_at), j.network_id
     LOOP
         EXIT WHEN v_left <= 0;
         RETURN QUERY
@@ -231,6 +234,36 @@ BEGIN
         GET DIAGNOSTICS v_n = ROW_COUNT;
         v_left := v_left - v_n;
     END LOOP;
+END
+$$;
+-- +goose StatementEnd
+
+-- The outcome of a job: Citus takes no now() inside a CASE of a statement on a
+-- distributed table, so the retry time is computed first. Same rows and rules.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION ph_finish_job(p_network bigint, p_id bigint, p_worker text, p_error text, p_retry_in interval)
+RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_state text;
+    v_kind text;
+    v_payload jsonb;
+    v_retry_at timestamptz := now() + p_retry_in;
+BEGIN
+    UPDATE jobs SET
+        state = CASE WHEN p_error IS NULL THEN 'done'
+                     WHEN attempts >= max_attempts THEN 'failed'
+                     ELSE 'queued' END,
+        run_at = CASE WHEN p_error IS NOT NULL THEN v_retry_at ELSE run_at END,
+        last_error = coalesce(p_error, ''), locked_by = NULL, locked_until = NULL, updated_at = now()
+     WHERE network_id = p_network AND id = p_id AND locked_by = p_worker
+    RETURNING state, kind, payload INTO v_state, v_kind, v_payload;
+    IF v_kind = 'import.csv' AND v_state IN ('failed', 'queued') THEN
+        UPDATE imports SET state = v_state,
+               error = CASE WHEN v_state = 'failed' THEN coalesce(p_error, '') ELSE '' END, updated_at = now()
+         WHERE network_id = p_network AND id = (v_payload->>'import')::bigint AND state IN ('queued', 'running');
+    END IF;
+    RETURN v_state;
 END
 $$;
 -- +goose StatementEnd
