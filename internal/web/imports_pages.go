@@ -7,9 +7,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
-	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // importPages registers the import pages.
@@ -21,22 +21,22 @@ func (s *Server) importPages(p addPage) {
 }
 
 func (s *Server) importPage(c *fiber.Ctx) error {
-	return s.render(c, "import", fiber.Map{"MaxMiB": accounts.MaxImportBytes >> 20})
+	return s.render(c, "import", fiber.Map{"MaxMiB": imports.MaxBytes >> 20})
 }
 
 func (s *Server) importUpload(c *fiber.Ctx) error {
 	name, data, err := readUpload(c)
 	if err == nil {
-		var opts accounts.ImportOptions
+		var opts imports.Options
 		if opts, err = importOptions(c); err == nil {
-			var j *accounts.ImportJob
-			if j, err = s.accounts.StartImport(c.UserContext(), *actorOf(c), name, data, opts); err == nil {
+			var j *imports.Job
+			if j, err = s.imports.Start(c.UserContext(), *actorOf(c), name, data, opts); err == nil {
 				return seeOther(c, "/imports/"+strconv.FormatInt(j.ID, 10))
 			}
 		}
 	}
 	if m, ok := formError(c, err); ok {
-		m["MaxMiB"] = accounts.MaxImportBytes >> 20
+		m["MaxMiB"] = imports.MaxBytes >> 20
 		return s.render(c, "import", m)
 	}
 	return err
@@ -47,11 +47,11 @@ func (s *Server) importStatusPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	j, err := s.accounts.ImportJob(c.UserContext(), *actorOf(c), id)
+	j, err := s.imports.Job(c.UserContext(), *actorOf(c), id)
 	if err != nil {
 		return err
 	}
-	var res accounts.ImportResult
+	var res imports.Result
 	if len(j.Result) > 0 {
 		if err := json.Unmarshal(j.Result, &res); err != nil {
 			return fmt.Errorf("import %d: stored result: %w", id, err)
@@ -81,7 +81,7 @@ func (s *Server) importApplyForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	j, err := s.accounts.ApplyPreview(c.UserContext(), *actorOf(c), id)
+	j, err := s.imports.ApplyPreview(c.UserContext(), *actorOf(c), id)
 	if err != nil {
 		return err
 	}

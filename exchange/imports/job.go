@@ -1,4 +1,4 @@
-package accounts
+package imports
 
 import (
 	"context"
@@ -17,11 +17,11 @@ import (
 	"github.com/partnerhub/partnerhub/partners"
 )
 
-// ImportJobKind is the background job that runs a stored import.
-const ImportJobKind = "import.csv"
+// JobKind is the background job that runs a stored import.
+const JobKind = "import.csv"
 
-// ImportJob is a CSV import queued, running or finished, with its progress.
-type ImportJob struct {
+// Job is an import queued, running or finished, with its progress.
+type Job struct {
 	Network   int64           `db:"network_id" json:"-"`
 	ID        int64           `db:"id" json:"id"`
 	Org       int64           `db:"org_id" json:"org_id"`
@@ -37,28 +37,24 @@ type ImportJob struct {
 	UpdatedAt time.Time       `db:"updated_at" json:"updated_at"`
 }
 
-const importColumns = `network_id, id, org_id, kind, filename, dry_run, state, total, processed, coalesce(result, 'null') AS result, error, created_at, updated_at`
+const jobColumns = `network_id, id, org_id, kind, filename, dry_run, state, total, processed, coalesce(result, 'null') AS result, error, created_at, updated_at`
 
-// StartImport stores a CSV file and queues its import (a preview when opts.DryRun).
-// A file whose text cannot be stored (a NUL character) is refused at once, with its
-// line and column. Errors: Forbidden, Invalid.
-func (s *Service) StartImport(ctx context.Context, a partners.Actor, filename string, data []byte, opts ImportOptions) (*ImportJob, error) {
+// Start stores a file and queues its import (a preview when opts.DryRun). A file
+// no import could read (too large, not text a column can store) is refused at
+// once, with its line and column, and nothing is stored.
+// Errors: Forbidden, Invalid.
+func (s *Service) Start(ctx context.Context, a partners.Actor, filename string, data []byte, opts Options) (*Job, error) {
 	if err := a.Require(partners.Sales); err != nil {
 		return nil, err
 	}
-	if opts.Kind == "" {
-		opts.Kind = "accounts"
-	}
-	if opts.Kind != "accounts" && opts.Kind != "contacts" {
-		return nil, apperr.Field("kind", "must be accounts or contacts")
+	fam, err := s.family(opts.Kind)
+	if err != nil {
+		return nil, err
 	}
 	if len(data) == 0 {
 		return nil, apperr.Field("file", "no file was sent, or it is empty")
 	}
-	if len(data) > MaxImportBytes {
-		return nil, apperr.Field("file", "the file is %d bytes; the limit is %d MiB", len(data), MaxImportBytes>>20)
-	}
-	if err := checkText(data); err != nil {
+	if _, _, _, err := text(data); err != nil {
 		return nil, err
 	}
 	for k, v := range opts.Mapping {
@@ -76,19 +72,19 @@ func (s *Service) StartImport(ctx context.Context, a partners.Actor, filename st
 		mapping = []byte("{}")
 	}
 	var id int64
-	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &id, `INSERT INTO imports (network_id, org_id, user_id, api_key_id, kind, filename, dry_run, mapping, data)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			a.Network, a.Org, nullID(a.User), nullID(a.APIKey), opts.Kind, filename, opts.DryRun, string(mapping), data); err != nil {
+			a.Network, a.Org, nullID(a.User), nullID(a.APIKey), fam.Kind, filename, opts.DryRun, string(mapping), data); err != nil {
 			return err
 		}
-		_, err := jobs.Enqueue(ctx, tx, a.Network, a.Org, ImportJobKind, map[string]int64{"import": id, "org": a.Org, "user": a.User, "key": a.APIKey})
+		_, err := jobs.Enqueue(ctx, tx, a.Network, a.Org, JobKind, map[string]int64{"import": id, "org": a.Org, "user": a.User, "key": a.APIKey})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.ImportJob(ctx, a, id)
+	return s.Job(ctx, a, id)
 }
 
 func nullID(v int64) any {
@@ -98,11 +94,11 @@ func nullID(v int64) any {
 	return v
 }
 
-// ImportJob returns an import of the actor's organization. Errors: NotFound.
-func (s *Service) ImportJob(ctx context.Context, a partners.Actor, id int64) (*ImportJob, error) {
-	var j ImportJob
+// Job returns an import of the actor's organization. Errors: NotFound.
+func (s *Service) Job(ctx context.Context, a partners.Actor, id int64) (*Job, error) {
+	var j Job
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &j, `SELECT `+importColumns+` FROM imports WHERE network_id = $1 AND id = $2`, a.Network, id)
+		return tx.GetContext(ctx, &j, `SELECT `+jobColumns+` FROM imports WHERE network_id = $1 AND id = $2`, a.Network, id)
 	})
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, apperr.E(apperr.NotFound, "Import %d not found.", id)
@@ -112,7 +108,7 @@ func (s *Service) ImportJob(ctx context.Context, a partners.Actor, id int64) (*I
 
 // ApplyPreview queues the real import of a finished, error-free preview.
 // Errors: NotFound, Conflict.
-func (s *Service) ApplyPreview(ctx context.Context, a partners.Actor, id int64) (*ImportJob, error) {
+func (s *Service) ApplyPreview(ctx context.Context, a partners.Actor, id int64) (*Job, error) {
 	var src struct {
 		Kind     string `db:"kind"`
 		Filename string `db:"filename"`
@@ -128,22 +124,22 @@ func (s *Service) ApplyPreview(ctx context.Context, a partners.Actor, id int64) 
 	if err != nil {
 		return nil, db.Absent(err, "Import %d not found.", id)
 	}
-	var res ImportResult
+	var res Result
 	if err := json.Unmarshal(src.Result, &res); err != nil {
 		return nil, fmt.Errorf("import %d: stored result: %w", id, err)
 	}
 	if !src.DryRun || src.State != "done" || len(res.Errors) > 0 {
 		return nil, apperr.E(apperr.Conflict, "Only a finished preview without errors can be applied.")
 	}
-	opts := ImportOptions{Kind: src.Kind}
+	opts := Options{Kind: src.Kind}
 	if err := json.Unmarshal(src.Mapping, &opts.Mapping); err != nil {
 		return nil, fmt.Errorf("import %d: stored mapping: %w", id, err)
 	}
-	return s.StartImport(ctx, a, src.Filename, src.Data, opts)
+	return s.Start(ctx, a, src.Filename, src.Data, opts)
 }
 
-// ImportHandler runs queued imports in the background, updating their progress.
-func (s *Service) ImportHandler() jobs.Handler {
+// Handler runs queued imports in the background, updating their progress.
+func (s *Service) Handler() jobs.Handler {
 	return func(ctx context.Context, j jobs.Job) error {
 		var p struct{ Import, Org, User, Key int64 }
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -163,7 +159,7 @@ func (s *Service) ImportHandler() jobs.Handler {
 			}
 			return tx.GetContext(ctx, &who, `SELECT role, '' AS locale FROM api_keys WHERE network_id = $1 AND id = $2 AND revoked_at IS NULL`, j.Network, p.Key)
 		}); err != nil {
-			return s.failImport(ctx, scope, p.Import, "the importing user or key is no longer active")
+			return s.fail(ctx, scope, p.Import, "the importing user or key is no longer active")
 		}
 		a.Role, a.Locale = partners.Role(who.Role), who.Locale
 		scope = a.Scope()
@@ -186,7 +182,7 @@ func (s *Service) ImportHandler() jobs.Handler {
 		if row.State == "done" {
 			return nil // finished before a crash lost the job's outcome
 		}
-		opts := ImportOptions{Kind: row.Kind, DryRun: row.DryRun}
+		opts := Options{Kind: row.Kind, DryRun: row.DryRun}
 		if err := json.Unmarshal(row.Mapping, &opts.Mapping); err != nil {
 			return fmt.Errorf("import %d: stored mapping: %w", p.Import, err)
 		}
@@ -203,14 +199,17 @@ func (s *Service) ImportHandler() jobs.Handler {
 		res, err := s.Import(ctx, a, row.Data, opts, progress)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
-				return s.failImport(ctx, scope, p.Import, ae.Text(func(f string) string { return l10n.Lookup(a.Locale, f) }))
+				return s.fail(ctx, scope, p.Import, ae.Text(func(f string) string { return l10n.Lookup(a.Locale, f) }))
 			}
 			// The worker logs the error and shows its organization only "Internal
 			// error."; once the job has failed for good, ph_finish_job marks the
 			// import failed with it, in the same statement.
 			return fmt.Errorf("import %d: %w", p.Import, err)
 		}
-		out, _ := json.Marshal(res)
+		out, err := json.Marshal(res)
+		if err != nil {
+			return fmt.Errorf("import %d: result: %w", p.Import, err)
+		}
 		return s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
 			_, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'done', result = $3, processed = $4, total = $4, updated_at = now() WHERE network_id = $1 AND id = $2`,
 				j.Network, p.Import, string(out), res.Rows)
@@ -219,9 +218,9 @@ func (s *Service) ImportHandler() jobs.Handler {
 	}
 }
 
-// failImport records an import that cannot succeed as failed (the job itself is
+// fail records an import that cannot succeed as failed (the job itself is
 // done: retrying would fail the same way).
-func (s *Service) failImport(ctx context.Context, scope db.Scope, id int64, msg string) error {
+func (s *Service) fail(ctx context.Context, scope db.Scope, id int64, msg string) error {
 	return s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'failed', error = $3, updated_at = now() WHERE network_id = $1 AND id = $2`, scope.Network, id, msg)
 		return err
