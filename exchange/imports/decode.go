@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -126,6 +127,9 @@ func text(data []byte) (txt, encoding string, delim rune, err error) {
 	if err := checkFile(data); err != nil {
 		return "", "", 0, err
 	}
+	if kind := binaryKind(data); kind != "" {
+		return "", "", 0, apperr.Field("file", "the file is not CSV text but %s: save or export it as CSV and upload that", kind)
+	}
 	txt, encoding, err = decode(data)
 	if err != nil {
 		return "", "", 0, err
@@ -135,6 +139,22 @@ func text(data []byte) (txt, encoding string, delim rune, err error) {
 		return "", "", 0, err
 	}
 	return txt, encoding, delim, nil
+}
+
+// binaryKind names the type of a file that is no text by its content, whatever
+// its name says ("image/png" for a PNG renamed .csv, "application/zip" for an
+// .xlsx workbook), after the signatures http.DetectContentType knows and the
+// older Office files; "" for text, or for bytes it cannot name (which decode
+// and nulError then judge, as before).
+func binaryKind(data []byte) string {
+	if bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}) {
+		return "a Microsoft Office document (application/x-ole-storage)"
+	}
+	ct, _, _ := strings.Cut(http.DetectContentType(data), ";")
+	if strings.HasPrefix(ct, "text/") || ct == "application/octet-stream" {
+		return ""
+	}
+	return ct
 }
 
 func csvError(err error) error {

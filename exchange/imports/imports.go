@@ -64,6 +64,17 @@ type Family struct {
 	Columns []Column
 	// Open prepares the family's row upsert for one import on tx, as actor a.
 	Open func(ctx context.Context, tx *sqlx.Tx, a partners.Actor) (Rows, error)
+	// Keys, when set, gives a row's matching keys, normalized as the upsert
+	// matches them; two rows of one file with a key in common are refused, each
+	// naming the other's line. A row it cannot read has none (the upsert reports
+	// why).
+	Keys func(values map[string]string) []Key
+}
+
+// Key is a matching key of a row: the field it comes from, a label for messages
+// ("domain", "email") and its normalized value.
+type Key struct {
+	Field, Label, Value string
 }
 
 // Service runs imports for the families registered with it.
@@ -114,6 +125,9 @@ type Options struct {
 	// Mapping maps a header (as written in the file) to a field, or to "ignore".
 	// Headers not in it are recognized by name in English or Portuguese.
 	Mapping map[string]string `json:"mapping"`
+	// Match asks Start to hold a file with unknown columns for the matching
+	// step (the portal does) rather than let its job fail on them.
+	Match bool `json:"-"`
 }
 
 // RowError is a problem with one row of the file.
@@ -136,57 +150,6 @@ type Result struct {
 	Updated   int               `json:"updated"`
 	Unchanged int               `json:"unchanged"`
 	Errors    []RowError        `json:"errors"`
-}
-
-// fieldList names a family's fields, sorted, for messages.
-func (f *Family) fieldList() string {
-	var fs []string
-	for _, c := range f.Columns {
-		fs = append(fs, c.Field)
-	}
-	sort.Strings(fs)
-	return strings.Join(fs, ", ")
-}
-
-// columns maps each header of the file to its field ("" for an ignored column),
-// by the explicit mapping first, else by alias, and returns field → header too.
-// Errors: Invalid (an unknown column, a mapping to no field, two columns on one
-// field, a required column missing).
-func (f *Family) columns(header []string, mapping map[string]string) ([]string, map[string]string, error) {
-	byAlias := map[string]string{}
-	known := map[string]bool{}
-	for _, c := range f.Columns {
-		known[c.Field] = true
-		for _, x := range c.Aliases {
-			byAlias[x] = c.Field
-		}
-	}
-	cols := make([]string, len(header)) // column index → field ("" ignored)
-	seen := map[string]string{}
-	for i, h := range header {
-		field, mapped := mapping[h]
-		if !mapped {
-			field = byAlias[headerKey(h)]
-			if field == "" {
-				return nil, nil, apperr.Field("columns", "column %d %q is not a known %s field: map it to one (%s) or to ignore", i+1, h, f.Record, f.fieldList())
-			}
-		} else if field == "ignore" || field == "" {
-			continue
-		} else if !known[field] {
-			return nil, nil, apperr.Field("mapping", "%q is not a %s field (%s)", field, f.Record, f.fieldList())
-		}
-		if prev, dup := seen[field]; dup {
-			return nil, nil, apperr.Field("columns", "columns %q and %q both map to %s", prev, h, field)
-		}
-		seen[field] = h
-		cols[i] = field
-	}
-	for _, c := range f.Columns {
-		if _, ok := seen[c.Field]; !ok && c.Missing != nil {
-			return nil, nil, c.Missing
-		}
-	}
-	return cols, seen, nil
 }
 
 // Import reads a file of the family opts.Kind names and upserts it for the
@@ -258,6 +221,28 @@ func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opt
 		}
 		rows = append(rows, row{line, v})
 	}
+	var dups []RowError
+	if fam.Keys != nil {
+		// Two rows on one record would make the second update what the first
+		// created: reported, naming both lines (the file then changes nothing).
+		// Both rows still run, so the result counts and reports what each would do.
+		first := map[Key]int{}
+		for _, rw := range rows {
+			keys := fam.Keys(rw.values)
+			for _, k := range keys {
+				if line, ok := first[Key{Field: k.Field, Value: k.Value}]; ok {
+					dups = append(dups, RowError{Line: rw.line, Column: seen[k.Field],
+						Message: l10n.Sprintf(a.Locale, "has the same %s as line %d (%s)", k.Label, line, k.Value)})
+					break
+				}
+			}
+			for _, k := range keys {
+				if _, ok := first[Key{Field: k.Field, Value: k.Value}]; !ok {
+					first[Key{Field: k.Field, Value: k.Value}] = rw.line
+				}
+			}
+		}
+	}
 	res.Rows = len(rows) + len(res.Errors)
 	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		up, err := fam.Open(ctx, tx, a)
@@ -294,6 +279,8 @@ func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opt
 				progress(i+1, len(rows))
 			}
 		}
+		res.Errors = append(res.Errors, dups...)
+		sort.SliceStable(res.Errors, func(i, j int) bool { return res.Errors[i].Line < res.Errors[j].Line })
 		if len(res.Errors) > 0 || opts.DryRun {
 			return errRollback
 		}

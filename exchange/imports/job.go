@@ -2,18 +2,22 @@ package imports
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/internal/l10n"
+	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -40,8 +44,12 @@ type Job struct {
 const jobColumns = `network_id, id, org_id, kind, filename, dry_run, state, total, processed, coalesce(result, 'null') AS result, error, created_at, updated_at`
 
 // Start stores a file and queues its import (a preview when opts.DryRun). A file
-// no import could read (too large, not text a column can store) is refused at
-// once, with its line and column, and nothing is stored.
+// no import could read (too large, binary, not text a column can store) is
+// refused at once, with its line and column, and nothing is stored. Columns the
+// mapping does not name are matched by the organization's remembered choices
+// for files of this shape, then by their names; with opts.Match, a file with a
+// column still unknown waits in state "mapping" for MatchColumns instead of
+// failing in its job.
 // Errors: Forbidden, Invalid.
 func (s *Service) Start(ctx context.Context, a partners.Actor, filename string, data []byte, opts Options) (*Job, error) {
 	if err := a.Require(partners.Sales); err != nil {
@@ -54,9 +62,12 @@ func (s *Service) Start(ctx context.Context, a partners.Actor, filename string, 
 	if len(data) == 0 {
 		return nil, apperr.Field("file", "no file was sent, or it is empty")
 	}
-	if _, _, _, err := text(data); err != nil {
+	txt, _, delim, err := text(data)
+	if err != nil {
 		return nil, err
 	}
+	// A header that does not read is left to the job, which reports it.
+	head, _ := firstRecord(txt, delim)
 	for k, v := range opts.Mapping {
 		// A JSON mapping may spell one as \u0000, which its jsonb column refuses.
 		if strings.ContainsRune(k+v, 0) {
@@ -67,16 +78,31 @@ func (s *Service) Start(ctx context.Context, a partners.Actor, filename string, 
 		// Cut at a character, not inside one: the column holds UTF-8 text.
 		filename = strings.ToValidUTF8(filename[:255], "")
 	}
-	mapping, _ := json.Marshal(opts.Mapping)
-	if opts.Mapping == nil {
-		mapping = []byte("{}")
-	}
 	var id int64
 	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &id, `INSERT INTO imports (network_id, org_id, user_id, api_key_id, kind, filename, dry_run, mapping, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			a.Network, a.Org, nullID(a.User), nullID(a.APIKey), fam.Kind, filename, opts.DryRun, string(mapping), data); err != nil {
+		mapping := opts.Mapping
+		if head != nil {
+			if mapping, err = withRemembered(ctx, tx, a, fam, head, opts.Mapping); err != nil {
+				return err
+			}
+		}
+		stored := []byte("{}")
+		if mapping != nil {
+			if stored, err = json.Marshal(mapping); err != nil {
+				return fmt.Errorf("import mapping: %w", err)
+			}
+		}
+		state := "queued"
+		if opts.Match && head != nil && fam.match(head, mapping).Unknown() {
+			state = "mapping" // no job until the user has matched the columns
+		}
+		if err := tx.GetContext(ctx, &id, `INSERT INTO imports (network_id, org_id, user_id, api_key_id, kind, filename, dry_run, mapping, data, state)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			a.Network, a.Org, nullID(a.User), nullID(a.APIKey), fam.Kind, filename, opts.DryRun, string(stored), data, state); err != nil {
 			return err
+		}
+		if state == "mapping" {
+			return nil
 		}
 		_, err := jobs.Enqueue(ctx, tx, a.Network, a.Org, JobKind, map[string]int64{"import": id, "org": a.Org, "user": a.User, "key": a.APIKey})
 		return err
@@ -104,6 +130,21 @@ func (s *Service) Job(ctx context.Context, a partners.Actor, id int64) (*Job, er
 		return nil, apperr.E(apperr.NotFound, "Import %d not found.", id)
 	}
 	return &j, err
+}
+
+// Jobs returns those of the imports ids that belong to the actor's
+// organization, by id (without their files): what a list of background jobs
+// shows of the imports they ran.
+func (s *Service) Jobs(ctx context.Context, a partners.Actor, ids []int64) (map[int64]*Job, error) {
+	var list []Job
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &list, `SELECT `+jobColumns+` FROM imports WHERE network_id = $1 AND org_id = $2 AND id = ANY($3)`, a.Network, a.Org, pq.Int64Array(ids))
+	})
+	out := map[int64]*Job{}
+	for i := range list {
+		out[list[i].ID] = &list[i]
+	}
+	return out, err
 }
 
 // ApplyPreview queues the real import of a finished, error-free preview.
@@ -159,19 +200,23 @@ func (s *Service) Handler() jobs.Handler {
 			}
 			return tx.GetContext(ctx, &who, `SELECT role, '' AS locale FROM api_keys WHERE network_id = $1 AND id = $2 AND revoked_at IS NULL`, j.Network, p.Key)
 		}); err != nil {
-			return s.fail(ctx, scope, p.Import, "the importing user or key is no longer active")
+			if !errors.Is(err, sql.ErrNoRows) && !apperr.Is(err, apperr.NotFound) {
+				return fmt.Errorf("import %d: importer: %w", p.Import, err)
+			}
+			return s.fail(ctx, scope, j, p.Import, apperr.E(apperr.Conflict, "the importing user or key is no longer active"))
 		}
 		a.Role, a.Locale = partners.Role(who.Role), who.Locale
 		scope = a.Scope()
 		var row struct {
-			Kind    string `db:"kind"`
-			DryRun  bool   `db:"dry_run"`
-			Mapping []byte `db:"mapping"`
-			Data    []byte `db:"data"`
-			State   string `db:"state"`
+			Kind     string `db:"kind"`
+			Filename string `db:"filename"`
+			DryRun   bool   `db:"dry_run"`
+			Mapping  []byte `db:"mapping"`
+			Data     []byte `db:"data"`
+			State    string `db:"state"`
 		}
 		if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
-			if err := tx.GetContext(ctx, &row, `SELECT kind, dry_run, mapping, data, state FROM imports WHERE network_id = $1 AND id = $2 FOR UPDATE`, j.Network, p.Import); err != nil {
+			if err := tx.GetContext(ctx, &row, `SELECT kind, filename, dry_run, mapping, data, state FROM imports WHERE network_id = $1 AND id = $2 FOR UPDATE`, j.Network, p.Import); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'running', processed = 0, updated_at = now() WHERE network_id = $1 AND id = $2`, j.Network, p.Import)
@@ -199,7 +244,20 @@ func (s *Service) Handler() jobs.Handler {
 		res, err := s.Import(ctx, a, row.Data, opts, progress)
 		if err != nil {
 			if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
-				return s.fail(ctx, scope, p.Import, ae.Text(func(f string) string { return l10n.Lookup(a.Locale, f) }))
+				msg := ae.Text(func(f string) string { return l10n.Lookup(a.Locale, f) })
+				if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
+					if _, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'failed', error = $3, updated_at = now() WHERE network_id = $1 AND id = $2`, j.Network, p.Import, msg); err != nil {
+						return err
+					}
+					if err := jobs.GiveUp(ctx, tx, j.Network, j.ID); err != nil {
+						return err
+					}
+					return notifyEnd(ctx, tx, a, p.Import, row.Filename, nil, msg)
+				}); err != nil {
+					return fmt.Errorf("import %d: %w", p.Import, err)
+				}
+				// The job fails with its import: a retry would read the same file.
+				return ae
 			}
 			// The worker logs the error and shows its organization only "Internal
 			// error."; once the job has failed for good, ph_finish_job marks the
@@ -211,18 +269,49 @@ func (s *Service) Handler() jobs.Handler {
 			return fmt.Errorf("import %d: result: %w", p.Import, err)
 		}
 		return s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'done', result = $3, processed = $4, total = $4, updated_at = now() WHERE network_id = $1 AND id = $2`,
-				j.Network, p.Import, string(out), res.Rows)
-			return err
+			if _, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'done', result = $3, processed = $4, total = $4, updated_at = now() WHERE network_id = $1 AND id = $2`,
+				j.Network, p.Import, string(out), res.Rows); err != nil {
+				return err
+			}
+			return notifyEnd(ctx, tx, a, p.Import, row.Filename, res, "")
 		})
 	}
 }
 
-// fail records an import that cannot succeed as failed (the job itself is
-// done: retrying would fail the same way).
-func (s *Service) fail(ctx context.Context, scope db.Scope, id int64, msg string) error {
-	return s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'failed', error = $3, updated_at = now() WHERE network_id = $1 AND id = $2`, scope.Network, id, msg)
-		return err
-	})
+// notifyEnd tells the user who started an import that it has ended, in the
+// user's language, with its counts (res) or why it failed, linking to it. An
+// import started with an API key tells no one: the key's caller polls it.
+func notifyEnd(ctx context.Context, tx *sqlx.Tx, a partners.Actor, id int64, filename string, res *Result, failure string) error {
+	if a.User == 0 {
+		return nil
+	}
+	kind, title, body := "import.failed", l10n.Sprintf(a.Locale, "Import of %s failed", filename), failure
+	switch {
+	case res == nil:
+	case res.DryRun:
+		kind, title = "import.previewed", l10n.Sprintf(a.Locale, "Preview of %s is ready", filename)
+		body = l10n.Sprintf(a.Locale, "%d to create, %d to update, %d unchanged, %d rows with errors.", res.Created, res.Updated, res.Unchanged, len(res.Errors))
+	case len(res.Errors) > 0:
+		title = l10n.Sprintf(a.Locale, "Import of %s changed nothing", filename)
+		body = l10n.Sprintf(a.Locale, "%d rows with errors: fix them and upload the file again.", len(res.Errors))
+	default:
+		kind, title = "import.done", l10n.Sprintf(a.Locale, "Import of %s is done", filename)
+		body = l10n.Sprintf(a.Locale, "%d created, %d updated, %d unchanged.", res.Created, res.Updated, res.Unchanged)
+	}
+	_, err := notify.Send(ctx, tx, a.Network, a.Org, a.User, kind, title, body, fmt.Sprintf("/imports/%d", id))
+	return err
+}
+
+// fail records an import that cannot succeed as failed, with why, and fails
+// its job with it at once (retrying would fail the same way).
+func (s *Service) fail(ctx context.Context, scope db.Scope, j jobs.Job, id int64, why *apperr.Error) error {
+	if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE imports SET state = 'failed', error = $3, updated_at = now() WHERE network_id = $1 AND id = $2`, scope.Network, id, why.Error()); err != nil {
+			return err
+		}
+		return jobs.GiveUp(ctx, tx, j.Network, j.ID)
+	}); err != nil {
+		return fmt.Errorf("import %d: %w", id, err)
+	}
+	return why
 }

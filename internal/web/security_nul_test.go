@@ -185,8 +185,8 @@ func TestImportStateFollowsItsJob(t *testing.T) {
 	if m["state"] != "failed" || m["error"] != `file: line 3, column 1 ("name") holds a NUL character, which cannot be stored` {
 		t.Fatalf("NUL import = %s", body)
 	}
-	if state, _ := jobOf(j.ID); state != "done" {
-		t.Fatalf("its job is %s, want done (the import's failure is recorded)", state)
+	if state, lastError := jobOf(j.ID); state != "failed" || !strings.Contains(lastError, "NUL") {
+		t.Fatalf("its job is %s (%q), want failed with the import, at once, saying why", state, lastError)
 	}
 
 	// A database error in the handler (the column the import's result goes to is

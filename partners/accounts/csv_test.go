@@ -239,6 +239,7 @@ func TestImportUpdateRefusedByTheDatabase(t *testing.T) {
 	committed := holdKey(t, w, "Racer", "racer.example")
 	file := "name,domains,industry\nAcme,acme.example;racer.example,Food\nAcme,acme.example,Retail\n"
 	res := importRacing(t, w, file, imports.Options{}, committed)
+	res.Errors = withoutDuplicate(t, res.Errors, 3)
 	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || res.Errors[0].Message == "" {
 		t.Fatalf("errors = %+v, want line 2 refused", res.Errors)
 	}
@@ -270,6 +271,7 @@ func TestImportContactRowFailingAfterItsWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	res.Errors = withoutDuplicate(t, res.Errors, 4)
 	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || res.Errors[0].Column != "email" || !strings.Contains(res.Errors[0].Message, "mindy@globex.com") {
 		t.Fatalf("errors = %+v, want line 2's email refused", res.Errors)
 	}
@@ -301,6 +303,7 @@ func TestImportNewContactRacingAnotherTransaction(t *testing.T) {
 	// been left behind.
 	file := "account,name,email\nglobex.com,Hank Two,hank@globex.com;h2@globex.com\nglobex.com,Hank Two,h2@globex.com\nglobex.com,Mindy,mindy@globex.com\n"
 	res := importRacing(t, w, file, imports.Options{Kind: "contacts"}, committed)
+	res.Errors = withoutDuplicate(t, res.Errors, 3)
 	if len(res.Errors) != 1 || res.Errors[0].Line != 2 || res.Errors[0].Column != "email" || !strings.Contains(res.Errors[0].Message, "with the email hank@globex.com") {
 		t.Fatalf("errors = %+v, want line 2's email refused", res.Errors)
 	}
@@ -404,4 +407,24 @@ func cnpjFor(i int) string {
 		sb.WriteByte(byte('0' + x))
 	}
 	return sb.String()
+}
+
+// withoutDuplicate checks that errs report line as repeating an earlier line's
+// key (these files repeat a record on purpose, to see what the later row finds)
+// and returns the other errors.
+func withoutDuplicate(t *testing.T, errs []imports.RowError, line int) []imports.RowError {
+	t.Helper()
+	var out []imports.RowError
+	found := false
+	for _, e := range errs {
+		if e.Line == line && strings.HasPrefix(e.Message, "has the same ") {
+			found = true
+			continue
+		}
+		out = append(out, e)
+	}
+	if !found {
+		t.Fatalf("errors = %+v: line %d is not reported as a duplicate", errs, line)
+	}
+	return out
 }

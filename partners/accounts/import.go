@@ -25,9 +25,49 @@ func (s *Service) ImportFamilies() []imports.Family {
 		}
 	}
 	return []imports.Family{
-		{Kind: "accounts", Record: "account", Columns: accountImportColumns, Open: open("accounts")},
-		{Kind: "contacts", Record: "contact", Columns: contactImportColumns, Open: open("contacts")},
+		{Kind: "accounts", Record: "account", Columns: accountImportColumns, Open: open("accounts"), Keys: accountRowKeys},
+		{Kind: "contacts", Record: "contact", Columns: contactImportColumns, Open: open("contacts"), Keys: contactRowKeys},
 	}
+}
+
+// keyFields are the columns the matching keys come from.
+var keyFields = map[string]string{"domain": "domains", "duns": "duns", "cnpj": "cnpj", "vat": "vat"}
+
+// accountRowKeys are the keys an account row is matched on, as account matches
+// them: its normalized identifiers, else its name.
+func accountRowKeys(v map[string]string) []imports.Key {
+	in, err := accountRowInput(v)
+	if err != nil {
+		return nil
+	}
+	var probe Account
+	in.apply(&probe)
+	var out []imports.Key
+	for _, k := range keysOf(&probe) {
+		out = append(out, imports.Key{Field: keyFields[k.kind], Label: k.kind, Value: k.value})
+	}
+	if len(out) == 0 && strings.TrimSpace(probe.Name) != "" {
+		out = append(out, imports.Key{Field: "name", Label: "name", Value: strings.ToLower(strings.TrimSpace(probe.Name))})
+	}
+	return out
+}
+
+// contactRowKeys are the emails a contact row is matched on, normalized.
+func contactRowKeys(v map[string]string) []imports.Key {
+	e, ok := v["emails"]
+	if !ok {
+		return nil
+	}
+	var account int64
+	in := ContactInput{Account: &account, Name: optional(v, "name"), Emails: splitList(e)}
+	if in.normalize(true) != nil || in.Emails == nil {
+		return nil
+	}
+	var out []imports.Key
+	for _, x := range *in.Emails {
+		out = append(out, imports.Key{Field: "emails", Label: "email", Value: x})
+	}
+	return out
 }
 
 var accountImportColumns = []imports.Column{
