@@ -66,6 +66,15 @@ func sniffDelimiter(text string) rune {
 	return best
 }
 
+// newReader reads a decoded file's records, of any length (a row with a field
+// too many or too few is reported as such, not as the file's error).
+func newReader(txt string, delim rune) *csv.Reader {
+	r := csv.NewReader(strings.NewReader(txt))
+	r.Comma = delim
+	r.FieldsPerRecord = -1
+	return r
+}
+
 func delimiterName(d rune) string {
 	return map[rune]string{',': "comma", ';': "semicolon", '\t': "tab"}[d]
 }
@@ -78,9 +87,7 @@ func nulError(text string, delim rune) error {
 	if at < 0 {
 		return nil
 	}
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma = delim
-	r.FieldsPerRecord = -1
+	r := newReader(text, delim)
 	var header []string
 	for {
 		rec, err := r.Read()

@@ -9,7 +9,6 @@ package imports
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -173,9 +172,7 @@ func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opt
 		return nil, err
 	}
 	res := &Result{Kind: fam.Kind, DryRun: opts.DryRun, Encoding: enc, Delimiter: delimiterName(delim), Columns: map[string]string{}, Errors: []RowError{}}
-	r := csv.NewReader(strings.NewReader(txt))
-	r.Comma = delim
-	r.FieldsPerRecord = -1
+	r := newReader(txt, delim)
 	header, err := r.Read()
 	if err != nil {
 		return nil, csvError(err)

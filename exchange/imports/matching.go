@@ -3,11 +3,9 @@ package imports
 import (
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -28,10 +26,7 @@ func header(data []byte) ([]string, error) {
 
 // firstRecord reads the header row of a decoded file. Errors: Invalid.
 func firstRecord(txt string, delim rune) ([]string, error) {
-	r := csv.NewReader(strings.NewReader(txt))
-	r.Comma = delim
-	r.FieldsPerRecord = -1
-	h, err := r.Read()
+	h, err := newReader(txt, delim).Read()
 	if err != nil {
 		return nil, csvError(err)
 	}

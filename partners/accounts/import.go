@@ -386,21 +386,11 @@ func (imp *importer) update(ctx context.Context, id int64, in Input) (string, er
 	}
 	next := *cur
 	if in.Domains != nil {
-		merged := append([]string{}, cur.Domains...)
-		for _, d := range *in.Domains {
-			if !contains(merged, d) {
-				merged = append(merged, d)
-			}
-		}
+		merged := union(cur.Domains, *in.Domains)
 		in.Domains = &merged
 	}
 	if in.Tags != nil {
-		merged := append([]string{}, cur.Tags...)
-		for _, t := range *in.Tags {
-			if !contains(merged, t) {
-				merged = append(merged, t)
-			}
-		}
+		merged := union(cur.Tags, *in.Tags)
 		sortStrings(merged)
 		in.Tags = &merged
 	}
@@ -461,6 +451,18 @@ func sameAccount(x, y *Account) bool {
 	return x.Name == y.Name && strings.Join(x.Domains, ",") == strings.Join(y.Domains, ",") && x.DUNS == y.DUNS && x.CNPJ == y.CNPJ &&
 		x.VAT == y.VAT && x.Industry == y.Industry && x.Size == y.Size && x.Region == y.Region && x.Street == y.Street &&
 		x.City == y.City && x.State == y.State && x.PostalCode == y.PostalCode && x.Country == y.Country && strings.Join(x.Tags, ",") == strings.Join(y.Tags, ",")
+}
+
+// union is cur with the values of add it lacks appended, in their order: an
+// import adds domains, tags and emails, it never drops one.
+func union(cur, add []string) []string {
+	out := append([]string{}, cur...)
+	for _, x := range add {
+		if !contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func contains(xs []string, x string) bool {
@@ -581,12 +583,7 @@ func (imp *importer) contact(ctx context.Context, v map[string]string) (string, 
 	}
 	next := cur
 	if in.Emails != nil {
-		merged := append([]string{}, cur.Emails...)
-		for _, e := range *in.Emails {
-			if !contains(merged, e) {
-				merged = append(merged, e)
-			}
-		}
+		merged := union(cur.Emails, *in.Emails)
 		in.Emails = &merged
 	}
 	if in.Phones != nil && len(*in.Phones) == 0 {
