@@ -1,15 +1,19 @@
 package web_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // upload posts a file to the portal's import form as a browser does (multipart,
@@ -134,5 +138,36 @@ func TestPortalImportMatchingStepAndJobs(t *testing.T) {
 	}
 	if resp, _ = b.req("GET", "/jobs?state=bogus", nil); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("state=bogus: %d, want 422", resp.StatusCode)
+	}
+}
+
+// A portal upload past the import limit is refused from its Content-Length,
+// before the file is sent, with a 413 that says so in the user's terms.
+func TestPortalUploadPastTheLimitIsRefusedFromItsLength(t *testing.T) {
+	f := newFixture(t)
+	addr := f.listenApp(t)
+	b := f.browser()
+	b.login("vendor-admin@acme.example", pw)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	head := "POST /accounts/import HTTP/1.1\r\nHost: hub\r\nCookie: ph_session=" + b.cookies["ph_session"] +
+		"\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: " + strconv.Itoa(21<<20) + "\r\n\r\n"
+	// The first 16 KiB of the file, no more (the server reads ahead that far).
+	if _, err := conn.Write([]byte(head + "--x\r\n" + strings.Repeat("a", 16<<10))); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(time.Minute))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer before the file was sent: %v", err)
+	}
+	defer resp.Body.Close()
+	body := new(bytes.Buffer)
+	body.ReadFrom(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body.String(), "larger than the import limit of 20 MiB") {
+		t.Fatalf("21 MiB announced: %d %s", resp.StatusCode, body)
 	}
 }
