@@ -252,7 +252,7 @@ func (s *Service) Handler() jobs.Handler {
 					if err := jobs.GiveUp(ctx, tx, j.Network, j.ID); err != nil {
 						return err
 					}
-					return notifyEnd(ctx, tx, a, p.Import, row.Filename, nil, msg)
+					return notifyEnd(ctx, tx, a, p.Import, row.Filename, nil)
 				}); err != nil {
 					return fmt.Errorf("import %d: %w", p.Import, err)
 				}
@@ -273,32 +273,34 @@ func (s *Service) Handler() jobs.Handler {
 				j.Network, p.Import, string(out), res.Rows); err != nil {
 				return err
 			}
-			return notifyEnd(ctx, tx, a, p.Import, row.Filename, res, "")
+			return notifyEnd(ctx, tx, a, p.Import, row.Filename, res)
 		})
 	}
 }
 
-// notifyEnd tells the user who started an import that it has ended, in the
-// user's language, with its counts (res) or why it failed, linking to it. An
-// import started with an API key tells no one: the key's caller polls it.
-func notifyEnd(ctx context.Context, tx *sqlx.Tx, a partners.Actor, id int64, filename string, res *Result, failure string) error {
+// notifyEnd tells the user who started an import that it has ended, with its
+// counts (res) or that it failed (the import's page says why), linking to it.
+// An import started with an API key tells no one: the key's caller polls it.
+func notifyEnd(ctx context.Context, tx *sqlx.Tx, a partners.Actor, id int64, filename string, res *Result) error {
 	if a.User == 0 {
 		return nil
 	}
-	kind, title, body := "import.failed", l10n.Sprintf(a.Locale, "Import of %s failed", filename), failure
+	kind, title, body := "import.failed", l10n.M("Import of %s failed", filename), l10n.M("Open the import to see why.")
 	switch {
 	case res == nil:
 	case res.DryRun:
-		kind, title = "import.previewed", l10n.Sprintf(a.Locale, "Preview of %s is ready", filename)
-		body = l10n.Sprintf(a.Locale, "%d to create, %d to update, %d unchanged, %d rows with errors.", res.Created, res.Updated, res.Unchanged, len(res.Errors))
+		kind, title = "import.previewed", l10n.M("Preview of %s is ready", filename)
+		body = l10n.M("%d to create, %d to update, %d unchanged, %d rows with errors.", res.Created, res.Updated, res.Unchanged, len(res.Errors))
 	case len(res.Errors) > 0:
-		title = l10n.Sprintf(a.Locale, "Import of %s changed nothing", filename)
-		body = l10n.Sprintf(a.Locale, "%d rows with errors: fix them and upload the file again.", len(res.Errors))
+		title = l10n.M("Import of %s changed nothing", filename)
+		body = l10n.M("%d rows with errors: fix them and upload the file again.", len(res.Errors))
 	default:
-		kind, title = "import.done", l10n.Sprintf(a.Locale, "Import of %s is done", filename)
-		body = l10n.Sprintf(a.Locale, "%d created, %d updated, %d unchanged.", res.Created, res.Updated, res.Unchanged)
+		kind, title = "import.done", l10n.M("Import of %s is done", filename)
+		body = l10n.M("%d created, %d updated, %d unchanged.", res.Created, res.Updated, res.Unchanged)
 	}
-	_, err := notify.Send(ctx, tx, a.Network, a.Org, a.User, kind, title, body, fmt.Sprintf("/imports/%d", id))
+	// Written in the user's language (notifications that render when read take
+	// title and body as they are, without .In).
+	_, err := notify.Send(ctx, tx, a.Network, a.Org, a.User, kind, title.In(a.Locale), body.In(a.Locale), fmt.Sprintf("/imports/%d", id))
 	return err
 }
 
