@@ -9,12 +9,12 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/internal/web"
 	"github.com/partnerhub/partnerhub/partners"
-	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // Main is the running hub: the HTTP server and the job worker over one database.
@@ -79,7 +79,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	svc := newServices(d, c, keys)
-	m.Server = web.New(web.Config{Partners: svc.Partners, Accounts: svc.Accounts,
+	m.Server = web.New(web.Config{Partners: svc.Partners, Accounts: svc.Accounts, Imports: svc.Imports,
 		Dev: c.Dev, Secret: c.Secret, RateLimit: c.RateLimit, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
@@ -125,8 +125,8 @@ func (m *Main) Run(ctx context.Context) error {
 
 	mailer := c.SMTP
 	m.worker = &jobs.Worker{DB: d, Logger: c.Logger, Handlers: map[string]jobs.Handler{
-		notify.EmailJob:        notify.EmailHandler(d, &mailer, m.Config.BaseURL),
-		accounts.ImportJobKind: svc.Accounts.ImportHandler(),
+		notify.EmailJob: notify.EmailHandler(d, &mailer, m.Config.BaseURL),
+		imports.JobKind: svc.Imports.Handler(),
 	}}
 	// The sweep removes what has outlived its use, across networks.
 	m.worker.Sweeps = []jobs.Sweep{func(ctx context.Context) error {

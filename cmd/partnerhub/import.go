@@ -12,8 +12,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/apperr"
-	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 type mappingFlag map[string]string
@@ -79,7 +79,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		bar.ChangeMax(total)
 		bar.Set(done)
 	}
-	res, err := svc.Accounts.Import(ctx, *actor, data, accounts.ImportOptions{Kind: *kind, DryRun: *dry, Mapping: mapping}, progress)
+	res, err := svc.Imports.Import(ctx, *actor, data, imports.Options{Kind: *kind, DryRun: *dry, Mapping: mapping}, progress)
 	bar.Finish()
 	if err != nil {
 		if ae, ok := apperr.As(err); ok {

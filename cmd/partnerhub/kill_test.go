@@ -14,12 +14,12 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/demo"
 	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/partners"
-	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // workerChildEnv makes the test binary a job worker and nothing else (see
@@ -38,7 +38,7 @@ func runWorkerChild(url string) {
 	}
 	svc := newServices(d, Config{}, nil)
 	w := &jobs.Worker{DB: d, Lease: time.Second, Poll: 20 * time.Millisecond,
-		Handlers: map[string]jobs.Handler{accounts.ImportJobKind: svc.Accounts.ImportHandler()}}
+		Handlers: map[string]jobs.Handler{imports.JobKind: svc.Imports.Handler()}}
 	w.Start(ctx)
 	exitWithParent()
 }
@@ -71,7 +71,7 @@ func TestImportSurvivesKill9(t *testing.T) {
 		}
 	}
 	const rows = 600
-	var imports []int64
+	var queued []int64
 	start := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), workerChildEnv+"="+d.AppURL)
@@ -86,11 +86,11 @@ func TestImportSurvivesKill9(t *testing.T) {
 		for i := range rows {
 			fmt.Fprintf(&csv, "Killed Corp %d-%d,kill-%d-%d.example,EMEA\n", p, i, p, i)
 		}
-		imp, err := svc.Accounts.StartImport(ctx, *admin, fmt.Sprintf("kill-%d.csv", p), []byte(csv.String()), accounts.ImportOptions{Kind: "accounts"})
+		imp, err := svc.Imports.Start(ctx, *admin, fmt.Sprintf("kill-%d.csv", p), []byte(csv.String()), imports.Options{Kind: "accounts"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		imports = append(imports, imp.ID)
+		queued = append(queued, imp.ID)
 		cmd := start()
 		time.Sleep(time.Duration(rand.IntN(900)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
@@ -104,7 +104,7 @@ func TestImportSurvivesKill9(t *testing.T) {
 		if err := d.Owner.QueryRowContext(ctx, `
 			SELECT count(*) FILTER (WHERE i.state <> 'done' OR j.state <> 'done'), count(*) FILTER (WHERE i.state = 'failed' OR j.state = 'failed')
 			  FROM imports i JOIN jobs j ON j.network_id = i.network_id AND j.kind = $2 AND (j.payload->>'import')::bigint = i.id
-			 WHERE i.id = ANY($1)`, pq.Int64Array(imports), accounts.ImportJobKind).Scan(&pending, &failed); err != nil {
+			 WHERE i.id = ANY($1)`, pq.Int64Array(queued), imports.JobKind).Scan(&pending, &failed); err != nil {
 			t.Fatal(err)
 		}
 		if failed > 0 || time.Now().After(deadline) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
@@ -11,9 +12,12 @@ import (
 type services struct {
 	Partners *partners.Service
 	Accounts *accounts.Service
+	// Imports is the import pipeline with every record family registered.
+	Imports *imports.Service
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys}
-	return services{Partners: p, Accounts: &accounts.Service{DB: d, Partners: p}}
+	acc := &accounts.Service{DB: d, Partners: p}
+	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...)}
 }

@@ -13,7 +13,8 @@ const module = "github.com/partnerhub/partnerhub/"
 // The rule of ARCHITECTURE.md, as imports: domain packages (partners, exchange,
 // forums) never import Fiber or the web layer; edi imports nothing of the
 // project; internal/ support packages import no domain package (except demo,
-// which seeds through the domain, and web, which serves it).
+// which seeds through the domain, and web, which serves it); the import pipeline
+// (exchange/imports) imports no record family.
 func TestLayers(t *testing.T) {
 	out, err := exec.Command("go", "list", "-json=ImportPath,Imports", module+"...").Output()
 	if err != nil {
@@ -39,6 +40,9 @@ func TestLayers(t *testing.T) {
 			case "partners", "exchange", "forums":
 				if strings.HasPrefix(imp, "github.com/gofiber/") || own == "internal/web" || strings.HasPrefix(own, "internal/web/") {
 					t.Errorf("%s imports %s: domain packages never import Fiber or the web layer", rel, imp)
+				}
+				if (rel == "exchange/imports" || strings.HasPrefix(rel, "exchange/imports/")) && strings.HasPrefix(own, "partners/") {
+					t.Errorf("%s imports %s: the import pipeline knows no record family; families register with it", rel, imp)
 				}
 			case "edi":
 				if isOwn && !strings.HasPrefix(own, "edi") {

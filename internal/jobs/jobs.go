@@ -65,14 +65,27 @@ func Enqueue(ctx context.Context, tx *sqlx.Tx, network, org int64, kind string, 
 // List returns the jobs the scope may see (its organization's; the vendor's admins
 // see the network's), newest first, optionally only those in a state.
 func List(ctx context.Context, d *db.DB, s db.Scope, state string, before int64, limit int) ([]Job, error) {
-	if before <= 0 {
-		before = math.MaxInt64
+	return Find(ctx, d, s, Filter{State: state, Before: before, Limit: limit})
+}
+
+// Filter narrows a list of jobs: a state and a kind ("" for any), and the id
+// the page starts before (0 for the newest).
+type Filter struct {
+	State, Kind string
+	Before      int64
+	Limit       int
+}
+
+// Find returns the jobs the scope may see under f, newest first.
+func Find(ctx context.Context, d *db.DB, s db.Scope, f Filter) ([]Job, error) {
+	if f.Before <= 0 {
+		f.Before = math.MaxInt64
 	}
 	var out []Job
 	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &out, `SELECT `+columns+` FROM jobs
-			WHERE network_id = $1 AND ($2 = '' OR state = $2) AND id < $3 AND (org_id = $4 OR $5)
-			ORDER BY id DESC LIMIT $6`, s.Network, state, before, s.Org, s.Vendor, limit)
+			WHERE network_id = $1 AND ($2 = '' OR state = $2) AND ($7 = '' OR kind = $7) AND id < $3 AND (org_id = $4 OR $5)
+			ORDER BY id DESC LIMIT $6`, s.Network, f.State, f.Before, s.Org, s.Vendor, f.Limit, f.Kind)
 	})
 	return out, err
 }

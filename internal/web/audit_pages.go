@@ -9,10 +9,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/partners"
-	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // auditActions are the actions the audit page offers as a filter, in the order
@@ -171,7 +171,7 @@ func (s *Server) auditExport(c *fiber.Ctx) error {
 	f.Before = 0
 	tr := translator(lang(c))
 	var buf strings.Builder
-	w := accounts.NewCSVWriter(&buf)
+	w := imports.NewSafeWriter(&buf)
 	w.Write([]string{"seq", "at", "actor", "action", "sentence", "target_type", "target_id", "detail"})
 	for {
 		recs, err := audit.Search(c.UserContext(), s.db, a.Scope(), f, 1000)

@@ -6,8 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/apperr"
-	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // MaxBody is the request body limit outside upload routes.
@@ -15,7 +15,7 @@ const MaxBody = 1 << 20
 
 // MaxUpload is the body limit of upload routes: the import limit and room for
 // the multipart envelope around the file.
-const MaxUpload = accounts.MaxImportBytes + 64<<10
+const MaxUpload = imports.MaxBytes + 64<<10
 
 // uploadPaths may carry bodies up to MaxUpload, from a signed-in caller; every
 // other route keeps MaxBody.

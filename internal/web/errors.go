@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/l10n"
@@ -53,6 +54,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		title = titleOf(status)
 		detail = l10n.Sprintf(l, "The request body is larger than the limit of %d KiB.", big.limit/1024)
 		field = "body"
+		if big.limit == MaxUpload {
+			detail = l10n.Sprintf(l, "The file is larger than the import limit of %d MiB: split it into smaller files.", imports.MaxBytes>>20)
+			field = "file"
+		}
 	} else if errors.As(err, &fe) {
 		status = fe.Code
 		title = titleOf(status)

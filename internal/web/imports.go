@@ -6,9 +6,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/partners"
-	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // readUpload takes the "file" part of a multipart form, or a text/csv body.
@@ -20,23 +20,20 @@ func readUpload(c *fiber.Ctx) (string, []byte, error) {
 	if err != nil {
 		return "", nil, apperr.Field("file", "send the CSV as the multipart field \"file\", or as a text/csv body")
 	}
-	if fh.Size > accounts.MaxImportBytes {
-		return "", nil, apperr.Field("file", "the file is %d bytes; the limit is %d MiB", fh.Size, accounts.MaxImportBytes>>20)
-	}
 	f, err := fh.Open()
 	if err != nil {
 		return "", nil, apperr.Field("file", "the upload could not be read")
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, accounts.MaxImportBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, imports.MaxBytes+1))
 	if err != nil {
 		return "", nil, apperr.Field("file", "the upload could not be read")
 	}
 	return fh.Filename, data, nil
 }
 
-func importOptions(c *fiber.Ctx) (accounts.ImportOptions, error) {
-	opts := accounts.ImportOptions{Kind: c.FormValue("kind", c.Query("kind", "accounts"))}
+func importOptions(c *fiber.Ctx) (imports.Options, error) {
+	opts := imports.Options{Kind: c.FormValue("kind", c.Query("kind", "accounts"))}
 	dry := c.FormValue("dry_run", c.Query("dry_run"))
 	opts.DryRun = dry == "true" || dry == "1" || dry == "on"
 	if m := c.FormValue("mapping", c.Query("mapping")); m != "" {
@@ -65,7 +62,7 @@ func (s *Server) apiImportStart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	j, err := s.accounts.StartImport(c.UserContext(), *actorOf(c), name, data, opts)
+	j, err := s.imports.Start(c.UserContext(), *actorOf(c), name, data, opts)
 	if err != nil {
 		return err
 	}
@@ -77,7 +74,7 @@ func (s *Server) apiImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	j, err := s.accounts.ImportJob(c.UserContext(), *actorOf(c), id)
+	j, err := s.imports.Job(c.UserContext(), *actorOf(c), id)
 	if err != nil {
 		return err
 	}
@@ -89,7 +86,7 @@ func (s *Server) apiImportApply(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	j, err := s.accounts.ApplyPreview(c.UserContext(), *actorOf(c), id)
+	j, err := s.imports.ApplyPreview(c.UserContext(), *actorOf(c), id)
 	if err != nil {
 		return err
 	}

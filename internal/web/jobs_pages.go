@@ -1,21 +1,104 @@
 package web
 
 import (
+	"encoding/json"
+	"slices"
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
+// jobsPageSize is how many jobs a page of the Jobs page lists.
+const jobsPageSize = 50
+
+// jobStates and jobKinds are the Jobs page's filters.
+var (
+	jobStates = []string{"queued", "running", "done", "failed"}
+	jobKinds  = []string{imports.JobKind, notify.EmailJob}
+)
+
+// jobRow is a job as the Jobs page shows it: its state is its import's where
+// the job ran one (an import that failed in a job that ended normally is
+// failed), Name names what it did (a locale key; a kind the page does not know
+// as it is), and Link leads to that.
+type jobRow struct {
+	jobs.Job
+	Shown string
+	Name  string
+	Link  string
+}
+
 func (s *Server) jobsPage(c *fiber.Ctx) error {
-	list, err := jobs.List(c.UserContext(), s.db, actorOf(c).Scope(), c.Query("state"), 0, 100)
+	f := jobs.Filter{State: c.Query("state"), Kind: c.Query("kind"), Limit: jobsPageSize + 1}
+	if f.State != "" {
+		if err := oneOfField("state", f.State, jobStates); err != nil {
+			return err
+		}
+	}
+	if f.Kind != "" {
+		if err := oneOfField("kind", f.Kind, jobKinds); err != nil {
+			return err
+		}
+	}
+	if b := c.Query("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			return apperr.Field("before", "must be a positive whole number")
+		}
+		f.Before = n
+	}
+	a := *actorOf(c)
+	list, err := jobs.Find(c.UserContext(), s.db, a.Scope(), f)
 	if err != nil {
 		return err
 	}
-	for i := range list {
-		list[i].LastError = storedMessage(c, list[i].LastError)
+	older := int64(0)
+	if len(list) > jobsPageSize {
+		list = list[:jobsPageSize]
+		older = list[jobsPageSize-1].ID
 	}
-	return s.render(c, "jobs", fiber.Map{"Jobs": list})
+	var ids []int64
+	importOf := map[int64]int64{}
+	for _, j := range list {
+		if j.Kind == imports.JobKind {
+			var p struct{ Import int64 }
+			if json.Unmarshal(j.Payload, &p) == nil && p.Import > 0 {
+				importOf[j.ID] = p.Import
+				ids = append(ids, p.Import)
+			}
+		}
+	}
+	imps, err := s.imports.Jobs(c.UserContext(), a, ids)
+	if err != nil {
+		return err
+	}
+	rows := make([]jobRow, len(list))
+	for i, j := range list {
+		j.LastError = storedMessage(c, j.LastError)
+		r := jobRow{Job: j, Shown: j.State, Name: j.Kind}
+		if slices.Contains(jobKinds, j.Kind) {
+			r.Name = "jobs.kind." + j.Kind
+		}
+		if imp := imps[importOf[j.ID]]; imp != nil {
+			r.Name = "jobs.kind.import." + imp.Kind
+			r.Link = "/imports/" + strconv.FormatInt(imp.ID, 10)
+			if imp.State == "failed" {
+				r.Shown = "failed"
+				if r.LastError == "" {
+					r.LastError = storedMessage(c, imp.Error)
+				}
+			}
+		}
+		rows[i] = r
+	}
+	return s.render(c, "jobs", fiber.Map{"Jobs": rows, "States": jobStates, "Kinds": jobKinds, "State": f.State, "Kind": f.Kind,
+		"Older": older, "Paged": f.Before > 0})
 }
 
 func (s *Server) jobRetry(c *fiber.Ctx) error {

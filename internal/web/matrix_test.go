@@ -392,6 +392,7 @@ var samples = map[string]string{
 	"POST /accounts/:id/shares":            "org_id={partner}&access=read",
 	"POST /partners":                       "org_id={vendor}",
 	"POST /partners/:id/policy":            "level=counts",
+	"POST /imports/:id/columns":            "col_0=name",
 }
 
 // request is what the matrix sends to the route key about the record id.

@@ -161,10 +161,11 @@ var routeAccess = map[string]Access{
 	"POST /jobs/:id/retry":          {Role: partners.Admin, Action: Write, Target: TargetJob, Consumes: true},
 
 	// Portal: imports (imports.go).
-	"GET /accounts/import":    {Role: partners.Sales, Action: Read},
-	"POST /accounts/import":   {Role: partners.Sales, Action: Create},
-	"GET /imports/:id":        {Role: partners.Viewer, Action: Read, Target: TargetImport},
-	"POST /imports/:id/apply": {Role: partners.Sales, Action: Write, Target: TargetImport},
+	"GET /accounts/import":      {Role: partners.Sales, Action: Read},
+	"POST /accounts/import":     {Role: partners.Sales, Action: Create},
+	"GET /imports/:id":          {Role: partners.Viewer, Action: Read, Target: TargetImport},
+	"POST /imports/:id/apply":   {Role: partners.Sales, Action: Write, Target: TargetImport},
+	"POST /imports/:id/columns": {Role: partners.Sales, Action: Write, Target: TargetImport},
 
 	// Portal: accounts and partners (portal_accounts.go).
 	"GET /accounts":                            {Role: partners.Viewer, Action: Read, Lists: TargetAccount},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
@@ -67,7 +68,7 @@ func TestExportNeutralizesFormulasAndImportsBack(t *testing.T) {
 
 	// The owner imports its export back: nothing changes, the fields are as typed.
 	as := &accounts.Service{DB: f.d.App, Partners: f.svc}
-	res, err := as.Import(context.Background(), f.users["vendor-admin"], export, accounts.ImportOptions{Mapping: map[string]string{"owner": "ignore"}}, nil)
+	res, err := imports.New(f.d.App, as.ImportFamilies()...).Import(context.Background(), f.users["vendor-admin"], export, imports.Options{Mapping: map[string]string{"owner": "ignore"}}, nil)
 	if err != nil || !res.Applied || res.Unchanged != 1 || res.Updated != 0 || res.Created != 0 {
 		t.Fatalf("re-import of the export = %+v, %v; want 1 unchanged", res, err)
 	}

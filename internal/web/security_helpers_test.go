@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/partners/accounts"
@@ -55,6 +56,6 @@ func (f *fixture) send(method, path, key, ctype, body string) (int, []byte) {
 // emails, which it sends nowhere), logging nowhere.
 func (f *fixture) importWorker() *jobs.Worker {
 	as := &accounts.Service{DB: f.d.App, Partners: f.svc}
-	return &jobs.Worker{DB: f.d.App, Handlers: map[string]jobs.Handler{accounts.ImportJobKind: as.ImportHandler(), notify.EmailJob: notify.EmailHandler(f.d.App, nil, "")},
+	return &jobs.Worker{DB: f.d.App, Handlers: map[string]jobs.Handler{imports.JobKind: imports.New(f.d.App, as.ImportFamilies()...).Handler(), notify.EmailJob: notify.EmailHandler(f.d.App, nil, "")},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/exchange/imports"
 )
 
 // Over HTTP, as the probe did it: a sales API key uploads a contacts CSV whose row
@@ -40,7 +40,7 @@ func TestImportOverHTTPFollowsTheWriteRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, imp := f.api("GET", fmt.Sprintf("/api/v1/imports/%v", started["id"]), salesKey, "")
-	var res accounts.ImportResult
+	var res imports.Result
 	raw, _ := json.Marshal(imp["result"])
 	json.Unmarshal(raw, &res)
 	want := fmt.Sprintf("you may not change contact %v (account %v)", contact["id"], acc["id"])

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/text/encoding/unicode"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
@@ -145,6 +146,7 @@ func TestImportStateFollowsItsJob(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	as := &accounts.Service{DB: f.d.App, Partners: f.svc}
+	imp := imports.New(f.d.App, as.ImportFamilies()...)
 	w := f.importWorker()
 	run := func() {
 		t.Helper()
@@ -166,14 +168,14 @@ func TestImportStateFollowsItsJob(t *testing.T) {
 			State     string `db:"state"`
 			LastError string `db:"last_error"`
 		}
-		if err := f.d.Owner.Get(&j, `SELECT state, last_error FROM jobs WHERE kind = $1 AND (payload->>'import')::bigint = $2`, accounts.ImportJobKind, imp); err != nil {
+		if err := f.d.Owner.Get(&j, `SELECT state, last_error FROM jobs WHERE kind = $1 AND (payload->>'import')::bigint = $2`, imports.JobKind, imp); err != nil {
 			t.Fatal(err)
 		}
 		return j.State, j.LastError
 	}
 
 	// A NUL file stored as uploads were before: the import fails, saying where.
-	j, err := as.StartImport(ctx, f.users["vendor-admin"], "old.csv", []byte("name\nok\n"), accounts.ImportOptions{DryRun: true})
+	j, err := imp.Start(ctx, f.users["vendor-admin"], "old.csv", []byte("name\nok\n"), imports.Options{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,13 +185,13 @@ func TestImportStateFollowsItsJob(t *testing.T) {
 	if m["state"] != "failed" || m["error"] != `file: line 3, column 1 ("name") holds a NUL character, which cannot be stored` {
 		t.Fatalf("NUL import = %s", body)
 	}
-	if state, _ := jobOf(j.ID); state != "done" {
-		t.Fatalf("its job is %s, want done (the import's failure is recorded)", state)
+	if state, lastError := jobOf(j.ID); state != "failed" || !strings.Contains(lastError, "NUL") {
+		t.Fatalf("its job is %s (%q), want failed with the import, at once, saying why", state, lastError)
 	}
 
 	// A database error in the handler (the column the import's result goes to is
 	// missing): the job is retried, then fails; the import follows each step.
-	j, err = as.StartImport(ctx, f.users["vendor-admin"], "ok.csv", []byte("name\nok\n"), accounts.ImportOptions{DryRun: true})
+	j, err = imp.Start(ctx, f.users["vendor-admin"], "ok.csv", []byte("name\nok\n"), imports.Options{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}

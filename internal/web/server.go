@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
@@ -46,6 +47,8 @@ type Config struct {
 	// and shared with its worker; nil builds plain ones over the database (tests).
 	Partners *partners.Service
 	Accounts *accounts.Service
+	// Imports is the import pipeline; nil builds one with the accounts families.
+	Imports *imports.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -61,6 +64,7 @@ type Server struct {
 	db       *db.DB
 	partners *partners.Service
 	accounts *accounts.Service
+	imports  *imports.Service
 	log      *slog.Logger
 	routes   []route
 	rates    *rateLeases
@@ -74,12 +78,15 @@ func New(cfg Config, d *db.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, db: d, partners: cfg.Partners, accounts: cfg.Accounts, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
+	s := &Server{cfg: cfg, db: d, partners: cfg.Partners, accounts: cfg.Accounts, imports: cfg.Imports, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
 	if s.partners == nil {
 		s.partners = &partners.Service{DB: d}
 	}
 	if s.accounts == nil {
 		s.accounts = &accounts.Service{DB: d, Partners: s.partners}
+	}
+	if s.imports == nil {
+		s.imports = imports.New(d, s.accounts.ImportFamilies()...)
 	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,

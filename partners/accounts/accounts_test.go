@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/partners"
@@ -22,6 +23,7 @@ type world struct {
 	ctx      context.Context
 	p        *partners.Service
 	acc      *accounts.Service
+	imp      *imports.Service
 	d        *pgtest.Database
 	vendor   partners.Actor // vendor admin
 	a, b, c  partners.Actor // admins of partners A, B and C
@@ -40,6 +42,7 @@ func newWorld(t testing.TB) *world {
 	d := pgtest.New(t)
 	w := &world{t: t, ctx: ctx, d: d, p: &partners.Service{DB: d.App}, orgNames: map[int64]string{}}
 	w.acc = &accounts.Service{DB: d.App, Partners: w.p}
+	w.imp = imports.New(d.App, w.acc.ImportFamilies()...)
 	if _, _, _, err := partners.CreateNetwork(ctx, d.Owner, partners.NetworkInput{Slug: "net", Name: "Net", VendorName: "Vendor",
 		AdminEmail: "admin@vendor.example", AdminName: "V", AdminPassword: pw}); err != nil {
 		t.Fatal(err)

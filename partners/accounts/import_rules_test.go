@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
@@ -67,7 +68,7 @@ func TestImportRowsFollowTheAPIWriteRules(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, dry := range []bool{true, false} {
-				res, err := w.acc.Import(w.ctx, tc.who, []byte(tc.file), accounts.ImportOptions{Kind: tc.kind, DryRun: dry}, nil)
+				res, err := w.imp.Import(w.ctx, tc.who, []byte(tc.file), imports.Options{Kind: tc.kind, DryRun: dry}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -100,11 +101,11 @@ func TestImportRowsFollowTheAPIWriteRules(t *testing.T) {
 
 	// What the rule allows still imports: the sales user's own contact and account,
 	// and the admin's change to anyone's.
-	res, err := w.acc.Import(w.ctx, w.aSales, []byte("account,name,email\nsales-owned.example,Sam Renamed,sam@sales-owned.example\n"), accounts.ImportOptions{Kind: "contacts"}, nil)
+	res, err := w.imp.Import(w.ctx, w.aSales, []byte("account,name,email\nsales-owned.example,Sam Renamed,sam@sales-owned.example\n"), imports.Options{Kind: "contacts"}, nil)
 	if err != nil || !res.Applied || res.Updated != 1 {
 		t.Fatalf("sales imports its own contact: %+v, %v", res, err)
 	}
-	res, err = w.acc.Import(w.ctx, w.a, []byte("account,name,email\nadmin-owned.example,Jane Renamed,jane@admin-owned.example\n"), accounts.ImportOptions{Kind: "contacts"}, nil)
+	res, err = w.imp.Import(w.ctx, w.a, []byte("account,name,email\nadmin-owned.example,Jane Renamed,jane@admin-owned.example\n"), imports.Options{Kind: "contacts"}, nil)
 	if err != nil || !res.Applied || res.Updated != 1 {
 		t.Fatalf("admin imports a contact: %+v, %v", res, err)
 	}

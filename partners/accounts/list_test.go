@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
@@ -58,7 +59,7 @@ func TestSharedListFollowsRenamesInOrder(t *testing.T) {
 		t.Fatalf("shared, last changed first: %s", got)
 	}
 	// A CSV import that updates an account moves it too.
-	res, err := w.acc.Import(w.ctx, w.a, []byte("name,domains\nMiddle Corp,mid.example\n"), accounts.ImportOptions{Kind: "accounts"}, nil)
+	res, err := w.imp.Import(w.ctx, w.a, []byte("name,domains\nMiddle Corp,mid.example\n"), imports.Options{Kind: "accounts"}, nil)
 	if err != nil || res.Updated != 1 {
 		t.Fatalf("import: %+v %v", res, err)
 	}

@@ -1,377 +1,102 @@
 package accounts
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-	"golang.org/x/text/encoding/charmap"
-	unicodeenc "golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/apperr"
-	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/internal/db"
-	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
-// MaxImportBytes is the largest CSV file an import takes.
-const MaxImportBytes = 20 << 20
-
-// MaxImportRows is the most data rows an import takes.
-const MaxImportRows = 200_000
-
-// ImportOptions say how to read a CSV file.
-type ImportOptions struct {
-	// Kind is "accounts" or "contacts".
-	Kind string `json:"kind"`
-	// DryRun previews: everything is checked and counted, nothing is kept.
-	DryRun bool `json:"dry_run"`
-	// Mapping maps a header (as written in the file) to a field, or to "ignore".
-	// Headers not in it are recognized by name in English or Portuguese.
-	Mapping map[string]string `json:"mapping"`
-}
-
-// RowError is a problem with one row of the file.
-type RowError struct {
-	Line    int    `json:"line"`
-	Column  string `json:"column,omitempty"`
-	Message string `json:"message"`
-}
-
-// ImportResult is what an import did, or would do in a dry run.
-type ImportResult struct {
-	Kind      string            `json:"kind"`
-	DryRun    bool              `json:"dry_run"`
-	Applied   bool              `json:"applied"`
-	Encoding  string            `json:"encoding"`
-	Delimiter string            `json:"delimiter"`
-	Columns   map[string]string `json:"columns"` // header → field
-	Rows      int               `json:"rows"`
-	Created   int               `json:"created"`
-	Updated   int               `json:"updated"`
-	Unchanged int               `json:"unchanged"`
-	Errors    []RowError        `json:"errors"`
-}
-
-var accountAliases = map[string][]string{
-	"name":        {"name", "company", "companyname", "account", "accountname", "nome", "empresa", "razaosocial", "nomefantasia", "conta"},
-	"domains":     {"domain", "domains", "website", "site", "url", "web", "dominio", "dominios"},
-	"cnpj":        {"cnpj"},
-	"duns":        {"duns", "dunsnumber"},
-	"vat":         {"vat", "vatnumber", "taxid"},
-	"industry":    {"industry", "setor", "segmento", "ramo"},
-	"size":        {"size", "companysize", "tamanho", "porte"},
-	"region":      {"region", "regiao"},
-	"street":      {"street", "address", "endereco", "logradouro"},
-	"city":        {"city", "cidade", "municipio"},
-	"state":       {"state", "estado", "uf"},
-	"postal_code": {"postalcode", "zip", "zipcode", "cep"},
-	"country":     {"country", "pais"},
-	"tags":        {"tags", "tag", "etiquetas", "labels"},
-}
-
-var contactAliases = map[string][]string{
-	"account":   {"account", "company", "accountdomain", "domain", "conta", "empresa", "dominio"},
-	"name":      {"name", "contact", "contactname", "fullname", "nome", "contato"},
-	"emails":    {"email", "emails", "emailaddress", "mail"},
-	"phones":    {"phone", "phones", "telephone", "mobile", "telefone", "celular"},
-	"title":     {"title", "jobtitle", "position", "cargo", "funcao"},
-	"best_time": {"besttime", "besttimetocall", "melhorhorario", "horario"},
-}
-
-// headerKey normalizes a header for matching: no accents, case, spaces or punctuation.
-func headerKey(h string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	s, _, _ := transform.String(t, strings.ToLower(strings.TrimSpace(h)))
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
+// ImportFamilies are the record families accounts brings to the import pipeline
+// (exchange/imports): accounts, upserted on their matching keys (domains, CNPJ,
+// DUNS, VAT, else the exact name), the default; and contacts, upserted on their
+// email, on the account their account cell names.
+func (s *Service) ImportFamilies() []imports.Family {
+	open := func(kind string) func(context.Context, *sqlx.Tx, partners.Actor) (imports.Rows, error) {
+		return func(ctx context.Context, tx *sqlx.Tx, a partners.Actor) (imports.Rows, error) {
+			return newImporter(ctx, tx, a, kind)
 		}
 	}
-	return b.String()
+	return []imports.Family{
+		{Kind: "accounts", Record: "account", Columns: accountImportColumns, Open: open("accounts"), Keys: accountRowKeys},
+		{Kind: "contacts", Record: "contact", Columns: contactImportColumns, Open: open("contacts"), Keys: contactRowKeys},
+	}
 }
 
-// decodeCSV turns the file into UTF-8: a UTF-8 or UTF-16 byte-order mark decides;
-// otherwise valid UTF-8 is kept and anything else is read as Windows-1252 (the
-// Latin-1 superset that Brazilian spreadsheets write).
-func decodeCSV(data []byte) (string, string, error) {
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		return string(data[3:]), "UTF-8 (BOM)", nil
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		out, err := unicodeenc.UTF16(unicodeenc.BigEndian, unicodeenc.UseBOM).NewDecoder().Bytes(data)
-		if err != nil {
-			return "", "", apperr.Field("file", "the file says it is UTF-16 but is not readable as such")
-		}
-		return string(out), "UTF-16", nil
-	case utf8.Valid(data):
-		return string(data), "UTF-8", nil
-	}
-	out, err := charmap.Windows1252.NewDecoder().Bytes(data)
+// keyFields are the columns the matching keys come from.
+var keyFields = map[string]string{"domain": "domains", "duns": "duns", "cnpj": "cnpj", "vat": "vat"}
+
+// accountRowKeys are the keys an account row is matched on, as account matches
+// them: its normalized identifiers, else its name.
+func accountRowKeys(v map[string]string) []imports.Key {
+	in, err := accountRowInput(v)
 	if err != nil {
-		return "", "", apperr.Field("file", "the file's text encoding is not recognized")
-	}
-	return string(out), "Windows-1252 (Latin-1)", nil
-}
-
-// sniffDelimiter picks comma, semicolon or tab from the header line.
-func sniffDelimiter(text string) rune {
-	line, _, _ := strings.Cut(text, "\n")
-	best, n := ',', -1
-	for _, d := range []rune{',', ';', '\t'} {
-		if c := strings.Count(line, string(d)); c > n {
-			best, n = d, c
-		}
-	}
-	return best
-}
-
-// nulError refuses a file holding a NUL character, which no text column can store,
-// naming its line and column (and the column's header); nil when there is none.
-// Only a file with a NUL is parsed here, so a clean one costs one byte scan.
-func nulError(text string, delim rune) error {
-	at := strings.IndexByte(text, 0)
-	if at < 0 {
 		return nil
 	}
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma = delim
-	r.FieldsPerRecord = -1
-	var header []string
-	for {
-		rec, err := r.Read()
-		if err != nil {
-			break
-		}
-		if header == nil {
-			header = rec
-		}
-		for i, f := range rec {
-			if strings.IndexByte(f, 0) >= 0 {
-				line, _ := r.FieldPos(i)
-				name := ""
-				if i < len(header) {
-					name = strings.ReplaceAll(header[i], "\x00", "")
-				}
-				return apperr.Field("file", "line %d, column %d (%q) holds a NUL character, which cannot be stored", line, i+1, name)
-			}
-		}
+	var probe Account
+	in.apply(&probe)
+	var out []imports.Key
+	for _, k := range keysOf(&probe) {
+		out = append(out, imports.Key{Field: keyFields[k.kind], Label: k.kind, Value: k.value})
 	}
-	// The file does not read as CSV up to the NUL: its place in the text.
-	line := strings.Count(text[:at], "\n") + 1
-	char := utf8.RuneCountInString(text[strings.LastIndexByte(text[:at], '\n')+1:at]) + 1
-	return apperr.Field("file", "line %d, character %d holds a NUL character, which cannot be stored", line, char)
+	if len(out) == 0 && strings.TrimSpace(probe.Name) != "" {
+		out = append(out, imports.Key{Field: "name", Label: "name", Value: strings.ToLower(strings.TrimSpace(probe.Name))})
+	}
+	return out
 }
 
-// checkText reads an uploaded file as Import will and refuses, before it is
-// stored, one that Import would refuse as a whole for its text.
-// Errors: Invalid.
-func checkText(data []byte) error {
-	text, _, err := decodeCSV(data)
-	if err != nil {
-		return err
+// contactRowKeys are the emails a contact row is matched on, normalized.
+func contactRowKeys(v map[string]string) []imports.Key {
+	e, ok := v["emails"]
+	if !ok {
+		return nil
 	}
-	return nulError(text, sniffDelimiter(text))
+	var account int64
+	in := ContactInput{Account: &account, Name: optional(v, "name"), Emails: splitList(e)}
+	if in.normalize(true) != nil || in.Emails == nil {
+		return nil
+	}
+	var out []imports.Key
+	for _, x := range *in.Emails {
+		out = append(out, imports.Key{Field: "emails", Label: "email", Value: x})
+	}
+	return out
 }
 
-func delimiterName(d rune) string {
-	return map[rune]string{',': "comma", ';': "semicolon", '\t': "tab"}[d]
+var accountImportColumns = []imports.Column{
+	{Field: "name", Aliases: []string{"name", "company", "companyname", "account", "accountname", "nome", "empresa", "razaosocial", "nomefantasia", "conta"},
+		Missing: apperr.Field("columns", "the file has no name column")},
+	{Field: "domains", Aliases: []string{"domain", "domains", "website", "site", "url", "web", "dominio", "dominios"}},
+	{Field: "cnpj", Aliases: []string{"cnpj"}},
+	{Field: "duns", Aliases: []string{"duns", "dunsnumber"}},
+	{Field: "vat", Aliases: []string{"vat", "vatnumber", "taxid"}},
+	{Field: "industry", Aliases: []string{"industry", "setor", "segmento", "ramo"}},
+	{Field: "size", Aliases: []string{"size", "companysize", "tamanho", "porte"}},
+	{Field: "region", Aliases: []string{"region", "regiao"}},
+	{Field: "street", Aliases: []string{"street", "address", "endereco", "logradouro"}},
+	{Field: "city", Aliases: []string{"city", "cidade", "municipio"}},
+	{Field: "state", Aliases: []string{"state", "estado", "uf"}},
+	{Field: "postal_code", Aliases: []string{"postalcode", "zip", "zipcode", "cep"}},
+	{Field: "country", Aliases: []string{"country", "pais"}},
+	{Field: "tags", Aliases: []string{"tags", "tag", "etiquetas", "labels"}},
 }
 
-// Import reads a CSV file of accounts or contacts and upserts it for the actor's
-// organization on the matching keys (accounts: domains, CNPJ, DUNS, VAT, else the
-// exact name; contacts: email). It is all or nothing: a file with any row error
-// changes nothing and the result lists every error with its line and column; a dry
-// run never changes anything. Importing the same file twice changes nothing the
-// second time. A cell that Export quoted against formulas (a leading ' before =,
-// +, -, @, TAB or CR) is read without that quote, so an export imports back as it
-// was. progress, if set, is called as rows are processed.
-// Errors: Forbidden, Invalid (unreadable file, unknown columns).
-func (s *Service) Import(ctx context.Context, a partners.Actor, data []byte, opts ImportOptions, progress func(done, total int)) (*ImportResult, error) {
-	if err := a.Require(partners.Sales); err != nil {
-		return nil, err
-	}
-	if opts.Kind == "" {
-		opts.Kind = "accounts"
-	}
-	if opts.Kind != "accounts" && opts.Kind != "contacts" {
-		return nil, apperr.Field("kind", "must be accounts or contacts")
-	}
-	if len(data) > MaxImportBytes {
-		return nil, apperr.Field("file", "the file is %d bytes; the limit is %d MiB", len(data), MaxImportBytes>>20)
-	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, apperr.Field("file", "the file is empty")
-	}
-	text, enc, err := decodeCSV(data)
-	if err != nil {
-		return nil, err
-	}
-	delim := sniffDelimiter(text)
-	if err := nulError(text, delim); err != nil {
-		return nil, err
-	}
-	res := &ImportResult{Kind: opts.Kind, DryRun: opts.DryRun, Encoding: enc, Delimiter: delimiterName(delim), Columns: map[string]string{}, Errors: []RowError{}}
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma = delim
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
-	if err != nil {
-		return nil, csvError(err)
-	}
-	aliases := accountAliases
-	if opts.Kind == "contacts" {
-		aliases = contactAliases
-	}
-	byAlias := map[string]string{}
-	for field, as := range aliases {
-		for _, x := range as {
-			byAlias[x] = field
-		}
-	}
-	cols := make([]string, len(header)) // column index → field ("" ignored)
-	seen := map[string]string{}
-	for i, h := range header {
-		field, mapped := opts.Mapping[h]
-		if !mapped {
-			field = byAlias[headerKey(h)]
-			if field == "" {
-				return nil, apperr.Field("columns", "column %d %q is not a known %s field: map it to one (%s) or to ignore", i+1, h, strings.TrimSuffix(opts.Kind, "s"), fieldList(aliases))
-			}
-		} else if field == "ignore" || field == "" {
-			continue
-		} else if _, ok := aliases[field]; !ok {
-			return nil, apperr.Field("mapping", "%q is not a %s field (%s)", field, strings.TrimSuffix(opts.Kind, "s"), fieldList(aliases))
-		}
-		if prev, dup := seen[field]; dup {
-			return nil, apperr.Field("columns", "columns %q and %q both map to %s", prev, h, field)
-		}
-		seen[field] = h
-		cols[i] = field
-		res.Columns[h] = field
-	}
-	if _, ok := seen["name"]; !ok {
-		return nil, apperr.Field("columns", "the file has no name column")
-	}
-	if opts.Kind == "contacts" {
-		if _, ok := seen["account"]; !ok {
-			return nil, apperr.Field("columns", "a contacts file needs an account column (the account's domain, CNPJ or exact name)")
-		}
-	}
-	type row struct {
-		line   int
-		values map[string]string
-	}
-	var rows []row
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, csvError(err)
-		}
-		line, _ := r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if len(rows) >= MaxImportRows {
-			return nil, apperr.Field("file", "the file has more than %d rows: split it", MaxImportRows)
-		}
-		if len(rec) != len(header) {
-			res.Errors = append(res.Errors, RowError{Line: line, Message: fmt.Sprintf("has %d fields, the header has %d", len(rec), len(header))})
-			continue
-		}
-		v := map[string]string{}
-		for i, x := range rec {
-			if cols[i] != "" {
-				v[cols[i]] = strings.TrimSpace(readCell(x))
-			}
-		}
-		rows = append(rows, row{line, v})
-	}
-	res.Rows = len(rows) + len(res.Errors)
-	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		imp, err := newImporter(ctx, tx, a, opts.Kind)
-		if err != nil {
-			return err
-		}
-		for i, rw := range rows {
-			outcome, err := imp.row(ctx, rw.values)
-			if err != nil {
-				ae, ok := apperr.As(err)
-				if !ok || ae.Kind == apperr.Internal {
-					return fmt.Errorf("import line %d: %w", rw.line, err)
-				}
-				col := ""
-				if ae.Field != "" {
-					col = seen[ae.Field]
-					if col == "" {
-						col = ae.Field
-					}
-				}
-				res.Errors = append(res.Errors, RowError{Line: rw.line, Column: col,
-					Message: ae.Translated(func(f string) string { return l10n.Lookup(a.Locale, f) })})
-			}
-			// A row that failed still counts as what it was doing when it failed.
-			switch outcome {
-			case "created":
-				res.Created++
-			case "updated":
-				res.Updated++
-			case "unchanged":
-				res.Unchanged++
-			}
-			if progress != nil && (i%200 == 0 || i == len(rows)-1) {
-				progress(i+1, len(rows))
-			}
-		}
-		if len(res.Errors) > 0 || opts.DryRun {
-			return errRollback
-		}
-		res.Applied = true
-		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "import." + opts.Kind,
-			Detail: map[string]any{"rows": res.Rows, "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged}})
-	})
-	if err != nil && !errors.Is(err, errRollback) {
-		return nil, err
-	}
-	if len(res.Errors) > 0 {
-		res.Applied = false
-	}
-	return res, nil
-}
-
-var errRollback = errors.New("rollback")
-
-func fieldList(aliases map[string][]string) string {
-	var fs []string
-	for f := range aliases {
-		fs = append(fs, f)
-	}
-	sortStrings(fs)
-	return strings.Join(fs, ", ")
-}
-
-func csvError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return apperr.Field("file", "line %d, column %d: %v", pe.StartLine, pe.Column, pe.Err)
-	}
-	return apperr.Field("file", "%v", err)
+var contactImportColumns = []imports.Column{
+	{Field: "name", Aliases: []string{"name", "contact", "contactname", "fullname", "nome", "contato"},
+		Missing: apperr.Field("columns", "the file has no name column")},
+	{Field: "account", Aliases: []string{"account", "company", "accountdomain", "domain", "conta", "empresa", "dominio"},
+		Missing: apperr.Field("columns", "a contacts file needs an account column (the account's domain, CNPJ or exact name)")},
+	{Field: "emails", Aliases: []string{"email", "emails", "emailaddress", "mail"}},
+	{Field: "phones", Aliases: []string{"phone", "phones", "telephone", "mobile", "telefone", "celular"}},
+	{Field: "title", Aliases: []string{"title", "jobtitle", "position", "cargo", "funcao"}},
+	{Field: "best_time", Aliases: []string{"besttime", "besttimetocall", "melhorhorario", "horario"}},
 }
 
 func optional(v map[string]string, k string) *string {
@@ -439,7 +164,7 @@ func newImporter(ctx context.Context, tx *sqlx.Tx, a partners.Actor, kind string
 	return imp, nil
 }
 
-// row imports one row and says what it did: "created", "updated" or "unchanged"
+// Row imports one row and says what it did: "created", "updated" or "unchanged"
 // (a row that fails while writing still says what it was doing).
 //
 // A row that only reads needs no savepoint: reads change nothing, and the one
@@ -448,7 +173,7 @@ func newImporter(ctx context.Context, tx *sqlx.Tx, a partners.Actor, kind string
 // it. The row's first write takes the savepoint (write); rolling back to it when
 // the row fails undoes the row's writes and keeps the transaction alive for the
 // rows after it, whose errors are reported too.
-func (imp *importer) row(ctx context.Context, v map[string]string) (string, error) {
+func (imp *importer) Row(ctx context.Context, v map[string]string) (string, error) {
 	imp.savepoint = false
 	var outcome string
 	var err error
@@ -661,21 +386,11 @@ func (imp *importer) update(ctx context.Context, id int64, in Input) (string, er
 	}
 	next := *cur
 	if in.Domains != nil {
-		merged := append([]string{}, cur.Domains...)
-		for _, d := range *in.Domains {
-			if !contains(merged, d) {
-				merged = append(merged, d)
-			}
-		}
+		merged := union(cur.Domains, *in.Domains)
 		in.Domains = &merged
 	}
 	if in.Tags != nil {
-		merged := append([]string{}, cur.Tags...)
-		for _, t := range *in.Tags {
-			if !contains(merged, t) {
-				merged = append(merged, t)
-			}
-		}
+		merged := union(cur.Tags, *in.Tags)
 		sortStrings(merged)
 		in.Tags = &merged
 	}
@@ -736,6 +451,18 @@ func sameAccount(x, y *Account) bool {
 	return x.Name == y.Name && strings.Join(x.Domains, ",") == strings.Join(y.Domains, ",") && x.DUNS == y.DUNS && x.CNPJ == y.CNPJ &&
 		x.VAT == y.VAT && x.Industry == y.Industry && x.Size == y.Size && x.Region == y.Region && x.Street == y.Street &&
 		x.City == y.City && x.State == y.State && x.PostalCode == y.PostalCode && x.Country == y.Country && strings.Join(x.Tags, ",") == strings.Join(y.Tags, ",")
+}
+
+// union is cur with the values of add it lacks appended, in their order: an
+// import adds domains, tags and emails, it never drops one.
+func union(cur, add []string) []string {
+	out := append([]string{}, cur...)
+	for _, x := range add {
+		if !contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func contains(xs []string, x string) bool {
@@ -856,12 +583,7 @@ func (imp *importer) contact(ctx context.Context, v map[string]string) (string, 
 	}
 	next := cur
 	if in.Emails != nil {
-		merged := append([]string{}, cur.Emails...)
-		for _, e := range *in.Emails {
-			if !contains(merged, e) {
-				merged = append(merged, e)
-			}
-		}
+		merged := union(cur.Emails, *in.Emails)
 		in.Emails = &merged
 	}
 	if in.Phones != nil && len(*in.Phones) == 0 {
@@ -914,92 +636,4 @@ func (imp *importer) createContactRow(ctx context.Context, c *Contact, acc *Acco
 	}
 	return "created", apperr.E(apperr.Conflict, "Your organization already has contact %d with the email %s.", m.ID, m.Email).
 		On("emails").Linking(fmt.Sprintf("/api/v1/contacts/%d", m.ID))
-}
-
-// ExportColumns are the account CSV columns, named as the import reads them.
-var ExportColumns = []string{"name", "domains", "cnpj", "duns", "vat", "industry", "size", "region", "street", "city", "state", "postal_code", "country", "tags", "owner"}
-
-// formulaStart holds the characters that make a spreadsheet read a cell as a
-// formula (OWASP's CSV injection list): = + - @, TAB and CR.
-const formulaStart = "=+-@\t\r"
-
-// quotedCell reports whether a cell starts, after any single quotes, with one of
-// formulaStart: such a cell is written with one more leading quote, which a
-// spreadsheet shows as text and Import takes away again.
-func quotedCell(s string) bool {
-	s = strings.TrimLeft(s, "'")
-	return s != "" && strings.IndexByte(formulaStart, s[0]) >= 0
-}
-
-// safeCell is a cell as the hub writes it into any CSV: a spreadsheet opening it
-// never runs a formula a partner typed into a field ("=HYPERLINK(…)").
-func safeCell(s string) string {
-	if quotedCell(s) {
-		return "'" + s
-	}
-	return s
-}
-
-// readCell undoes safeCell: the one leading quote it adds goes, nothing else.
-func readCell(s string) string {
-	if strings.HasPrefix(s, "'") && quotedCell(s[1:]) {
-		return s[1:]
-	}
-	return s
-}
-
-// safeCSV is a csv.Writer that writes every cell through safeCell; every CSV the
-// hub writes goes through one.
-type safeCSV struct{ *csv.Writer }
-
-func newSafeCSV(w io.Writer) safeCSV { return safeCSV{csv.NewWriter(w)} }
-
-// NewCSVWriter is a csv.Writer for any CSV the hub writes (the audit export too):
-// every cell goes through safeCell.
-func NewCSVWriter(w io.Writer) interface {
-	Write([]string) error
-	Flush()
-	Error() error
-} {
-	return newSafeCSV(w)
-}
-
-// Write writes one record, each cell made safe.
-func (w safeCSV) Write(rec []string) error {
-	out := make([]string, len(rec))
-	for i, c := range rec {
-		out[i] = safeCell(c)
-	}
-	return w.Writer.Write(out)
-}
-
-// Export writes the accounts the actor may see under the filter as CSV (UTF-8,
-// comma), page by page, in the columns Import reads. A cell a spreadsheet would
-// read as a formula is written with a leading quote (see safeCell).
-func (s *Service) Export(ctx context.Context, a partners.Actor, f Filter, w io.Writer) (int, error) {
-	cw := newSafeCSV(w)
-	if err := cw.Write(ExportColumns); err != nil {
-		return 0, err
-	}
-	n := 0
-	f.Limit = 200
-	for {
-		page, next, err := s.List(ctx, a, f)
-		if err != nil {
-			return n, err
-		}
-		for _, x := range page {
-			if err := cw.Write([]string{x.Name, strings.Join(x.Domains, ";"), x.CNPJ, x.DUNS, x.VAT, x.Industry, x.Size, x.Region, x.Street, x.City, x.State,
-				x.PostalCode, x.Country, strings.Join(x.Tags, ";"), x.OwnerOrgNm}); err != nil {
-				return n, err
-			}
-			n++
-		}
-		if next == "" {
-			break
-		}
-		f.Cursor = next
-	}
-	cw.Flush()
-	return n, cw.Error()
 }
