@@ -141,6 +141,10 @@ type Invitation struct {
 	Name    string `db:"name"`
 	Role    Role   `db:"role"`
 	Vendor  bool   `db:"vendor"`
+	// OrgName is the organization the user joins; InviterName the one that sent
+	// the invitation (the vendor, for a partner's first admin).
+	OrgName     string `db:"org_name"`
+	InviterName string `db:"inviter_name"`
 }
 
 // LookupInvite finds the pending invite of a token. Errors: NotFound (unknown,
@@ -152,7 +156,7 @@ func (s *Service) LookupInvite(ctx context.Context, token string) (*Invitation, 
 		return nil, notFound
 	}
 	var inv Invitation
-	err := s.DB.GetContext(ctx, &inv, `SELECT user_id, org_id, email, name, role, vendor FROM ph_invite_lookup($1, $2)`, network, hashToken(token))
+	err := s.DB.GetContext(ctx, &inv, `SELECT user_id, org_id, email, name, role, vendor, org_name, inviter_name FROM ph_invite_lookup($1, $2)`, network, hashToken(token))
 	if err != nil {
 		return nil, notFound
 	}
@@ -167,7 +171,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password string) (*In
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidatePassword(password); err != nil {
+	if err := ValidatePassword(password, inv.Email, inv.Name, inv.OrgName); err != nil {
 		return nil, err
 	}
 	hash, err := HashPassword(password)
@@ -417,7 +421,16 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, next str
 	if a.User == 0 {
 		return apperr.E(apperr.Forbidden, "API keys have no password.")
 	}
-	if err := ValidatePassword(next); err != nil {
+	var org string
+	if err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &org, `SELECT name FROM organizations WHERE network_id = $1 AND id = $2`, a.Network, a.Org)
+	}); err != nil {
+		return err
+	}
+	if err := ValidatePassword(next, a.Email, a.Name, org); err != nil {
+		if e, ok := apperr.As(err); ok {
+			return e.On("new_password")
+		}
 		return err
 	}
 	hash, err := HashPassword(next)
