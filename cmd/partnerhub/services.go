@@ -14,6 +14,7 @@ type services struct {
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
-	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys}
+	mailer := c.SMTP
+	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer}
 	return services{Partners: p, Accounts: &accounts.Service{DB: d, Partners: p}}
 }
