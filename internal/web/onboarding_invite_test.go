@@ -77,7 +77,7 @@ func TestVendorManagerOnboardsAPartner(t *testing.T) {
 		t.Fatalf("the vendor admin does not see the pending user with a cancel button: %.600s", page)
 	}
 	// A weak password is refused on the invite page, and the link still works.
-	resp, page = anon.req("POST", second, url.Values{"_csrf": {csrfOf(t, invitePage)}, "password": {"aaaaaaaaaa"}})
+	resp, _ = anon.req("POST", second, url.Values{"_csrf": {csrfOf(t, invitePage)}, "password": {"aaaaaaaaaa"}})
 	if resp.StatusCode != 422 {
 		t.Fatalf("accepting with aaaaaaaaaa: %d, want 422", resp.StatusCode)
 	}
