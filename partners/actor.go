@@ -117,6 +117,9 @@ type Service struct {
 	Keys *KeyCache
 	// Mail sends password reset links (nil or no address: none are sent).
 	Mail *notify.Mailer
+	// Secret (SECRET_KEY, at least 32 bytes) seals TOTP secrets and signs the
+	// second step of a sign-in; without it two-factor sign-in cannot be set up.
+	Secret []byte
 
 	background sync.WaitGroup
 }

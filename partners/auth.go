@@ -31,7 +31,9 @@ var errBadLogin = apperr.E(apperr.Unauthorized, "Wrong email or password.")
 // gets past the throttle costs one argon2id verification per account of the email
 // (at least one), whether the email is unknown, invited, deactivated or has a wrong
 // password, so timing does not tell them apart. Errors: Unauthorized (wrong
-// credentials), TooMany (wait first; RetryAfter says how long).
+// credentials), TooMany (wait first; RetryAfter says how long); a user with
+// two-factor sign-in gets *SecondFactorNeeded instead of a session, and one whose
+// organization requires it but who has none *TwoFactorSetupNeeded.
 func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (string, *Actor, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || len(email) > 254 || password == "" || len(password) > 200 {
@@ -83,6 +85,18 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	}
 	if err := s.succeeded(ctx, keys); err != nil {
 		return "", nil, err
+	}
+	if on, required, err := s.twoFactorState(ctx, *actor); err != nil {
+		return "", nil, err
+	} else if on || required {
+		t, err := s.ticket(actor)
+		if err != nil {
+			return "", nil, err
+		}
+		if !on {
+			return "", nil, &TwoFactorSetupNeeded{Ticket: t}
+		}
+		return "", nil, &SecondFactorNeeded{Ticket: t}
 	}
 	return s.openSession(ctx, actor, ip, userAgent)
 }

@@ -15,6 +15,6 @@ type services struct {
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	mailer := c.SMTP
-	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer}
+	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer, Secret: c.Secret}
 	return services{Partners: p, Accounts: &accounts.Service{DB: d, Partners: p}}
 }

@@ -69,7 +69,7 @@ func (s *Server) portalRoutes() {
 			s.App.Add(fiber.MethodHead, path, need(role, h))
 		}
 	}
-	for _, pages := range []func(addPage){s.signinPages, s.resetPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.organizationPage, s.userPages,
+	for _, pages := range []func(addPage){s.signinPages, s.resetPages, s.twoFactorPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.organizationPage, s.userPages,
 		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.partnershipPages} {
 		pages(p)
 	}

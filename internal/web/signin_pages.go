@@ -22,6 +22,9 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	email := c.FormValue("email")
 	token, a, err := s.partners.Login(c.UserContext(), email, c.FormValue("password"), s.clientIP(c), c.Get(fiber.HeaderUserAgent))
+	if ok, err := s.secondStep(c, err); ok {
+		return err
+	}
 	if err != nil {
 		k := apperr.KindOf(err)
 		if k != apperr.Unauthorized && k != apperr.TooMany {

@@ -1,6 +1,6 @@
 -- +goose Up
--- Onboarding (issue 26, item 6): password reset links, and invitations that name
--- the organization that sent them.
+-- Onboarding (issue 26, item 6): password reset links, two-factor sign-in, and
+-- invitations that name the organization that sent them.
 --
 -- A reset link's token is stored as its SHA-256 hash, like invite links and
 -- sessions; it expires and is cleared when used. The lookup of a link happens
@@ -14,6 +14,19 @@ ALTER TABLE users
 ALTER TABLE users ADD CONSTRAINT users_invited_by_fk
     FOREIGN KEY (network_id, invited_by_org) REFERENCES organizations (network_id, id);
 CREATE UNIQUE INDEX users_reset ON users (network_id, reset_hash) WHERE reset_hash IS NOT NULL;
+
+-- Two-factor sign-in by TOTP (RFC 6238): the secret is sealed with AES-GCM under
+-- a key derived from SECRET_KEY (it must be read back to check a code, so it
+-- cannot be hashed); a secret being set up waits in totp_pending until a code
+-- confirms it; totp_step is the last time step used, so a code works once; the
+-- recovery codes are stored as SHA-256 hashes and each is removed when used.
+ALTER TABLE users
+    ADD COLUMN totp_secret     bytea,
+    ADD COLUMN totp_pending    bytea,
+    ADD COLUMN totp_step       bigint NOT NULL DEFAULT 0,
+    ADD COLUMN recovery_hashes bytea[] NOT NULL DEFAULT '{}';
+-- An organization's admins may require two-factor sign-in of all its users.
+ALTER TABLE organizations ADD COLUMN require_two_factor boolean NOT NULL DEFAULT false;
 
 DROP FUNCTION ph_invite_lookup(bigint, bytea);
 
