@@ -62,20 +62,10 @@ func (s *Service) Wait() { s.background.Wait() }
 // sendResets makes a reset link for each active user of email and mails it. A
 // new link replaces the user's previous one.
 func (s *Service) sendResets(ctx context.Context, email, lang string, link func(string) string) error {
-	var candidates []struct {
-		Network int64  `db:"network_id"`
-		User    int64  `db:"user_id"`
-		Org     int64  `db:"org_id"`
-		Role    Role   `db:"role"`
-		Status  string `db:"status"`
-		Hash    string `db:"password_hash"`
-		Locale  string `db:"locale"`
-		Vendor  bool   `db:"vendor"`
-	}
-	// Before anyone is signed in, the user is found as sign-in finds it: through
-	// the read-only lookup function that reads past the tenant boundary.
-	if err := s.DB.SelectContext(ctx, &candidates, `SELECT * FROM ph_login_lookup($1)`, email); err != nil {
-		return fmt.Errorf("reset lookup: %w", err)
+	// Before anyone is signed in, the user is found as sign-in finds it.
+	candidates, err := s.loginCandidates(ctx, email)
+	if err != nil {
+		return err
 	}
 	var errs []error
 	for _, c := range candidates {
