@@ -6,6 +6,7 @@ package partners
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -13,6 +14,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/notify"
 )
 
 // Role is a user's or API key's role in its organization.
@@ -113,6 +115,13 @@ type Service struct {
 	SessionIdle time.Duration
 	// Keys caches API keys in the process (nil: every request looks its key up).
 	Keys *KeyCache
+	// Mail sends password reset links (nil or no address: none are sent).
+	Mail *notify.Mailer
+	// Secret (SECRET_KEY, at least 32 bytes) seals TOTP secrets and signs the
+	// second step of a sign-in; without it two-factor sign-in cannot be set up.
+	Secret []byte
+
+	background sync.WaitGroup
 }
 
 // audit appends an entry for the actor inside tx.

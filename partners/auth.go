@@ -31,7 +31,9 @@ var errBadLogin = apperr.E(apperr.Unauthorized, "Wrong email or password.")
 // gets past the throttle costs one argon2id verification per account of the email
 // (at least one), whether the email is unknown, invited, deactivated or has a wrong
 // password, so timing does not tell them apart. Errors: Unauthorized (wrong
-// credentials), TooMany (wait first; RetryAfter says how long).
+// credentials), TooMany (wait first; RetryAfter says how long); a user with
+// two-factor sign-in gets *SecondFactorNeeded instead of a session, and one whose
+// organization requires it but who has none *TwoFactorSetupNeeded.
 func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (string, *Actor, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email == "" || len(email) > 254 || password == "" || len(password) > 200 {
@@ -44,18 +46,9 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if err := s.charge(ctx, keys); err != nil {
 		return "", nil, err
 	}
-	var candidates []struct {
-		Network int64  `db:"network_id"`
-		User    int64  `db:"user_id"`
-		Org     int64  `db:"org_id"`
-		Role    Role   `db:"role"`
-		Status  string `db:"status"`
-		Hash    string `db:"password_hash"`
-		Locale  string `db:"locale"`
-		Vendor  bool   `db:"vendor"`
-	}
-	if err := s.DB.SelectContext(ctx, &candidates, `SELECT * FROM ph_login_lookup($1)`, email); err != nil {
-		return "", nil, fmt.Errorf("login lookup: %w", err)
+	candidates, err := s.loginCandidates(ctx, email)
+	if err != nil {
+		return "", nil, err
 	}
 	var actor *Actor
 	dummy := dummyHash()
@@ -84,7 +77,41 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	if err := s.succeeded(ctx, keys); err != nil {
 		return "", nil, err
 	}
+	if on, required, err := s.twoFactorState(ctx, *actor); err != nil {
+		return "", nil, err
+	} else if on || required {
+		t, err := s.ticket(actor)
+		if err != nil {
+			return "", nil, err
+		}
+		if !on {
+			return "", nil, &TwoFactorSetupNeeded{Ticket: t}
+		}
+		return "", nil, &SecondFactorNeeded{Ticket: t}
+	}
 	return s.openSession(ctx, actor, ip, userAgent)
+}
+
+// loginCandidate is a user of an email, in one of the networks it is registered in.
+type loginCandidate struct {
+	Network int64  `db:"network_id"`
+	User    int64  `db:"user_id"`
+	Org     int64  `db:"org_id"`
+	Role    Role   `db:"role"`
+	Status  string `db:"status"`
+	Hash    string `db:"password_hash"`
+	Locale  string `db:"locale"`
+	Vendor  bool   `db:"vendor"`
+}
+
+// loginCandidates finds the users of an email before anyone is signed in: through
+// the read-only lookup function that reads past the tenant boundary (00001).
+func (s *Service) loginCandidates(ctx context.Context, email string) ([]loginCandidate, error) {
+	var out []loginCandidate
+	if err := s.DB.SelectContext(ctx, &out, `SELECT * FROM ph_login_lookup($1)`, email); err != nil {
+		return nil, fmt.Errorf("login lookup: %w", err)
+	}
+	return out, nil
 }
 
 func (s *Service) openSession(ctx context.Context, actor *Actor, ip, userAgent string) (string, *Actor, error) {

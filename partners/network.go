@@ -35,7 +35,7 @@ func CreateNetwork(ctx context.Context, owner *sqlx.DB, in NetworkInput) (networ
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	if err := ValidatePassword(in.AdminPassword); err != nil {
+	if err := ValidatePassword(in.AdminPassword, email, in.AdminName, in.VendorName, in.Name); err != nil {
 		return 0, 0, 0, err
 	}
 	hash, err := HashPassword(in.AdminPassword)

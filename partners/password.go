@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
-
-	"github.com/partnerhub/partnerhub/internal/apperr"
 )
 
 // argon2id parameters (RFC 9106 second recommended option, with 64 MiB).
@@ -54,17 +52,6 @@ func CheckPassword(hash, pw string) bool {
 	verifications.Add(1)
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
-}
-
-// ValidatePassword checks a new password's strength.
-func ValidatePassword(pw string) error {
-	if len(pw) < 10 {
-		return apperr.Field("password", "must be at least 10 characters long")
-	}
-	if len(pw) > 200 {
-		return apperr.Field("password", "must be at most 200 characters long")
-	}
-	return nil
 }
 
 // verifications counts argon2id verifications, so a test can check that every

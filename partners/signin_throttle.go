@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 )
@@ -156,15 +155,17 @@ func (s *Service) charge(ctx context.Context, k signinKeys) error {
 // password is known to be wrong: a wait counts from the failure, not from the
 // start of the attempt, however long the check took.
 func (s *Service) failed(ctx context.Context, k signinKeys) error {
-	var keys []string
-	for _, c := range k.charged() {
-		keys = append(keys, c.key)
-	}
 	return s.globalTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `
-			UPDATE login_throttle SET next_attempt_at = now() + (next_attempt_at - last_failure_at), last_failure_at = now()
-			 WHERE key = ANY($1) AND next_attempt_at > last_failure_at`, pq.StringArray(keys))
-		return err
+		// One key at a time, in the order charge locks them: "key = ANY(…)" locks
+		// rows in the table's order, which deadlocks against a parallel charge.
+		for _, c := range k.charged() {
+			if _, err := tx.ExecContext(ctx, `
+				UPDATE login_throttle SET next_attempt_at = now() + (next_attempt_at - last_failure_at), last_failure_at = now()
+				 WHERE key = $1 AND next_attempt_at > last_failure_at`, c.key); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -172,8 +173,11 @@ func (s *Service) failed(ctx context.Context, k signinKeys) error {
 func (s *Service) succeeded(ctx context.Context, k signinKeys) error {
 	return s.globalTx(ctx, func(tx *sqlx.Tx) error {
 		if !k.usual {
-			if _, err := tx.ExecContext(ctx, `UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE key IN ($1, $2)`, k.email, k.address); err != nil {
-				return err
+			// In charge's order, one key at a time (see failed).
+			for _, c := range k.charged() {
+				if _, err := tx.ExecContext(ctx, `UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE key = $1`, c.key); err != nil {
+					return err
+				}
 			}
 		}
 		if k.pair == "" {

@@ -60,11 +60,28 @@ func normalizeEmail(s string) (string, error) {
 	return strings.ToLower(s), nil
 }
 
+var errOrgHasAdmin = apperr.E(apperr.Conflict, "This organization has an admin already: its admins invite its users.")
+
 // Invite creates a user in the invited state and returns it with the invite token
-// (shown once, in the link). Admins only. Errors: Forbidden, Invalid, Conflict.
+// (shown once, in the link). Inviting an address that already has a pending
+// invitation into the same organization sends it again instead: a new link (the
+// old one stops working), with the name and role of the new invitation. Admins
+// invite; a vendor manager invites the first admin of a partner organization that
+// has no active admin yet. Errors: Forbidden, Invalid, Conflict.
 func (s *Service) Invite(ctx context.Context, a Actor, in InviteInput) (*User, string, error) {
+	org := in.Org
+	if org == 0 {
+		org = a.Org
+	}
+	if org != a.Org && !a.VendorOrg {
+		return nil, "", apperr.E(apperr.Forbidden, "You may invite users into your own organization only.")
+	}
+	firstAdmin := false
 	if err := a.Require(Admin); err != nil {
-		return nil, "", err
+		if !a.VendorOrg || !a.Role.AtLeast(Manager) || org == a.Org {
+			return nil, "", err
+		}
+		firstAdmin = true
 	}
 	email, err := normalizeEmail(in.Email)
 	if err != nil {
@@ -78,12 +95,8 @@ func (s *Service) Invite(ctx context.Context, a Actor, in InviteInput) (*User, s
 	if err != nil {
 		return nil, "", err
 	}
-	org := in.Org
-	if org == 0 {
-		org = a.Org
-	}
-	if org != a.Org && !a.VendorOrg {
-		return nil, "", apperr.E(apperr.Forbidden, "You may invite users into your own organization only.")
+	if firstAdmin && role != Admin {
+		return nil, "", apperr.Field("role", "must be admin: a vendor manager invites an organization's first admin, who invites the others")
 	}
 	token, hash := newToken("phi_", a.Network)
 	var u User
@@ -91,15 +104,36 @@ func (s *Service) Invite(ctx context.Context, a Actor, in InviteInput) (*User, s
 		if err := mayInvite(ctx, tx, a, org, email); err != nil {
 			return err
 		}
+		if firstAdmin {
+			var admins int
+			if err := tx.GetContext(ctx, &admins, `SELECT count(*) FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active'`, a.Network, org); err != nil {
+				return err
+			}
+			if admins > 0 {
+				return errOrgHasAdmin
+			}
+		}
+		// A pending invitation of the same address into the same organization is
+		// sent again rather than refused: a lost link is not a dead end.
+		err := tx.GetContext(ctx, &u, `
+			UPDATE users SET name = $4, role = $5, invite_hash = $6, invite_expires_at = $7, invited_by_org = $8, updated_at = now()
+			 WHERE network_id = $1 AND org_id = $2 AND email = $3 AND status = 'invited' RETURNING `+userColumns,
+			a.Network, org, email, name, role, hash, time.Now().Add(InviteTTL), a.Org)
+		if err == nil {
+			return a.audit(ctx, tx, "user.invite_resend", "user", u.ID, map[string]any{"email": email, "role": role, "org": org})
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		if err := tx.GetContext(ctx, &u, `
-			INSERT INTO users (network_id, org_id, email, name, role, status, invite_hash, invite_expires_at)
-			VALUES ($1, $2, $3, $4, $5, 'invited', $6, $7) RETURNING `+userColumns,
-			a.Network, org, email, name, role, hash, time.Now().Add(InviteTTL)); err != nil {
+			INSERT INTO users (network_id, org_id, email, name, role, status, invite_hash, invite_expires_at, invited_by_org)
+			VALUES ($1, $2, $3, $4, $5, 'invited', $6, $7, $8) RETURNING `+userColumns,
+			a.Network, org, email, name, role, hash, time.Now().Add(InviteTTL), a.Org); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, "user.invite", "user", u.ID, map[string]any{"email": email, "role": role, "org": org})
 	})
-	if apperr.Is(err, apperr.Conflict) {
+	if apperr.Is(err, apperr.Conflict) && !errors.Is(err, errOrgHasAdmin) {
 		return nil, "", apperr.E(apperr.Conflict, "A user with this email already exists in the network.").On("email").Because(err)
 	}
 	if err != nil {
@@ -141,6 +175,10 @@ type Invitation struct {
 	Name    string `db:"name"`
 	Role    Role   `db:"role"`
 	Vendor  bool   `db:"vendor"`
+	// OrgName is the organization the user joins; InviterName the one that sent
+	// the invitation (the vendor, for a partner's first admin).
+	OrgName     string `db:"org_name"`
+	InviterName string `db:"inviter_name"`
 }
 
 // LookupInvite finds the pending invite of a token. Errors: NotFound (unknown,
@@ -152,7 +190,7 @@ func (s *Service) LookupInvite(ctx context.Context, token string) (*Invitation, 
 		return nil, notFound
 	}
 	var inv Invitation
-	err := s.DB.GetContext(ctx, &inv, `SELECT user_id, org_id, email, name, role, vendor FROM ph_invite_lookup($1, $2)`, network, hashToken(token))
+	err := s.DB.GetContext(ctx, &inv, `SELECT user_id, org_id, email, name, role, vendor, org_name, inviter_name FROM ph_invite_lookup($1, $2)`, network, hashToken(token))
 	if err != nil {
 		return nil, notFound
 	}
@@ -167,7 +205,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password string) (*In
 	if err != nil {
 		return nil, err
 	}
-	if err := ValidatePassword(password); err != nil {
+	if err := ValidatePassword(password, inv.Email, inv.Name, inv.OrgName); err != nil {
 		return nil, err
 	}
 	hash, err := HashPassword(password)
@@ -396,8 +434,8 @@ func (s *Service) ResendInvite(ctx context.Context, a Actor, id int64) (*User, s
 		if err := mayInvite(ctx, tx, a, u.Org, u.Email); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET invite_hash = $3, invite_expires_at = $4, updated_at = now() WHERE network_id = $1 AND id = $2`,
-			a.Network, id, hash, time.Now().Add(InviteTTL)); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET invite_hash = $3, invite_expires_at = $4, invited_by_org = $5, updated_at = now() WHERE network_id = $1 AND id = $2`,
+			a.Network, id, hash, time.Now().Add(InviteTTL), a.Org); err != nil {
 			return err
 		}
 		return a.audit(ctx, tx, "user.invite_resend", "user", id, map[string]any{"email": u.Email, "org": u.Org})
@@ -414,7 +452,16 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, next str
 	if a.User == 0 {
 		return apperr.E(apperr.Forbidden, "API keys have no password.")
 	}
-	if err := ValidatePassword(next); err != nil {
+	var org string
+	if err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &org, `SELECT name FROM organizations WHERE network_id = $1 AND id = $2`, a.Network, a.Org)
+	}); err != nil {
+		return err
+	}
+	if err := ValidatePassword(next, a.Email, a.Name, org); err != nil {
+		if e, ok := apperr.As(err); ok {
+			return e.On("new_password")
+		}
 		return err
 	}
 	hash, err := HashPassword(next)

@@ -28,6 +28,7 @@ type Main struct {
 	// MetricsURL is where /metrics is served, when Config.MetricsAddr is set.
 	MetricsURL string
 
+	partners  *partners.Service
 	ln        net.Listener
 	metrics   *http.Server
 	worker    *jobs.Worker
@@ -79,6 +80,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	svc := newServices(d, c, keys)
+	m.partners = svc.Partners
 	m.Server = web.New(web.Config{Partners: svc.Partners, Accounts: svc.Accounts, Imports: svc.Imports,
 		Dev: c.Dev, Secret: c.Secret, RateLimit: c.RateLimit, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
@@ -149,6 +151,10 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, m.metrics.Shutdown(ctx))
 		cancel()
+	}
+	if m.partners != nil {
+		// Password reset mails still on their way.
+		m.partners.Wait()
 	}
 	if m.stopWork != nil {
 		m.stopWork()

@@ -17,7 +17,8 @@ type services struct {
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
-	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys}
+	mailer := c.SMTP
+	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer, Secret: c.Secret}
 	acc := &accounts.Service{DB: d, Partners: p}
 	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...)}
 }

@@ -3,69 +3,21 @@ package notify_test
 import (
 	"context"
 	"errors"
-	"io"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/internal/notify"
+	"github.com/partnerhub/partnerhub/internal/notify/smtptest"
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// smtpSink is an SMTP server that keeps what it receives.
-type smtpSink struct {
-	mu   sync.Mutex
-	msgs []string
-	to   []string
-}
-
-func (s *smtpSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }
-
-type sinkSession struct {
-	s  *smtpSink
-	to string
-}
-
-func (x *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (x *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	x.to = to
-	return nil
-}
-func (x *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	x.s.mu.Lock()
-	x.s.msgs = append(x.s.msgs, string(b))
-	x.s.to = append(x.s.to, x.to)
-	x.s.mu.Unlock()
-	return err
-}
-func (x *sinkSession) Reset()        {}
-func (x *sinkSession) Logout() error { return nil }
-
-func startSMTP(t *testing.T) (*smtpSink, string) {
-	t.Helper()
-	sink := &smtpSink{}
-	srv := smtp.NewServer(sink)
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return sink, l.Addr().String()
-}
 
 func setup(t *testing.T) (*pgtest.Database, partners.Actor) {
 	t.Helper()
@@ -85,7 +37,8 @@ func setup(t *testing.T) (*pgtest.Database, partners.Actor) {
 func TestNotificationInAppAndEmail(t *testing.T) {
 	d, a := setup(t)
 	ctx := context.Background()
-	sink, addr := startSMTP(t)
+	sink := smtptest.Start(t)
+	addr := sink.Addr
 	err := d.App.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		for _, title := range []string{"Deal approved", "Lead assigned: ação"} {
 			if _, err := notify.Send(ctx, tx, a.Network, a.Org, a.User, "test", l10n.Msg{Format: title}, l10n.Msg{Format: "Body of " + title}, "/deals/1"); err != nil {
@@ -106,14 +59,13 @@ func TestNotificationInAppAndEmail(t *testing.T) {
 	if n, err := w.RunOnce(ctx, 10); err != nil || n != 2 {
 		t.Fatalf("ran %d jobs, %v; want 2", n, err)
 	}
-	sink.mu.Lock()
-	if len(sink.msgs) != 2 || sink.to[0] != "admin@v.example" {
-		t.Fatalf("SMTP got %d messages to %v", len(sink.msgs), sink.to)
+	msgs := sink.Messages()
+	if len(msgs) != 2 || msgs[0].To != "admin@v.example" {
+		t.Fatalf("SMTP got %d messages: %v", len(msgs), msgs)
 	}
-	if !strings.Contains(strings.Join(sink.msgs, ""), "http://hub.example/deals/1") {
-		t.Errorf("email lacks the link: %s", sink.msgs[0])
+	if !strings.Contains(msgs[0].Data+msgs[1].Data, "http://hub.example/deals/1") {
+		t.Errorf("email lacks the link: %s", msgs[0].Data)
 	}
-	sink.mu.Unlock()
 	list, _ := notify.List(ctx, d.App, a.Scope(), "", 0, 10)
 	if len(list) != 2 || list[0].EmailedAt == nil || list[0].Title != "Lead assigned: ação" {
 		t.Fatalf("list = %+v", list)
@@ -139,7 +91,8 @@ func TestNotificationInAppAndEmail(t *testing.T) {
 func TestNotificationRenderedWhenRead(t *testing.T) {
 	d, a := setup(t)
 	ctx := context.Background()
-	sink, addr := startSMTP(t)
+	sink := smtptest.Start(t)
+	addr := sink.Addr
 	err := d.App.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		_, err := notify.Send(ctx, tx, a.Network, a.Org, a.User, "test",
 			l10n.M("Partnership accepted"), l10n.M("line %d, column %d: %v", 12, 3, "ação"), "/partners")
@@ -169,10 +122,9 @@ func TestNotificationRenderedWhenRead(t *testing.T) {
 	if n, err := w.RunOnce(ctx, 10); err != nil || n != 1 {
 		t.Fatalf("ran %d jobs, %v", n, err)
 	}
-	sink.mu.Lock()
-	defer sink.mu.Unlock()
-	if len(sink.msgs) != 1 || !strings.Contains(sink.msgs[0], wantBody) {
-		t.Fatalf("email not in Portuguese: %q", sink.msgs)
+	msgs := sink.Messages()
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Data, wantBody) {
+		t.Fatalf("email not in Portuguese: %q", msgs)
 	}
 }
 

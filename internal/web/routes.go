@@ -69,8 +69,8 @@ func (s *Server) portalRoutes() {
 			s.App.Add(fiber.MethodHead, path, need(role, h))
 		}
 	}
-	for _, pages := range []func(addPage){s.signinPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.userPages,
-		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.partnershipPages} {
+	for _, pages := range []func(addPage){s.signinPages, s.resetPages, s.twoFactorPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.organizationPage, s.userPages,
+		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.partnershipPages} {
 		pages(p)
 	}
 }

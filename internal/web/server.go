@@ -80,7 +80,7 @@ func New(cfg Config, d *db.DB) *Server {
 	}
 	s := &Server{cfg: cfg, db: d, partners: cfg.Partners, accounts: cfg.Accounts, imports: cfg.Imports, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
 	if s.partners == nil {
-		s.partners = &partners.Service{DB: d}
+		s.partners = &partners.Service{DB: d, Secret: cfg.Secret}
 	}
 	if s.accounts == nil {
 		s.accounts = &accounts.Service{DB: d, Partners: s.partners}

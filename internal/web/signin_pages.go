@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"strconv"
 	"time"
 
@@ -15,12 +16,15 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 	if actorOf(c) != nil {
 		return seeOther(c, safeNext(c.Query("next")))
 	}
-	return s.render(c, "login", fiber.Map{"Next": safeNext(c.Query("next"))})
+	return s.render(c, "login", fiber.Map{"Next": safeNext(c.Query("next")), "Email": c.Query("email")})
 }
 
 func (s *Server) loginSubmit(c *fiber.Ctx) error {
 	email := c.FormValue("email")
 	token, a, err := s.partners.Login(c.UserContext(), email, c.FormValue("password"), s.clientIP(c), c.Get(fiber.HeaderUserAgent))
+	if ok, err := s.secondStep(c, err); ok {
+		return err
+	}
 	if err != nil {
 		k := apperr.KindOf(err)
 		if k != apperr.Unauthorized && k != apperr.TooMany {
@@ -78,7 +82,8 @@ func (s *Server) inviteSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return seeOther(c, "/login?ok=flash.invite_accepted")
+	// Sign-in knows the address the invitation was for.
+	return seeOther(c, "/login?ok=flash.invite_accepted&email="+url.QueryEscape(inv.Email))
 }
 
 // signinPages registers the signin pages.

@@ -112,6 +112,10 @@ func (s *Server) inviteCancel(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	if next := c.FormValue("next"); next != "" {
+		// Cancelled from an organization's page: back there.
+		return seeOther(c, safeNext(next)+"?ok=flash.invite_cancelled")
+	}
 	return seeOther(c, "/users?ok=flash.invite_cancelled")
 }
 

@@ -1,0 +1,86 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/accounts"
+)
+
+// contactPages registers a contact's page: view, edit, archive and restore, and
+// the way to its account. A contact is written under its account's rule.
+func (s *Server) contactPages(p addPage) {
+	p("GET", "/contacts/:id", partners.Viewer, s.contactPage)
+	p("POST", "/contacts/:id", partners.Sales, s.contactUpdateForm)
+	p("POST", "/contacts/:id/archive", partners.Sales, s.contactArchiveForm(true))
+	p("POST", "/contacts/:id/restore", partners.Sales, s.contactArchiveForm(false))
+}
+
+func (s *Server) contactPage(c *fiber.Ctx) error { return s.contactPageWith(c, nil) }
+
+func (s *Server) contactPageWith(c *fiber.Ctx, extra fiber.Map) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	a := actorOf(c)
+	ct, err := s.accounts.Contact(c.UserContext(), *a, id)
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"C": ct}
+	// The account decides who may change its contacts.
+	acc, err := s.accounts.Get(c.UserContext(), *a, ct.Account)
+	switch {
+	case err == nil:
+		data["A"] = acc
+		data["CanWrite"] = acc.CanWrite && a.Role.AtLeast(partners.Sales)
+	case !apperr.Is(err, apperr.NotFound):
+		return err
+	}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return s.render(c, "contact", data)
+}
+
+func (s *Server) contactUpdateForm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	in := accounts.ContactInput{Name: formValue(c, "name"), Title: formValue(c, "title"), BestTime: formValue(c, "best_time")}
+	if v := formValue(c, "emails"); v != nil {
+		in.Emails = list(*v)
+	}
+	if v := formValue(c, "phones"); v != nil {
+		in.Phones = list(*v)
+	}
+	if _, err := s.accounts.UpdateContact(c.UserContext(), *actorOf(c), id, in); err != nil {
+		if m, ok := formError(c, err); ok {
+			return s.contactPageWith(c, m)
+		}
+		return err
+	}
+	return seeOther(c, "/contacts/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
+}
+
+func (s *Server) contactArchiveForm(archived bool) fiber.Handler {
+	flash := "flash.contact_archived"
+	if !archived {
+		flash = "flash.contact_restored"
+	}
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.accounts.SetContactArchived(c.UserContext(), *actorOf(c), id, archived); err != nil {
+			return err
+		}
+		return seeOther(c, "/contacts/"+strconv.FormatInt(id, 10)+"?ok="+flash)
+	}
+}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/partners"
+)
+
+// orgPage shows one organization. Its people, pending invitations included, are
+// listed for the vendor's admins and managers (who onboard partners) and for the
+// organization's own admins; the vendor invites from here: its admins anyone, its
+// managers the first admin of an organization that has none.
+func (s *Server) orgPage(c *fiber.Ctx) error { return s.orgPageWith(c, nil) }
+
+func (s *Server) orgPageWith(c *fiber.Ctx, extra fiber.Map) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	a := actorOf(c)
+	org, err := s.partners.Organization(c.UserContext(), *a, id)
+	if err != nil {
+		return err
+	}
+	vendor := a.Scope().Vendor
+	data := fiber.Map{"Org": org, "Roles": partners.Roles}
+	if vendor || a.Org == id && a.Role == partners.Admin {
+		users, err := s.partners.Users(c.UserContext(), *a, partners.UserFilter{Org: id, Limit: 200})
+		if err != nil {
+			return err
+		}
+		data["Users"] = users
+		data["ManagesInvites"] = a.Role == partners.Admin && (vendor || a.Org == id)
+		hasAdmin := false
+		for _, u := range users {
+			hasAdmin = hasAdmin || u.Role == partners.Admin && u.Status == "active"
+		}
+		data["CanInvite"] = vendor && id != a.Org && (a.Role == partners.Admin || !hasAdmin)
+		data["FirstAdminOnly"] = a.Role != partners.Admin
+	}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return s.render(c, "organization", data)
+}
+
+// orgInvite invites a person into the organization of the page: the vendor's
+// admins invite anyone, its managers the organization's first admin. Inviting a
+// pending address again sends a new link.
+func (s *Server) orgInvite(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	a := actorOf(c)
+	if err := a.RequireVendor(partners.Manager); err != nil {
+		return err
+	}
+	_, token, err := s.partners.Invite(c.UserContext(), *a, partners.InviteInput{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role"), Org: id})
+	if err != nil {
+		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+			c.Status(statusOf(k))
+			return s.orgPageWith(c, fiber.Map{"Error": errText(c, err)})
+		}
+		return err
+	}
+	return s.orgPageWith(c, fiber.Map{"InviteLink": s.inviteURL(c, token)})
+}
+
+// organizationPage registers an organization's own page.
+func (s *Server) organizationPage(p addPage) {
+	p("GET", "/organizations/:id", partners.Viewer, s.orgPage)
+	p("POST", "/organizations/:id/users", partners.Manager, s.orgInvite)
+}
