@@ -44,15 +44,9 @@ func (s *Service) ShareRecord(ctx context.Context, a Actor, recordType string, i
 	}
 	var out Share
 	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		var owner struct {
-			Org  int64  `db:"owner_org_id"`
-			User *int64 `db:"owner_user_id"`
-		}
-		if err := tx.GetContext(ctx, &owner, t.lockSQL, a.Network, id); err != nil {
-			return db.Absent(err, "No %s %d of your organization.", recordType, id)
-		}
-		if owner.Org != a.Org {
-			return apperr.E(apperr.NotFound, "No %s %d of your organization.", recordType, id)
+		owner, err := lockOwned(ctx, tx, a, t, id)
+		if err != nil {
+			return err
 		}
 		if !a.Role.AtLeast(Manager) && !(a.Role == Sales && owner.User != nil && *owner.User == a.User) {
 			return apperr.E(apperr.Forbidden, "Sharing needs the manager role, or the sales role on a record you own.")
@@ -94,15 +88,9 @@ func (s *Service) UnshareRecord(ctx context.Context, a Actor, recordType string,
 		return err
 	}
 	return s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		var owner struct {
-			Org  int64  `db:"owner_org_id"`
-			User *int64 `db:"owner_user_id"`
-		}
-		if err := tx.GetContext(ctx, &owner, t.lockSQL, a.Network, id); err != nil {
-			return db.Absent(err, "No %s %d of your organization.", recordType, id)
-		}
-		if owner.Org != a.Org {
-			return apperr.E(apperr.NotFound, "No %s %d of your organization.", recordType, id)
+		owner, err := lockOwned(ctx, tx, a, t, id)
+		if err != nil {
+			return err
 		}
 		if !a.Role.AtLeast(Manager) && !(a.Role == Sales && owner.User != nil && *owner.User == a.User) {
 			return apperr.E(apperr.Forbidden, "Unsharing needs the manager role, or the sales role on a record you own.")
@@ -177,4 +165,24 @@ func shareMessage(from, recordType, access string) l10n.Msg {
 		return l10n.M("%s shared a contact with your organization, with read access.", from)
 	}
 	return l10n.M("%s shared a %s record with your organization (%s access).", from, recordType, access)
+}
+
+// owned is who owns a record: its organization and, where the type has one, its
+// owning user.
+type owned struct {
+	Org  int64  `db:"owner_org_id"`
+	User *int64 `db:"owner_user_id"`
+}
+
+// lockOwned locks a record of the actor's organization for a change of its
+// shares. Errors: NotFound (no such record, or another organization's).
+func lockOwned(ctx context.Context, tx *sqlx.Tx, a Actor, t *Shareable, id int64) (owned, error) {
+	var o owned
+	if err := tx.GetContext(ctx, &o, t.lockSQL, a.Network, id); err != nil {
+		return o, db.Absent(err, "No %s %d of your organization.", t.Type, id)
+	}
+	if o.Org != a.Org {
+		return o, apperr.E(apperr.NotFound, "No %s %d of your organization.", t.Type, id)
+	}
+	return o, nil
 }

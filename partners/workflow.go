@@ -5,9 +5,6 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
-
-	"github.com/partnerhub/partnerhub/internal/apperr"
-	"github.com/partnerhub/partnerhub/internal/db"
 )
 
 // VendorOrgOf is the network's vendor organization, read in the caller's
@@ -36,15 +33,8 @@ func ShareByWorkflow(ctx context.Context, tx *sqlx.Tx, a Actor, recordType strin
 	if err != nil {
 		return err
 	}
-	var owner struct {
-		Org  int64  `db:"owner_org_id"`
-		User *int64 `db:"owner_user_id"`
-	}
-	if err := tx.GetContext(ctx, &owner, t.lockSQL, a.Network, id); err != nil {
-		return db.Absent(err, "No %s %d of your organization.", recordType, id)
-	}
-	if owner.Org != a.Org {
-		return apperr.E(apperr.NotFound, "No %s %d of your organization.", recordType, id)
+	if _, err := lockOwned(ctx, tx, a, t, id); err != nil {
+		return err
 	}
 	if grantee == a.Org {
 		return nil
