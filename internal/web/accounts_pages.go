@@ -185,11 +185,7 @@ func (s *Server) accountArchiveForm(archived bool) fiber.Handler {
 
 // accountArchiveConfirm asks before archiving.
 func (s *Server) accountArchiveConfirm(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	acc, err := s.accounts.Get(c.UserContext(), *actorOf(c), id)
+	id, acc, err := s.pathAccount(c)
 	if err != nil {
 		return err
 	}
@@ -201,16 +197,12 @@ func (s *Server) accountArchiveConfirm(c *fiber.Ctx) error {
 // accountMergePage picks the account to merge in by name (a search among the
 // organization's own accounts, then a choice), then asks, naming both.
 func (s *Server) accountMergePage(c *fiber.Ctx) error {
-	id, err := paramID(c)
+	id, acc, err := s.pathAccount(c)
 	if err != nil {
 		return err
 	}
 	a := actorOf(c)
 	ctx := c.UserContext()
-	acc, err := s.accounts.Get(ctx, *a, id)
-	if err != nil {
-		return err
-	}
 	merged, err := queryInt(c, "merged_id")
 	if err != nil {
 		return err
@@ -298,7 +290,7 @@ func (s *Server) shareForm(c *fiber.Ctx) error {
 
 // unshareConfirm asks before a share ends, naming the organization.
 func (s *Server) unshareConfirm(c *fiber.Ctx) error {
-	id, err := paramID(c)
+	id, acc, err := s.pathAccount(c)
 	if err != nil {
 		return err
 	}
@@ -307,10 +299,6 @@ func (s *Server) unshareConfirm(c *fiber.Ctx) error {
 		return apperr.Field("org_id", "is not a valid id")
 	}
 	a := actorOf(c)
-	acc, err := s.accounts.Get(c.UserContext(), *a, id)
-	if err != nil {
-		return err
-	}
 	// The organization's name, whoever asks (the directory is the network's);
 	// the POST checks that the caller may end the share and that it exists.
 	o, err := s.partners.Organization(c.UserContext(), *a, org)
@@ -345,6 +333,17 @@ func (s *Server) accountRejected(c *fiber.Ctx, spec *formSpec, id int64, back st
 		return gerr
 	}
 	return s.rejected(c, spec, back, err)
+}
+
+// pathAccount is the account the path's :id names, as the caller sees it.
+// Errors: Invalid (a bad id), NotFound.
+func (s *Server) pathAccount(c *fiber.Ctx) (int64, *accounts.Account, error) {
+	id, err := paramID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	acc, err := s.accounts.Get(c.UserContext(), *actorOf(c), id)
+	return id, acc, err
 }
 
 func accountPath(id int64) string { return "/accounts/" + strconv.FormatInt(id, 10) }

@@ -39,6 +39,8 @@ var pages = func() map[string]*template.Template {
 			"current": current,
 			"confirm": confirmLink,
 			"list":    func(xs ...string) []string { return xs },
+			"cnpj":    cnpjDisplay,
+			"duns":    dunsDisplay,
 			"field":   func(string, string, any, ...any) (fieldView, error) { return fieldView{}, nil },
 			"form":    func(string) formView { return formView{} },
 		})
@@ -46,6 +48,23 @@ var pages = func() map[string]*template.Template {
 	}
 	return out
 }()
+
+// cnpjDisplay writes a stored CNPJ (14 characters, digits or the alphanumeric
+// form) as people read it: 12.ABC.345/01DE-35. Anything else is left as it is.
+func cnpjDisplay(v string) string {
+	if len(v) != 14 {
+		return v
+	}
+	return v[:2] + "." + v[2:5] + "." + v[5:8] + "/" + v[8:12] + "-" + v[12:]
+}
+
+// dunsDisplay writes a stored nine-digit D-U-N-S number as 15-048-3782.
+func dunsDisplay(v string) string {
+	if len(v) != 9 {
+		return v
+	}
+	return v[:2] + "-" + v[2:5] + "-" + v[5:]
+}
 
 // current is the aria-current value of a navigation link to href on the page
 // at path: "page" on that page, "true" on a page below it, else "".
