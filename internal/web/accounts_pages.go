@@ -329,8 +329,10 @@ func (s *Server) unshareForm(c *fiber.Ctx) error {
 // caller cannot see answers as one that does not exist, whatever the form's
 // fault, so a rejection reveals nothing.
 func (s *Server) accountRejected(c *fiber.Ctx, spec *formSpec, id int64, back string, err error) error {
-	if _, gerr := s.accounts.Get(c.UserContext(), *actorOf(c), id); gerr != nil {
-		return gerr
+	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+		if _, gerr := s.accounts.Get(c.UserContext(), *actorOf(c), id); gerr != nil {
+			return gerr
+		}
 	}
 	return s.rejected(c, spec, back, err)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -70,6 +71,11 @@ func (s *Server) orgDeactivateConfirm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The vendor's managers alone change organizations: others are refused
+	// before anything is looked up, as the change itself refuses them.
+	if err := actorOf(c).RequireVendor(partners.Manager); err != nil {
+		return err
+	}
 	o, err := s.partners.Organization(c.UserContext(), *actorOf(c), id)
 	if err != nil {
 		return err
@@ -98,8 +104,10 @@ func (s *Server) orgUpdate(c *fiber.Ctx) error {
 		EmailDomains: domainsField(c)}
 	o, err := s.partners.UpdateOrganization(c.UserContext(), *actorOf(c), id, in)
 	if err != nil {
-		if _, gerr := s.partners.Organization(c.UserContext(), *actorOf(c), id); gerr != nil {
-			return gerr
+		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+			if _, gerr := s.partners.Organization(c.UserContext(), *actorOf(c), id); gerr != nil {
+				return gerr
+			}
 		}
 		return s.rejected(c, orgEditForm.row(id), "/organizations", err)
 	}

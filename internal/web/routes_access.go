@@ -147,6 +147,7 @@ var routeAccess = map[string]Access{
 	"POST /organizations/:id":           {Role: partners.Manager, Action: Write, Target: TargetOrganization, Vendor: true},
 	"GET /users":                        {Role: partners.Admin, Action: Read, Lists: TargetUser},
 	"POST /users":                       {Role: partners.Admin, Action: Create},
+	"GET /users/:id/deactivate":         {Role: partners.Admin, Action: Read, Target: TargetUser},
 	"POST /users/:id":                   {Role: partners.Admin, Action: Write, Target: TargetUser},
 	"POST /users/:id/invite/resend":     {Role: partners.Admin, Action: Write, Target: TargetInvite},
 	"POST /users/:id/invite/cancel":     {Role: partners.Admin, Action: Write, Target: TargetInvite, Consumes: true},
