@@ -259,6 +259,12 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // deadline for the test's steps.
 func browser(t *testing.T) (context.Context, context.CancelFunc) {
 	t.Helper()
+	return browserFor(t, 90*time.Second)
+}
+
+// browserFor is browser with a deadline of d for the test's steps.
+func browserFor(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	t.Helper()
 	chromium := "/usr/bin/chromium"
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("Chromium is needed for browser tests: install the Debian package chromium (make test does): %v", err)
@@ -277,6 +283,6 @@ func browser(t *testing.T) (context.Context, context.CancelFunc) {
 		cancelA()
 		t.Fatal(err)
 	}
-	tctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	tctx, cancelT := context.WithTimeout(ctx, d)
 	return tctx, func() { cancelT(); cancelC(); cancelA() }
 }

@@ -18,13 +18,43 @@ func (s *Server) accountPages(p addPage) {
 	p("POST", "/accounts", partners.Sales, s.accountCreateForm)
 	p("GET", "/accounts/:id", partners.Viewer, s.accountPage)
 	p("POST", "/accounts/:id", partners.Sales, s.accountUpdateForm)
+	p("GET", "/accounts/:id/archive", partners.Sales, s.accountArchiveConfirm)
 	p("POST", "/accounts/:id/archive", partners.Sales, s.accountArchiveForm(true))
 	p("POST", "/accounts/:id/restore", partners.Sales, s.accountArchiveForm(false))
-	p("POST", "/accounts/:id/merge", partners.Manager, s.accountMergeForm)
+	p("GET", "/accounts/:id/merge", partners.Manager, s.accountMergePage)
+	p("POST", "/accounts/:id/merge", partners.Manager, s.accountMerge)
 	p("POST", "/accounts/:id/contacts", partners.Sales, s.contactCreateForm)
 	p("POST", "/accounts/:id/shares", partners.Sales, s.shareForm)
+	p("GET", "/accounts/:id/shares/:org_id/delete", partners.Sales, s.unshareConfirm)
 	p("POST", "/accounts/:id/shares/:org_id/delete", partners.Sales, s.unshareForm)
 }
+
+// The accounts pages' forms (docs/PORTAL.md).
+var (
+	accountFields = []fieldSpec{
+		{Name: "name", Label: "orgs.name", Required: true, Max: 200},
+		{Name: "domains", Label: "accounts.domains", Hint: "form.hint_list"},
+		{Name: "region", Label: "org.region", Max: 60},
+		{Name: "industry", Label: "accounts.industry", Max: 80},
+		{Name: "city", Label: "accounts.city"},
+		{Name: "country", Label: "accounts.country", Max: 2},
+		{Name: "cnpj", Label: "accounts.cnpj"},
+		{Name: "duns", Label: "accounts.duns"},
+		{Name: "tags", Label: "accounts.tags", Hint: "form.hint_list"},
+	}
+	accountNewForm  = newForm("account-new", accountFields...)
+	accountEditForm = newForm("account-edit", accountFields...)
+	contactNewForm  = newForm("contact-new",
+		fieldSpec{Name: "name", Label: "orgs.name", Required: true, Max: 200},
+		fieldSpec{Name: "title", Label: "accounts.title_field", Max: 120},
+		fieldSpec{Name: "emails", Label: "login.email", Hint: "form.hint_list"},
+		fieldSpec{Name: "phones", Label: "accounts.phones", Hint: "form.hint_list"},
+		fieldSpec{Name: "best_time", Label: "accounts.best_time", Max: 120})
+	shareNewForm = newForm("share-new",
+		fieldSpec{Name: "org_id", Label: "accounts.share_with", Type: "select"},
+		fieldSpec{Name: "access", Label: "accounts.access", Type: "select", OptionPrefix: "access."})
+	accountMergeForm = newForm("account-merge", fieldSpec{Name: "merged_id", Label: "accounts.merge_pick", Type: "select", Required: true})
+)
 
 func accountForm(c *fiber.Ctx) accounts.Input {
 	in := accounts.Input{Name: formValue(c, "name"), Region: formValue(c, "region"), Industry: formValue(c, "industry"),
@@ -66,12 +96,9 @@ func (s *Server) accountsPageWith(c *fiber.Ctx, extra fiber.Map) error {
 func (s *Server) accountCreateForm(c *fiber.Ctx) error {
 	acc, err := s.accounts.Create(c.UserContext(), *actorOf(c), accountForm(c))
 	if err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.accountsPageWith(c, m)
-		}
-		return err
+		return s.rejected(c, accountNewForm, "/accounts", err)
 	}
-	return seeOther(c, "/accounts/"+strconv.FormatInt(acc.ID, 10)+"?ok=flash.saved")
+	return s.done(c, accountPath(acc.ID), translator(lang(c))("flash.account_created", "Name", acc.Name))
 }
 
 func (s *Server) accountPage(c *fiber.Ctx) error { return s.accountPageWith(c, nil) }
@@ -84,6 +111,12 @@ func (s *Server) accountPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	a := actorOf(c)
 	ctx := c.UserContext()
 	acc, err := s.accounts.Get(ctx, *a, id)
+	if apperr.Is(err, apperr.NotFound) {
+		// A merged-away account's address leads to the account it became.
+		if to, merr := s.accounts.MergedInto(ctx, *a, id); merr == nil {
+			return seeOther(c, accountPath(to))
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -125,13 +158,11 @@ func (s *Server) accountUpdateForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.accounts.Update(c.UserContext(), *actorOf(c), id, accountForm(c)); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.accountPageWith(c, m)
-		}
-		return err
+	acc, err := s.accounts.Update(c.UserContext(), *actorOf(c), id, accountForm(c))
+	if err != nil {
+		return s.accountRejected(c, accountEditForm, id, accountPath(id), err)
 	}
-	return seeOther(c, c.Path()+"?ok=flash.saved")
+	return s.done(c, accountPath(id), translator(lang(c))("flash.account_saved", "Name", acc.Name))
 }
 
 func (s *Server) accountArchiveForm(archived bool) fiber.Handler {
@@ -140,29 +171,87 @@ func (s *Server) accountArchiveForm(archived bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if _, err := s.accounts.SetArchived(c.UserContext(), *actorOf(c), id, archived); err != nil {
+		acc, err := s.accounts.SetArchived(c.UserContext(), *actorOf(c), id, archived)
+		if err != nil {
 			return err
 		}
-		return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
+		msg := "flash.account_restored"
+		if archived {
+			msg = "flash.account_archived"
+		}
+		return s.done(c, accountPath(id), translator(lang(c))(msg, "Name", acc.Name))
 	}
 }
 
-func (s *Server) accountMergeForm(c *fiber.Ctx) error {
+// accountArchiveConfirm asks before archiving.
+func (s *Server) accountArchiveConfirm(c *fiber.Ctx) error {
+	id, acc, err := s.pathAccount(c)
+	if err != nil {
+		return err
+	}
+	tr := translator(lang(c))
+	return s.confirm(c, confirmation{Title: tr("confirm.account_archive", "Name", acc.Name), Consequence: tr("confirm.account_archive_then"),
+		Button: tr("accounts.archive"), Cancel: accountPath(id)})
+}
+
+// accountMergePage picks the account to merge in by name (a search among the
+// organization's own accounts, then a choice), then asks, naming both.
+func (s *Server) accountMergePage(c *fiber.Ctx) error {
+	id, acc, err := s.pathAccount(c)
+	if err != nil {
+		return err
+	}
+	a := actorOf(c)
+	ctx := c.UserContext()
+	merged, err := queryInt(c, "merged_id")
+	if err != nil {
+		return err
+	}
+	tr := translator(lang(c))
+	if merged != 0 {
+		other, err := s.accounts.Get(ctx, *a, merged)
+		if err != nil {
+			return err
+		}
+		return s.confirm(c, confirmation{Title: tr("confirm.account_merge", "Name", other.Name, "Into", acc.Name),
+			Consequence: tr("confirm.account_merge_then", "Name", other.Name, "Into", acc.Name),
+			Button:      tr("accounts.merge"), Cancel: accountPath(id), Hidden: map[string]string{"merged_id": strconv.FormatInt(merged, 10)}})
+	}
+	q := c.Query("q")
+	list, _, err := s.accounts.List(ctx, *a, accounts.Filter{Owner: "mine", Query: q, Limit: pageSize})
+	if err != nil {
+		return err
+	}
+	var ids []string
+	names := map[string]string{}
+	for _, x := range list {
+		if x.ID != id {
+			ids = append(ids, strconv.FormatInt(x.ID, 10))
+			names[strconv.FormatInt(x.ID, 10)] = x.Name
+		}
+	}
+	return s.render(c, "merge", fiber.Map{"A": acc, "Q": q, "IDs": ids, "Names": names})
+}
+
+func (s *Server) accountMerge(c *fiber.Ctx) error {
 	id, err := paramID(c)
 	if err != nil {
 		return err
 	}
 	merged, err := formInt(c, "merged_id")
 	if err != nil {
-		return err
+		return s.accountRejected(c, accountMergeForm, id, c.Path(), err)
 	}
-	if _, err := s.accounts.Merge(c.UserContext(), *actorOf(c), id, merged); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.accountPageWith(c, m)
-		}
-		return err
+	a := actorOf(c)
+	var name string
+	if other, err := s.accounts.Get(c.UserContext(), *a, merged); err == nil {
+		name = other.Name
 	}
-	return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.merged")
+	acc, err := s.accounts.Merge(c.UserContext(), *a, id, merged)
+	if err != nil {
+		return s.accountRejected(c, accountMergeForm, id, c.Path(), err)
+	}
+	return s.done(c, accountPath(id), translator(lang(c))("flash.account_merged", "Name", name, "Into", acc.Name))
 }
 
 func (s *Server) contactCreateForm(c *fiber.Ctx) error {
@@ -177,13 +266,11 @@ func (s *Server) contactCreateForm(c *fiber.Ctx) error {
 	if v := formValue(c, "phones"); v != nil {
 		in.Phones = list(*v)
 	}
-	if _, err := s.accounts.CreateContact(c.UserContext(), *actorOf(c), in); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.accountPageWith(c, m)
-		}
-		return err
+	ct, err := s.accounts.CreateContact(c.UserContext(), *actorOf(c), in)
+	if err != nil {
+		return s.accountRejected(c, contactNewForm, id, accountPath(id), err)
 	}
-	return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
+	return s.done(c, accountPath(id), translator(lang(c))("flash.contact_created", "Name", ct.Name))
 }
 
 func (s *Server) shareForm(c *fiber.Ctx) error {
@@ -196,12 +283,31 @@ func (s *Server) shareForm(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := s.partners.ShareRecord(c.UserContext(), *actorOf(c), "account", id, org, c.FormValue("access")); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.accountPageWith(c, m)
-		}
+		return s.accountRejected(c, shareNewForm, id, accountPath(id), err)
+	}
+	return seeOther(c, accountPath(id)+"?ok=flash.shared")
+}
+
+// unshareConfirm asks before a share ends, naming the organization.
+func (s *Server) unshareConfirm(c *fiber.Ctx) error {
+	id, acc, err := s.pathAccount(c)
+	if err != nil {
 		return err
 	}
-	return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.shared")
+	org, err := strconv.ParseInt(c.Params("org_id"), 10, 64)
+	if err != nil || org <= 0 {
+		return apperr.Field("org_id", "is not a valid id")
+	}
+	a := actorOf(c)
+	// The organization's name, whoever asks (the directory is the network's);
+	// the POST checks that the caller may end the share and that it exists.
+	o, err := s.partners.Organization(c.UserContext(), *a, org)
+	if err != nil {
+		return err
+	}
+	tr := translator(lang(c))
+	return s.confirm(c, confirmation{Title: tr("confirm.unshare", "Name", acc.Name, "Org", o.Name),
+		Consequence: tr("confirm.unshare_then", "Org", o.Name), Button: tr("accounts.unshare"), Cancel: accountPath(id)})
 }
 
 func (s *Server) unshareForm(c *fiber.Ctx) error {
@@ -218,3 +324,28 @@ func (s *Server) unshareForm(c *fiber.Ctx) error {
 	}
 	return seeOther(c, "/accounts/"+strconv.FormatInt(id, 10)+"?ok=flash.unshared")
 }
+
+// accountRejected is rejected for a form about account id: an account the
+// caller cannot see answers as one that does not exist, whatever the form's
+// fault, so a rejection reveals nothing.
+func (s *Server) accountRejected(c *fiber.Ctx, spec *formSpec, id int64, back string, err error) error {
+	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+		if _, gerr := s.accounts.Get(c.UserContext(), *actorOf(c), id); gerr != nil {
+			return gerr
+		}
+	}
+	return s.rejected(c, spec, back, err)
+}
+
+// pathAccount is the account the path's :id names, as the caller sees it.
+// Errors: Invalid (a bad id), NotFound.
+func (s *Server) pathAccount(c *fiber.Ctx) (int64, *accounts.Account, error) {
+	id, err := paramID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	acc, err := s.accounts.Get(c.UserContext(), *actorOf(c), id)
+	return id, acc, err
+}
+
+func accountPath(id int64) string { return "/accounts/" + strconv.FormatInt(id, 10) }

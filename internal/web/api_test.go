@@ -373,11 +373,13 @@ func TestDomainMessagesInPortuguese(t *testing.T) {
 	b.cookies["ph_lang"] = "pt-BR"
 	b.login("partner-sales@acme.example", pw)
 	_, page := b.req("GET", "/accounts", nil)
-	resp, out := b.req("POST", "/accounts", url.Values{"_csrf": {csrfOf(t, page)}, "name": {"Loja"}, "cnpj": {"11.222.333/0001-00"}})
-	if resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Fatalf("bad CNPJ in the portal: status %d", resp.StatusCode)
+	resp, _ := b.req("POST", "/accounts", url.Values{"_csrf": {csrfOf(t, page)}, "name": {"Loja"}, "cnpj": {"11.222.333/0001-00"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/accounts#error-summary" {
+		t.Fatalf("bad CNPJ in the portal: status %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if want := html.EscapeString(`cnpj: "11.222.333/0001-00" não é um CNPJ válido (14 caracteres com dois dígitos verificadores)`); !strings.Contains(out, want) {
+	_, out := b.req("GET", "/accounts", nil)
+	// The message names the field by its label, never by its key.
+	if want := html.EscapeString(`CNPJ: "11.222.333/0001-00" não é um CNPJ válido (14 caracteres com dois dígitos verificadores)`); !strings.Contains(out, want) || strings.Contains(out, "cnpj: ") {
 		t.Fatalf("portal form error not in Portuguese; want %q in %.2000s", want, out)
 	}
 	resp, out = b.req("GET", "/accounts/999999", nil)

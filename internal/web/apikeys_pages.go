@@ -25,16 +25,58 @@ func (s *Server) keysPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	return s.render(c, "apikeys", data)
 }
 
+var apiKeyNewForm = newForm("api-key-new",
+	fieldSpec{Name: "name", Label: "apikeys.name", Required: true, Max: 100},
+	fieldSpec{Name: "role", Label: "users.role", Type: "select", OptionPrefix: "role."})
+
+// keyCreate makes a key and shows its secret once: the secret rides in the
+// session's one-time message to the GET it redirects to, so neither a reload
+// nor going back shows it (or makes another key).
 func (s *Server) keyCreate(c *fiber.Ctx) error {
-	_, secret, err := s.partners.CreateAPIKey(c.UserContext(), *actorOf(c), c.FormValue("name"), c.FormValue("role"))
+	k, secret, err := s.partners.CreateAPIKey(c.UserContext(), *actorOf(c), c.FormValue("name"), c.FormValue("role"))
 	if err != nil {
-		if apperr.Is(err, apperr.Invalid) {
-			c.Status(fiber.StatusUnprocessableEntity)
-			return s.keysPageWith(c, fiber.Map{"Error": errText(c, err)})
-		}
+		return s.rejected(c, apiKeyNewForm, "/api-keys", err)
+	}
+	notice := translator(lang(c))("flash.key_created", "Name", k.Name)
+	kept, err := s.keepFlash(c, flash{Notice: notice, Secret: secret})
+	if err != nil {
 		return err
 	}
-	return s.keysPageWith(c, fiber.Map{"Secret": secret})
+	if !kept {
+		// An API key calling the portal has no session to carry the secret.
+		return s.keysPageWith(c, fiber.Map{"Secret": secret, "Flash": notice})
+	}
+	return seeOther(c, "/api-keys")
+}
+
+// activeKey is the caller's organization's active key id.
+// Errors: NotFound.
+func (s *Server) activeKey(c *fiber.Ctx, id int64) (*partners.APIKey, error) {
+	keys, err := s.partners.APIKeys(c.UserContext(), *actorOf(c), 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if k.ID == id && k.RevokedAt == nil {
+			return &k, nil
+		}
+	}
+	return nil, apperr.E(apperr.NotFound, "Active API key %d not found in your organization.", id)
+}
+
+// keyRevokeConfirm asks before revoking.
+func (s *Server) keyRevokeConfirm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	k, err := s.activeKey(c, id)
+	if err != nil {
+		return err
+	}
+	tr := translator(lang(c))
+	return s.confirm(c, confirmation{Title: tr("confirm.key_revoke", "Name", k.Name), Consequence: tr("confirm.key_revoke_then"),
+		Button: tr("apikeys.revoke"), Cancel: "/api-keys"})
 }
 
 func (s *Server) keyRevoke(c *fiber.Ctx) error {
@@ -42,15 +84,20 @@ func (s *Server) keyRevoke(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	k, err := s.activeKey(c, id)
+	if err != nil {
+		return err
+	}
 	if err := s.partners.RevokeAPIKey(c.UserContext(), *actorOf(c), id); err != nil {
 		return err
 	}
-	return seeOther(c, "/api-keys?ok=flash.revoked")
+	return s.done(c, "/api-keys", translator(lang(c))("flash.key_revoked", "Name", k.Name))
 }
 
 // apiKeyPages registers the apikeys pages.
 func (s *Server) apiKeyPages(p addPage) {
 	p("GET", "/api-keys", partners.Admin, s.keysPage)
 	p("POST", "/api-keys", partners.Admin, s.keyCreate)
+	p("GET", "/api-keys/:id/revoke", partners.Admin, s.keyRevokeConfirm)
 	p("POST", "/api-keys/:id/revoke", partners.Admin, s.keyRevoke)
 }

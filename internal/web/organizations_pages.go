@@ -21,7 +21,13 @@ func (s *Server) orgsPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{"Kinds": partners.Kinds, "Tiers": partners.Tiers}
+	var partnerKinds []string
+	for _, k := range partners.Kinds {
+		if k != "vendor" {
+			partnerKinds = append(partnerKinds, k)
+		}
+	}
+	data := fiber.Map{"Kinds": partners.Kinds, "PartnerKinds": partnerKinds, "Tiers": partners.Tiers}
 	if len(orgs) > pageSize {
 		orgs = orgs[:pageSize]
 		data["Next"] = orgs[pageSize-1].ID
@@ -33,16 +39,50 @@ func (s *Server) orgsPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	return s.render(c, "organizations", data)
 }
 
+// The organizations page's forms: a new organization, and each row's editor.
+var (
+	orgNewForm = newForm("org-new",
+		fieldSpec{Name: "name", Label: "orgs.name", Required: true, Max: 200},
+		fieldSpec{Name: "kind", Label: "org.kind", Type: "select", OptionPrefix: "kind."},
+		fieldSpec{Name: "tier", Label: "org.tier", Type: "select", OptionPrefix: "tier."},
+		fieldSpec{Name: "region", Label: "org.region", Max: 60},
+		fieldSpec{Name: "email_domains", Label: "org.email_domains", Hint: "orgs.email_domains_help"})
+	orgEditForm = newForm("org-edit",
+		fieldSpec{Name: "name", Label: "orgs.name"},
+		fieldSpec{Name: "kind", Label: "org.kind", Type: "select", OptionPrefix: "kind."},
+		fieldSpec{Name: "tier", Label: "org.tier", Type: "select", OptionPrefix: "tier."},
+		fieldSpec{Name: "region", Label: "org.region", Max: 60},
+		fieldSpec{Name: "email_domains", Label: "org.email_domains"},
+		fieldSpec{Name: "status", Label: "users.status"})
+)
+
 func (s *Server) orgCreate(c *fiber.Ctx) error {
 	in := partners.OrganizationInput{Name: optional(c, "name"), Kind: optional(c, "kind"), Tier: optional(c, "tier"), Region: optional(c, "region"), EmailDomains: domainsField(c)}
-	if _, err := s.partners.CreateOrganization(c.UserContext(), *actorOf(c), in); err != nil {
-		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
-			c.Status(statusOf(k))
-			return s.orgsPageWith(c, fiber.Map{"Error": errText(c, err)})
-		}
+	o, err := s.partners.CreateOrganization(c.UserContext(), *actorOf(c), in)
+	if err != nil {
+		return s.rejected(c, orgNewForm, "/organizations", err)
+	}
+	return s.done(c, "/organizations", translator(lang(c))("flash.org_created", "Name", o.Name))
+}
+
+// orgDeactivateConfirm asks before an organization is deactivated.
+func (s *Server) orgDeactivateConfirm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
 		return err
 	}
-	return seeOther(c, "/organizations?ok=flash.saved")
+	// The vendor's managers alone change organizations: others are refused
+	// before anything is looked up, as the change itself refuses them.
+	if err := actorOf(c).RequireVendor(partners.Manager); err != nil {
+		return err
+	}
+	o, err := s.partners.Organization(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	tr := translator(lang(c))
+	return s.confirm(c, confirmation{Title: tr("confirm.org_deactivate", "Name", o.Name), Consequence: tr("confirm.org_deactivate_then", "Name", o.Name),
+		Button: tr("users.deactivate"), Cancel: "/organizations", Action: "/organizations/" + c.Params("id"), Hidden: map[string]string{"status": "inactive"}})
 }
 
 // domainsField reads the email_domains form field (domains separated by commas or
@@ -62,19 +102,26 @@ func (s *Server) orgUpdate(c *fiber.Ctx) error {
 	}
 	in := partners.OrganizationInput{Name: optional(c, "name"), Kind: optional(c, "kind"), Tier: optional(c, "tier"), Region: optional(c, "region"), Status: optional(c, "status"),
 		EmailDomains: domainsField(c)}
-	if _, err := s.partners.UpdateOrganization(c.UserContext(), *actorOf(c), id, in); err != nil {
+	o, err := s.partners.UpdateOrganization(c.UserContext(), *actorOf(c), id, in)
+	if err != nil {
 		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
-			c.Status(statusOf(k))
-			return s.orgsPageWith(c, fiber.Map{"Error": errText(c, err)})
+			if _, gerr := s.partners.Organization(c.UserContext(), *actorOf(c), id); gerr != nil {
+				return gerr
+			}
 		}
-		return err
+		return s.rejected(c, orgEditForm.row(id), "/organizations", err)
 	}
-	return seeOther(c, "/organizations?ok=flash.saved")
+	msg := "flash.org_saved"
+	if in.Status != nil && *in.Status == "inactive" {
+		msg = "flash.org_deactivated"
+	}
+	return s.done(c, "/organizations", translator(lang(c))(msg, "Name", o.Name))
 }
 
 // organizationPages registers the organizations pages.
 func (s *Server) organizationPages(p addPage) {
 	p("GET", "/organizations", partners.Viewer, s.orgsPage)
 	p("POST", "/organizations", partners.Manager, s.orgCreate)
+	p("GET", "/organizations/:id/deactivate", partners.Manager, s.orgDeactivateConfirm)
 	p("POST", "/organizations/:id", partners.Manager, s.orgUpdate)
 }

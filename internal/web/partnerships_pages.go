@@ -71,6 +71,21 @@ func (s *Server) partnerRespondForm(accept bool) fiber.Handler {
 	}
 }
 
+// partnerRevokeConfirm asks before a partnership ends, naming the partner.
+func (s *Server) partnerRevokeConfirm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.partners.Partnership(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	tr := translator(lang(c))
+	return s.confirm(c, confirmation{Title: tr("confirm.partnership_revoke", "Name", p.PartnerName),
+		Consequence: tr("confirm.partnership_revoke_then", "Name", p.PartnerName), Button: tr("partners.revoke"), Cancel: "/partners"})
+}
+
 func (s *Server) partnerRevokeForm(c *fiber.Ctx) error {
 	id, err := paramID(c)
 	if err != nil {
@@ -175,6 +190,7 @@ func (s *Server) partnershipPages(p addPage) {
 	p("GET", "/partners/:id", partners.Viewer, s.partnerPage)
 	p("POST", "/partners/:id/accept", partners.Manager, s.partnerRespondForm(true))
 	p("POST", "/partners/:id/decline", partners.Manager, s.partnerRespondForm(false))
+	p("GET", "/partners/:id/revoke", partners.Manager, s.partnerRevokeConfirm)
 	p("POST", "/partners/:id/revoke", partners.Manager, s.partnerRevokeForm)
 	p("POST", "/partners/:id/policy", partners.Admin, s.policyForm)
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/*.tmpl
 var templateFS embed.FS
 
 //go:embed static
@@ -30,17 +30,53 @@ var pages = func() map[string]*template.Template {
 			continue
 		}
 		t := template.New("layout").Funcs(template.FuncMap{
-			"T":     func(string, ...any) string { return "" },
-			"date":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
-			"pdate": func(t *time.Time) string { return fmtPtrDate(t) },
-			"join":  func(v []string) string { return strings.Join(v, ", ") },
-			"deref": func(p *int64) int64 { return *p },
-			"show":  show,
+			"T":       func(string, ...any) string { return "" },
+			"date":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
+			"pdate":   func(t *time.Time) string { return fmtPtrDate(t) },
+			"join":    func(v []string) string { return strings.Join(v, ", ") },
+			"deref":   func(p *int64) int64 { return *p },
+			"show":    show,
+			"current": current,
+			"confirm": confirmLink,
+			"list":    func(xs ...string) []string { return xs },
+			"cnpj":    cnpjDisplay,
+			"duns":    dunsDisplay,
+			"field":   func(string, string, any, ...any) (fieldView, error) { return fieldView{}, nil },
+			"form":    func(string) formView { return formView{} },
 		})
-		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", n))
+		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/forms.tmpl", n))
 	}
 	return out
 }()
+
+// cnpjDisplay writes a stored CNPJ (14 characters, digits or the alphanumeric
+// form) as people read it: 12.ABC.345/01DE-35. Anything else is left as it is.
+func cnpjDisplay(v string) string {
+	if len(v) != 14 {
+		return v
+	}
+	return v[:2] + "." + v[2:5] + "." + v[5:8] + "/" + v[8:12] + "-" + v[12:]
+}
+
+// dunsDisplay writes a stored nine-digit D-U-N-S number as 15-048-3782.
+func dunsDisplay(v string) string {
+	if len(v) != 9 {
+		return v
+	}
+	return v[:2] + "-" + v[2:5] + "-" + v[5:]
+}
+
+// current is the aria-current value of a navigation link to href on the page
+// at path: "page" on that page, "true" on a page below it, else "".
+func current(path, href string) string {
+	switch {
+	case path == href:
+		return "page"
+	case href != "/" && strings.HasPrefix(path, href+"/"):
+		return "true"
+	}
+	return ""
+}
 
 func fmtPtrDate(t *time.Time) string {
 	if t == nil {
@@ -72,11 +108,30 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 	if ok := c.Query("ok"); ok != "" && strings.HasPrefix(ok, "flash.") {
 		data["Flash"] = tr(ok)
 	}
+	f, err := s.takeFlash(c)
+	if err != nil {
+		return err
+	}
+	var st *formState
+	if f != nil {
+		if f.Notice != "" {
+			data["Flash"] = f.Notice
+		}
+		if f.Secret != "" {
+			data["Secret"] = f.Secret
+		}
+		st = f.Form
+	}
+	funcs := formFuncs(tr, st)
+	if st != nil {
+		data["FormErrors"] = funcs["form"].(func(string) formView)(st.ID)
+	}
 	clone, err := t.Clone()
 	if err != nil {
 		return err
 	}
-	clone.Funcs(template.FuncMap{"T": tr})
+	funcs["T"] = tr
+	clone.Funcs(funcs)
 	var buf bytes.Buffer
 	if err := clone.ExecuteTemplate(&buf, "layout.html", data); err != nil {
 		return err

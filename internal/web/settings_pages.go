@@ -3,22 +3,21 @@ package web
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
 func (s *Server) settingsPage(c *fiber.Ctx) error { return s.render(c, "settings", nil) }
 
+var passwordForm = newForm("password",
+	fieldSpec{Name: "current_password", Label: "settings.current", Type: "password", Required: true, Autocomplete: "current-password"},
+	fieldSpec{Name: "new_password", Label: "settings.new", Type: "password", Required: true, Autocomplete: "new-password", Hint: "password.rule", Also: "password"})
+
 func (s *Server) changePassword(c *fiber.Ctx) error {
 	err := s.partners.ChangePassword(c.UserContext(), *actorOf(c), c.FormValue("current_password"), c.FormValue("new_password"))
-	if apperr.Is(err, apperr.Invalid) {
-		c.Status(fiber.StatusUnprocessableEntity)
-		return s.render(c, "settings", fiber.Map{"Error": errText(c, err)})
-	}
 	if err != nil {
-		return err
+		return s.rejected(c, passwordForm, "/settings", err)
 	}
-	return seeOther(c, "/settings?ok=flash.password_changed")
+	return s.done(c, "/settings", translator(lang(c))("flash.password_changed"))
 }
 
 func (s *Server) changeLocale(c *fiber.Ctx) error {
@@ -27,7 +26,10 @@ func (s *Server) changeLocale(c *fiber.Ctx) error {
 	if _, err := s.partners.UpdateUser(c.UserContext(), *a, a.User, partners.UserUpdate{Locale: &l}); err != nil {
 		return err
 	}
-	return seeOther(c, "/settings?ok=flash.saved")
+	if l == "" {
+		l = lang(c)
+	}
+	return s.done(c, "/settings", translator(l)("flash.saved"))
 }
 
 // settingsPages registers the settings pages.

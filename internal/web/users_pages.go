@@ -123,7 +123,23 @@ func (s *Server) inviteCancel(c *fiber.Ctx) error {
 func (s *Server) userPages(p addPage) {
 	p("GET", "/users", partners.Admin, s.usersPage)
 	p("POST", "/users", partners.Admin, s.userInvite)
+	p("GET", "/users/:id/deactivate", partners.Admin, s.userDeactivateConfirm)
 	p("POST", "/users/:id", partners.Admin, s.userUpdate)
 	p("POST", "/users/:id/invite/resend", partners.Admin, s.inviteResend)
 	p("POST", "/users/:id/invite/cancel", partners.Admin, s.inviteCancel)
+}
+
+// userDeactivateConfirm asks before a user is deactivated.
+func (s *Server) userDeactivateConfirm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.partners.User(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	tr := translator(lang(c))
+	return s.confirm(c, confirmation{Title: tr("confirm.user_deactivate", "Name", u.Name), Consequence: tr("confirm.user_deactivate_then", "Name", u.Name),
+		Button: tr("users.deactivate"), Cancel: "/users", Action: "/users/" + c.Params("id"), Hidden: map[string]string{"status": "deactivated"}})
 }

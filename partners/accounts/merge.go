@@ -2,6 +2,8 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -79,6 +81,11 @@ func (s *Service) Merge(ctx context.Context, a partners.Actor, survivor, merged 
 		if _, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE network_id = $1 AND id = $2`, a.Network, merged); err != nil {
 			return err
 		}
+		// The merged account's address leads to the survivor from now on.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_merges (network_id, merged_id, survivor_id, owner_org_id, reader_orgs) VALUES ($1, $2, $3, $4, $5)`,
+			a.Network, merged, survivor, a.Org, mg.ReaderOrgs); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "account.merge",
 			TargetType: "account", TargetID: fmt.Sprint(survivor), Detail: map[string]any{"merged_id": merged, "merged": mg}})
 	})
@@ -86,4 +93,34 @@ func (s *Service) Merge(ctx context.Context, a partners.Actor, survivor, merged 
 		return nil, err
 	}
 	return s.Get(ctx, a, survivor)
+}
+
+// MergedInto returns the account that account id was merged into (following
+// later merges of the survivor), for those who could read the merged account.
+// Errors: NotFound when id was never merged, or not visibly.
+func (s *Service) MergedInto(ctx context.Context, a partners.Actor, id int64) (int64, error) {
+	to := id
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		// A survivor merged later has a row of its own; ten hops is more than
+		// anyone makes, and a bound whatever the data.
+		for range 10 {
+			var next int64
+			err := tx.GetContext(ctx, &next, `SELECT survivor_id FROM account_merges WHERE network_id = $1 AND merged_id = $2`, a.Network, to)
+			if errors.Is(err, sql.ErrNoRows) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			to = next
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if to == id {
+		return 0, apperr.E(apperr.NotFound, "Account %d not found.", id)
+	}
+	return to, nil
 }
