@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-
 )
 
 // scopeKey carries a tenant transaction's SET LOCAL string from Tx to the
@@ -91,4 +90,3 @@ func (c *tenantConn) ResetSession(ctx context.Context) error {
 }
 
 func (c *tenantConn) IsValid() bool { return c.Conn.(driver.Validator).IsValid() }
-
