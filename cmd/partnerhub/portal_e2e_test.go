@@ -40,14 +40,19 @@ var widths = []struct {
 
 // notPages are GET routes that are not portal pages for a signed-in person.
 var notPages = map[string]string{
-	"/static/*":            "files",
-	"/favicon.ico":         "a file",
-	"/healthz":             "process check",
-	"/readyz":              "process check",
-	"/accounts/export.csv": "a CSV download",
-	"/lang/:code":          "sets the language and redirects",
-	"/invite/:token":       "needs an invitation token",
-	"/login":               "checked signed out",
+	"/static/*":              "files",
+	"/favicon.ico":           "a file",
+	"/healthz":               "process check",
+	"/readyz":                "process check",
+	"/accounts/export.csv":   "a CSV download",
+	"/audit/export.csv":      "a CSV download",
+	"/login/code":            "the second step of a two-factor sign-in, after a password (TestTwoFactorSignIn)",
+	"/login/setup":           "two-factor set-up that an organization requires, after a password (TestOrganizationRequiresTwoFactor)",
+	"/password/reset/:token": "needs a reset link's token (TestPasswordResetByEmailedLink)",
+	"/password/forgot":       "checked signed out",
+	"/lang/:code":            "sets the language and redirects",
+	"/invite/:token":         "needs an invitation token",
+	"/login":                 "checked signed out",
 }
 
 // pageCheck is what the browser measures on one page at one width.
@@ -104,6 +109,33 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted || imp.ID == 0 {
 		t.Fatalf("import for the crawl: status %d", resp.StatusCode)
 	}
+	// A contact on Nordic's Umbrella account, so that the account's page links
+	// to a contact page.
+	api := func(method, path, body string, out any) {
+		t.Helper()
+		req, _ := http.NewRequest(method, m.URL+"/api/v1"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			t.Fatalf("%s %s: status %d", method, path, resp.StatusCode)
+		}
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	var umbrella struct {
+		Data []struct {
+			ID int64 `json:"id"`
+		} `json:"data"`
+	}
+	api("GET", "/accounts?owner=mine&q=umbrella", "", &umbrella)
+	if len(umbrella.Data) == 0 {
+		t.Fatal("the demo has no Umbrella account for Nordic")
+	}
+	api("POST", "/contacts", fmt.Sprintf(`{"account_id": %d, "name": "Crawl Contact", "emails": ["crawl@umbrella.example"]}`, umbrella.Data[0].ID), &struct{}{})
 	// Nordic shares its Umbrella account with Rio in the demo: its page links
 	// to the confirmation of ending the share.
 	start := map[string][]string{"admin@nordic-dist.example": {"/accounts?owner=mine&q=umbrella", fmt.Sprintf("/imports/%d", imp.ID)}}
@@ -148,6 +180,7 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 		ctx, cancel := browserFor(t, 2*time.Minute)
 		defer cancel()
 		check(t, ctx, "/login")
+		check(t, ctx, "/password/forgot")
 	})
 	for _, email := range []string{"admin@acme.example", "manager@acme.example", "admin@nordic-dist.example", "sales@riorevenda.example", "viewer@riorevenda.example"} {
 		t.Run(email, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 func (s *Server) contactPages(p addPage) {
 	p("GET", "/contacts/:id", partners.Viewer, s.contactPage)
 	p("POST", "/contacts/:id", partners.Sales, s.contactUpdateForm)
+	p("GET", "/contacts/:id/archive", partners.Sales, s.contactArchiveConfirm)
 	p("POST", "/contacts/:id/archive", partners.Sales, s.contactArchiveForm(true))
 	p("POST", "/contacts/:id/restore", partners.Sales, s.contactArchiveForm(false))
 }
@@ -66,6 +67,21 @@ func (s *Server) contactUpdateForm(c *fiber.Ctx) error {
 		return err
 	}
 	return seeOther(c, "/contacts/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
+}
+
+// contactArchiveConfirm asks before archiving a contact.
+func (s *Server) contactArchiveConfirm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	ct, err := s.accounts.Contact(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	tr := translator(lang(c))
+	return s.confirm(c, confirmation{Title: tr("confirm.contact_archive", "Name", ct.Name), Consequence: tr("confirm.contact_archive_then"),
+		Button: tr("contact.archive"), Cancel: "/contacts/" + strconv.FormatInt(id, 10)})
 }
 
 func (s *Server) contactArchiveForm(archived bool) fiber.Handler {

@@ -202,6 +202,7 @@ var routeAccess = map[string]Access{
 	"POST /accounts/:id/shares/:org_id/delete": {Role: partners.Sales, Action: Owner, Target: TargetAccount, Consumes: true},
 	"GET /contacts/:id":                        {Role: partners.Viewer, Action: Read, Target: TargetContact},
 	"POST /contacts/:id":                       {Role: partners.Sales, Action: Write, Target: TargetContact},
+	"GET /contacts/:id/archive":                {Role: partners.Sales, Action: Read, Target: TargetContact},
 	"POST /contacts/:id/archive":               {Role: partners.Sales, Action: Write, Target: TargetContact},
 	"POST /contacts/:id/restore":               {Role: partners.Sales, Action: Write, Target: TargetContact},
 	"GET /partners":                            {Role: partners.Viewer, Action: Read},
