@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"html"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,6 +36,11 @@ func TestDashboardNextStepsAndAuditSentences(t *testing.T) {
 	page = html.UnescapeString(page)
 	if !strings.Contains(page, `<a href="/partners">Partnership invitations waiting for your answer: 1</a>`) {
 		t.Errorf("the invitation to answer is not the next step:\n%s", page)
+	}
+	// The navigation carries the unread count, the same as the dashboard's.
+	nav := regexp.MustCompile(`<span class="count">(\d+)<span class="visually-hidden"> unread</span></span>`).FindStringSubmatch(page)
+	if nav == nil || !strings.Contains(page, "Unread notifications: "+nav[1]+"</a>") || nav[1] == "0" {
+		t.Errorf("navigation unread count %v does not match the dashboard's:\n%s", nav, page)
 	}
 	partner.cookies["ph_lang"] = "pt-BR"
 	_, page = partner.req("GET", "/", nil)

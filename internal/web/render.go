@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/partnerhub/partnerhub/internal/notify"
 )
 
 //go:embed templates/*.html templates/*.tmpl
@@ -104,6 +106,15 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		data["Actor"] = a
 		data["IsAdmin"] = a.Role == "admin"
 		data["IsVendorManager"] = a.VendorOrg && a.Role.AtLeast("manager")
+		if a.User != 0 {
+			// The unread count in the navigation: one index probe
+			// (notifications_unread) per page.
+			n, err := notify.Unread(c.UserContext(), s.db, a.Scope())
+			if err != nil {
+				return err
+			}
+			data["NavUnread"] = n
+		}
 	}
 	if ok := c.Query("ok"); ok != "" && strings.HasPrefix(ok, "flash.") {
 		data["Flash"] = tr(ok)
