@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,7 +27,7 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argonKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -50,8 +51,32 @@ func CheckPassword(hash, pw string) bool {
 		return false
 	}
 	verifications.Add(1)
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	got := argonKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// argonSlots bounds how many argon2id hashes run at once: each takes 64 MiB, so
+// a burst of sign-ins (or of password changes) would otherwise grow the heap by
+// 64 MiB a request (the soak saw hundreds of MiB). The work is CPU-bound, so
+// more hashes at once than cores finish no sooner; the others wait their turn.
+var argonSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// argonRunning and argonPeak count the hashes running, for the test.
+var argonRunning, argonPeak atomic.Int64
+
+// argonKey is argon2.IDKey within a slot.
+func argonKey(pw, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	now := argonRunning.Add(1)
+	defer argonRunning.Add(-1)
+	for {
+		peak := argonPeak.Load()
+		if now <= peak || argonPeak.CompareAndSwap(peak, now) {
+			break
+		}
+	}
+	return argon2.IDKey(pw, salt, t, m, p, n)
 }
 
 // verifications counts argon2id verifications, so a test can check that every
