@@ -9,7 +9,8 @@ import (
 
 // TestAPIDocsRenderInTheBrowser: /api/v1/docs shows every operation of the
 // OpenAPI document in a real Chromium, with the hub's strict CSP, from files the
-// hub serves itself; the portal links to it.
+// hub serves itself; the portal links to it (and its pages tell the hub the
+// browser's time zone).
 func TestAPIDocsRenderInTheBrowser(t *testing.T) {
 	m, _, _ := startHub(t)
 	ctx, cancel := browser(t)
@@ -24,6 +25,12 @@ func TestAPIDocsRenderInTheBrowser(t *testing.T) {
 	footer, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("footer.foot")))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Every page's static/tz.js tells the hub the browser's time zone (under
+	// the strict CSP: a script file of the hub's own).
+	tz, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.cookie.match(/(?:^|; )ph_tz=([^;]*)/) || [])[1] || ''`))
+	if err != nil || tz == "" {
+		t.Errorf("the browser's time zone cookie was not set: %q, %v", tz, err)
 	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("footer.foot a")), chromedp.WaitVisible(chromedp.CSS(".opblock"))); err != nil {
 		t.Fatalf("API docs did not render: %v", err)

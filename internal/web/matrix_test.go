@@ -380,6 +380,7 @@ var samples = map[string]string{
 	"POST /api/v1/imports":                 "name\nMatrix Imported\n",
 	"POST /login":                          "email=nobody%40matrix.example&password=wrong",
 	"POST /settings/locale":                "locale=en",
+	"POST /settings/time-zone":             "time_zone=America/Sao_Paulo",
 	"POST /password/forgot":                "email=nobody%40matrix.example",
 	"POST /login/code":                     "code=123456",
 	"POST /settings/two-factor/confirm":    "code=000000",

@@ -14,7 +14,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/partnerhub/partnerhub/internal/notify"
+	"github.com/partnerhub/partnerhub/partners"
 )
 
 //go:embed templates/*.html templates/*.tmpl
@@ -80,6 +80,13 @@ func current(path, href string) string {
 	return ""
 }
 
+// dateLayout is how the portal writes a moment: in the reader's zone, named.
+const dateLayout = "2006-01-02 15:04 MST"
+
+// tzCookie holds the browser's IANA time zone, set by static/tz.js; a user's
+// own setting (Settings) comes first.
+const tzCookie = "ph_tz"
+
 func fmtPtrDate(t *time.Time) string {
 	if t == nil {
 		return "—"
@@ -102,19 +109,28 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 	data["CSRF"] = s.tokenFor(c)
 	data["Path"] = c.Path()
 	data["Version"] = s.cfg.Version
+	var zone *time.Location
 	if a := actorOf(c); a != nil {
 		data["Actor"] = a
 		data["IsAdmin"] = a.Role == "admin"
 		data["IsVendorManager"] = a.VendorOrg && a.Role.AtLeast("manager")
 		if a.User != 0 {
-			// The unread count in the navigation: one index probe
-			// (notifications_unread) per page.
-			n, err := notify.Unread(c.UserContext(), s.db, a.Scope())
+			// The unread count in the navigation and the reader's time zone:
+			// one statement per page.
+			r, err := s.partners.Reader(c.UserContext(), *a)
 			if err != nil {
 				return err
 			}
-			data["NavUnread"] = n
+			data["NavUnread"] = r.Unread
+			zone = partners.Zone(r.TimeZone)
 		}
+	}
+	if zone == nil {
+		// The browser's zone, which static/tz.js puts in a cookie.
+		zone = partners.Zone(c.Cookies(tzCookie))
+	}
+	if zone == nil {
+		zone = time.UTC
 	}
 	if ok := c.Query("ok"); ok != "" && strings.HasPrefix(ok, "flash.") {
 		data["Flash"] = tr(ok)
@@ -142,6 +158,13 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		return err
 	}
 	funcs["T"] = tr
+	funcs["date"] = func(t time.Time) string { return t.In(zone).Format(dateLayout) }
+	funcs["pdate"] = func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.In(zone).Format(dateLayout)
+	}
 	clone.Funcs(funcs)
 	var buf bytes.Buffer
 	if err := clone.ExecuteTemplate(&buf, "layout.html", data); err != nil {

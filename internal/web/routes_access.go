@@ -155,6 +155,7 @@ var routeAccess = map[string]Access{
 	"GET /settings":                     {Role: partners.Viewer, Action: Read},
 	"POST /settings/password":           {Role: partners.Viewer, Action: Create, UsersOnly: true},
 	"POST /settings/locale":             {Role: partners.Viewer, Action: Create, UsersOnly: true},
+	"POST /settings/time-zone":          {Role: partners.Viewer, Action: Create, UsersOnly: true},
 	"GET /organizations":                {Role: partners.Viewer, Action: Read, Lists: TargetOrganization},
 	"POST /organizations":               {Role: partners.Manager, Action: Create, Vendor: true},
 	"GET /organizations/:id/deactivate": {Role: partners.Manager, Action: Read, Target: TargetOrganization, Vendor: true},
