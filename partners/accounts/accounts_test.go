@@ -12,6 +12,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/partnerstest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -62,18 +63,7 @@ func newWorld(t testing.TB) *world {
 		return o.ID
 	}
 	user := func(org int64, email string, role partners.Role) partners.Actor {
-		_, tok, err := w.p.Invite(ctx, w.vendor, partners.InviteInput{Email: email, Name: email, Role: string(role), Org: org})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.p.AcceptInvite(ctx, tok, pw); err != nil {
-			t.Fatal(err)
-		}
-		_, a, err := w.p.Login(ctx, email, pw, "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return *a
+		return partnerstest.User(t, w.p, w.vendor, org, email, role)
 	}
 	oa, ob, oc := mk("Alpha"), mk("Bravo"), mk("Charlie")
 	w.a, w.b, w.c = user(oa, "admin@alpha.example", partners.Admin), user(ob, "admin@bravo.example", partners.Admin), user(oc, "admin@charlie.example", partners.Admin)

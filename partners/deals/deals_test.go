@@ -11,11 +11,10 @@ import (
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 	"github.com/partnerhub/partnerhub/partners/deals"
+	"github.com/partnerhub/partnerhub/partners/partnerstest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-const pw = "correct horse battery"
 
 func str(s string) *string { return &s }
 
@@ -37,38 +36,12 @@ func newWorld(t *testing.T) *world {
 	w := &world{t: t, ctx: ctx, p: &partners.Service{DB: d.App}, now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
 	w.acc = &accounts.Service{DB: d.App, Partners: w.p}
 	w.deals = &deals.Service{DB: d.App, Now: func() time.Time { return w.now }}
-	if _, _, _, err := partners.CreateNetwork(ctx, d.Owner, partners.NetworkInput{Slug: "net", Name: "Net", VendorName: "Vendor",
-		AdminEmail: "admin@vendor.example", AdminName: "V", AdminPassword: pw}); err != nil {
-		t.Fatal(err)
-	}
-	_, v, err := w.p.Login(ctx, "admin@vendor.example", pw, "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.vendor = *v
-	org := func(name string) int64 {
-		kind := "reseller"
-		o, err := w.p.CreateOrganization(ctx, w.vendor, partners.OrganizationInput{Name: &name, Kind: &kind})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return o.ID
-	}
+	w.vendor = partnerstest.Network(t, d.Owner, w.p, "net", "Vendor", "admin@vendor.example")
+	oa := partnerstest.Org(t, w.p, w.vendor, "Alpha", "reseller")
+	ob := partnerstest.Org(t, w.p, w.vendor, "Bravo", "reseller")
 	user := func(org int64, email string, role partners.Role) partners.Actor {
-		_, tok, err := w.p.Invite(ctx, w.vendor, partners.InviteInput{Email: email, Name: email, Role: string(role), Org: org})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.p.AcceptInvite(ctx, tok, pw); err != nil {
-			t.Fatal(err)
-		}
-		_, a, err := w.p.Login(ctx, email, pw, "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return *a
+		return partnerstest.User(t, w.p, w.vendor, org, email, role)
 	}
-	oa, ob := org("Alpha"), org("Bravo")
 	w.a, w.b = user(oa, "admin@alpha.example", partners.Admin), user(ob, "admin@bravo.example", partners.Admin)
 	w.aSale, w.aSale2 = user(oa, "sales@alpha.example", partners.Sales), user(oa, "sales2@alpha.example", partners.Sales)
 	return w
