@@ -15,6 +15,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/internal/web"
 	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/deals"
 )
 
 // Main is the running hub: the HTTP server and the job worker over one database.
@@ -129,6 +130,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.worker = &jobs.Worker{DB: d, Logger: c.Logger, Handlers: map[string]jobs.Handler{
 		notify.EmailJob: notify.EmailHandler(d, &mailer, m.Config.BaseURL),
 		imports.JobKind: svc.Imports.Handler(),
+		deals.ClockJob:  svc.Deals.ClockHandler(),
 	}}
 	// The sweep removes what has outlived its use, across networks.
 	m.worker.Sweeps = []jobs.Sweep{func(ctx context.Context) error {

@@ -5,6 +5,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/deals"
 )
 
 // services are the domain services over one database, built once and handed
@@ -14,11 +15,14 @@ type services struct {
 	Accounts *accounts.Service
 	// Imports is the import pipeline with every record family registered.
 	Imports *imports.Service
+	// Deals runs deal registrations, their conflict check and their clock.
+	Deals *deals.Service
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	mailer := c.SMTP
 	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer, Secret: c.Secret}
 	acc := &accounts.Service{DB: d, Partners: p}
-	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...)}
+	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...),
+		Deals: &deals.Service{DB: d, Partners: p}}
 }

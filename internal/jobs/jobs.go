@@ -62,6 +62,34 @@ func Enqueue(ctx context.Context, tx *sqlx.Tx, network, org int64, kind string, 
 	return id, err
 }
 
+// EnqueueAt adds a job that runs no sooner than at, inside the caller's tenant
+// transaction, as Enqueue does. Clocks use it to come back later.
+func EnqueueAt(ctx context.Context, tx *sqlx.Tx, network, org int64, kind string, payload any, at time.Time) (int64, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	var orgID any
+	if org > 0 {
+		orgID = org
+	}
+	var id int64
+	if err := tx.GetContext(ctx, &id, `SELECT nextval('jobs_id_seq')`); err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO jobs (network_id, id, org_id, kind, payload, run_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		network, id, orgID, kind, string(b), at)
+	return id, err
+}
+
+// Waiting reports whether a job of kind is queued in the network, among the
+// jobs the caller's scope sees (the vendor's managers see the network's).
+func Waiting(ctx context.Context, tx *sqlx.Tx, network int64, kind string) (bool, error) {
+	var n int
+	err := tx.GetContext(ctx, &n, `SELECT count(*) FROM jobs WHERE network_id = $1 AND kind = $2 AND state = 'queued'`, network, kind)
+	return n > 0, err
+}
+
 // List returns the jobs the scope may see (its organization's; the vendor's admins
 // see the network's), newest first, optionally only those in a state.
 func List(ctx context.Context, d *db.DB, s db.Scope, state string, before int64, limit int) ([]Job, error) {

@@ -71,16 +71,29 @@ type Registration struct {
 	ExpiresAt     *time.Time     `db:"expires_at" json:"expires_at"`
 	ExtensionDays *int           `db:"extension_days" json:"extension_days"`
 	ExtensionNote *string        `db:"extension_note" json:"extension_note"`
-	CreatedAt     time.Time      `db:"created_at" json:"created_at"`
-	UpdatedAt     time.Time      `db:"updated_at" json:"updated_at"`
+	// MatchKeys are the account's matching keys when the deal was submitted.
+	MatchKeys pq.StringArray `db:"match_keys" json:"match_keys"`
+	// Conflict is what the registering partner may learn of the conflict
+	// check: "" (not checked yet), "none" or "found"; ConflictOutcome, when
+	// found: "review" (the vendor decides), "first" (registered first, it
+	// stands) or "later" (another partner was first: rejected). Who else
+	// registered is in the evidence, which only the vendor reads.
+	Conflict        string     `db:"conflict" json:"conflict"`
+	ConflictOutcome string     `db:"conflict_outcome" json:"conflict_outcome"`
+	CheckedAt       *time.Time `db:"checked_at" json:"checked_at"`
+	CreatedAt       time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt       time.Time  `db:"updated_at" json:"updated_at"`
 }
 
 const columns = `network_id, id, owner_org_id, owner_user_id, account_id, account_name, title, products, amount_minor, currency,
-	expected_close, notes, state, reject_reason, submitted_at, decided_at, decided_by, expires_at, extension_days, extension_note, created_at, updated_at`
+	expected_close, notes, state, reject_reason, submitted_at, decided_at, decided_by, expires_at, extension_days, extension_note, match_keys, conflict, conflict_outcome, checked_at, created_at, updated_at`
 
 // Service runs the registration workflow.
 type Service struct {
 	DB *db.DB
+	// Partners notifies organizations' admins of hand-offs (nil: no such
+	// notifications; those to a registration's owner are sent regardless).
+	Partners *partners.Service
 	// Now is the clock (tests set it); time.Now when nil.
 	Now func() time.Time
 }

@@ -26,24 +26,27 @@ type world struct {
 	deals               *deals.Service
 	now                 time.Time
 	vendor, a, b, aSale partners.Actor
-	aSale2              partners.Actor
+	aSale2, c           partners.Actor
+	d                   *pgtest.Database
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
 	d := pgtest.New(t)
-	w := &world{t: t, ctx: ctx, p: &partners.Service{DB: d.App}, now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
+	w := &world{t: t, ctx: ctx, d: d, p: &partners.Service{DB: d.App}, now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)}
 	w.acc = &accounts.Service{DB: d.App, Partners: w.p}
-	w.deals = &deals.Service{DB: d.App, Now: func() time.Time { return w.now }}
+	w.deals = &deals.Service{DB: d.App, Partners: w.p, Now: func() time.Time { return w.now }}
 	w.vendor = partnerstest.Network(t, d.Owner, w.p, "net", "Vendor", "admin@vendor.example")
 	oa := partnerstest.Org(t, w.p, w.vendor, "Alpha", "reseller")
 	ob := partnerstest.Org(t, w.p, w.vendor, "Bravo", "reseller")
+	oc := partnerstest.Org(t, w.p, w.vendor, "Charlie", "distributor")
 	user := func(org int64, email string, role partners.Role) partners.Actor {
 		return partnerstest.User(t, w.p, w.vendor, org, email, role)
 	}
 	w.a, w.b = user(oa, "admin@alpha.example", partners.Admin), user(ob, "admin@bravo.example", partners.Admin)
 	w.aSale, w.aSale2 = user(oa, "sales@alpha.example", partners.Sales), user(oa, "sales2@alpha.example", partners.Sales)
+	w.c = user(oc, "admin@charlie.example", partners.Admin)
 	return w
 }
 
@@ -165,13 +168,13 @@ func TestRegistrationLifecycle(t *testing.T) {
 	if _, err := w.deals.Approve(ctx, w.a, r.ID); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("partner approved its own registration: %v", err)
 	}
-	if _, err := w.deals.SetSettings(ctx, w.vendor, deals.Settings{ProtectionDays: 0, ReviewSLAHours: 48}); !apperr.Is(err, apperr.Invalid) {
+	if _, err := w.deals.SetSettings(ctx, w.vendor, deals.Settings{ProtectionDays: 0, ReviewSLAHours: 48, ConflictRule: deals.ManualReview}); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("zero protection days: %v", err)
 	}
-	if _, err := w.deals.SetSettings(ctx, w.vendor, deals.Settings{ProtectionDays: 30, ReviewSLAHours: 24}); err != nil {
+	if _, err := w.deals.SetSettings(ctx, w.vendor, deals.Settings{ProtectionDays: 30, ReviewSLAHours: 24, ConflictRule: deals.ManualReview}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.deals.SetSettings(ctx, w.a, deals.Settings{ProtectionDays: 365, ReviewSLAHours: 24}); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := w.deals.SetSettings(ctx, w.a, deals.Settings{ProtectionDays: 365, ReviewSLAHours: 24, ConflictRule: deals.ManualReview}); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("a partner set the network's rules: %v", err)
 	}
 	if r, err = w.deals.StartReview(ctx, w.vendor, r.ID); err != nil || r.State != deals.UnderReview {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -12,21 +13,29 @@ import (
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // Settings are a network's deal rules.
 type Settings struct {
 	ProtectionDays int `db:"protection_days" json:"protection_days"`
 	ReviewSLAHours int `db:"review_sla_hours" json:"review_sla_hours"`
+	// ConflictRule decides a conflict found on submit: ManualReview or
+	// FirstToRegister.
+	ConflictRule string `db:"conflict_rule" json:"conflict_rule"`
+	// ReminderDays is how long before its protection ends the partner is
+	// reminded (0: no reminder).
+	ReminderDays int `db:"reminder_days" json:"reminder_days"`
 }
 
 // DefaultSettings hold for a network whose vendor set none.
-var DefaultSettings = Settings{ProtectionDays: 90, ReviewSLAHours: 48}
+var DefaultSettings = Settings{ProtectionDays: 90, ReviewSLAHours: 48, ConflictRule: ManualReview, ReminderDays: 14}
 
 func settingsIn(ctx context.Context, tx *sqlx.Tx, network int64) (Settings, error) {
 	out := DefaultSettings
-	err := tx.GetContext(ctx, &out, `SELECT protection_days, review_sla_hours FROM deal_settings WHERE network_id = $1`, network)
+	err := tx.GetContext(ctx, &out, `SELECT protection_days, review_sla_hours, conflict_rule, reminder_days FROM deal_settings WHERE network_id = $1`, network)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultSettings, nil
 	}
@@ -56,14 +65,21 @@ func (s *Service) SetSettings(ctx context.Context, a partners.Actor, in Settings
 	if in.ReviewSLAHours < 1 || in.ReviewSLAHours > 720 {
 		return Settings{}, apperr.Field("review_sla_hours", "must be 1 to 720 hours")
 	}
+	if err := oneOf("conflict_rule", in.ConflictRule, []string{ManualReview, FirstToRegister}); err != nil {
+		return Settings{}, err
+	}
+	if in.ReminderDays < 0 || in.ReminderDays > 365 {
+		return Settings{}, apperr.Field("reminder_days", "must be 0 to 365 days")
+	}
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO deal_settings (network_id, protection_days, review_sla_hours) VALUES ($1, $2, $3)
-			ON CONFLICT (network_id) DO UPDATE SET protection_days = $2, review_sla_hours = $3, updated_at = now()`,
-			a.Network, in.ProtectionDays, in.ReviewSLAHours); err != nil {
+			INSERT INTO deal_settings (network_id, protection_days, review_sla_hours, conflict_rule, reminder_days) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (network_id) DO UPDATE SET protection_days = $2, review_sla_hours = $3, conflict_rule = $4, reminder_days = $5, updated_at = now()`,
+			a.Network, in.ProtectionDays, in.ReviewSLAHours, in.ConflictRule, in.ReminderDays); err != nil {
 			return err
 		}
-		return audit(ctx, tx, a, "deal_settings.set", "network", a.Network, map[string]any{"protection_days": in.ProtectionDays, "review_sla_hours": in.ReviewSLAHours})
+		return audit(ctx, tx, a, "deal_settings.set", "network", a.Network, map[string]any{"protection_days": in.ProtectionDays,
+			"review_sla_hours": in.ReviewSLAHours, "conflict_rule": in.ConflictRule, "reminder_days": in.ReminderDays})
 	})
 	return in, err
 }
@@ -78,6 +94,8 @@ type step struct {
 	// apply checks the registration and returns the extra SET clauses and their
 	// arguments ($3 on); it runs in the transaction, the row locked.
 	apply func(tx *sqlx.Tx, r *Registration) (set string, args []any, err error)
+	// notice, for a vendor's decision, is what the registering user is told.
+	notice func(r *Registration) (title, body l10n.Msg)
 }
 
 // move runs a step on registration id for the actor.
@@ -121,6 +139,12 @@ func (s *Service) move(ctx context.Context, a partners.Actor, id int64, st step)
 		if err := tx.GetContext(ctx, &out, q, append([]any{a.Network, id, to}, args...)...); err != nil {
 			return err
 		}
+		if st.notice != nil {
+			title, body := st.notice(&out)
+			if err := s.notifyOwner(ctx, tx, &out, st.action, title, body); err != nil {
+				return err
+			}
+		}
 		return audit(ctx, tx, a, st.action, RecordType, id, map[string]any{"from": r.State, "to": to})
 	})
 	if err != nil {
@@ -145,22 +169,48 @@ func (s *Service) Update(ctx context.Context, a partners.Actor, id int64, in Inp
 }
 
 // Submit sends a draft to the vendor, sharing it with the vendor for writing by
-// workflow. The registering partner. Errors: Conflict, Forbidden, NotFound.
+// workflow and copying its account's matching keys onto it; then the conflict
+// check runs under the vendor's view (a transaction of its own) and applies the
+// network's rule, so the registration returned says whether a conflict was
+// found and its outcome, and nothing of who else registered. The registering
+// partner. Errors: Conflict, Forbidden, Invalid, NotFound.
 func (s *Service) Submit(ctx context.Context, a partners.Actor, id int64) (*Registration, error) {
-	return s.move(ctx, a, id, step{action: "deal_registration.submit", verb: "submitted", from: []string{Draft}, to: Submitted,
+	var vendor int64
+	r, err := s.move(ctx, a, id, step{action: "deal_registration.submit", verb: "submitted", from: []string{Draft}, to: Submitted,
 		apply: func(tx *sqlx.Tx, r *Registration) (string, []any, error) {
 			if r.ExpectedClose.Before(s.now().Truncate(24 * time.Hour)) {
 				return "", nil, apperr.Field("expected_close", "is in the past: change it before submitting")
 			}
-			vendor, err := partners.VendorOrgOf(ctx, tx, a.Network)
+			keys, err := accounts.MatchKeys(ctx, tx, a.Network, r.AccountID)
 			if err != nil {
+				if apperr.Is(err, apperr.NotFound) {
+					return "", nil, apperr.Field("account_id", "account %d is no longer visible to your organization: withdraw this registration", r.AccountID)
+				}
+				return "", nil, err
+			}
+			if vendor, err = partners.VendorOrgOf(ctx, tx, a.Network); err != nil {
 				return "", nil, err
 			}
 			if err := partners.ShareByWorkflow(ctx, tx, a, RecordType, r.ID, vendor, "write"); err != nil {
 				return "", nil, err
 			}
-			return `, submitted_at = $4`, []any{s.now()}, nil
+			title := r.Title
+			if err := s.notifyVendor(ctx, tx, a, "deal_registration.submitted", fmt.Sprintf("/deal-registrations/%d", r.ID),
+				l10n.M("Deal registration submitted"), func(from string) l10n.Msg {
+					return l10n.M("%s submitted the deal registration %q for review.", from, title)
+				}); err != nil {
+				return "", nil, err
+			}
+			return `, submitted_at = $4, match_keys = $5`, []any{s.now(), pq.StringArray(keys)}, nil
 		}})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkConflicts(ctx, systemActor(a.Network, vendor, "deal-conflict-check"), id); err != nil {
+		logCheck(id, err)
+		return r, nil
+	}
+	return s.Get(ctx, a, id)
 }
 
 // StartReview marks a submitted registration as under review. Vendor managers.
@@ -180,6 +230,9 @@ func (s *Service) Approve(ctx context.Context, a partners.Actor, id int64) (*Reg
 			now := s.now()
 			return `, decided_at = $4, decided_by = $5, expires_at = $6, reject_reason = NULL`,
 				[]any{now, nullID(a.User), now.AddDate(0, 0, set.ProtectionDays)}, nil
+		},
+		notice: func(r *Registration) (l10n.Msg, l10n.Msg) {
+			return l10n.M("Deal registration approved"), l10n.M("Your registration %q is approved and protected until %s.", r.Title, r.ExpiresAt.UTC().Format("2006-01-02"))
 		}})
 }
 
@@ -193,6 +246,9 @@ func (s *Service) Reject(ctx context.Context, a partners.Actor, id int64, reason
 	return s.move(ctx, a, id, step{action: "deal_registration.reject", verb: "rejected", from: []string{Submitted, UnderReview}, to: Rejected, vendor: true,
 		apply: func(tx *sqlx.Tx, r *Registration) (string, []any, error) {
 			return `, decided_at = $4, decided_by = $5, reject_reason = $6`, []any{s.now(), nullID(a.User), reason}, nil
+		},
+		notice: func(r *Registration) (l10n.Msg, l10n.Msg) {
+			return l10n.M("Deal registration rejected"), l10n.M("Your registration %q was rejected: %s", r.Title, reason)
 		}})
 }
 
@@ -228,6 +284,13 @@ func (s *Service) RequestExtension(ctx context.Context, a partners.Actor, id int
 			if r.ExtensionDays != nil {
 				return "", nil, apperr.E(apperr.Conflict, "An extension of %d days is already waiting for the vendor's answer.", *r.ExtensionDays)
 			}
+			title := r.Title
+			if err := s.notifyVendor(ctx, tx, a, "deal_registration.extension_requested", fmt.Sprintf("/deal-registrations/%d", r.ID),
+				l10n.M("Extension requested"), func(from string) l10n.Msg {
+					return l10n.M("%s asks to extend the protection of %q by %d days.", from, title, days)
+				}); err != nil {
+				return "", nil, err
+			}
 			return `, extension_days = $4, extension_note = $5`, []any{days, note}, nil
 		}})
 }
@@ -248,32 +311,22 @@ func (s *Service) DecideExtension(ctx context.Context, a partners.Actor, id int6
 			if grant {
 				expires = expires.AddDate(0, 0, *r.ExtensionDays)
 			}
-			return `, extension_days = NULL, extension_note = NULL, expires_at = $4`, []any{expires}, nil
+			// A new end gets its own reminder.
+			return `, extension_days = NULL, extension_note = NULL, expires_at = $4, expiry_reminded_at = NULL`, []any{expires}, nil
+		},
+		notice: func(r *Registration) (l10n.Msg, l10n.Msg) {
+			if grant {
+				return l10n.M("Deal protection extended"), l10n.M("The protection of your registration %q now ends on %s.", r.Title, r.ExpiresAt.UTC().Format("2006-01-02"))
+			}
+			return l10n.M("Extension refused"), l10n.M("The extension of your registration %q was refused; its protection still ends on %s.", r.Title, r.ExpiresAt.UTC().Format("2006-01-02"))
 		}})
 }
 
-// ExpireDue ends the protection of every approved registration whose time is
-// up, as the vendor (to whom each was shared for writing when submitted), and
-// returns how many expired. The clock job calls it.
+// ExpireDue runs the network's clock (Clock) and returns how many
+// registrations expired. Vendor managers. Errors: Forbidden.
 func (s *Service) ExpireDue(ctx context.Context, a partners.Actor) (int, error) {
-	if err := a.RequireVendor(partners.Manager); err != nil {
-		return 0, err
-	}
-	var ids []int64
-	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		if err := tx.SelectContext(ctx, &ids, `
-			UPDATE deal_registrations SET state = 'expired', updated_at = now()
-			 WHERE network_id = $1 AND state = 'approved' AND expires_at <= $2 RETURNING id`, a.Network, s.now()); err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if err := audit(ctx, tx, a, "deal_registration.expire", RecordType, id, map[string]any{"from": Approved, "to": Expired}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return len(ids), err
+	rep, err := s.Clock(ctx, a)
+	return rep.Expired, err
 }
 
 func contains(xs []string, x string) bool {
