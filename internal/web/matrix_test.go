@@ -25,6 +25,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/web"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/deals"
 )
 
 // relation is how the caller's organization stands to the owner organization of
@@ -232,8 +233,20 @@ func buildWorld(t *testing.T) *world {
 			owner.Network, owner.Org, ownerSales.User)
 	}))
 	w.target[web.TargetImport] = imp
+	// Deal registrations: the owner's sales user registers a deal on the target
+	// account and submits it to the vendor.
+	w.marker[web.TargetDealRegistration] = "Matrix Target Registration"
+	ds := &deals.Service{DB: d.App, Partners: ps}
+	reg, err := ds.Create(ctx, ownerSales, deals.Input{Account: &acc.ID, Title: ptr(w.marker[web.TargetDealRegistration]), Amount: ptr("1000.00"),
+		Currency: ptr("USD"), ExpectedClose: ptr("2031-01-31")})
+	must(err)
+	_, err = ds.Submit(ctx, ownerSales, reg.ID)
+	must(err)
+	w.target[web.TargetDealRegistration] = reg.ID
 	return w
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // sees is the visibility rule of DESIGN §3 for the fixture's target of kind k:
 // whether c's organization may see it at all. listing: in the list route of its
@@ -255,6 +268,9 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 	case web.TargetInvite:
 		// A pending invitation is managed by its organization and by the vendor.
 		return c.rel == relOwn || c.rel == relVendor
+	case web.TargetDealRegistration:
+		// Submitted, it is shared with the vendor for writing.
+		return c.rel == relOwn || c.rel == relVendor
 	}
 	return true
 }
@@ -274,6 +290,14 @@ func (w *world) may(k web.Target, a web.Action, c caller) bool {
 		return owner || c.rel == relWrite && c.role.AtLeast(partners.Manager)
 	case web.TargetUser:
 		return c.rel == relOwn
+	case web.TargetDealRegistration:
+		// The partner's steps: its managers and the sales user who registered
+		// it (a key owns nothing); the decisions: the vendor (whose role the
+		// declaration checks).
+		if a == web.Owner {
+			return c.rel == relOwn && (c.role.AtLeast(partners.Manager) || c.role == partners.Sales && !c.key)
+		}
+		return c.rel == relVendor
 	}
 	return true
 }
@@ -332,7 +356,7 @@ func (w *world) expect(d web.Declared, api bool, method string, c caller, consum
 	case c.rel == relAnon:
 		// A portal form without the CSRF cookie is refused before anything else.
 		return expectation{want: []outcome{signIn, forbidden}}
-	case !c.role.AtLeast(d.Role), d.Vendor && c.rel != relVendor:
+	case !c.role.AtLeast(d.Role), d.Vendor && c.rel != relVendor, d.Partner && c.rel == relVendor:
 		return expectation{want: []outcome{forbidden}}
 	case d.UsersOnly && c.key:
 		return expectation{want: []outcome{forbidden, notFound}}
@@ -403,6 +427,13 @@ var samples = map[string]string{
 	"POST /partners":                       "org_id={vendor}",
 	"POST /partners/:id/policy":            "level=counts",
 	"POST /imports/:id/columns":            "col_0=name",
+
+	// Deal registrations.
+	"PATCH /api/v1/deal-settings":                   `{"reminder_days":10}`,
+	"POST /api/v1/deal-registrations":               `{"account_id":{account},"title":"Matrix Created Registration","amount":"10.00","currency":"USD","expected_close":"2031-01-31"}`,
+	"PATCH /api/v1/deal-registrations/:id":          `{"notes":"matrix"}`,
+	"POST /api/v1/deal-registrations/:id/extension": `{"days":10,"note":"matrix"}`,
+	"POST /api/v1/deal-registrations/:id/reject":    `{"reason":"matrix"}`,
 }
 
 // request is what the matrix sends to the route key about the record id.
@@ -419,7 +450,8 @@ func (w *world) request(key string, d web.Declared, id int64) request {
 		r.path += "?record=account:" + strconv.FormatInt(id, 10)
 	}
 	r.body = strings.NewReplacer("{id}", strconv.FormatInt(id, 10), "{partner}", strconv.FormatInt(w.org[relPartner], 10),
-		"{merge}", strconv.FormatInt(w.merge, 10), "{vendor}", strconv.FormatInt(w.org[relVendor], 10)).Replace(samples[key])
+		"{merge}", strconv.FormatInt(w.merge, 10), "{vendor}", strconv.FormatInt(w.org[relVendor], 10),
+		"{account}", strconv.FormatInt(w.target[web.TargetAccount], 10)).Replace(samples[key])
 	switch {
 	case r.body == "":
 	case key == "POST /api/v1/imports":

@@ -91,6 +91,30 @@ var schemas = obj{
 		"error":  str(), "created_at": ts(), "updated_at": ts()}),
 	"Me": obj{"type": "object", "properties": obj{"network_id": integer(), "organization": ref("Organization"), "role": roleEnum, "vendor": boolean(),
 		"user": obj{"type": "object"}, "api_key": obj{"type": "object"}}},
+
+	// Deal registrations (issue 17).
+	"DealSettings": object(obj{"protection_days": obj{"type": "integer", "description": "1 to 730"}, "review_sla_hours": obj{"type": "integer", "description": "1 to 720"},
+		"conflict_rule": enum("manual_review", "first_to_register"), "reminder_days": obj{"type": "integer", "description": "0 (none) to 365 days before the protection ends"}}),
+	"DealSettingsInput": object(obj{"protection_days": obj{"type": "integer"}, "review_sla_hours": obj{"type": "integer"},
+		"conflict_rule": enum("manual_review", "first_to_register"), "reminder_days": obj{"type": "integer"}}),
+	"DealRegistration": object(obj{"id": integer(), "owner_org_id": integer(), "owner_user_id": nullable(integer()), "account_id": integer(), "account_name": str(),
+		"title": str(), "products": strArray(), "amount_minor": integer(), "amount": obj{"type": "string", "description": "decimal, in the currency's scale"},
+		"currency": obj{"type": "string", "description": "ISO 4217"}, "expected_close": obj{"type": "string", "format": "date-time", "description": "the date, at midnight UTC"}, "notes": str(),
+		"state":         enum("draft", "submitted", "under_review", "approved", "rejected", "converted", "expired", "withdrawn"),
+		"reject_reason": nullable(str()), "submitted_at": nullable(ts()), "decided_at": nullable(ts()), "decided_by": nullable(integer()), "expires_at": nullable(ts()),
+		"extension_days": nullable(obj{"type": "integer"}), "extension_note": nullable(str()), "match_keys": strArray(),
+		"conflict":         obj{"type": "string", "enum": []string{"", "none", "found"}, "description": "the conflict check's finding; who conflicts is in the evidence, for the vendor only"},
+		"conflict_outcome": obj{"type": "string", "enum": []string{"", "review", "first", "later"}, "description": "review: the vendor decides; first: registered first; later: another partner was first (rejected)"},
+		"checked_at":       nullable(ts()), "created_at": ts(), "updated_at": ts()}),
+	"DealRegistrationInput": object(obj{"account_id": integer(), "title": str(), "products": strArray(), "amount": obj{"type": "string", "description": "decimal, at most the currency's decimals"},
+		"currency": str(), "expected_close": obj{"type": "string", "format": "date"}, "notes": str()}),
+	"ExtensionInput": object(obj{"days": obj{"type": "integer", "description": "1 to 365"}, "note": str()}, "days", "note"),
+	"RejectInput":    object(obj{"reason": str()}, "reason"),
+	"DealEvidence": object(obj{"registration_id": integer(), "checked_at": ts(), "rule": enum("manual_review", "first_to_register"),
+		"outcome": enum("none", "review", "first", "later"), "keys": strArray(),
+		"registrations": obj{"type": "array", "items": object(obj{"id": integer(), "partner_org_id": integer(), "account_name": str(), "title": str(), "state": str(),
+			"submitted_at": nullable(ts()), "checked_at": nullable(ts()), "expires_at": nullable(ts()), "matched": strArray()})},
+		"vendor_accounts": obj{"type": "array", "items": object(obj{"id": integer(), "name": str(), "matched": strArray()})}}),
 }
 
 var paramRE = regexp.MustCompile(`:([a-z_]+)`)

@@ -17,6 +17,10 @@ const (
 	TargetAPIKey       Target = "api-key"
 	TargetJob          Target = "job"
 	TargetImport       Target = "import"
+	// TargetDealRegistration is a partner's deal registration, submitted to
+	// the vendor: the partner's steps are its owner's, the decisions the
+	// vendor's.
+	TargetDealRegistration Target = "deal-registration"
 )
 
 // Action is what a route does with its target.
@@ -50,8 +54,10 @@ type Access struct {
 	Role partners.Role
 	// Vendor: only the vendor organization's users and keys.
 	Vendor bool
-	Target Target
-	Action Action
+	// Partner: only partner organizations' users and keys, not the vendor's.
+	Partner bool
+	Target  Target
+	Action  Action
 	// Lists names the kind of records a list route shows: the visible ones only.
 	Lists Target
 	// UsersOnly: signed-in people, not API keys (a key has no password or locale).
@@ -214,4 +220,24 @@ var routeAccess = map[string]Access{
 	"GET /partners/:id/revoke":                 {Role: partners.Manager, Action: Read, Target: TargetPartnership},
 	"POST /partners/:id/revoke":                {Role: partners.Manager, Action: Write, Target: TargetPartnership, Consumes: true},
 	"POST /partners/:id/policy":                {Role: partners.Admin, Action: Write, Target: TargetPartnership},
+
+	// API: deal registrations (issue 17, deals.go). A registration's partner
+	// steps are Owner actions (its organization's managers, the sales user who
+	// registered it); the vendor's decisions are Write actions of the vendor.
+	"GET /api/v1/deal-settings":                             {Action: Read},
+	"PATCH /api/v1/deal-settings":                           {Action: Write, Vendor: true},
+	"GET /api/v1/deal-registrations":                        {Action: Read, Lists: TargetDealRegistration},
+	"POST /api/v1/deal-registrations":                       {Action: Create, Partner: true},
+	"GET /api/v1/deal-registrations/:id":                    {Action: Read, Target: TargetDealRegistration},
+	"PATCH /api/v1/deal-registrations/:id":                  {Action: Owner, Target: TargetDealRegistration},
+	"POST /api/v1/deal-registrations/:id/submit":            {Action: Owner, Target: TargetDealRegistration},
+	"POST /api/v1/deal-registrations/:id/withdraw":          {Action: Owner, Target: TargetDealRegistration},
+	"POST /api/v1/deal-registrations/:id/extension":         {Action: Owner, Target: TargetDealRegistration},
+	"POST /api/v1/deal-registrations/:id/review":            {Action: Write, Target: TargetDealRegistration, Vendor: true},
+	"POST /api/v1/deal-registrations/:id/approve":           {Action: Write, Target: TargetDealRegistration, Vendor: true},
+	"POST /api/v1/deal-registrations/:id/reject":            {Action: Write, Target: TargetDealRegistration, Vendor: true},
+	"POST /api/v1/deal-registrations/:id/extension/approve": {Action: Write, Target: TargetDealRegistration, Vendor: true},
+	"POST /api/v1/deal-registrations/:id/extension/refuse":  {Action: Write, Target: TargetDealRegistration, Vendor: true},
+	"POST /api/v1/deal-registrations/:id/convert":           {Action: Write, Target: TargetDealRegistration, Vendor: true},
+	"GET /api/v1/deal-registrations/:id/evidence":           {Action: Read, Target: TargetDealRegistration, Vendor: true},
 }

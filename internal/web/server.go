@@ -25,6 +25,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/deals"
 )
 
 // Config is what the web layer needs to know about its deployment.
@@ -49,6 +50,8 @@ type Config struct {
 	Accounts *accounts.Service
 	// Imports is the import pipeline; nil builds one with the accounts families.
 	Imports *imports.Service
+	// Deals runs deal registrations; nil builds one over the database.
+	Deals *deals.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -65,6 +68,7 @@ type Server struct {
 	partners *partners.Service
 	accounts *accounts.Service
 	imports  *imports.Service
+	deals    *deals.Service
 	log      *slog.Logger
 	routes   []route
 	rates    *rateLeases
@@ -87,6 +91,9 @@ func New(cfg Config, d *db.DB) *Server {
 	}
 	if s.imports == nil {
 		s.imports = imports.New(d, s.accounts.ImportFamilies()...)
+	}
+	if s.deals = cfg.Deals; s.deals == nil {
+		s.deals = &deals.Service{DB: d, Partners: s.partners}
 	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,

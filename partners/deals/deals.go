@@ -48,6 +48,9 @@ const (
 	Withdrawn   = "withdrawn"
 )
 
+// branchColumns are columns, of the registration aliased r.
+var branchColumns = "r." + strings.Join(strings.Fields(strings.ReplaceAll(columns, ",", " ")), ", r.")
+
 // Registration is a deal registration as its readers see it.
 type Registration struct {
 	Network       int64          `db:"network_id" json:"-"`
@@ -254,8 +257,13 @@ type Filter struct {
 	Limit  int
 }
 
-// List returns the registrations the actor may see, newest first: its own
-// organization's, and, for the vendor, those submitted to it.
+// List returns the registrations the actor may see, newest first, at most
+// f.Limit of them (1 to 201, default 50) with ids below f.Before: its own
+// organization's, and those shared with it (for the vendor, every registration
+// submitted to it). The visibility path is in the SQL (docs/LISTS.md): the
+// organization's own registrations from the (network, owner[, state], id)
+// index, UNION ALL those shared with it from the shares index, each branch
+// reading at most Limit rows; one statement text per filter shape, prepared.
 // Errors: Invalid (an unknown state).
 func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Registration, error) {
 	if f.State != "" {
@@ -263,21 +271,49 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Regis
 			return nil, err
 		}
 	}
-	if f.Limit <= 0 || f.Limit > 200 {
+	if f.Limit <= 0 || f.Limit > 201 {
 		f.Limit = 50
 	}
-	if f.Before <= 0 {
-		f.Before = 1 << 62
-	}
+	q, args := listStatement(a, f)
 	var out []Registration
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		return tx.SelectContext(ctx, &out, `SELECT `+columns+` FROM deal_registrations
-			WHERE network_id = $1 AND id < $2 AND ($3 = '' OR state = $3) ORDER BY id DESC LIMIT $4`, a.Network, f.Before, f.State, f.Limit)
+		st, err := s.DB.Prepared(ctx, tx, q)
+		if err != nil {
+			return err
+		}
+		return st.SelectContext(ctx, &out, args...)
 	})
 	for i := range out {
 		out[i].Amount = decimal(out[i].AmountMinor, out[i].Currency)
 	}
 	return out, err
+}
+
+// ListSQL is the list's statement for a filter's shape, for benchmarks.
+func ListSQL(a partners.Actor, f Filter) (string, []any) { return listStatement(a, f) }
+
+func listStatement(a partners.Actor, f Filter) (string, []any) {
+	args := []any{a.Network, a.Org, f.Limit}
+	own, shared := "", ""
+	if f.State != "" {
+		args = append(args, f.State)
+		own += ` AND r.state = $4`
+		shared += ` AND r.state = $4`
+	}
+	if f.Before > 0 {
+		args = append(args, f.Before)
+		n := fmt.Sprintf("$%d", len(args))
+		own += ` AND r.id < ` + n
+		shared += ` AND s.record_id < ` + n
+	}
+	return `SELECT * FROM (
+		(SELECT ` + branchColumns + ` FROM deal_registrations r
+		  WHERE r.network_id = $1 AND r.owner_org_id = $2` + own + ` ORDER BY r.id DESC LIMIT $3)
+		UNION ALL
+		(SELECT ` + branchColumns + ` FROM ` + partners.SharedFrom(RecordType, "r") + `
+		  WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '` + RecordType + `'` + shared + `
+		  ORDER BY s.record_id DESC LIMIT $3)) x
+		ORDER BY id DESC LIMIT $3`, args
 }
 
 func oneOf(field, v string, allowed []string) error {

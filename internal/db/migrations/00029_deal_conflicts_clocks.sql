@@ -30,7 +30,8 @@ ALTER TABLE deal_registrations ADD CONSTRAINT deal_registrations_conflict_outcom
 -- Active registrations by matching key (the conflict check), per network.
 CREATE INDEX deal_registrations_keys ON deal_registrations USING gin (network_id, match_keys)
     WHERE state IN ('submitted','under_review','approved');
--- The clocks: registrations waiting for review, and those still to be checked.
+-- Lists by state (the owner's path), and the clocks: registrations waiting for review.
+CREATE INDEX deal_registrations_owner_state ON deal_registrations (network_id, owner_org_id, state, id DESC);
 CREATE INDEX deal_registrations_waiting ON deal_registrations (network_id, submitted_at)
     WHERE state IN ('submitted','under_review');
 
