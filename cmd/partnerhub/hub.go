@@ -16,6 +16,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/web"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/deals"
+	"github.com/partnerhub/partnerhub/partners/leads"
 )
 
 // Main is the running hub: the HTTP server and the job worker over one database.
@@ -82,7 +83,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	svc := newServices(d, c, keys)
 	m.partners = svc.Partners
-	m.Server = web.New(web.Config{Partners: svc.Partners, Accounts: svc.Accounts, Imports: svc.Imports, Deals: svc.Deals,
+	m.Server = web.New(web.Config{Partners: svc.Partners, Accounts: svc.Accounts, Imports: svc.Imports, Deals: svc.Deals, Leads: svc.Leads,
 		Dev: c.Dev, Secret: c.Secret, RateLimit: c.RateLimit, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
@@ -131,6 +132,7 @@ func (m *Main) Run(ctx context.Context) error {
 		notify.EmailJob: notify.EmailHandler(d, &mailer, m.Config.BaseURL),
 		imports.JobKind: svc.Imports.Handler(),
 		deals.ClockJob:  svc.Deals.ClockHandler(),
+		leads.ClockJob:  svc.Leads.ClockHandler(),
 	}}
 	// The sweep removes what has outlived its use, across networks.
 	m.worker.Sweeps = []jobs.Sweep{func(ctx context.Context) error {

@@ -6,6 +6,7 @@ import (
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 	"github.com/partnerhub/partnerhub/partners/deals"
+	"github.com/partnerhub/partnerhub/partners/leads"
 )
 
 // services are the domain services over one database, built once and handed
@@ -17,6 +18,8 @@ type services struct {
 	Imports *imports.Service
 	// Deals runs deal registrations, their conflict check and their clock.
 	Deals *deals.Service
+	// Leads runs the vendor's leads, their offers and their clock.
+	Leads *leads.Service
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
@@ -24,5 +27,5 @@ func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer, Secret: c.Secret}
 	acc := &accounts.Service{DB: d, Partners: p}
 	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...),
-		Deals: &deals.Service{DB: d, Partners: p}}
+		Deals: &deals.Service{DB: d, Partners: p}, Leads: &leads.Service{DB: d, Partners: p}}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 	"github.com/partnerhub/partnerhub/partners/deals"
+	"github.com/partnerhub/partnerhub/partners/leads"
 )
 
 // relation is how the caller's organization stands to the owner organization of
@@ -243,6 +244,14 @@ func buildWorld(t *testing.T) *world {
 	_, err = ds.Submit(ctx, ownerSales, reg.ID)
 	must(err)
 	w.target[web.TargetDealRegistration] = reg.ID
+	// A lead of the vendor's, offered to the owner organization.
+	w.marker[web.TargetLead] = "Matrix Target Lead"
+	ls := &leads.Service{DB: d.App, Partners: ps}
+	lead, err := ls.Create(ctx, one, leads.Input{Company: ptr(w.marker[web.TargetLead])})
+	must(err)
+	_, err = ls.Offer(ctx, one, lead.ID, owner.Org)
+	must(err)
+	w.target[web.TargetLead] = lead.ID
 	return w
 }
 
@@ -271,6 +280,9 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 	case web.TargetDealRegistration:
 		// Submitted, it is shared with the vendor for writing.
 		return c.rel == relOwn || c.rel == relVendor
+	case web.TargetLead:
+		// The vendor's, offered to the owner organization (shared by workflow).
+		return c.rel == relOwn || c.rel == relVendor
 	}
 	return true
 }
@@ -298,6 +310,10 @@ func (w *world) may(k web.Target, a web.Action, c caller) bool {
 			return c.rel == relOwn && (c.role.AtLeast(partners.Manager) || c.role == partners.Sales && !c.key)
 		}
 		return c.rel == relVendor
+	case web.TargetLead:
+		// The offer is answered by the partner it is offered to; the status is
+		// moved by the vendor or by that partner (sales and above, keys too).
+		return c.rel == relOwn || a == web.Write && c.rel == relVendor
 	}
 	return true
 }
@@ -434,6 +450,12 @@ var samples = map[string]string{
 	"PATCH /api/v1/deal-registrations/:id":          `{"notes":"matrix"}`,
 	"POST /api/v1/deal-registrations/:id/extension": `{"days":10,"note":"matrix"}`,
 	"POST /api/v1/deal-registrations/:id/reject":    `{"reason":"matrix"}`,
+
+	// Leads.
+	"POST /api/v1/leads":             `{"company":"Matrix New Lead"}`,
+	"POST /api/v1/leads/:id/offer":   `{"org_id":{partner}}`,
+	"POST /api/v1/leads/:id/decline": `{"reason":"matrix"}`,
+	"POST /api/v1/leads/:id/status":  `{"status":"working"}`,
 }
 
 // request is what the matrix sends to the route key about the record id.

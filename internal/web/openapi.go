@@ -115,6 +115,17 @@ var schemas = obj{
 		"registrations": obj{"type": "array", "items": object(obj{"id": integer(), "partner_org_id": integer(), "account_name": str(), "title": str(), "state": str(),
 			"submitted_at": nullable(ts()), "checked_at": nullable(ts()), "expires_at": nullable(ts()), "matched": strArray()})},
 		"vendor_accounts": obj{"type": "array", "items": object(obj{"id": integer(), "name": str(), "matched": strArray()})}}),
+
+	// Leads (issue 17).
+	"Lead": object(obj{"id": integer(), "owner_org_id": integer(), "owner_user_id": nullable(integer()), "company": str(), "contact_name": str(), "email": str(),
+		"region": str(), "industry": str(), "notes": str(), "status": enum("new", "working", "qualified", "disqualified", "converted"), "status_reason": nullable(str()),
+		"assigned_org_id": nullable(integer()), "assignment": enum("pool", "offered", "accepted"), "offered_at": nullable(ts()),
+		"respond_by": nullable(ts()), "created_at": ts(), "updated_at": ts()}),
+	"LeadInput":  object(obj{"company": str(), "contact_name": str(), "email": str(), "region": str(), "industry": str(), "notes": str()}, "company"),
+	"LeadOffer":  object(obj{"org_id": integer()}, "org_id"),
+	"LeadStatus": object(obj{"status": enum("working", "qualified", "disqualified", "converted"), "reason": obj{"type": "string", "description": "required for disqualified"}}, "status"),
+	"LeadRoute": object(obj{"id": integer(), "org_id": integer(), "offered_at": ts(), "respond_by": ts(), "response": enum("", "accepted", "declined", "expired"),
+		"reason": nullable(str()), "responded_at": nullable(ts())}),
 }
 
 var paramRE = regexp.MustCompile(`:([a-z_]+)`)

@@ -21,6 +21,8 @@ const (
 	// the vendor: the partner's steps are its owner's, the decisions the
 	// vendor's.
 	TargetDealRegistration Target = "deal-registration"
+	// TargetLead is a vendor's lead offered to a partner.
+	TargetLead Target = "lead"
 )
 
 // Action is what a route does with its target.
@@ -240,4 +242,17 @@ var routeAccess = map[string]Access{
 	"POST /api/v1/deal-registrations/:id/extension/refuse":  {Action: Write, Target: TargetDealRegistration, Vendor: true},
 	"POST /api/v1/deal-registrations/:id/convert":           {Action: Write, Target: TargetDealRegistration, Vendor: true},
 	"GET /api/v1/deal-registrations/:id/evidence":           {Action: Read, Target: TargetDealRegistration, Vendor: true},
+
+	// API: leads (issue 17, leads.go). The matrix's target lead is the
+	// vendor's, offered to the owner organization: answering the offer is the
+	// Owner action of the partner it is offered to; moving the status a Write
+	// of the vendor or that partner.
+	"GET /api/v1/leads":              {Action: Read, Lists: TargetLead},
+	"POST /api/v1/leads":             {Action: Create, Vendor: true},
+	"GET /api/v1/leads/:id":          {Action: Read, Target: TargetLead},
+	"GET /api/v1/leads/:id/routes":   {Action: Read, Target: TargetLead},
+	"POST /api/v1/leads/:id/offer":   {Action: Write, Target: TargetLead, Vendor: true},
+	"POST /api/v1/leads/:id/accept":  {Action: Owner, Target: TargetLead},
+	"POST /api/v1/leads/:id/decline": {Action: Owner, Target: TargetLead, Consumes: true},
+	"POST /api/v1/leads/:id/status":  {Action: Write, Target: TargetLead},
 }

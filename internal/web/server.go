@@ -26,6 +26,7 @@ import (
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 	"github.com/partnerhub/partnerhub/partners/deals"
+	"github.com/partnerhub/partnerhub/partners/leads"
 )
 
 // Config is what the web layer needs to know about its deployment.
@@ -52,6 +53,8 @@ type Config struct {
 	Imports *imports.Service
 	// Deals runs deal registrations; nil builds one over the database.
 	Deals *deals.Service
+	// Leads runs the vendor's leads; nil builds one over the database.
+	Leads *leads.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -69,6 +72,7 @@ type Server struct {
 	accounts *accounts.Service
 	imports  *imports.Service
 	deals    *deals.Service
+	leads    *leads.Service
 	log      *slog.Logger
 	routes   []route
 	rates    *rateLeases
@@ -94,6 +98,9 @@ func New(cfg Config, d *db.DB) *Server {
 	}
 	if s.deals = cfg.Deals; s.deals == nil {
 		s.deals = &deals.Service{DB: d, Partners: s.partners}
+	}
+	if s.leads = cfg.Leads; s.leads == nil {
+		s.leads = &leads.Service{DB: d, Partners: s.partners}
 	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
