@@ -500,8 +500,10 @@ func (s *Service) ClockHandler() jobs.Handler {
 	}
 }
 
+// vendorActor is the vendor as the hub acts for it on leads (ending an
+// offer's share, the lead clock), named so in the audit log.
 func vendorActor(network, vendor int64) partners.Actor {
-	return partners.Actor{Network: network, Org: vendor, Role: partners.Manager, VendorOrg: true, Name: "lead-clock", Email: "system:lead-clock"}
+	return partners.Actor{Network: network, Org: vendor, Role: partners.Manager, VendorOrg: true, Name: "leads", Email: "system:leads"}
 }
 
 func lock(ctx context.Context, tx *sqlx.Tx, a partners.Actor, id int64) (*Lead, error) {
