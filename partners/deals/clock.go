@@ -65,8 +65,11 @@ func (s *Service) Clock(ctx context.Context, a partners.Actor) (ClockReport, err
 		return rep, err
 	}
 	for _, id := range unchecked {
+		// One check that keeps failing must not hold up the reminders and
+		// expiries: it is logged and tried again next time.
 		if err := s.checkConflicts(ctx, a, id); err != nil {
-			return rep, fmt.Errorf("clock: %w", err)
+			logCheck(id, err)
+			continue
 		}
 		rep.Checked++
 	}

@@ -46,6 +46,18 @@ func TestClockRemindsAndExpiresOnce(t *testing.T) {
 		}
 	}
 	clock(deals.ClockReport{})
+	// A check that did not run after its submit committed (as if the process
+	// stopped between the two transactions) is run by the clock.
+	if _, err := w.d.Owner.Exec(`DELETE FROM deal_conflicts WHERE registration_id = $1`, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.d.Owner.Exec(`UPDATE deal_registrations SET checked_at = NULL, conflict = '' WHERE id = $1`, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock(deals.ClockReport{Checked: 1})
+	if ev, err := w.deals.Evidence(ctx, w.vendor, r.ID); err != nil || ev.Outcome != "none" {
+		t.Fatalf("evidence of the clock's check = %+v, %v", ev, err)
+	}
 	w.now = w.now.Add(25 * 3600e9)
 	clock(deals.ClockReport{ReviewReminders: 1})
 	clock(deals.ClockReport{})
