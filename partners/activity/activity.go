@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -638,4 +639,63 @@ func nullID(v int64) any {
 func audit(ctx context.Context, tx *sqlx.Tx, a partners.Actor, action string, id int64, detail map[string]any) error {
 	return auditlog.Append(ctx, tx, auditlog.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: action,
 		TargetType: "activity", TargetID: fmt.Sprint(id), Detail: detail})
+}
+
+// MailLink is an email message shown on a record's timeline.
+type MailLink struct {
+	RecordType     string
+	RecordID       int64
+	MailMessageID  int64
+	ConversationID string
+	Subject        string
+	Snippet        string
+	At             time.Time
+}
+
+// LinkMail puts email messages on records' timelines, in the caller's
+// transaction, as activities private to the actor's organization (the one
+// whose mailbox received them): whoever else can see the record does not see
+// this organization's mail. A link already made is left as it is, so a sync
+// run twice links once. It returns how many links are new. The records must be
+// visible to the actor (the caller found them under its policies).
+func LinkMail(ctx context.Context, tx *sqlx.Tx, a partners.Actor, links []MailLink) (int, error) {
+	n := 0
+	for _, l := range links {
+		if _, ok := registry[l.RecordType]; !ok {
+			return n, fmt.Errorf("link mail to %s %d: not a record type activities hang on", l.RecordType, l.RecordID)
+		}
+		subject := l.Subject
+		if len(subject) > 200 {
+			subject = cut(subject, 200)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO activities (network_id, record_type, record_id, owner_org_id, author_org_id, kind, subject, body,
+			occurred_at, mail_message_id, conversation_id) VALUES ($1, $2, $3, $4, $4, 'email', $5, $6, $7, $8, $9)
+			ON CONFLICT (network_id, record_type, record_id, mail_message_id) DO NOTHING`,
+			a.Network, l.RecordType, l.RecordID, a.Org, subject, cut(l.Snippet, 1000), l.At, l.MailMessageID, l.ConversationID)
+		if err != nil {
+			return n, fmt.Errorf("link mail %d to %s %d: %w", l.MailMessageID, l.RecordType, l.RecordID, err)
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
+}
+
+// MailThreaded records the conversation that messages now belong to on their
+// timeline entries (a conversation's id changes when threads merge).
+func MailThreaded(ctx context.Context, tx *sqlx.Tx, a partners.Actor, conversation string, messages []int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE activities SET conversation_id = $3 WHERE network_id = $1 AND owner_org_id = $2 AND kind = 'email'
+		AND mail_message_id = ANY ($4) AND conversation_id IS DISTINCT FROM $3`, a.Network, a.Org, conversation, pq.Int64Array(messages))
+	return err
+}
+
+// cut shortens s to at most n bytes on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
