@@ -21,10 +21,12 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/internal/web"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/activity"
 )
 
 // relation is how the caller's organization stands to the owner organization of
@@ -198,6 +200,19 @@ func buildWorld(t *testing.T) *world {
 	acc, err := as.Create(ctx, ownerSales, accounts.Input{Name: &name, Domains: &[]string{"matrix-target.example"}})
 	must(err)
 	w.target[web.TargetAccount] = acc.ID
+	// The activity timeline (issue 18): a task on the account, logged before the
+	// shares so that its readers follow the account's through the core.
+	w.marker[web.TargetActivity] = "Matrix Target Activity"
+	task, err := (&activity.Service{DB: d.App}).Create(ctx, ownerSales, "account", acc.ID,
+		activity.Input{Kind: ptr("task"), Subject: ptr(w.marker[web.TargetActivity])})
+	must(err)
+	w.target[web.TargetActivity], w.target[web.TargetTimeline] = task.ID, acc.ID
+	w.marker[web.TargetMailbox] = "Matrix Target Mailbox"
+	port := 1
+	mb, err := (&imapsync.Service{DB: d.App, Secret: matrixSecret}).CreateMailbox(ctx, owner, imapsync.Input{Name: ptr(w.marker[web.TargetMailbox]),
+		Host: ptr("127.0.0.1"), Port: &port, TLSMode: ptr("plain"), Username: ptr("matrix"), Password: ptr("matrix-password"), StartDate: ptr("2026-01-01")})
+	must(err)
+	w.target[web.TargetMailbox] = mb.ID
 	for r, access := range map[relation]string{relRead: "read", relWrite: "write", relRevoked: "read"} {
 		_, err := ps.ShareRecord(ctx, owner, "account", acc.ID, w.org[r], access)
 		must(err)
@@ -250,8 +265,10 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relOwn || !listing && c.vendorManager()
 	case web.TargetJob:
 		return c.rel == relOwn || c.vendorManager()
-	case web.TargetAPIKey, web.TargetImport:
+	case web.TargetAPIKey, web.TargetImport, web.TargetMailbox:
 		return c.rel == relOwn
+	case web.TargetActivity, web.TargetTimeline:
+		return c.rel == relOwn || c.rel == relRead || c.rel == relWrite
 	case web.TargetInvite:
 		// A pending invitation is managed by its organization and by the vendor.
 		return c.rel == relOwn || c.rel == relVendor
@@ -274,6 +291,13 @@ func (w *world) may(k web.Target, a web.Action, c caller) bool {
 		return owner || c.rel == relWrite && c.role.AtLeast(partners.Manager)
 	case web.TargetUser:
 		return c.rel == relOwn
+	case web.TargetActivity, web.TargetTimeline:
+		// Any sales user of the owner or of a writer logs and completes; only
+		// the organization that logged an activity changes it (Owner).
+		if a == web.Owner {
+			return c.rel == relOwn
+		}
+		return c.rel == relOwn || c.rel == relWrite
 	}
 	return true
 }
@@ -403,6 +427,13 @@ var samples = map[string]string{
 	"POST /partners":                       "org_id={vendor}",
 	"POST /partners/:id/policy":            "level=counts",
 	"POST /imports/:id/columns":            "col_0=name",
+
+	// The activity timeline and mailboxes (issue 18).
+	"POST /api/v1/activities":              `{"record_type":"account","record_id":{id},"kind":"note","body":"Matrix note"}`,
+	"PATCH /api/v1/activities/:id":         `{"body":"Matrix changed"}`,
+	"POST /api/v1/activities/:id/complete": `{"done":true}`,
+	"POST /api/v1/mailboxes":               `{"name":"Matrix New Mailbox","host":"127.0.0.1","port":1,"tls_mode":"plain","username":"u","password":"p","start_date":"2026-01-01"}`,
+	"PATCH /api/v1/mailboxes/:id":          `{"name":"Matrix Renamed Mailbox"}`,
 }
 
 // request is what the matrix sends to the route key about the record id.
@@ -466,8 +497,13 @@ func send(t *testing.T, srv *web.Server, c caller, r request, headers ...string)
 // requests bounds the matrix's concurrent requests.
 var requests = make(chan struct{}, 12)
 
+// matrixSecret is the servers' SECRET_KEY (the mailboxes' passwords are sealed under it).
+var matrixSecret = []byte("0123456789abcdef0123456789abcdef")
+
+func ptr[T any](v T) *T { return &v }
+
 func matrixServer(d *pgtest.Database) *web.Server {
-	return web.New(web.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), Dev: true, BaseURL: "http://hub.test",
+	return web.New(web.Config{Secret: matrixSecret, Dev: true, BaseURL: "http://hub.test",
 		RateLimit: 1 << 30, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, d.App)
 }
 
@@ -526,7 +562,7 @@ func TestRouteAccessMatrix(t *testing.T) {
 		if r.srv == writeSrv && r.d.Target != web.NoTarget {
 			turn = string(r.d.Target)
 		}
-		if r.d.Target == web.TargetContact {
+		if r.d.Target == web.TargetContact || r.d.Target == web.TargetActivity || r.d.Target == web.TargetTimeline {
 			turn = string(web.TargetAccount)
 		}
 		turns[turn] = append(turns[turn], r)

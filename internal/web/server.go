@@ -21,10 +21,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/activity"
 )
 
 // Config is what the web layer needs to know about its deployment.
@@ -49,6 +51,10 @@ type Config struct {
 	Accounts *accounts.Service
 	// Imports is the import pipeline; nil builds one with the accounts families.
 	Imports *imports.Service
+	// Activity and Mail are the activity timeline and the mailboxes' sync
+	// (issue 18); nil builds plain ones over the database.
+	Activity *activity.Service
+	Mail     *imapsync.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -65,6 +71,8 @@ type Server struct {
 	partners *partners.Service
 	accounts *accounts.Service
 	imports  *imports.Service
+	activity *activity.Service
+	mail     *imapsync.Service
 	log      *slog.Logger
 	routes   []route
 	rates    *rateLeases
@@ -78,7 +86,7 @@ func New(cfg Config, d *db.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, db: d, partners: cfg.Partners, accounts: cfg.Accounts, imports: cfg.Imports, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
+	s := &Server{cfg: cfg, db: d, partners: cfg.Partners, accounts: cfg.Accounts, imports: cfg.Imports, activity: cfg.Activity, mail: cfg.Mail, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
 	if s.partners == nil {
 		s.partners = &partners.Service{DB: d, Secret: cfg.Secret}
 	}
@@ -88,6 +96,7 @@ func New(cfg Config, d *db.DB) *Server {
 	if s.imports == nil {
 		s.imports = imports.New(d, s.accounts.ImportFamilies()...)
 	}
+	s.mailServices()
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
 		ErrorHandler: s.handleError,

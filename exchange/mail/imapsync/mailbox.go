@@ -370,14 +370,19 @@ func (s *Service) Mailbox(ctx context.Context, a partners.Actor, id int64) (*Mai
 	return out, err
 }
 
-// Mailboxes lists the organization's mailboxes with their sync state. Admins only.
-func (s *Service) Mailboxes(ctx context.Context, a partners.Actor) ([]Mailbox, error) {
+// Mailboxes lists the organization's mailboxes with their sync state, by id,
+// after the id after (0: from the first), at most limit. Admins only.
+func (s *Service) Mailboxes(ctx context.Context, a partners.Actor, after int64, limit int) ([]Mailbox, error) {
 	if err := a.Require(partners.Admin); err != nil {
 		return nil, err
 	}
+	if limit <= 0 || limit > 201 {
+		limit = 51
+	}
 	out := []Mailbox{}
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		rows, err := tx.QueryxContext(ctx, `SELECT `+mailboxColumns+` FROM mailboxes WHERE network_id = $1 AND owner_org_id = $2 ORDER BY id LIMIT 100`, a.Network, a.Org)
+		rows, err := tx.QueryxContext(ctx, `SELECT `+mailboxColumns+` FROM mailboxes WHERE network_id = $1 AND owner_org_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
+			a.Network, a.Org, after, limit)
 		if err != nil {
 			return err
 		}

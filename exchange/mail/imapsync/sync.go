@@ -26,6 +26,7 @@ import (
 
 	"github.com/partnerhub/partnerhub/exchange/mail"
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 	"github.com/partnerhub/partnerhub/partners/activity"
@@ -112,29 +113,53 @@ func (s *Service) connect(m *Mailbox, password string) (*imapclient.Client, erro
 	return c, nil
 }
 
+// Check is the answer of a connection test.
+type Check struct {
+	OK bool `json:"ok"`
+	// Error says what failed (cannot connect, TLS, sign-in refused, a folder
+	// missing), in the reader's language.
+	Error string `json:"error,omitempty"`
+	// Folders holds the number of messages in each folder followed.
+	Folders map[string]uint32 `json:"folders,omitempty"`
+}
+
 // TestConnection signs in to a mailbox's server and checks that its folders
-// exist; it changes nothing. Admins only. Errors: Forbidden, NotFound, and the
-// connection's (Unavailable, Invalid) with what went wrong.
-func (s *Service) TestConnection(ctx context.Context, a partners.Actor, id int64) error {
+// exist; it changes nothing. What went wrong with the server is the check's
+// answer, not an error. Admins only. Errors: Forbidden, NotFound.
+func (s *Service) TestConnection(ctx context.Context, a partners.Actor, id int64) (*Check, error) {
 	if err := a.Require(partners.Admin); err != nil {
-		return err
+		return nil, err
 	}
 	m, pw, err := s.credentials(ctx, a, id)
 	if err != nil {
-		return err
+		if ae, ok := apperr.As(err); ok && ae.Kind == apperr.Invalid {
+			return &Check{Error: l10n.Text(a.Locale, ae)}, nil
+		}
+		return nil, err
+	}
+	fail := func(err error) (*Check, error) {
+		if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
+			return &Check{Error: l10n.Text(a.Locale, ae)}, nil
+		}
+		return nil, err
 	}
 	c, err := s.connect(m, pw)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	defer c.Close()
+	out := &Check{OK: true, Folders: map[string]uint32{}}
 	for _, f := range m.Folders {
-		if _, err := c.Status(f, &imap.StatusOptions{NumMessages: true}).Wait(); err != nil {
-			return apperr.E(apperr.Invalid, "Signed in, but the folder %q cannot be read: %s", f, err.Error()).Because(err)
+		st, err := c.Status(f, &imap.StatusOptions{NumMessages: true}).Wait()
+		if err != nil {
+			return fail(apperr.E(apperr.Invalid, "Signed in, but the folder %q cannot be read: %s", f, err.Error()).Because(err))
+		}
+		if st.NumMessages != nil {
+			out.Folders[f] = *st.NumMessages
 		}
 	}
 	c.Logout().Wait()
-	return nil
+	return out, nil
 }
 
 // Sync brings a mailbox's new mail in. Admins of its organization run it by

@@ -221,9 +221,9 @@ func TestSyncAgainstDovecot(t *testing.T) {
 	}
 
 	// Wrong password: a clear error, kept as the mailbox's state; nothing stored.
-	err = w.mail.TestConnection(ctx, w.a, mb.ID)
-	if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.Invalid || !strings.Contains(ae.Error(), "refused the sign-in of alice") {
-		t.Fatalf("test with a wrong password: %v", err)
+	check, err := w.mail.TestConnection(ctx, w.a, mb.ID)
+	if err != nil || check.OK || !strings.Contains(check.Error, "refused the sign-in of alice") {
+		t.Fatalf("test with a wrong password: %+v, %v", check, err)
 	}
 	if _, err := w.mail.Sync(ctx, w.a, mb.ID); err == nil {
 		t.Fatal("a sync with a wrong password succeeded")
@@ -239,16 +239,16 @@ func TestSyncAgainstDovecot(t *testing.T) {
 	if _, err := w.mail.UpdateMailbox(ctx, w.a, mb.ID, imapsync.Input{Port: func() *int { p := 1; return &p }()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.mail.TestConnection(ctx, w.a, mb.ID); !apperr.Is(err, apperr.Unavailable) {
-		t.Fatalf("an unreachable server: %v", err)
+	if check, err := w.mail.TestConnection(ctx, w.a, mb.ID); err != nil || check.OK || !strings.Contains(check.Error, "Cannot connect to the IMAP server 127.0.0.1:1") {
+		t.Fatalf("an unreachable server: %+v, %v", check, err)
 	}
 
 	// The right password and port: the test passes and the sync brings the mail in.
 	if _, err := w.mail.UpdateMailbox(ctx, w.a, mb.ID, imapsync.Input{Password: str("s3cret"), Port: &port}); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.mail.TestConnection(ctx, w.a, mb.ID); err != nil {
-		t.Fatal(err)
+	if check, err := w.mail.TestConnection(ctx, w.a, mb.ID); err != nil || !check.OK || check.Folders["INBOX"] != 4 || check.Folders["Sent"] != 2 {
+		t.Fatalf("test = %+v, %v", check, err)
 	}
 	res, err := w.mail.Sync(ctx, w.a, mb.ID)
 	if err != nil {
