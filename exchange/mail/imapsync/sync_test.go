@@ -3,6 +3,7 @@ package imapsync_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +20,17 @@ import (
 	"github.com/partnerhub/partnerhub/partners/partnerstest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	if url := os.Getenv(syncChildEnv); url != "" {
+		runSyncChild(url)
+		return
+	}
+	pgtest.Main(m)
+}
 
 func str(s string) *string { return &s }
+
+var testSecret = []byte("a test secret of at least thirty-two characters")
 
 type world struct {
 	t             *testing.T
@@ -43,7 +52,7 @@ func newWorld(t *testing.T) *world {
 	w := &world{t: t, ctx: ctx, d: d, p: &partners.Service{DB: d.App}}
 	w.acc = &accounts.Service{DB: d.App, Partners: w.p}
 	w.act = &activity.Service{DB: d.App}
-	w.mail = &imapsync.Service{DB: d.App, Secret: []byte("a test secret of at least thirty-two characters")}
+	w.mail = &imapsync.Service{DB: d.App, Secret: testSecret}
 	w.vendor = partnerstest.Network(t, d.Owner, w.p, "net", "Vendor", "admin@vendor.example")
 	oa := partnerstest.Org(t, w.p, w.vendor, "Alpha", "reseller")
 	ob := partnerstest.Org(t, w.p, w.vendor, "Bravo", "reseller")
