@@ -223,6 +223,7 @@ func buildWorld(t *testing.T) *world {
 	ct, err := as.CreateContact(ctx, ownerSales, accounts.ContactInput{Account: &acc.ID, Name: &cname})
 	must(err)
 	w.target[web.TargetContact] = ct.ID
+	w.target[web.TargetContactTimeline] = ct.ID
 	mname := "Matrix Merge Source"
 	m, err := as.Create(ctx, ownerSales, accounts.Input{Name: &mname})
 	must(err)
@@ -267,7 +268,7 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relOwn || c.vendorManager()
 	case web.TargetAPIKey, web.TargetImport, web.TargetMailbox:
 		return c.rel == relOwn
-	case web.TargetActivity, web.TargetTimeline:
+	case web.TargetActivity, web.TargetTimeline, web.TargetContactTimeline:
 		return c.rel == relOwn || c.rel == relRead || c.rel == relWrite
 	case web.TargetInvite:
 		// A pending invitation is managed by its organization and by the vendor.
@@ -291,7 +292,7 @@ func (w *world) may(k web.Target, a web.Action, c caller) bool {
 		return owner || c.rel == relWrite && c.role.AtLeast(partners.Manager)
 	case web.TargetUser:
 		return c.rel == relOwn
-	case web.TargetActivity, web.TargetTimeline:
+	case web.TargetActivity, web.TargetTimeline, web.TargetContactTimeline:
 		// Any sales user of the owner or of a writer logs and completes; only
 		// the organization that logged an activity changes it (Owner).
 		if a == web.Owner {
@@ -434,6 +435,8 @@ var samples = map[string]string{
 	"POST /api/v1/activities/:id/complete": `{"done":true}`,
 	"POST /api/v1/mailboxes":               `{"name":"Matrix New Mailbox","host":"127.0.0.1","port":1,"tls_mode":"plain","username":"u","password":"p","start_date":"2026-01-01"}`,
 	"PATCH /api/v1/mailboxes/:id":          `{"name":"Matrix Renamed Mailbox"}`,
+	"POST /accounts/:id/activities":        "kind=note&body=Matrix+portal+note",
+	"POST /contacts/:id/activities":        "kind=call&subject=Matrix+portal+call",
 }
 
 // request is what the matrix sends to the route key about the record id.
@@ -562,7 +565,8 @@ func TestRouteAccessMatrix(t *testing.T) {
 		if r.srv == writeSrv && r.d.Target != web.NoTarget {
 			turn = string(r.d.Target)
 		}
-		if r.d.Target == web.TargetContact || r.d.Target == web.TargetActivity || r.d.Target == web.TargetTimeline {
+		if r.d.Target == web.TargetContact || r.d.Target == web.TargetActivity || r.d.Target == web.TargetTimeline ||
+			r.d.Target == web.TargetContactTimeline {
 			turn = string(web.TargetAccount)
 		}
 		turns[turn] = append(turns[turn], r)

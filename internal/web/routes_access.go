@@ -29,6 +29,9 @@ const (
 	// any sales user of its owner or of an organization it is shared with for
 	// writing may (unlike changing the account itself).
 	TargetTimeline Target = "timeline"
+	// TargetContactTimeline is the target contact as a record to log
+	// activities on, as TargetTimeline.
+	TargetContactTimeline Target = "contact-timeline"
 	// TargetMailbox is a mailbox of the owner organization: its admins only.
 	TargetMailbox Target = "mailbox"
 )
@@ -243,4 +246,9 @@ var routeAccess = map[string]Access{
 	"DELETE /api/v1/mailboxes/:id":         {Action: Write, Target: TargetMailbox, Consumes: true},
 	"POST /api/v1/mailboxes/:id/test":      {Action: Write, Target: TargetMailbox},
 	"POST /api/v1/mailboxes/:id/sync":      {Action: Write, Target: TargetMailbox},
+
+	// Portal: the timeline's forms on the account and contact pages (issue 18).
+	"POST /accounts/:id/activities": {Role: partners.Sales, Action: Write, Target: TargetTimeline},
+	"POST /contacts/:id/activities": {Role: partners.Sales, Action: Write, Target: TargetContactTimeline},
+	"POST /activities/:id/complete": {Role: partners.Sales, Action: Write, Target: TargetActivity},
 }
