@@ -661,7 +661,10 @@ type MailLink struct {
 func LinkMail(ctx context.Context, tx *sqlx.Tx, a partners.Actor, links []MailLink) (int, error) {
 	n := 0
 	for _, l := range links {
-		if _, ok := registry[l.RecordType]; !ok {
+		registryMu.RLock()
+		_, ok := registry[l.RecordType]
+		registryMu.RUnlock()
+		if !ok {
 			return n, fmt.Errorf("link mail to %s %d: not a record type activities hang on", l.RecordType, l.RecordID)
 		}
 		subject := l.Subject
