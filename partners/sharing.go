@@ -56,8 +56,20 @@ type Shareable struct {
 	lockSQL, ownerSQL, arraysSQL, sortSQL string
 }
 
-// Dependent is a table whose rows follow a shared record's arrays.
-type Dependent struct{ Table, Column string }
+// Dependent is a table whose rows follow a shared record's arrays: those whose
+// Column holds the record's id and, when TypeColumn is set (a table holding rows
+// of several record types, such as activities), whose TypeColumn holds the
+// record's type.
+type Dependent struct{ Table, Column, TypeColumn string }
+
+// sql is the statement that writes a dependent's arrays for a record of type t.
+func (d Dependent) sql(t string) string {
+	q := `UPDATE ` + d.Table + ` SET reader_orgs = $3, writer_orgs = $4 WHERE network_id = $1 AND ` + d.Column + ` = $2`
+	if d.TypeColumn != "" {
+		q += ` AND ` + d.TypeColumn + ` = ` + pq.QuoteLiteral(t)
+	}
+	return q
+}
 
 var (
 	registryMu sync.RWMutex
@@ -84,7 +96,7 @@ func RegisterShareable(t Shareable) {
 		panic(fmt.Sprintf("partners: shareable type %s needs both sort columns or neither", t.Type))
 	}
 	for _, d := range t.Dependents {
-		if !identifier.MatchString(d.Table) || !identifier.MatchString(d.Column) {
+		if !identifier.MatchString(d.Table) || !identifier.MatchString(d.Column) || (d.TypeColumn != "" && !identifier.MatchString(d.TypeColumn)) {
 			panic(fmt.Sprintf("partners: shareable type %s: dependent %s.%s is not a table and column", t.Type, d.Table, d.Column))
 		}
 	}
@@ -204,8 +216,7 @@ func syncShares(ctx context.Context, tx *sqlx.Tx, network, me int64, t *Shareabl
 			return fmt.Errorf("sync the arrays of %s %d: %w", t.Type, id, err)
 		}
 		for _, d := range t.Dependents {
-			if _, err := tx.ExecContext(ctx, `UPDATE `+d.Table+` SET reader_orgs = $3, writer_orgs = $4 WHERE network_id = $1 AND `+d.Column+` = $2`,
-				network, id, g.Readers, g.Writers); err != nil {
+			if _, err := tx.ExecContext(ctx, d.sql(t.Type), network, id, g.Readers, g.Writers); err != nil {
 				return fmt.Errorf("sync the arrays of %s %d's %s: %w", t.Type, id, d.Table, err)
 			}
 		}

@@ -487,3 +487,11 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, current, next str
 		return a.audit(ctx, tx, "user.change_password", "user", a.User, nil)
 	})
 }
+
+// ActiveMember reports whether user is an active user of organization org, in
+// the caller's transaction: record families check an assignee with it.
+func ActiveMember(ctx context.Context, tx *sqlx.Tx, network, org, user int64) (bool, error) {
+	var ok bool
+	err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM users WHERE network_id = $1 AND org_id = $2 AND id = $3 AND status = 'active')`, network, org, user)
+	return ok, err
+}

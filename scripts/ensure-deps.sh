@@ -3,7 +3,8 @@
 # apt-get when running as root, otherwise it names them and stops.
 #   scripts/ensure-deps.sh run    PostgreSQL (server and contrib)
 #   scripts/ensure-deps.sh test   the same, plus Chromium for the browser tests and
-#                                 axe-core (npm) for their accessibility checks
+#                                 axe-core (npm) for their accessibility checks,
+#                                 and Dovecot (dovecot-imapd) for the IMAP sync tests
 set -euo pipefail
 want=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || want+=(postgresql)
@@ -11,6 +12,9 @@ ls /usr/share/postgresql/*/extension/pg_trgm.control >/dev/null 2>&1 || want+=(p
 if [ "${1:-run}" = test ]; then
   [ -x /usr/bin/chromium ] || want+=(chromium)
   command -v npm >/dev/null 2>&1 || want+=(npm)
+  # The mail sync's end-to-end tests start a real Dovecot, unprivileged, on a
+  # loopback port (exchange/mail/imapsync).
+  [ -x /usr/sbin/dovecot ] || command -v dovecot >/dev/null 2>&1 || want+=(dovecot-imapd)
 fi
 command -v go >/dev/null 2>&1 || { echo "Go is missing: install Go 1.26 or newer (https://go.dev/doc/install)" >&2; exit 1; }
 # axe-core, pinned, into .deps/ (ignored by git): the browser tests inject its

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -76,5 +77,12 @@ func TestMailThread(t *testing.T) {
 	}
 	if code := runMail([]string{"thread"}, &out, &errb); code != 2 {
 		t.Errorf("no paths: exit %d, want 2", code)
+	}
+}
+
+func TestMailSyncUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"mail", "sync"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "usage: partnerhub mail sync") {
+		t.Fatalf("mail sync without flags: %d %q", code, errb.String())
 	}
 }

@@ -25,6 +25,7 @@ Usage:
   partnerhub import --key K FILE import a CSV of accounts or contacts (--kind, --dry-run, --map)
   partnerhub edi parse|validate|ack …   read, check and acknowledge EDI files
   partnerhub mail thread …       thread .eml, mbox and Maildir into conversations
+  partnerhub mail sync --key K --mailbox ID   sync a mailbox over IMAP now
   partnerhub version             print the version
 
 Configuration is read from the environment: see README.md.
@@ -46,6 +47,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "edi":
 		return runEDI(args[1:], stdout, stderr)
 	case "mail":
+		if len(args) > 1 && args[1] == "sync" {
+			return cmdMailSync(ctx, args[2:], stdout, stderr)
+		}
 		return runMail(args[1:], stdout, stderr)
 	case "import":
 		return cmdImport(ctx, args[1:], stdout, stderr)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/activity"
 	"github.com/partnerhub/partnerhub/partners/deals"
 	"github.com/partnerhub/partnerhub/partners/leads"
 )
@@ -20,6 +22,9 @@ type services struct {
 	Deals *deals.Service
 	// Leads runs the vendor's leads, their offers and their clock.
 	Leads *leads.Service
+	// Activity is the activity timeline; Mail the mailboxes and their sync.
+	Activity *activity.Service
+	Mail     *imapsync.Service
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
@@ -27,5 +32,6 @@ func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer, Secret: c.Secret}
 	acc := &accounts.Service{DB: d, Partners: p}
 	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...),
-		Deals: &deals.Service{DB: d, Partners: p}, Leads: &leads.Service{DB: d, Partners: p}}
+		Deals: &deals.Service{DB: d, Partners: p}, Leads: &leads.Service{DB: d, Partners: p},
+		Activity: &activity.Service{DB: d}, Mail: &imapsync.Service{DB: d, Secret: c.Secret}}
 }

@@ -147,6 +147,9 @@ func (s *Server) accountPageWith(c *fiber.Ctx, extra fiber.Map) error {
 		data["CanShare"] = a.Role.AtLeast(partners.Manager) || acc.CanWrite
 		data["CanMerge"] = a.Role.AtLeast(partners.Manager)
 	}
+	if err := s.timeline(ctx, *a, "account", id, acc.OwnerOrg, acc.WriterOrgs, data); err != nil {
+		return err
+	}
 	for k, v := range extra {
 		data[k] = v
 	}

@@ -42,6 +42,11 @@ func (s *Server) contactPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	case !apperr.Is(err, apperr.NotFound):
 		return err
 	}
+	if acc, ok := data["A"].(*accounts.Account); ok {
+		if err := s.timeline(c.UserContext(), *a, "contact", id, acc.OwnerOrg, acc.WriterOrgs, data); err != nil {
+			return err
+		}
+	}
 	for k, v := range extra {
 		data[k] = v
 	}

@@ -21,10 +21,12 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/internal/web"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/activity"
 	"github.com/partnerhub/partnerhub/partners/deals"
 	"github.com/partnerhub/partnerhub/partners/leads"
 )
@@ -200,6 +202,19 @@ func buildWorld(t *testing.T) *world {
 	acc, err := as.Create(ctx, ownerSales, accounts.Input{Name: &name, Domains: &[]string{"matrix-target.example"}})
 	must(err)
 	w.target[web.TargetAccount] = acc.ID
+	// The activity timeline (issue 18): a task on the account, logged before the
+	// shares so that its readers follow the account's through the core.
+	w.marker[web.TargetActivity] = "Matrix Target Activity"
+	task, err := (&activity.Service{DB: d.App}).Create(ctx, ownerSales, "account", acc.ID,
+		activity.Input{Kind: ptr("task"), Subject: ptr(w.marker[web.TargetActivity])})
+	must(err)
+	w.target[web.TargetActivity], w.target[web.TargetTimeline] = task.ID, acc.ID
+	w.marker[web.TargetMailbox] = "Matrix Target Mailbox"
+	port := 1
+	mb, err := (&imapsync.Service{DB: d.App, Secret: matrixSecret}).CreateMailbox(ctx, owner, imapsync.Input{Name: ptr(w.marker[web.TargetMailbox]),
+		Host: ptr("127.0.0.1"), Port: &port, TLSMode: ptr("plain"), Username: ptr("matrix"), Password: ptr("matrix-password"), StartDate: ptr("2026-01-01")})
+	must(err)
+	w.target[web.TargetMailbox] = mb.ID
 	for r, access := range map[relation]string{relRead: "read", relWrite: "write", relRevoked: "read"} {
 		_, err := ps.ShareRecord(ctx, owner, "account", acc.ID, w.org[r], access)
 		must(err)
@@ -210,6 +225,7 @@ func buildWorld(t *testing.T) *world {
 	ct, err := as.CreateContact(ctx, ownerSales, accounts.ContactInput{Account: &acc.ID, Name: &cname})
 	must(err)
 	w.target[web.TargetContact] = ct.ID
+	w.target[web.TargetContactTimeline] = ct.ID
 	mname := "Matrix Merge Source"
 	m, err := as.Create(ctx, ownerSales, accounts.Input{Name: &mname})
 	must(err)
@@ -272,8 +288,10 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relOwn || !listing && c.vendorManager()
 	case web.TargetJob:
 		return c.rel == relOwn || c.vendorManager()
-	case web.TargetAPIKey, web.TargetImport:
+	case web.TargetAPIKey, web.TargetImport, web.TargetMailbox:
 		return c.rel == relOwn
+	case web.TargetActivity, web.TargetTimeline, web.TargetContactTimeline:
+		return c.rel == relOwn || c.rel == relRead || c.rel == relWrite
 	case web.TargetInvite:
 		// A pending invitation is managed by its organization and by the vendor.
 		return c.rel == relOwn || c.rel == relVendor
@@ -314,6 +332,13 @@ func (w *world) may(k web.Target, a web.Action, c caller) bool {
 		// The offer is answered by the partner it is offered to; the status is
 		// moved by the vendor or by that partner (sales and above, keys too).
 		return c.rel == relOwn || a == web.Write && c.rel == relVendor
+	case web.TargetActivity, web.TargetTimeline, web.TargetContactTimeline:
+		// Any sales user of the owner or of a writer logs and completes; only
+		// the organization that logged an activity changes it (Owner).
+		if a == web.Owner {
+			return c.rel == relOwn
+		}
+		return c.rel == relOwn || c.rel == relWrite
 	}
 	return true
 }
@@ -456,6 +481,14 @@ var samples = map[string]string{
 	"POST /api/v1/leads/:id/offer":   `{"org_id":{partner}}`,
 	"POST /api/v1/leads/:id/decline": `{"reason":"matrix"}`,
 	"POST /api/v1/leads/:id/status":  `{"status":"working"}`,
+	// The activity timeline and mailboxes (issue 18).
+	"POST /api/v1/activities":              `{"record_type":"account","record_id":{id},"kind":"note","body":"Matrix note"}`,
+	"PATCH /api/v1/activities/:id":         `{"body":"Matrix changed"}`,
+	"POST /api/v1/activities/:id/complete": `{"done":true}`,
+	"POST /api/v1/mailboxes":               `{"name":"Matrix New Mailbox","host":"127.0.0.1","port":1,"tls_mode":"plain","username":"u","password":"p","start_date":"2026-01-01"}`,
+	"PATCH /api/v1/mailboxes/:id":          `{"name":"Matrix Renamed Mailbox"}`,
+	"POST /accounts/:id/activities":        "kind=note&body=Matrix+portal+note",
+	"POST /contacts/:id/activities":        "kind=call&subject=Matrix+portal+call",
 }
 
 // request is what the matrix sends to the route key about the record id.
@@ -520,8 +553,12 @@ func send(t *testing.T, srv *web.Server, c caller, r request, headers ...string)
 // requests bounds the matrix's concurrent requests.
 var requests = make(chan struct{}, 12)
 
+// matrixSecret is the servers' SECRET_KEY (the mailboxes' passwords are sealed under it).
+var matrixSecret = []byte("0123456789abcdef0123456789abcdef")
+
+
 func matrixServer(d *pgtest.Database) *web.Server {
-	return web.New(web.Config{Secret: []byte("0123456789abcdef0123456789abcdef"), Dev: true, BaseURL: "http://hub.test",
+	return web.New(web.Config{Secret: matrixSecret, Dev: true, BaseURL: "http://hub.test",
 		RateLimit: 1 << 30, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, d.App)
 }
 
@@ -580,7 +617,8 @@ func TestRouteAccessMatrix(t *testing.T) {
 		if r.srv == writeSrv && r.d.Target != web.NoTarget {
 			turn = string(r.d.Target)
 		}
-		if r.d.Target == web.TargetContact {
+		if r.d.Target == web.TargetContact || r.d.Target == web.TargetActivity || r.d.Target == web.TargetTimeline ||
+			r.d.Target == web.TargetContactTimeline {
 			turn = string(web.TargetAccount)
 		}
 		turns[turn] = append(turns[turn], r)

@@ -126,6 +126,40 @@ var schemas = obj{
 	"LeadStatus": object(obj{"status": enum("working", "qualified", "disqualified", "converted"), "reason": obj{"type": "string", "description": "required for disqualified"}}, "status"),
 	"LeadRoute": object(obj{"id": integer(), "org_id": integer(), "offered_at": ts(), "respond_by": ts(), "response": enum("", "accepted", "declined", "expired"),
 		"reason": nullable(str()), "responded_at": nullable(ts())}),
+	// The activity timeline and mailboxes (issue 18).
+	"Activity": object(obj{"id": integer(), "record_type": str(), "record_id": integer(), "owner_org_id": integer(), "author_org_id": integer(),
+		"author_user_id": nullable(integer()), "kind": activityKinds, "subject": str(), "body": str(), "occurred_at": ts(),
+		"outcome": activityOutcomes, "duration_seconds": obj{"type": "integer"}, "ends_at": ts(), "location": str(), "due_at": ts(),
+		"assignee_user_id": integer(), "done_at": ts(), "done_by": integer(), "event": str(), "detail": obj{"type": "object"},
+		"mail_message_id": integer(), "conversation_id": str(), "created_at": ts(), "updated_at": ts()}),
+	"ActivityInput": object(activityInput()),
+	"ActivityCreate": object(func() obj {
+		o := activityInput()
+		o["record_type"] = obj{"type": "string", "description": "account or contact (leads and deals as their families register)"}
+		o["record_id"] = integer()
+		o["kind"] = enum("call", "meeting", "note", "task")
+		return o
+	}(), "record_type", "record_id", "kind"),
+	"CompleteInput": object(obj{"done": boolean()}),
+	"Mailbox": object(obj{"id": integer(), "owner_org_id": integer(), "name": str(), "host": str(), "port": obj{"type": "integer"},
+		"tls_mode": enum("tls", "starttls", "plain"), "username": str(), "folders": strArray(), "start_date": obj{"type": "string", "format": "date"},
+		"enabled": boolean(), "last_run_at": nullable(ts()), "last_ok_at": nullable(ts()), "last_error": str(),
+		"messages_seen": integer(), "messages_stored": integer(), "created_at": ts(), "updated_at": ts()}),
+	"MailboxInput": object(obj{"name": str(), "host": str(), "port": obj{"type": "integer"}, "tls_mode": enum("tls", "starttls", "plain"),
+		"username": str(), "password": obj{"type": "string", "format": "password", "writeOnly": true, "description": "stored encrypted, never shown back"},
+		"folders": strArray(), "start_date": obj{"type": "string", "format": "date"}, "enabled": boolean()}),
+	"MailboxCheck": object(obj{"ok": boolean(), "error": str(), "folders": obj{"type": "object", "additionalProperties": obj{"type": "integer"}}}),
+	"JobQueued":    object(obj{"job_id": integer()}),
+}
+
+var (
+	activityKinds    = enum("call", "meeting", "note", "task", "system", "email")
+	activityOutcomes = enum("connected", "voicemail", "no_answer", "busy", "wrong_number")
+)
+
+func activityInput() obj {
+	return obj{"subject": str(), "body": str(), "occurred_at": ts(), "outcome": activityOutcomes, "duration_seconds": obj{"type": "integer"},
+		"ends_at": ts(), "location": str(), "due_at": ts(), "assignee_user_id": integer()}
 }
 
 var paramRE = regexp.MustCompile(`:([a-z_]+)`)

@@ -42,7 +42,8 @@ func (s *Server) apiRoutes() {
 	// registration order (fixed paths before parameter paths within a feature).
 	s.routes = slices.Concat(s.identityAPI(), s.organizationAPI(), s.userAPI(), s.apiKeyAPI(), s.notificationAPI(),
 		s.auditAPI(), s.jobAPI(), s.metaAPI(), s.importAPI(), s.accountAPI(), s.partnershipAPI(), s.accessAPI(),
-		s.dealAPI(), s.leadAPI())
+		s.dealAPI(), s.leadAPI(),
+		s.activityAPI(), s.mailboxAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.
@@ -71,7 +72,8 @@ func (s *Server) portalRoutes() {
 		}
 	}
 	for _, pages := range []func(addPage){s.signinPages, s.resetPages, s.twoFactorPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.organizationPage, s.userPages,
-		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.partnershipPages} {
+		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.partnershipPages,
+		s.activityPages} {
 		pages(p)
 	}
 }

@@ -25,6 +25,23 @@ const (
 	TargetLead Target = "lead"
 )
 
+// Targets of the activity timeline and the mailboxes (issue 18).
+const (
+	// TargetActivity is an activity (a task) logged by the owner organization
+	// on the target account: seen with the account; changed by the
+	// organization that logged it; completed by those who may write the account.
+	TargetActivity Target = "activity"
+	// TargetTimeline is the target account as a record to log activities on:
+	// any sales user of its owner or of an organization it is shared with for
+	// writing may (unlike changing the account itself).
+	TargetTimeline Target = "timeline"
+	// TargetContactTimeline is the target contact as a record to log
+	// activities on, as TargetTimeline.
+	TargetContactTimeline Target = "contact-timeline"
+	// TargetMailbox is a mailbox of the owner organization: its admins only.
+	TargetMailbox Target = "mailbox"
+)
+
 // Action is what a route does with its target.
 type Action string
 
@@ -255,4 +272,23 @@ var routeAccess = map[string]Access{
 	"POST /api/v1/leads/:id/accept":  {Action: Owner, Target: TargetLead},
 	"POST /api/v1/leads/:id/decline": {Action: Owner, Target: TargetLead, Consumes: true},
 	"POST /api/v1/leads/:id/status":  {Action: Write, Target: TargetLead},
+	// API: the activity timeline and mailboxes (issue 18).
+	"GET /api/v1/accounts/:id/activities":  {Action: Read, Target: TargetAccount, Lists: TargetActivity},
+	"GET /api/v1/contacts/:id/activities":  {Action: Read, Target: TargetContact},
+	"POST /api/v1/activities":              {Action: Write, Target: TargetTimeline},
+	"GET /api/v1/activities/:id":           {Action: Read, Target: TargetActivity},
+	"PATCH /api/v1/activities/:id":         {Action: Owner, Target: TargetActivity},
+	"POST /api/v1/activities/:id/complete": {Action: Write, Target: TargetActivity},
+	"GET /api/v1/mailboxes":                {Action: Read, Lists: TargetMailbox},
+	"POST /api/v1/mailboxes":               {Action: Create},
+	"GET /api/v1/mailboxes/:id":            {Action: Read, Target: TargetMailbox},
+	"PATCH /api/v1/mailboxes/:id":          {Action: Write, Target: TargetMailbox},
+	"DELETE /api/v1/mailboxes/:id":         {Action: Write, Target: TargetMailbox, Consumes: true},
+	"POST /api/v1/mailboxes/:id/test":      {Action: Write, Target: TargetMailbox},
+	"POST /api/v1/mailboxes/:id/sync":      {Action: Write, Target: TargetMailbox},
+
+	// Portal: the timeline's forms on the account and contact pages (issue 18).
+	"POST /accounts/:id/activities": {Role: partners.Sales, Action: Write, Target: TargetTimeline},
+	"POST /contacts/:id/activities": {Role: partners.Sales, Action: Write, Target: TargetContactTimeline},
+	"POST /activities/:id/complete": {Role: partners.Sales, Action: Write, Target: TargetActivity},
 }

@@ -21,10 +21,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/activity"
 	"github.com/partnerhub/partnerhub/partners/deals"
 	"github.com/partnerhub/partnerhub/partners/leads"
 )
@@ -55,6 +57,10 @@ type Config struct {
 	Deals *deals.Service
 	// Leads runs the vendor's leads; nil builds one over the database.
 	Leads *leads.Service
+	// Activity and Mail are the activity timeline and the mailboxes' sync
+	// (issue 18); nil builds plain ones over the database.
+	Activity *activity.Service
+	Mail     *imapsync.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -73,6 +79,8 @@ type Server struct {
 	imports  *imports.Service
 	deals    *deals.Service
 	leads    *leads.Service
+	activity *activity.Service
+	mail     *imapsync.Service
 	log      *slog.Logger
 	routes   []route
 	rates    *rateLeases
@@ -86,7 +94,7 @@ func New(cfg Config, d *db.DB) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{cfg: cfg, db: d, partners: cfg.Partners, accounts: cfg.Accounts, imports: cfg.Imports, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
+	s := &Server{cfg: cfg, db: d, partners: cfg.Partners, accounts: cfg.Accounts, imports: cfg.Imports, activity: cfg.Activity, mail: cfg.Mail, log: cfg.Logger, trusted: trustedPrefixes(cfg.TrustedProxies)}
 	if s.partners == nil {
 		s.partners = &partners.Service{DB: d, Secret: cfg.Secret}
 	}
@@ -102,6 +110,7 @@ func New(cfg Config, d *db.DB) *Server {
 	if s.leads = cfg.Leads; s.leads == nil {
 		s.leads = &leads.Service{DB: d, Partners: s.partners}
 	}
+	s.mailServices()
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
 		ErrorHandler: s.handleError,

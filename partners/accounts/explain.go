@@ -10,13 +10,15 @@ import (
 	"github.com/partnerhub/partnerhub/partners"
 )
 
-// Accounts are shared through the partners core, their contacts following
-// their arrays; lists of shared accounts read them in order from the share
+// Accounts are shared through the partners core, their contacts and the
+// activities on both following their arrays; lists of shared accounts read them in order from the share
 // rows' copies of the sort name and the last change.
 func init() {
 	partners.RegisterShareable(partners.Shareable{
 		Type: "account", Table: "accounts", OwnerUser: "owner_user_id",
-		Dependents: []partners.Dependent{{Table: "contacts", Column: "account_id"}},
+		// Activities on an account or on its contacts follow the account
+		// (partners/activity: share_type 'account', share_id the account).
+		Dependents: []partners.Dependent{{Table: "contacts", Column: "account_id"}, {Table: "activities", Column: "share_id", TypeColumn: "share_type"}},
 		SortKey:    "sort_name", SortAt: "updated_at",
 		Noun: "account", Nouns: "accounts",
 		Explain: explainPolicies,

@@ -75,6 +75,14 @@ func (s *Service) Merge(ctx context.Context, a partners.Actor, survivor, merged 
 		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET account_id = $3, updated_at = now() WHERE network_id = $1 AND account_id = $2`, a.Network, merged, survivor); err != nil {
 			return err
 		}
+		// The merged account's activities (those it may change) hang on the
+		// survivor and follow its shares from now on.
+		if _, err := tx.ExecContext(ctx, `UPDATE activities SET record_id = $3 WHERE network_id = $1 AND record_type = 'account' AND record_id = $2`, a.Network, merged, survivor); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE activities SET share_id = $3 WHERE network_id = $1 AND share_type = 'account' AND share_id = $2`, a.Network, merged, survivor); err != nil {
+			return err
+		}
 		if err := partners.MoveShares(ctx, tx, a, "account", merged, survivor); err != nil {
 			return err
 		}
