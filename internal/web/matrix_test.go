@@ -556,7 +556,6 @@ var requests = make(chan struct{}, 12)
 // matrixSecret is the servers' SECRET_KEY (the mailboxes' passwords are sealed under it).
 var matrixSecret = []byte("0123456789abcdef0123456789abcdef")
 
-
 func matrixServer(d *pgtest.Database) *web.Server {
 	return web.New(web.Config{Secret: matrixSecret, Dev: true, BaseURL: "http://hub.test",
 		RateLimit: 1 << 30, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, d.App)
