@@ -1,0 +1,408 @@
+package interchange_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/partnerhub/partnerhub/edi"
+	"github.com/partnerhub/partnerhub/exchange/interchange"
+	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/jobs"
+	"github.com/partnerhub/partnerhub/internal/pgtest"
+	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/accounts"
+	"github.com/partnerhub/partnerhub/partners/partnerstest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+type world struct {
+	t      *testing.T
+	ctx    context.Context
+	d      *pgtest.Database
+	acc    *accounts.Service
+	ex     *interchange.Service
+	worker *jobs.Worker
+	// admin and sales of Alpha; other is Bravo's admin.
+	admin, sales, other partners.Actor
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	d := pgtest.New(t)
+	p := &partners.Service{DB: d.App}
+	w := &world{t: t, ctx: ctx, d: d, acc: &accounts.Service{DB: d.App, Partners: p}}
+	w.ex = interchange.New(d.App, w.acc.ImportFamilies(), interchange.AccountMappings()...)
+	w.ex.Now = func() time.Time { return time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC) }
+	w.worker = &jobs.Worker{DB: d.App, Handlers: map[string]jobs.Handler{interchange.JobKind: w.ex.Handler()}}
+	vendor := partnerstest.Network(t, d.Owner, p, "net", "Vendor", "admin@vendor.example")
+	oa := partnerstest.Org(t, p, vendor, "Alpha", "reseller")
+	ob := partnerstest.Org(t, p, vendor, "Bravo", "reseller")
+	w.admin = partnerstest.User(t, p, vendor, oa, "admin@alpha.example", partners.Admin)
+	w.sales = partnerstest.User(t, p, vendor, oa, "sales@alpha.example", partners.Sales)
+	w.other = partnerstest.User(t, p, vendor, ob, "admin@bravo.example", partners.Admin)
+	return w
+}
+
+func (w *world) profile(in interchange.ProfileInput) *interchange.Profile {
+	w.t.Helper()
+	p, err := w.ex.CreateProfile(w.ctx, w.admin, in)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return p
+}
+
+// acme is the profile of the sender of edi/testdata/816.edi.
+func acme(ack string) interchange.ProfileInput {
+	return interchange.ProfileInput{Name: "Acme Distribution", Format: "X12", PartnerQualifier: "ZZ", PartnerID: "ACMEDIST",
+		OwnQualifier: "ZZ", OwnID: "PARTNERHUB", Version: "00501", Ack: ack, TA1Duplicates: true}
+}
+
+func (w *world) run() {
+	w.t.Helper()
+	if _, err := w.worker.RunOnce(w.ctx, 10); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func read(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../edi/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// counts is the number of accounts and contacts of Alpha, as its admin sees them.
+func (w *world) counts() (int, int) {
+	w.t.Helper()
+	list, _, err := w.acc.List(w.ctx, w.admin, accounts.Filter{Limit: 100})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	contacts := 0
+	for _, a := range list {
+		cs, err := w.acc.Contacts(w.ctx, w.admin, a.ID, false)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		contacts += len(cs)
+	}
+	return len(list), contacts
+}
+
+type result struct {
+	Sets []interchange.SetOutcome `json:"sets"`
+}
+
+func outcome(t *testing.T, ic *interchange.Interchange) result {
+	t.Helper()
+	var r result
+	if err := json.Unmarshal(ic.Result, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// An 816 from the testdata is stored, processed by the job onto accounts and
+// contacts, and acknowledged with a 997; the same file again is recognized,
+// answered with a TA1 025 (the profile asks for it) and changes nothing.
+func TestInbound816AndDuplicate(t *testing.T) {
+	w := newWorld(t)
+	p := w.profile(acme("997"))
+	data := read(t, "816.edi")
+	// The 816's third party asks for a termination (ASI01 3), which the hub
+	// does not apply from an interchange: drop that HL for the accepted case.
+	ok816 := bytes.Replace(data, []byte("HL*3*1*2~\nN1*BY*CONTOSO SOLUTIONS*92*CS-4471~\nN4*PORTLAND*OR*97204*US~\nASI*3*024~\nSE*25*0001~"), []byte("SE*21*0001~"), 1)
+	if bytes.Equal(ok816, data) {
+		t.Fatal("816.edi changed: fix the test's edit")
+	}
+	rec, err := w.ex.Receive(w.ctx, w.sales, "816.edi", ok816)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Duplicate || rec.Interchange.State != "received" || rec.Interchange.Control != "000000101" || rec.Interchange.Sender != "ACMEDIST" {
+		t.Fatalf("receipt = %+v", rec.Interchange)
+	}
+	w.run()
+	ic, err := w.ex.Interchange(w.ctx, w.sales, rec.Interchange.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ic.State != "processed" || ic.Sets != 1 || ic.Accepted != 1 || ic.AckKind != "997" || ic.AckControl == nil || *ic.AckControl != 1 {
+		t.Fatalf("processed = %+v %s", ic, ic.Result)
+	}
+	r := outcome(t, ic)
+	if r.Sets[0].Created["accounts"] != 2 || r.Sets[0].Created["contacts"] != 2 {
+		t.Fatalf("outcome = %+v", r.Sets[0])
+	}
+	nAcc, nCon := w.counts()
+	if nAcc != 2 || nCon != 2 {
+		t.Fatalf("accounts, contacts = %d, %d; want 2, 2", nAcc, nCon)
+	}
+	list, _, err := w.acc.List(w.ctx, w.admin, accounts.Filter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acme *accounts.Account
+	for i := range list {
+		if list[i].Name == "ACME DISTRIBUTION INC" {
+			acme = &list[i]
+		}
+	}
+	if acme == nil || acme.DUNS != "123456789" || acme.City != "AUSTIN" {
+		t.Fatalf("Acme account = %+v", acme)
+	}
+	kind, ack, err := w.ex.Ack(w.ctx, w.sales, ic.ID)
+	if err != nil || kind != "997" {
+		t.Fatal(kind, err)
+	}
+	if !strings.Contains(string(ack), "AK5*A~") || !strings.Contains(string(ack), "AK9*A*1*1*1~") {
+		t.Fatalf("997 = %s", ack)
+	}
+	// The acknowledgment reads as a valid 997.
+	if res, err := edi.Validate(bytes.NewReader(ack)); err != nil || len(res) != 1 || !res[0].OK() {
+		t.Fatalf("997 does not validate: %v %+v", err, res)
+	}
+
+	// The same file again: a duplicate, TA1 025, nothing stored or changed.
+	again, err := w.ex.Receive(w.ctx, w.sales, "816-again.edi", ok816)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Duplicate || again.Interchange.ID != ic.ID || !strings.Contains(again.Ack, "TA1*000000101*") || !strings.Contains(again.Ack, "*R*025~") {
+		t.Fatalf("duplicate = %+v ack %q", again.Interchange, again.Ack)
+	}
+	w.run()
+	if a2, c2 := w.counts(); a2 != nAcc || c2 != nCon {
+		t.Fatalf("after the resend: %d, %d", a2, c2)
+	}
+	log, _, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{})
+	if err != nil || len(log) != 1 {
+		t.Fatalf("log = %+v, %v", log, err)
+	}
+	// A profile without TA1 on duplicates answers the stored acknowledgment.
+	if _, err := w.d.Owner.Exec(`UPDATE exchange_profiles SET ta1_duplicates = false WHERE id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	third, err := w.ex.Receive(w.ctx, w.sales, "816.edi", ok816)
+	if err != nil || !third.Duplicate || third.Ack != string(ack) {
+		t.Fatalf("third = %+v %v", third, err)
+	}
+
+	// Another organization sees none of it.
+	if _, err := w.ex.Interchange(w.ctx, w.other, ic.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("other org: %v", err)
+	}
+	if log, _, err := w.ex.Log(w.ctx, w.other, interchange.LogFilter{}); err != nil || len(log) != 0 {
+		t.Fatalf("other org log = %+v, %v", log, err)
+	}
+}
+
+// A set that cannot be applied is rejected whole: nothing of it is stored, and
+// its 999 names the segment and element (IK3/IK4); the unaltered 816 of the
+// testdata asks to terminate a party (ASI01 3), and a bad email breaks a
+// contact in another file.
+func TestBadSetLeavesNothing(t *testing.T) {
+	w := newWorld(t)
+	w.profile(acme("999"))
+	rec, err := w.ex.Receive(w.ctx, w.sales, "816.edi", read(t, "816.edi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run()
+	ic, err := w.ex.Interchange(w.ctx, w.sales, rec.Interchange.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ic.State != "processed" || ic.Accepted != 0 || ic.Sets != 1 {
+		t.Fatalf("processed = %+v", ic)
+	}
+	if a, c := w.counts(); a != 0 || c != 0 {
+		t.Fatalf("a rejected set stored %d accounts, %d contacts", a, c)
+	}
+	r := outcome(t, ic)
+	if e := r.Sets[0].Errors; len(e) != 1 || e[0].SegmentID != "ASI" || e[0].Segment != 24 || e[0].Element != 1 {
+		t.Fatalf("errors = %+v", e)
+	}
+	_, ack, err := w.ex.Ack(w.ctx, w.sales, ic.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"IK3*ASI*24*N1*8~", "IK4*1*306*7~", "IK5*R*I5~", "AK9*R*1*1*0~"} {
+		if want == "IK5*R*I5~" {
+			want = "IK5*R*5~"
+		}
+		if !strings.Contains(string(ack), want) {
+			t.Errorf("999 lacks %q:\n%s", want, ack)
+		}
+	}
+
+	// A bad email in a PER: the whole set goes, the AK4 names PER06.
+	bad := bytes.Replace(read(t, "816.edi"), []byte("ASI*3*024~"), []byte("ASI*1*001~"), 1)
+	bad = bytes.Replace(bad, []byte("ana@northwind.example"), []byte("not-an-email"), 1)
+	bad = bytes.Replace(bad, []byte("000000101"), []byte("000000102"), 2)
+	if _, err := w.ex.Receive(w.ctx, w.sales, "bad.edi", bad); err != nil {
+		t.Fatal(err)
+	}
+	w.run()
+	log, _, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{})
+	if err != nil || len(log) != 2 {
+		t.Fatalf("log = %+v %v", log, err)
+	}
+	r = outcome(t, &log[0])
+	if e := r.Sets[0].Errors; len(e) != 1 || e[0].SegmentID != "PER" || e[0].Element != 4 || !strings.Contains(e[0].Message, "email") {
+		t.Fatalf("errors = %+v", e)
+	}
+	if a, c := w.counts(); a != 0 || c != 0 {
+		t.Fatalf("a rejected set stored %d accounts, %d contacts", a, c)
+	}
+	_, ack, _ = w.ex.Ack(w.ctx, w.sales, log[0].ID)
+	if !strings.Contains(string(ack), "IK3*PER*17*N1*8~") || !strings.Contains(string(ack), "IK4*4*364*7*not-an-email~") {
+		t.Fatalf("999 = %s", ack)
+	}
+}
+
+// A PARTIN goes onto accounts with its contacts and is answered by a CONTRL.
+func TestInboundPARTIN(t *testing.T) {
+	w := newWorld(t)
+	w.profile(interchange.ProfileInput{Name: "Vendeur", Format: "EDIFACT", PartnerQualifier: "14", PartnerID: "5412345000013",
+		OwnQualifier: "14", OwnID: "4012345000009", Ack: "CONTRL"})
+	rec, err := w.ex.Receive(w.ctx, w.sales, "partin.edi", read(t, "partin.edi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run()
+	ic, err := w.ex.Interchange(w.ctx, w.sales, rec.Interchange.ID)
+	if err != nil || ic.Accepted != 1 || ic.AckKind != "CONTRL" {
+		t.Fatalf("%+v %s %v", ic, ic.Result, err)
+	}
+	if a, c := w.counts(); a != 2 || c != 1 {
+		t.Fatalf("accounts, contacts = %d, %d", a, c)
+	}
+	_, ack, _ := w.ex.Ack(w.ctx, w.sales, ic.ID)
+	if !strings.Contains(string(ack), "UCI+PH00001+5412345000013:14+4012345000009:14+7'") {
+		t.Fatalf("CONTRL = %s", ack)
+	}
+}
+
+// Unknown senders and files that are no interchange are refused, located, and
+// nothing is stored.
+func TestReceiveRefusals(t *testing.T) {
+	w := newWorld(t)
+	is := func(err error, field, part string) {
+		t.Helper()
+		ae, ok := apperr.As(err)
+		if !ok || ae.Kind != apperr.Invalid || ae.Field != field || !strings.Contains(ae.Message, part) {
+			t.Fatalf("err = %v, want Invalid on %s with %q", err, field, part)
+		}
+	}
+	_, err := w.ex.Receive(w.ctx, w.sales, "816.edi", read(t, "816.edi"))
+	is(err, "file", "interchange 000000101: no trading-partner profile of your organization has sender ZZ:ACMEDIST")
+	_, err = w.ex.Receive(w.ctx, w.sales, "x.csv", []byte("name\nAcme\n"))
+	is(err, "file", "is not an X12")
+	w.profile(acme("997"))
+	_, err = w.ex.Receive(w.ctx, w.sales, "multi.edi", append(read(t, "816.edi"), read(t, "816.edi")...))
+	is(err, "file", "holds 2 interchanges")
+	if _, err := w.ex.Receive(w.ctx, partners.Actor{Network: w.sales.Network, Org: w.sales.Org, User: w.sales.User, Role: partners.Viewer}, "816.edi", read(t, "816.edi")); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("viewer: %v", err)
+	}
+	if log, _, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{}); err != nil || len(log) != 0 {
+		t.Fatalf("log = %+v %v", log, err)
+	}
+	// Profiles: bad input is named.
+	for _, c := range []struct {
+		mut   func(*interchange.ProfileInput)
+		field string
+	}{
+		{func(p *interchange.ProfileInput) { p.Format = "XML" }, "format"},
+		{func(p *interchange.ProfileInput) { p.Ack = "CONTRL" }, "ack"},
+		{func(p *interchange.ProfileInput) { p.Delimiters = "**~" }, "delimiters"},
+		{func(p *interchange.ProfileInput) { p.Delimiters = "*:^*" }, "delimiters"},
+		{func(p *interchange.ProfileInput) { p.Guides = json.RawMessage(`[{"name":"X","set":"816","segments":[{"segment":"ZZZ"}]}]`) }, "guides"},
+		{func(p *interchange.ProfileInput) { p.PartnerID = "" }, "partner_id"},
+	} {
+		in := acme("997")
+		in.OwnID = "OTHER"
+		c.mut(&in)
+		_, err := w.ex.CreateProfile(w.ctx, w.admin, in)
+		if ae, ok := apperr.As(err); !ok || ae.Kind != apperr.Invalid || ae.Field != c.field {
+			t.Errorf("%s: %v", c.field, err)
+		}
+	}
+	if _, err := w.ex.CreateProfile(w.ctx, w.admin, acme("997")); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("same ids twice: %v", err)
+	}
+	if _, err := w.ex.CreateProfile(w.ctx, w.sales, acme("999")); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("sales creates a profile: %v", err)
+	}
+}
+
+// Control numbers never repeat, whatever runs at the same time: 8 goroutines
+// take 25 numbers each, and acknowledgments take theirs from the same
+// sequence.
+func TestControlNumbersNeverRepeat(t *testing.T) {
+	w := newWorld(t)
+	p := w.profile(acme("997"))
+	var mu sync.Mutex
+	seen := map[int64]bool{}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				n, err := w.ex.NextControl(w.ctx, w.sales, p.ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				if seen[n] {
+					errs <- &repeatErr{n}
+				}
+				seen[n] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(seen) != 200 {
+		t.Fatalf("%d distinct numbers, want 200", len(seen))
+	}
+	for n := int64(1); n <= 200; n++ {
+		if !seen[n] {
+			t.Fatalf("number %d was skipped", n)
+		}
+	}
+	rec, err := w.ex.Receive(w.ctx, w.sales, "816.edi", read(t, "816.edi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run()
+	ic, _ := w.ex.Interchange(w.ctx, w.sales, rec.Interchange.ID)
+	if ic.AckControl == nil || *ic.AckControl != 201 {
+		t.Fatalf("ack control = %v", ic.AckControl)
+	}
+	if _, err := w.ex.NextControl(w.ctx, w.other, p.ID); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("another organization's profile: %v", err)
+	}
+}
+
+type repeatErr struct{ n int64 }
+
+func (e *repeatErr) Error() string { return "control number handed out twice" }
