@@ -328,7 +328,9 @@ func TestReceiveRefusals(t *testing.T) {
 		{func(p *interchange.ProfileInput) { p.Ack = "CONTRL" }, "ack"},
 		{func(p *interchange.ProfileInput) { p.Delimiters = "**~" }, "delimiters"},
 		{func(p *interchange.ProfileInput) { p.Delimiters = "*:^*" }, "delimiters"},
-		{func(p *interchange.ProfileInput) { p.Guides = json.RawMessage(`[{"name":"X","set":"816","segments":[{"segment":"ZZZ"}]}]`) }, "guides"},
+		{func(p *interchange.ProfileInput) {
+			p.Guides = json.RawMessage(`[{"name":"X","set":"816","segments":[{"segment":"ZZZ"}]}]`)
+		}, "guides"},
 		{func(p *interchange.ProfileInput) { p.PartnerID = "" }, "partner_id"},
 	} {
 		in := acme("997")
