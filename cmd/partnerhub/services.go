@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
@@ -14,11 +15,14 @@ type services struct {
 	Accounts *accounts.Service
 	// Imports is the import pipeline with every record family registered.
 	Imports *imports.Service
+	// Exchange is the EDI exchange, mapping sets onto the same families.
+	Exchange *interchange.Service
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	mailer := c.SMTP
 	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer, Secret: c.Secret}
 	acc := &accounts.Service{DB: d, Partners: p}
-	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...)}
+	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...),
+		Exchange: interchange.New(d, acc.ImportFamilies(), interchange.AccountMappings()...)}
 }

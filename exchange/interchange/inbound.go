@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/partnerhub/partnerhub/edi"
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/jobs"
@@ -23,8 +24,9 @@ import (
 // JobKind is the background job that processes a stored interchange.
 const JobKind = "exchange.interchange"
 
-// MaxBytes is the largest interchange an upload takes.
-const MaxBytes = 50 << 20
+// MaxBytes is the largest interchange an upload takes (the import pipeline's
+// limit, which the web layer's upload routes share).
+const MaxBytes = imports.MaxBytes
 
 // Receipt is the answer to an interchange sent to the hub: the interchange as
 // stored and, for one received before, Duplicate with the acknowledgment it

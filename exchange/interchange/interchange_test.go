@@ -186,7 +186,7 @@ func TestInbound816AndDuplicate(t *testing.T) {
 	if a2, c2 := w.counts(); a2 != nAcc || c2 != nCon {
 		t.Fatalf("after the resend: %d, %d", a2, c2)
 	}
-	log, _, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{})
+	log, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{})
 	if err != nil || len(log) != 1 {
 		t.Fatalf("log = %+v, %v", log, err)
 	}
@@ -203,7 +203,7 @@ func TestInbound816AndDuplicate(t *testing.T) {
 	if _, err := w.ex.Interchange(w.ctx, w.other, ic.ID); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("other org: %v", err)
 	}
-	if log, _, err := w.ex.Log(w.ctx, w.other, interchange.LogFilter{}); err != nil || len(log) != 0 {
+	if log, err := w.ex.Log(w.ctx, w.other, interchange.LogFilter{}); err != nil || len(log) != 0 {
 		t.Fatalf("other org log = %+v, %v", log, err)
 	}
 }
@@ -255,7 +255,7 @@ func TestBadSetLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.run()
-	log, _, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{})
+	log, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{})
 	if err != nil || len(log) != 2 {
 		t.Fatalf("log = %+v %v", log, err)
 	}
@@ -316,7 +316,7 @@ func TestReceiveRefusals(t *testing.T) {
 	if _, err := w.ex.Receive(w.ctx, partners.Actor{Network: w.sales.Network, Org: w.sales.Org, User: w.sales.User, Role: partners.Viewer}, "816.edi", read(t, "816.edi")); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("viewer: %v", err)
 	}
-	if log, _, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{}); err != nil || len(log) != 0 {
+	if log, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{}); err != nil || len(log) != 0 {
 		t.Fatalf("log = %+v %v", log, err)
 	}
 	// Profiles: bad input is named.

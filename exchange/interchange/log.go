@@ -102,45 +102,41 @@ func (s *Service) Original(ctx context.Context, a partners.Actor, id int64) (*In
 	return &ic, row.Data, nil
 }
 
-// LogFilter narrows the exchange log: a state ("" for any), the cursor of
-// the page (from the previous page) and its size.
+// LogFilter narrows the exchange log: a state ("" for any), the id the page
+// starts before (0 for the newest) and how many rows to read.
 type LogFilter struct {
 	State  string
-	Cursor string
+	Before int64
 	Limit  int
 }
 
 // States are the states of an interchange.
 var States = []string{"received", "processing", "processed", "failed"}
 
-// Log lists the interchanges of the actor's organization, newest first, a
-// page at a time, and the next page's cursor ("" on the last page). The
-// organization's own rows are read from the (network, org, id) index, at
-// most limit+1 of them; one statement text per filter shape.
-// Errors: Invalid (state, cursor).
-func (s *Service) Log(ctx context.Context, a partners.Actor, f LogFilter) ([]Interchange, string, error) {
+// Log lists the interchanges of the actor's organization, newest first: at
+// most f.Limit (1 to 201; a caller paging asks one more than it shows)
+// before f.Before. The organization's own rows are read from the (network,
+// org, id) index, or (network, org, state, id) with a state; one statement
+// text per filter shape. Errors: Invalid (state).
+func (s *Service) Log(ctx context.Context, a partners.Actor, f LogFilter) ([]Interchange, error) {
 	limit := f.Limit
-	if limit <= 0 || limit > 200 {
+	if limit <= 0 || limit > 201 {
 		limit = 50
 	}
 	q := `SELECT ` + interchangeColumns + ` FROM exchange_interchanges WHERE network_id = $1 AND org_id = $2`
 	args := []any{a.Network, a.Org}
 	if f.State != "" {
 		if !contains(States, f.State) {
-			return nil, "", apperr.Field("state", "must be one of received, processing, processed, failed")
+			return nil, apperr.Field("state", "must be one of received, processing, processed, failed")
 		}
 		args = append(args, f.State)
 		q += ` AND state = $` + strconv.Itoa(len(args))
 	}
-	if f.Cursor != "" {
-		before, err := strconv.ParseInt(f.Cursor, 36, 64)
-		if err != nil || before <= 0 {
-			return nil, "", apperr.Field("cursor", "is not a cursor of this list")
-		}
-		args = append(args, before)
+	if f.Before > 0 {
+		args = append(args, f.Before)
 		q += ` AND id < $` + strconv.Itoa(len(args))
 	}
-	args = append(args, limit+1)
+	args = append(args, limit)
 	q += ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
 	out := []Interchange{}
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
@@ -151,12 +147,7 @@ func (s *Service) Log(ctx context.Context, a partners.Actor, f LogFilter) ([]Int
 		return st.SelectContext(ctx, &out, args...)
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	next := ""
-	if len(out) > limit {
-		out = out[:limit]
-		next = strconv.FormatInt(out[limit-1].ID, 36)
-	}
-	return out, next, nil
+	return out, nil
 }

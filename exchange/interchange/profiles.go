@@ -349,12 +349,15 @@ func (s *Service) Profile(ctx context.Context, a partners.Actor, id int64) (*Pro
 	return &p, nil
 }
 
-// Profiles lists the profiles of the actor's organization by name (an
-// organization has a handful: no pages).
-func (s *Service) Profiles(ctx context.Context, a partners.Actor) ([]Profile, error) {
+// Profiles lists the profiles of the actor's organization in the order they
+// were made: at most limit (1 to 201) after the profile id after.
+func (s *Service) Profiles(ctx context.Context, a partners.Actor, after int64, limit int) ([]Profile, error) {
+	if limit <= 0 || limit > 201 {
+		limit = 50
+	}
 	out := []Profile{}
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		return tx.SelectContext(ctx, &out, `SELECT `+profileColumns+` FROM exchange_profiles WHERE network_id = $1 AND org_id = $2 ORDER BY name, id LIMIT 500`, a.Network, a.Org)
+		return tx.SelectContext(ctx, &out, `SELECT `+profileColumns+` FROM exchange_profiles WHERE network_id = $1 AND org_id = $2 AND id > $3 ORDER BY id LIMIT $4`, a.Network, a.Org, after, limit)
 	})
 	return out, err
 }

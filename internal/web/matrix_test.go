@@ -21,6 +21,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/internal/web"
 	"github.com/partnerhub/partnerhub/partners"
@@ -193,6 +194,7 @@ func buildWorld(t *testing.T) *world {
 	w.marker = map[web.Target]string{
 		web.TargetAccount: "Matrix Target Account", web.TargetContact: "Matrix Target Contact", web.TargetOrganization: names[relOwn],
 		web.TargetUser: "own-sales@matrix.example", web.TargetInvite: "own-invited@matrix.example", web.TargetAPIKey: "matrix-target-key", web.TargetJob: "matrix.target",
+		web.TargetProfile: "Matrix Target Profile", web.TargetInterchange: "matrix-target.edi",
 	}
 	name := w.marker[web.TargetAccount]
 	acc, err := as.Create(ctx, ownerSales, accounts.Input{Name: &name, Domains: &[]string{"matrix-target.example"}})
@@ -232,8 +234,24 @@ func buildWorld(t *testing.T) *world {
 			owner.Network, owner.Org, ownerSales.User)
 	}))
 	w.target[web.TargetImport] = imp
+	// The EDI exchange (issue 21): a trading-partner profile of the owner and an
+	// 816 it received, processed and acknowledged.
+	ex := interchange.New(d.App, as.ImportFamilies(), interchange.AccountMappings()...)
+	prof, err := ex.CreateProfile(ctx, owner, interchange.ProfileInput{Name: w.marker[web.TargetProfile], Format: "X12", PartnerQualifier: "ZZ", PartnerID: "ACMEDIST",
+		OwnQualifier: "ZZ", OwnID: "PARTNERHUB", Ack: "997"})
+	must(err)
+	w.target[web.TargetProfile] = prof.ID
+	rec, err := ex.Receive(ctx, ownerSales, w.marker[web.TargetInterchange], []byte(matrix816))
+	must(err)
+	must(ex.Process(ctx, ownerSales, rec.Interchange.ID))
+	w.target[web.TargetInterchange] = rec.Interchange.ID
 	return w
 }
+
+// matrix816 is the target interchange: an 816 with one party and its contact.
+const matrix816 = "ISA*00*          *00*          *ZZ*ACMEDIST       *ZZ*PARTNERHUB     *261120*0930*^*00501*000000101*1*P*:~\n" +
+	"GS*OR*ACMEDIST*PARTNERHUB*20261120*0930*101*X*005010~\nST*816*0001~\nBHT*0001*00*ORG-20261120-01*20261120*0930~\n" +
+	"HL*1**1~\nN1*DS*MATRIX EDI ACCOUNT*1*123456789~\nPER*IC*JANE ROE*EM*jane.roe@matrix-edi.example~\nSE*6*0001~\nGE*1*101~\nIEA*1*000000101~\n"
 
 // sees is the visibility rule of DESIGN §3 for the fixture's target of kind k:
 // whether c's organization may see it at all. listing: in the list route of its
@@ -250,7 +268,7 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relOwn || !listing && c.vendorManager()
 	case web.TargetJob:
 		return c.rel == relOwn || c.vendorManager()
-	case web.TargetAPIKey, web.TargetImport:
+	case web.TargetAPIKey, web.TargetImport, web.TargetProfile, web.TargetInterchange:
 		return c.rel == relOwn
 	case web.TargetInvite:
 		// A pending invitation is managed by its organization and by the vendor.
@@ -403,6 +421,9 @@ var samples = map[string]string{
 	"POST /partners":                       "org_id={vendor}",
 	"POST /partners/:id/policy":            "level=counts",
 	"POST /imports/:id/columns":            "col_0=name",
+	// The EDI exchange (issue 21).
+	"POST /api/v1/exchange/profiles":     `{"name":"Matrix New Profile","format":"X12","partner_qualifier":"ZZ","partner_id":"MATRIXNEW","own_qualifier":"ZZ","own_id":"MATRIXHUB","ack":"997"}`,
+	"POST /api/v1/exchange/interchanges": matrix816,
 }
 
 // request is what the matrix sends to the route key about the record id.

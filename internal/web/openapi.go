@@ -91,6 +91,24 @@ var schemas = obj{
 		"error":  str(), "created_at": ts(), "updated_at": ts()}),
 	"Me": obj{"type": "object", "properties": obj{"network_id": integer(), "organization": ref("Organization"), "role": roleEnum, "vendor": boolean(),
 		"user": obj{"type": "object"}, "api_key": obj{"type": "object"}}},
+
+	// The EDI exchange (exchange.go).
+	"TradingProfile": object(obj{"id": integer(), "org_id": integer(), "name": str(), "format": enum("X12", "EDIFACT", "CSV", "JSON"),
+		"partner_qualifier": str(), "partner_id": str(), "own_qualifier": str(), "own_id": str(), "version": str(),
+		"ack": enum("none", "TA1", "997", "999", "CONTRL"), "ta1_duplicates": boolean(), "guides": obj{"type": "array", "items": obj{"type": "object"}},
+		"delimiters": str(), "csv_kind": str(), "next_control": integer(), "created_at": ts(), "updated_at": ts()}),
+	"TradingProfileInput": object(obj{"name": str(), "format": enum("X12", "EDIFACT", "CSV", "JSON"),
+		"partner_qualifier": obj{"type": "string", "description": "ISA05 / UNB S002 0007 of what the partner sends"}, "partner_id": obj{"type": "string", "description": "ISA06 / UNB S002 0004"},
+		"own_qualifier": str(), "own_id": obj{"type": "string", "description": "ISA08 / UNB S003 0010: your organization as receiver"}, "version": str(),
+		"ack": enum("none", "TA1", "997", "999", "CONTRL"), "ta1_duplicates": obj{"type": "boolean", "description": "answer an interchange received twice with a TA1 note 025"},
+		"guides":     obj{"type": "array", "items": obj{"type": "object"}, "description": "implementation conventions in the edi package's JSON form"},
+		"delimiters": obj{"type": "string", "description": "outbound: X12 element, component, repetition, segment (\"*:^~\"); EDIFACT the six of a UNA"},
+		"csv_kind":   str()}, "name", "format"),
+	"Interchange": object(obj{"id": integer(), "org_id": integer(), "profile_id": integer(), "filename": str(), "format": str(), "sender": str(), "receiver": str(),
+		"control": str(), "sha256": str(), "size": integer(), "state": enum("received", "processing", "processed", "failed"), "sets": obj{"type": "integer"},
+		"accepted": obj{"type": "integer"}, "result": obj{"type": "object", "nullable": true, "description": "sets: position, set, control, accepted, created/updated/unchanged by family, errors (segment, segment_id, element, code, message); errors of the envelope"},
+		"error": str(), "ack_kind": str(), "ack_control": nullable(integer()), "created_at": ts(), "processed_at": nullable(ts())}),
+	"Receipt": object(obj{"interchange": ref("Interchange"), "duplicate": boolean(), "ack": obj{"type": "string", "description": "for a duplicate: the acknowledgment it gets again"}}),
 }
 
 var paramRE = regexp.MustCompile(`:([a-z_]+)`)

@@ -17,6 +17,10 @@ const (
 	TargetAPIKey       Target = "api-key"
 	TargetJob          Target = "job"
 	TargetImport       Target = "import"
+	// The EDI exchange (issue 21): a trading-partner profile and an interchange
+	// of the owner organization, which only it sees.
+	TargetProfile     Target = "exchange-profile"
+	TargetInterchange Target = "interchange"
 )
 
 // Action is what a route does with its target.
@@ -214,4 +218,14 @@ var routeAccess = map[string]Access{
 	"GET /partners/:id/revoke":                 {Role: partners.Manager, Action: Read, Target: TargetPartnership},
 	"POST /partners/:id/revoke":                {Role: partners.Manager, Action: Write, Target: TargetPartnership, Consumes: true},
 	"POST /partners/:id/policy":                {Role: partners.Admin, Action: Write, Target: TargetPartnership},
+
+	// API: the EDI exchange (exchange.go, issue 21).
+	"GET /api/v1/exchange/profiles":                  {Action: Read, Lists: TargetProfile},
+	"POST /api/v1/exchange/profiles":                 {Action: Create},
+	"GET /api/v1/exchange/profiles/:id":              {Action: Read, Target: TargetProfile},
+	"POST /api/v1/exchange/interchanges":             {Action: Create},
+	"GET /api/v1/exchange/interchanges":              {Action: Read, Lists: TargetInterchange},
+	"GET /api/v1/exchange/interchanges/:id":          {Action: Read, Target: TargetInterchange},
+	"GET /api/v1/exchange/interchanges/:id/ack":      {Action: Read, Target: TargetInterchange},
+	"GET /api/v1/exchange/interchanges/:id/original": {Action: Read, Target: TargetInterchange},
 }

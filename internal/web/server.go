@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
@@ -49,6 +50,8 @@ type Config struct {
 	Accounts *accounts.Service
 	// Imports is the import pipeline; nil builds one with the accounts families.
 	Imports *imports.Service
+	// Exchange is the EDI exchange; nil builds one with the accounts mappings.
+	Exchange *interchange.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -65,6 +68,7 @@ type Server struct {
 	partners *partners.Service
 	accounts *accounts.Service
 	imports  *imports.Service
+	exchange *interchange.Service
 	log      *slog.Logger
 	routes   []route
 	rates    *rateLeases
@@ -87,6 +91,10 @@ func New(cfg Config, d *db.DB) *Server {
 	}
 	if s.imports == nil {
 		s.imports = imports.New(d, s.accounts.ImportFamilies()...)
+	}
+	s.exchange = cfg.Exchange
+	if s.exchange == nil {
+		s.exchange = interchange.New(d, s.accounts.ImportFamilies(), interchange.AccountMappings()...)
 	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,

@@ -35,7 +35,7 @@ CREATE TABLE exchange_profiles (
 );
 SELECT ph_distribute('exchange_profiles', 'network_id');
 ALTER TABLE exchange_profiles ADD CONSTRAINT exchange_profiles_network FOREIGN KEY (network_id) REFERENCES networks (id);
-CREATE INDEX exchange_profiles_org ON exchange_profiles (network_id, org_id, name, id);
+CREATE INDEX exchange_profiles_org ON exchange_profiles (network_id, org_id, id);
 
 -- An interchange as received (data), what processing made of it (result: its
 -- sets with their outcome and located errors) and the acknowledgment sent
