@@ -587,7 +587,7 @@ func (s *Service) finish(ctx context.Context, a partners.Actor, id int64, p *Pro
 			accepted++
 		}
 	}
-	var errs []SetError
+	errs := []SetError{}
 	if res != nil {
 		for _, e := range res.Errors {
 			errs = append(errs, fromEDI(e))
