@@ -419,7 +419,9 @@ func (s *Service) applySet(ctx context.Context, a partners.Actor, id int64, pos 
 	rows, err := m.Map(set)
 	var me *MapError
 	if errors.As(err, &me) {
-		return reject(locate(std, me.Place, me.Missing, me.Msg))
+		e := locate(std, me.Place, me.Missing, me.Msg)
+		e.Data = me.Data
+		return reject(e)
 	}
 	if err != nil {
 		return o, err

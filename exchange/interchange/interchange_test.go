@@ -238,7 +238,7 @@ func TestBadSetLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"IK3*ASI*24*N1*8~", "IK4*1*306*7~", "IK5*R*I5~", "AK9*R*1*1*0~"} {
+	for _, want := range []string{"IK3*ASI*24*N1*8~", "IK4*1*306*7*3~", "IK5*R*I5~", "AK9*R*1*1*0~"} {
 		if want == "IK5*R*I5~" {
 			want = "IK5*R*5~"
 		}
@@ -408,3 +408,66 @@ func TestControlNumbersNeverRepeat(t *testing.T) {
 type repeatErr struct{ n int64 }
 
 func (e *repeatErr) Error() string { return "control number handed out twice" }
+
+// two816 is an interchange of two 816 sets: the first applies (a party with a
+// contact that has no email, so applying it twice would make a second
+// contact), the second asks to terminate a party and is rejected.
+const two816 = "ISA*00*          *00*          *ZZ*ACMEDIST       *ZZ*PARTNERHUB     *261120*0930*^*00501*000000201*1*P*:~\n" +
+	"GS*OR*ACMEDIST*PARTNERHUB*20261120*0930*201*X*005010~\n" +
+	"ST*816*0001~\nBHT*0001*00*ORG-1*20261120*0930~\nN1*41*ACME DISTRIBUTION INC~\nHL*1**1~\nN1*DS*GLOBEX CORP*1*987654321~\nPER*IC*HANK SCORPIO*TE*5550100~\nSE*7*0001~\n" +
+	"ST*816*0002~\nBHT*0001*00*ORG-2*20261120*0930~\nN1*41*ACME DISTRIBUTION INC~\nHL*1**1~\nN1*DS*INITECH*92*IN-1~\nASI*3*024~\nSE*7*0002~\n" +
+	"GE*2*201~\nIEA*1*000000201~\n"
+
+// A set that fails is rejected and the rest of the interchange goes on; a
+// process killed between two sets resumes where it was: the set applied
+// before is not applied again (its contact, which has no email to match on,
+// is not made twice) and the acknowledgment is built from both outcomes.
+func TestSetsApartAndResume(t *testing.T) {
+	w := newWorld(t)
+	w.profile(acme("997"))
+	rec, err := w.ex.Receive(w.ctx, w.sales, "two.edi", []byte(two816))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run()
+	ic, _ := w.ex.Interchange(w.ctx, w.sales, rec.Interchange.ID)
+	if ic.Sets != 2 || ic.Accepted != 1 {
+		t.Fatalf("%+v %s", ic, ic.Result)
+	}
+	_, ack, _ := w.ex.Ack(w.ctx, w.sales, ic.ID)
+	for _, want := range []string{"AK2*816*0001~AK5*A~", "AK2*816*0002~AK3*ASI*6*N1*8~AK4*1*306*7*3~AK5*R*5~", "AK9*P*2*2*1~"} {
+		if !strings.Contains(string(ack), want) {
+			t.Errorf("997 lacks %q: %s", want, ack)
+		}
+	}
+	a1, c1 := w.counts()
+	if a1 != 1 || c1 != 1 {
+		t.Fatalf("accounts, contacts = %d, %d", a1, c1)
+	}
+	// As if killed after the first set committed: the second set's outcome and
+	// the acknowledgment are gone, the interchange is still processing.
+	if _, err := w.d.Owner.Exec(`DELETE FROM exchange_sets WHERE interchange_id = $1 AND position = 2`, ic.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.d.Owner.Exec(`UPDATE exchange_interchanges SET state = 'processing', result = NULL, ack = NULL, ack_kind = '', ack_control = NULL WHERE id = $1`, ic.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.ex.Process(w.ctx, w.sales, ic.ID); err != nil {
+		t.Fatal(err)
+	}
+	if a2, c2 := w.counts(); a2 != a1 || c2 != c1 {
+		t.Fatalf("after resuming: %d accounts, %d contacts; want %d, %d", a2, c2, a1, c1)
+	}
+	again, _ := w.ex.Interchange(w.ctx, w.sales, ic.ID)
+	_, ack2, _ := w.ex.Ack(w.ctx, w.sales, ic.ID)
+	if again.State != "processed" || again.Accepted != 1 || *again.AckControl != 2 || !strings.Contains(string(ack2), "AK9*P*2*2*1~") {
+		t.Fatalf("resumed: %+v %s", again, ack2)
+	}
+	// Processing a processed interchange again changes nothing.
+	if err := w.ex.Process(w.ctx, w.sales, ic.ID); err != nil {
+		t.Fatal(err)
+	}
+	if third, _ := w.ex.Interchange(w.ctx, w.sales, ic.ID); *third.AckControl != 2 {
+		t.Fatalf("processed twice: %+v", third)
+	}
+}

@@ -58,7 +58,9 @@ type MapError struct {
 	// Missing: a value the mapping needs is absent (AK403 1) rather than
 	// unusable (AK403 7).
 	Missing bool
-	Msg     string
+	// Data is a copy of the value at fault, for the acknowledgment (AK404).
+	Data string
+	Msg  string
 }
 
 func (e *MapError) Error() string { return e.Msg }
@@ -219,7 +221,7 @@ func party816(n1 *loopInstance) (*partyRows, error) {
 			}
 		case "ASI":
 			if s.Value(1) == "3" {
-				return nil, &MapError{Place: s.place(1, "306"), Msg: "ASI01 3 (terminate) is not applied from an interchange: archive the account in the hub"}
+				return nil, &MapError{Place: s.place(1, "306"), Data: s.Value(1), Msg: "ASI01 3 (terminate) is not applied from an interchange: archive the account in the hub"}
 			}
 		case "PER":
 			c := Row{Family: "contacts", At: s.place(0, ""), Values: map[string]string{"account": name}, Places: map[string]Place{"account": head.place(2, "93")}}
@@ -279,7 +281,7 @@ func mapPARTIN(set *edi.Set) ([]Row, error) {
 	top, loops := walk(set)
 	for _, s := range top {
 		if s.ID == "BGM" && s.Value(3) == "3" {
-			return nil, &MapError{Place: s.place(3, "1225"), Msg: "BGM 1225 3 (delete) is not applied from an interchange: archive the accounts in the hub"}
+			return nil, &MapError{Place: s.place(3, "1225"), Data: s.Value(3), Msg: "BGM 1225 3 (delete) is not applied from an interchange: archive the accounts in the hub"}
 		}
 	}
 	// The detail section starts at UNS: only the NAD loops after it.

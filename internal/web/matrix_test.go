@@ -251,7 +251,7 @@ func buildWorld(t *testing.T) *world {
 // matrix816 is the target interchange: an 816 with one party and its contact.
 const matrix816 = "ISA*00*          *00*          *ZZ*ACMEDIST       *ZZ*PARTNERHUB     *261120*0930*^*00501*000000101*1*P*:~\n" +
 	"GS*OR*ACMEDIST*PARTNERHUB*20261120*0930*101*X*005010~\nST*816*0001~\nBHT*0001*00*ORG-20261120-01*20261120*0930~\n" +
-	"HL*1**1~\nN1*DS*MATRIX EDI ACCOUNT*1*123456789~\nPER*IC*JANE ROE*EM*jane.roe@matrix-edi.example~\nSE*6*0001~\nGE*1*101~\nIEA*1*000000101~\n"
+	"N1*41*ACME DISTRIBUTION INC~\nHL*1**1~\nN1*DS*MATRIX EDI ACCOUNT*1*123456789~\nPER*IC*JANE ROE*EM*jane.roe@matrix-edi.example~\nSE*7*0001~\nGE*1*101~\nIEA*1*000000101~\n"
 
 // sees is the visibility rule of DESIGN §3 for the fixture's target of kind k:
 // whether c's organization may see it at all. listing: in the list route of its
