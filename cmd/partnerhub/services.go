@@ -23,6 +23,8 @@ func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	mailer := c.SMTP
 	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer, Secret: c.Secret}
 	acc := &accounts.Service{DB: d, Partners: p}
-	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...),
-		Exchange: interchange.New(d, acc.ImportFamilies(), interchange.AccountMappings()...)}
+	imp := imports.New(d, acc.ImportFamilies()...)
+	ex := interchange.New(d, acc.ImportFamilies(), interchange.AccountMappings()...)
+	ex.Imports = imp
+	return services{Partners: p, Accounts: acc, Imports: imp, Exchange: ex}
 }

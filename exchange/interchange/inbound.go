@@ -32,11 +32,44 @@ const MaxBytes = imports.MaxBytes
 // stored and, for one received before, Duplicate with the acknowledgment it
 // gets again (or a TA1 025 where its profile asks for one).
 type Receipt struct {
-	Interchange *Interchange `json:"interchange"`
+	Interchange *Interchange `json:"interchange,omitempty"`
 	Duplicate   bool         `json:"duplicate"`
 	// Ack is the acknowledgment's text for a duplicate (empty while the first
 	// is still being processed, or when the profile asks for none).
 	Ack string `json:"ack,omitempty"`
+	// Import is, for a CSV profile's file, the import the pipeline of
+	// exchange/imports runs (its preview, column matching and row errors are
+	// that pipeline's); Interchange is then nil.
+	Import *imports.Job `json:"import,omitempty"`
+}
+
+// ReceiveFile takes a file sent on a named profile of the actor's
+// organization: a CSV profile's file goes to the import pipeline
+// (exchange/imports) as the family the profile names; an X12 or EDIFACT
+// interchange is received as Receive does, and its envelope must name that
+// profile. Sales and above. Errors: Forbidden, NotFound, Invalid.
+func (s *Service) ReceiveFile(ctx context.Context, a partners.Actor, profile int64, filename string, data []byte) (*Receipt, error) {
+	if err := a.Require(partners.Sales); err != nil {
+		return nil, err
+	}
+	p, err := s.Profile(ctx, a, profile)
+	if err != nil {
+		return nil, err
+	}
+	switch p.Format {
+	case CSV:
+		if s.Imports == nil {
+			return nil, fmt.Errorf("interchange: no import pipeline for CSV profiles")
+		}
+		j, err := s.Imports.Start(ctx, a, filename, data, imports.Options{Kind: p.CSVKind})
+		if err != nil {
+			return nil, err
+		}
+		return &Receipt{Import: j}, nil
+	case JSON:
+		return nil, apperr.Field("profile", "JSON files are not read from partners yet: send CSV, X12 or EDIFACT")
+	}
+	return s.receive(ctx, a, p.ID, filename, data)
 }
 
 // envelope is what an upload's interchange header says.
@@ -85,6 +118,11 @@ func readEnvelope(data []byte) (*envelope, error) {
 // TA1 025 where the profile asks for it, and nothing changes. Sales and
 // above. Errors: Forbidden, Invalid (located: the file, its interchange).
 func (s *Service) Receive(ctx context.Context, a partners.Actor, filename string, data []byte) (*Receipt, error) {
+	return s.receive(ctx, a, 0, filename, data)
+}
+
+// receive is Receive; want, when not 0, is the profile the envelope must name.
+func (s *Service) receive(ctx context.Context, a partners.Actor, want int64, filename string, data []byte) (*Receipt, error) {
 	if err := a.Require(partners.Sales); err != nil {
 		return nil, err
 	}
@@ -116,6 +154,9 @@ func (s *Service) Receive(ctx context.Context, a partners.Actor, filename string
 		}
 		if err != nil {
 			return err
+		}
+		if want != 0 && p.ID != want {
+			return apperr.Field("file", "interchange %s: its envelope names trading-partner profile %d, not %d", env.control, p.ID, want)
 		}
 		var id int64
 		err = tx.GetContext(ctx, &id, `INSERT INTO exchange_interchanges (network_id, org_id, profile_id, user_id, api_key_id, filename, format, sender, receiver, control, sha256, data, size)

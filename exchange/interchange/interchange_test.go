@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/partnerhub/partnerhub/edi"
+	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/jobs"
@@ -469,5 +470,46 @@ func TestSetsApartAndResume(t *testing.T) {
 	}
 	if third, _ := w.ex.Interchange(w.ctx, w.sales, ic.ID); *third.AckControl != 2 {
 		t.Fatalf("processed twice: %+v", third)
+	}
+}
+
+// A CSV profile's file goes through the import pipeline (exchange/imports) as
+// the profile's family; an X12 interchange sent on a profile must be that
+// profile's, or it is refused and nothing is stored.
+func TestReceiveFileOnAProfile(t *testing.T) {
+	w := newWorld(t)
+	imp := imports.New(w.d.App, w.acc.ImportFamilies()...)
+	w.ex.Imports = imp
+	w.worker.Handlers[imports.JobKind] = imp.Handler()
+	csvProfile := w.profile(interchange.ProfileInput{Name: "Reseller sheet", Format: "CSV"})
+	if csvProfile.CSVKind != "accounts" {
+		t.Fatalf("csv kind = %q", csvProfile.CSVKind)
+	}
+	rec, err := w.ex.ReceiveFile(w.ctx, w.sales, csvProfile.ID, "accounts.csv", []byte("name,website\nUmbrella,umbrella.example\n"))
+	if err != nil || rec.Import == nil || rec.Interchange != nil {
+		t.Fatalf("%+v %v", rec, err)
+	}
+	w.run()
+	if j, err := imp.Job(w.ctx, w.sales, rec.Import.ID); err != nil || j.State != "done" {
+		t.Fatalf("import = %+v, %v", j, err)
+	}
+	if a, _ := w.counts(); a != 1 {
+		t.Fatalf("accounts = %d", a)
+	}
+	x12 := w.profile(acme("997"))
+	if _, err := w.ex.ReceiveFile(w.ctx, w.sales, csvProfile.ID+x12.ID+100, "816.edi", read(t, "816.edi")); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("unknown profile: %v", err)
+	}
+	other := w.profile(interchange.ProfileInput{Name: "Other", Format: "X12", PartnerQualifier: "ZZ", PartnerID: "SOMEONE", OwnQualifier: "ZZ", OwnID: "PARTNERHUB", Ack: "997"})
+	_, err = w.ex.ReceiveFile(w.ctx, w.sales, other.ID, "816.edi", read(t, "816.edi"))
+	if ae, ok := apperr.As(err); !ok || ae.Field != "file" || !strings.Contains(ae.Message, "names trading-partner profile") {
+		t.Fatalf("wrong profile: %v", err)
+	}
+	if log, err := w.ex.Log(w.ctx, w.sales, interchange.LogFilter{}); err != nil || len(log) != 0 {
+		t.Fatalf("log = %+v %v", log, err)
+	}
+	rec, err = w.ex.ReceiveFile(w.ctx, w.sales, x12.ID, "816.edi", read(t, "816.edi"))
+	if err != nil || rec.Interchange == nil || rec.Interchange.Profile != x12.ID {
+		t.Fatalf("%+v %v", rec, err)
 	}
 }

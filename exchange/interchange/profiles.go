@@ -59,6 +59,8 @@ type Service struct {
 	mappings map[mappingKey]Mapping
 	// Now is the clock of acknowledgments' envelopes (time.Now when nil).
 	Now func() time.Time
+	// Imports is the import pipeline a CSV profile's files go to.
+	Imports *imports.Service
 }
 
 // New returns the exchange over d, applying rows through families (those the

@@ -20,7 +20,7 @@ func (s *Server) exchangeAPI() []route {
 		{Method: "GET", Path: "/exchange/profiles", Role: partners.Viewer, Summary: "Your organization's trading-partner profiles", Tag: "exchange", Reply: "TradingProfile", List: true, handler: s.apiProfiles},
 		{Method: "POST", Path: "/exchange/profiles", Role: partners.Manager, Summary: "Add a trading-partner profile: format, interchange ids and qualifiers, version, acknowledgment, implementation guides (edi.Convention JSON), outbound delimiters", Tag: "exchange", Request: "TradingProfileInput", Reply: "TradingProfile", Status: 201, handler: s.apiProfileCreate},
 		{Method: "GET", Path: "/exchange/profiles/:id", Role: partners.Viewer, Summary: "Get a trading-partner profile", Tag: "exchange", Reply: "TradingProfile", handler: byID(s.exchange.Profile)},
-		{Method: "POST", Path: "/exchange/interchanges", Role: partners.Sales, Summary: "Send an X12 or EDIFACT interchange (the body, or the multipart field file); it is stored and processed in the background. The same interchange again answers 200 with duplicate and its acknowledgment, and changes nothing.", Tag: "exchange", Reply: "Receipt", Status: 202, Query: []string{"filename"}, handler: s.apiInterchangeReceive},
+		{Method: "POST", Path: "/exchange/interchanges", Role: partners.Sales, Summary: "Send an X12 or EDIFACT interchange (the body, or the multipart field file); it is stored and processed in the background. The same interchange again answers 200 with duplicate and its acknowledgment, and changes nothing. With profile, a CSV profile's file goes to the import pipeline as its family (the reply's import).", Tag: "exchange", Reply: "Receipt", Status: 202, Query: []string{"filename", "profile"}, handler: s.apiInterchangeReceive},
 		{Method: "GET", Path: "/exchange/interchanges", Role: partners.Viewer, Summary: "The exchange log: your organization's interchanges, newest first", Tag: "exchange", Reply: "Interchange", List: true, Query: []string{"state"}, handler: s.apiInterchanges},
 		{Method: "GET", Path: "/exchange/interchanges/:id", Role: partners.Viewer, Summary: "An interchange with its sets, their located errors and the records they changed", Tag: "exchange", Reply: "Interchange", handler: byID(s.exchange.Interchange)},
 		{Method: "GET", Path: "/exchange/interchanges/:id/ack", Role: partners.Viewer, Summary: "The acknowledgment sent for an interchange (TA1, 997, 999 or CONTRL), as EDI", Tag: "exchange", handler: s.apiInterchangeAck},
@@ -72,7 +72,16 @@ func (s *Server) apiInterchangeReceive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.exchange.Receive(c.UserContext(), *actorOf(c), name, data)
+	var r *interchange.Receipt
+	if raw := c.Query("profile"); raw != "" {
+		profile, perr := strconv.ParseInt(raw, 10, 64)
+		if perr != nil || profile <= 0 {
+			return apperr.Field("profile", "must be the id of one of your trading-partner profiles")
+		}
+		r, err = s.exchange.ReceiveFile(c.UserContext(), *actorOf(c), profile, name, data)
+	} else {
+		r, err = s.exchange.Receive(c.UserContext(), *actorOf(c), name, data)
+	}
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,8 @@ var schemas = obj{
 		"control": str(), "sha256": str(), "size": integer(), "state": enum("received", "processing", "processed", "failed"), "sets": obj{"type": "integer"},
 		"accepted": obj{"type": "integer"}, "result": obj{"type": "object", "nullable": true, "description": "sets: position, set, control, accepted, created/updated/unchanged by family, errors (segment, segment_id, element, code, message); errors of the envelope"},
 		"error": str(), "ack_kind": str(), "ack_control": nullable(integer()), "created_at": ts(), "processed_at": nullable(ts())}),
-	"Receipt": object(obj{"interchange": ref("Interchange"), "duplicate": boolean(), "ack": obj{"type": "string", "description": "for a duplicate: the acknowledgment it gets again"}}),
+	"Receipt": object(obj{"interchange": ref("Interchange"), "duplicate": boolean(), "ack": obj{"type": "string", "description": "for a duplicate: the acknowledgment it gets again"},
+		"import": ref("Import")}),
 }
 
 var paramRE = regexp.MustCompile(`:([a-z_]+)`)

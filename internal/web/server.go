@@ -95,6 +95,7 @@ func New(cfg Config, d *db.DB) *Server {
 	s.exchange = cfg.Exchange
 	if s.exchange == nil {
 		s.exchange = interchange.New(d, s.accounts.ImportFamilies(), interchange.AccountMappings()...)
+		s.exchange.Imports = s.imports
 	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
