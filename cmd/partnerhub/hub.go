@@ -128,9 +128,10 @@ func (m *Main) Run(ctx context.Context) error {
 
 	mailer := c.SMTP
 	m.worker = &jobs.Worker{DB: d, Logger: c.Logger, Handlers: map[string]jobs.Handler{
-		notify.EmailJob:     notify.EmailHandler(d, &mailer, m.Config.BaseURL),
-		imports.JobKind:     svc.Imports.Handler(),
-		interchange.JobKind: svc.Exchange.Handler(),
+		notify.EmailJob:        notify.EmailHandler(d, &mailer, m.Config.BaseURL),
+		imports.JobKind:        svc.Imports.Handler(),
+		interchange.JobKind:    svc.Exchange.Handler(),
+		interchange.WebhookJob: svc.Exchange.WebhookHandler(),
 	}}
 	// The sweep removes what has outlived its use, across networks.
 	m.worker.Sweeps = []jobs.Sweep{func(ctx context.Context) error {

@@ -26,5 +26,6 @@ func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	imp := imports.New(d, acc.ImportFamilies()...)
 	ex := interchange.New(d, acc.ImportFamilies(), interchange.AccountMappings()...)
 	ex.Imports = imp
+	ex.AllowPrivateWebhooks = c.Dev // a developer's receiver runs on localhost
 	return services{Partners: p, Accounts: acc, Imports: imp, Exchange: ex}
 }

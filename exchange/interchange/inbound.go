@@ -677,9 +677,14 @@ func (s *Service) finish(ctx context.Context, a partners.Actor, id int64, p *Pro
 		} else {
 			kind = ""
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE exchange_interchanges SET state = 'processed', sets = $3, accepted = $4, result = $5, ack_kind = $6, ack_control = $7, ack = $8, processed_at = now()
-			WHERE network_id = $1 AND id = $2`, a.Network, id, len(outcomes), accepted, string(result), kind, control, ack)
-		return err
+		var ic Interchange
+		if err := tx.GetContext(ctx, &ic, `UPDATE exchange_interchanges SET state = 'processed', sets = $3, accepted = $4, result = $5, ack_kind = $6, ack_control = $7, ack = $8, processed_at = now()
+			WHERE network_id = $1 AND id = $2 RETURNING `+interchangeColumns, a.Network, id, len(outcomes), accepted, string(result), kind, control, ack); err != nil {
+			return err
+		}
+		return emit(ctx, tx, a.Network, a.Org, "interchange.processed", map[string]any{"id": ic.ID, "profile_id": ic.Profile, "filename": ic.Filename,
+			"format": ic.Format, "sender": ic.Sender, "receiver": ic.Receiver, "control": ic.Control, "state": ic.State, "sets": ic.Sets,
+			"accepted": ic.Accepted, "ack_kind": ic.AckKind, "ack_control": ic.AckControl})
 	})
 }
 

@@ -3,8 +3,15 @@ package interchange_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -511,5 +518,96 @@ func TestReceiveFileOnAProfile(t *testing.T) {
 	rec, err = w.ex.ReceiveFile(w.ctx, w.sales, x12.ID, "816.edi", read(t, "816.edi"))
 	if err != nil || rec.Interchange == nil || rec.Interchange.Profile != x12.ID {
 		t.Fatalf("%+v %v", rec, err)
+	}
+}
+
+// Webhooks: a subscription gets a signed delivery of interchange.processed,
+// written with the change (the outbox) and sent by a job; a receiver that
+// fails is retried, and the delivery log says what happened.
+func TestWebhookDeliveries(t *testing.T) {
+	w := newWorld(t)
+	w.ex.AllowPrivateWebhooks = true
+	w.worker.Handlers[interchange.WebhookJob] = w.ex.WebhookHandler()
+	type got struct {
+		body []byte
+		hdr  http.Header
+	}
+	var mu sync.Mutex
+	var calls []got
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		calls = append(calls, got{b, r.Header.Clone()})
+		n := len(calls)
+		mu.Unlock()
+		if n == 1 {
+			rw.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		rw.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	if _, err := w.ex.CreateWebhook(w.ctx, w.sales, interchange.WebhookInput{URL: srv.URL, Events: []string{"interchange.processed"}}); !apperr.Is(err, apperr.Forbidden) {
+		t.Fatalf("sales: %v", err)
+	}
+	for _, bad := range []interchange.WebhookInput{{URL: "ftp://x.example/", Events: interchange.Events}, {URL: "https://u:p@x.example/", Events: interchange.Events}, {URL: srv.URL, Events: []string{"deal.won"}}, {URL: srv.URL}} {
+		if _, err := w.ex.CreateWebhook(w.ctx, w.admin, bad); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("%+v: %v", bad, err)
+		}
+	}
+	hook, err := w.ex.CreateWebhook(w.ctx, w.admin, interchange.WebhookInput{URL: srv.URL + "/hook", Events: []string{"interchange.processed"}})
+	if err != nil || !strings.HasPrefix(hook.Secret, "whsec_") {
+		t.Fatalf("%+v %v", hook, err)
+	}
+	if list, err := w.ex.Webhooks(w.ctx, w.admin, 0, 10); err != nil || len(list) != 1 || list[0].Secret != "" {
+		t.Fatalf("list = %+v %v", list, err)
+	}
+	w.profile(acme("997"))
+	rec, err := w.ex.Receive(w.ctx, w.sales, "816.edi", read(t, "816.edi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run() // processes the interchange, which writes the delivery
+	w.run() // the first attempt: 503
+	ds, err := w.ex.Deliveries(w.ctx, w.sales, hook.ID, 0, 10)
+	if err != nil || len(ds) != 1 || ds[0].State != "pending" || ds[0].Attempts != 1 || ds[0].LastStatus == nil || *ds[0].LastStatus != 503 {
+		t.Fatalf("after a failed attempt: %+v %v", ds, err)
+	}
+	// The retry is due after the jobs' backoff: bring it forward.
+	if _, err := w.d.Owner.Exec(`UPDATE jobs SET run_at = now() WHERE kind = $1 AND state = 'queued'`, interchange.WebhookJob); err != nil {
+		t.Fatal(err)
+	}
+	w.run()
+	ds, _ = w.ex.Deliveries(w.ctx, w.sales, hook.ID, 0, 10)
+	if ds[0].State != "delivered" || ds[0].Attempts != 2 || ds[0].DeliveredAt == nil {
+		t.Fatalf("after the retry: %+v", ds[0])
+	}
+	if len(calls) != 2 {
+		t.Fatalf("%d calls", len(calls))
+	}
+	c := calls[1]
+	var body struct {
+		Event string
+		Data  struct {
+			ID       int64
+			Accepted int
+			Sets     int
+		}
+	}
+	if err := json.Unmarshal(c.body, &body); err != nil || body.Event != "interchange.processed" || body.Data.ID != rec.Interchange.ID || body.Data.Sets != 1 {
+		t.Fatalf("body %s: %v", c.body, err)
+	}
+	// The signature, recomputed as a receiver would.
+	sig := c.hdr.Get("X-Partnerhub-Signature")
+	ts, mac, ok := strings.Cut(strings.TrimPrefix(sig, "t="), ",v1=")
+	m := hmac.New(sha256.New, []byte(hook.Secret))
+	m.Write([]byte(ts + "."))
+	m.Write(c.body)
+	if !ok || mac != hex.EncodeToString(m.Sum(nil)) || c.hdr.Get("X-Partnerhub-Event") != "interchange.processed" || c.hdr.Get("X-Partnerhub-Delivery") != strconv.FormatInt(ds[0].ID, 10) {
+		t.Fatalf("headers %v", c.hdr)
+	}
+	// Another organization sees neither the subscription nor its log.
+	if _, err := w.ex.Deliveries(w.ctx, w.other, hook.ID, 0, 10); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("other org: %v", err)
 	}
 }

@@ -61,6 +61,9 @@ type Service struct {
 	Now func() time.Time
 	// Imports is the import pipeline a CSV profile's files go to.
 	Imports *imports.Service
+	// AllowPrivateWebhooks lets deliveries reach private and loopback
+	// addresses (development and tests); otherwise they are refused.
+	AllowPrivateWebhooks bool
 }
 
 // New returns the exchange over d, applying rows through families (those the

@@ -25,6 +25,9 @@ func (s *Server) exchangeAPI() []route {
 		{Method: "GET", Path: "/exchange/interchanges/:id", Role: partners.Viewer, Summary: "An interchange with its sets, their located errors and the records they changed", Tag: "exchange", Reply: "Interchange", handler: byID(s.exchange.Interchange)},
 		{Method: "GET", Path: "/exchange/interchanges/:id/ack", Role: partners.Viewer, Summary: "The acknowledgment sent for an interchange (TA1, 997, 999 or CONTRL), as EDI", Tag: "exchange", handler: s.apiInterchangeAck},
 		{Method: "GET", Path: "/exchange/interchanges/:id/original", Role: partners.Viewer, Summary: "An interchange as received", Tag: "exchange", handler: s.apiInterchangeOriginal},
+		{Method: "GET", Path: "/exchange/webhooks", Role: partners.Viewer, Summary: "Your organization's webhook subscriptions", Tag: "exchange", Reply: "Webhook", List: true, handler: s.apiWebhooks},
+		{Method: "POST", Path: "/exchange/webhooks", Role: partners.Manager, Summary: "Subscribe a URL to events; the reply shows the signing secret once (X-Partnerhub-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<unix>.<body>\">)", Tag: "exchange", Request: "WebhookInput", Reply: "Webhook", Status: 201, handler: s.apiWebhookCreate},
+		{Method: "GET", Path: "/exchange/webhooks/:id/deliveries", Role: partners.Viewer, Summary: "A subscription's delivery log, newest first", Tag: "exchange", Reply: "WebhookDelivery", List: true, handler: s.apiWebhookDeliveries},
 	}
 }
 
@@ -133,4 +136,32 @@ func (s *Server) apiInterchangeOriginal(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, ediType(data))
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="interchange-`+strconv.FormatInt(id, 10)+`.edi"`)
 	return c.Send(data)
+}
+
+func (s *Server) apiWebhooks(c *fiber.Ctx) error {
+	return paged(c, func(w interchange.Webhook) int64 { return w.ID }, func(after int64, limit int) ([]interchange.Webhook, error) {
+		return s.exchange.Webhooks(c.UserContext(), *actorOf(c), after, limit)
+	})
+}
+
+func (s *Server) apiWebhookCreate(c *fiber.Ctx) error {
+	var in interchange.WebhookInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	w, err := s.exchange.CreateWebhook(c.UserContext(), *actorOf(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(w)
+}
+
+func (s *Server) apiWebhookDeliveries(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	return paged(c, func(d interchange.Delivery) int64 { return d.ID }, func(before int64, limit int) ([]interchange.Delivery, error) {
+		return s.exchange.Deliveries(c.UserContext(), *actorOf(c), id, before, limit)
+	})
 }

@@ -194,7 +194,7 @@ func buildWorld(t *testing.T) *world {
 	w.marker = map[web.Target]string{
 		web.TargetAccount: "Matrix Target Account", web.TargetContact: "Matrix Target Contact", web.TargetOrganization: names[relOwn],
 		web.TargetUser: "own-sales@matrix.example", web.TargetInvite: "own-invited@matrix.example", web.TargetAPIKey: "matrix-target-key", web.TargetJob: "matrix.target",
-		web.TargetProfile: "Matrix Target Profile", web.TargetInterchange: "matrix-target.edi",
+		web.TargetProfile: "Matrix Target Profile", web.TargetInterchange: "matrix-target.edi", web.TargetWebhook: "https://matrix-target.example/hook",
 	}
 	name := w.marker[web.TargetAccount]
 	acc, err := as.Create(ctx, ownerSales, accounts.Input{Name: &name, Domains: &[]string{"matrix-target.example"}})
@@ -245,6 +245,9 @@ func buildWorld(t *testing.T) *world {
 	must(err)
 	must(ex.Process(ctx, ownerSales, rec.Interchange.ID))
 	w.target[web.TargetInterchange] = rec.Interchange.ID
+	hook, err := ex.CreateWebhook(ctx, owner, interchange.WebhookInput{URL: w.marker[web.TargetWebhook], Events: interchange.Events})
+	must(err)
+	w.target[web.TargetWebhook] = hook.ID
 	return w
 }
 
@@ -268,7 +271,7 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relOwn || !listing && c.vendorManager()
 	case web.TargetJob:
 		return c.rel == relOwn || c.vendorManager()
-	case web.TargetAPIKey, web.TargetImport, web.TargetProfile, web.TargetInterchange:
+	case web.TargetAPIKey, web.TargetImport, web.TargetProfile, web.TargetInterchange, web.TargetWebhook:
 		return c.rel == relOwn
 	case web.TargetInvite:
 		// A pending invitation is managed by its organization and by the vendor.
@@ -424,6 +427,7 @@ var samples = map[string]string{
 	// The EDI exchange (issue 21).
 	"POST /api/v1/exchange/profiles":     `{"name":"Matrix New Profile","format":"X12","partner_qualifier":"ZZ","partner_id":"MATRIXNEW","own_qualifier":"ZZ","own_id":"MATRIXHUB","ack":"997"}`,
 	"POST /api/v1/exchange/interchanges": matrix816,
+	"POST /api/v1/exchange/webhooks":     `{"url":"https://matrix-new.example/hook","events":["interchange.processed"]}`,
 }
 
 // request is what the matrix sends to the route key about the record id.

@@ -110,6 +110,11 @@ var schemas = obj{
 		"error": str(), "ack_kind": str(), "ack_control": nullable(integer()), "created_at": ts(), "processed_at": nullable(ts())}),
 	"Receipt": object(obj{"interchange": ref("Interchange"), "duplicate": boolean(), "ack": obj{"type": "string", "description": "for a duplicate: the acknowledgment it gets again"},
 		"import": ref("Import")}),
+	"Webhook": object(obj{"id": integer(), "org_id": integer(), "url": str(), "events": obj{"type": "array", "items": enum("interchange.processed")}, "active": boolean(),
+		"created_at": ts(), "secret": obj{"type": "string", "description": "in the reply that made the subscription only"}}),
+	"WebhookInput": object(obj{"url": obj{"type": "string", "description": "http or https"}, "events": obj{"type": "array", "items": enum("interchange.processed")}}, "url", "events"),
+	"WebhookDelivery": object(obj{"id": integer(), "subscription_id": integer(), "event": str(), "body": obj{"type": "object"}, "state": enum("pending", "delivered", "failed"),
+		"attempts": obj{"type": "integer"}, "last_status": nullable(obj{"type": "integer"}), "last_error": str(), "created_at": ts(), "delivered_at": nullable(ts())}),
 }
 
 var paramRE = regexp.MustCompile(`:([a-z_]+)`)

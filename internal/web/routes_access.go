@@ -17,10 +17,11 @@ const (
 	TargetAPIKey       Target = "api-key"
 	TargetJob          Target = "job"
 	TargetImport       Target = "import"
-	// The EDI exchange (issue 21): a trading-partner profile and an interchange
-	// of the owner organization, which only it sees.
+	// The EDI exchange (issue 21): a trading-partner profile, an interchange and
+	// a webhook subscription of the owner organization, which only it sees.
 	TargetProfile     Target = "exchange-profile"
 	TargetInterchange Target = "interchange"
+	TargetWebhook     Target = "webhook"
 )
 
 // Action is what a route does with its target.
@@ -228,4 +229,7 @@ var routeAccess = map[string]Access{
 	"GET /api/v1/exchange/interchanges/:id":          {Action: Read, Target: TargetInterchange},
 	"GET /api/v1/exchange/interchanges/:id/ack":      {Action: Read, Target: TargetInterchange},
 	"GET /api/v1/exchange/interchanges/:id/original": {Action: Read, Target: TargetInterchange},
+	"GET /api/v1/exchange/webhooks":                  {Action: Read, Lists: TargetWebhook},
+	"POST /api/v1/exchange/webhooks":                 {Action: Create},
+	"GET /api/v1/exchange/webhooks/:id/deliveries":   {Action: Read, Target: TargetWebhook},
 }
