@@ -153,6 +153,12 @@ func (s *Server) apiWebhookCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// A replay of this request answers with the subscription, not its secret.
+	redacted := *w
+	redacted.Secret = ""
+	if b, err := jsonMarshal(redacted); err == nil {
+		c.Locals(replayBodyKey, b)
+	}
 	return c.Status(fiber.StatusCreated).JSON(w)
 }
 
