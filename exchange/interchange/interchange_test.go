@@ -611,3 +611,38 @@ func TestWebhookDeliveries(t *testing.T) {
 		t.Fatalf("other org: %v", err)
 	}
 }
+
+// A truncated interchange and a set the hub does not map: processed, nothing
+// stored, each answered with the acknowledgment that says why.
+func TestTruncatedAndUnmapped(t *testing.T) {
+	w := newWorld(t)
+	w.profile(acme("997"))
+	data := read(t, "816.edi")
+	cut := data[:bytes.Index(data, []byte("SE*25"))]
+	rec, err := w.ex.Receive(w.ctx, w.sales, "cut.edi", cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run()
+	ic, _ := w.ex.Interchange(w.ctx, w.sales, rec.Interchange.ID)
+	_, ack, _ := w.ex.Ack(w.ctx, w.sales, ic.ID)
+	if ic.State != "processed" || ic.Accepted != 0 || !strings.Contains(string(ack), "AK5*R") {
+		t.Fatalf("truncated: %+v %s", ic, ack)
+	}
+	if a, c := w.counts(); a != 0 || c != 0 {
+		t.Fatalf("truncated stored %d, %d", a, c)
+	}
+	// An 850 (purchase order) is valid but maps onto nothing yet: AK5 R 1.
+	w.profile(interchange.ProfileInput{Name: "Orders", Format: "X12", PartnerQualifier: "ZZ", PartnerID: "NORTHWIND", OwnQualifier: "ZZ", OwnID: "ACMEDIST", Ack: "997"})
+	po := read(t, "850.edi")
+	rec, err = w.ex.Receive(w.ctx, w.sales, "850.edi", po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.run()
+	ic, _ = w.ex.Interchange(w.ctx, w.sales, rec.Interchange.ID)
+	_, ack, _ = w.ex.Ack(w.ctx, w.sales, ic.ID)
+	if ic.Accepted != 0 || !strings.Contains(string(ack), "AK5*R*1~") {
+		t.Fatalf("850: %+v %s %s", ic, ic.Result, ack)
+	}
+}
