@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/jobs"
@@ -85,7 +86,7 @@ func (m *Main) Run(ctx context.Context) error {
 	svc := newServices(d, c, keys)
 	m.partners = svc.Partners
 	m.Server = web.New(web.Config{Partners: svc.Partners, Accounts: svc.Accounts, Imports: svc.Imports, Deals: svc.Deals, Leads: svc.Leads,
-		Activity: svc.Activity, Mail: svc.Mail,
+		Activity: svc.Activity, Mail: svc.Mail, Exchange: svc.Exchange,
 		Dev: c.Dev, Secret: c.Secret, RateLimit: c.RateLimit, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
@@ -131,11 +132,13 @@ func (m *Main) Run(ctx context.Context) error {
 
 	mailer := c.SMTP
 	m.worker = &jobs.Worker{DB: d, Logger: c.Logger, Handlers: map[string]jobs.Handler{
-		notify.EmailJob:  notify.EmailHandler(d, &mailer, m.Config.BaseURL),
-		imports.JobKind:  svc.Imports.Handler(),
-		deals.ClockJob:   svc.Deals.ClockHandler(),
-		leads.ClockJob:   svc.Leads.ClockHandler(),
-		imapsync.JobKind: svc.Mail.Handler(),
+		notify.EmailJob:        notify.EmailHandler(d, &mailer, m.Config.BaseURL),
+		imports.JobKind:        svc.Imports.Handler(),
+		deals.ClockJob:         svc.Deals.ClockHandler(),
+		leads.ClockJob:         svc.Leads.ClockHandler(),
+		imapsync.JobKind:       svc.Mail.Handler(),
+		interchange.JobKind:    svc.Exchange.Handler(),
+		interchange.WebhookJob: svc.Exchange.WebhookHandler(),
 	}}
 	// The sweep removes what has outlived its use, across networks.
 	m.worker.Sweeps = []jobs.Sweep{func(ctx context.Context) error {

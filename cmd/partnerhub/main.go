@@ -24,6 +24,7 @@ Usage:
   partnerhub audit verify        check every network's audit hash chain
   partnerhub import --key K FILE import a CSV of accounts or contacts (--kind, --dry-run, --map)
   partnerhub edi parse|validate|ack …   read, check and acknowledge EDI files
+  partnerhub edi import --key K FILE    send an interchange to the exchange and process it
   partnerhub mail thread …       thread .eml, mbox and Maildir into conversations
   partnerhub mail sync --key K --mailbox ID   sync a mailbox over IMAP now
   partnerhub version             print the version
@@ -45,6 +46,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "edi":
+		if len(args) > 1 && args[1] == "import" {
+			return cmdEDIImport(ctx, args[2:], stdout, stderr)
+		}
 		return runEDI(args[1:], stdout, stderr)
 	case "mail":
 		if len(args) > 1 && args[1] == "sync" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
@@ -25,13 +26,19 @@ type services struct {
 	// Activity is the activity timeline; Mail the mailboxes and their sync.
 	Activity *activity.Service
 	Mail     *imapsync.Service
+	// Exchange is the EDI exchange, mapping sets onto the same families.
+	Exchange *interchange.Service
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	mailer := c.SMTP
 	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer, Secret: c.Secret}
 	acc := &accounts.Service{DB: d, Partners: p}
-	return services{Partners: p, Accounts: acc, Imports: imports.New(d, acc.ImportFamilies()...),
+	imp := imports.New(d, acc.ImportFamilies()...)
+	ex := interchange.New(d, acc.ImportFamilies(), interchange.AccountMappings()...)
+	ex.Imports = imp
+	ex.AllowPrivateWebhooks = c.Dev // a developer's receiver runs on localhost
+	return services{Partners: p, Accounts: acc, Imports: imp, Exchange: ex,
 		Deals: &deals.Service{DB: d, Partners: p}, Leads: &leads.Service{DB: d, Partners: p},
 		Activity: &activity.Service{DB: d}, Mail: &imapsync.Service{DB: d, Secret: c.Secret}}
 }

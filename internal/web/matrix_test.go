@@ -21,6 +21,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
 	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/internal/web"
@@ -197,6 +198,7 @@ func buildWorld(t *testing.T) *world {
 	w.marker = map[web.Target]string{
 		web.TargetAccount: "Matrix Target Account", web.TargetContact: "Matrix Target Contact", web.TargetOrganization: names[relOwn],
 		web.TargetUser: "own-sales@matrix.example", web.TargetInvite: "own-invited@matrix.example", web.TargetAPIKey: "matrix-target-key", web.TargetJob: "matrix.target",
+		web.TargetProfile: "Matrix Target Profile", web.TargetInterchange: "matrix-target.edi", web.TargetWebhook: "https://matrix-target.example/hook",
 	}
 	name := w.marker[web.TargetAccount]
 	acc, err := as.Create(ctx, ownerSales, accounts.Input{Name: &name, Domains: &[]string{"matrix-target.example"}})
@@ -268,8 +270,27 @@ func buildWorld(t *testing.T) *world {
 	_, err = ls.Offer(ctx, one, lead.ID, owner.Org)
 	must(err)
 	w.target[web.TargetLead] = lead.ID
+	// The EDI exchange (issue 21): a trading-partner profile of the owner and an
+	// 816 it received, processed and acknowledged.
+	ex := interchange.New(d.App, as.ImportFamilies(), interchange.AccountMappings()...)
+	prof, err := ex.CreateProfile(ctx, owner, interchange.ProfileInput{Name: w.marker[web.TargetProfile], Format: "X12", PartnerQualifier: "ZZ", PartnerID: "ACMEDIST",
+		OwnQualifier: "ZZ", OwnID: "PARTNERHUB", Ack: "997"})
+	must(err)
+	w.target[web.TargetProfile] = prof.ID
+	rec, err := ex.Receive(ctx, ownerSales, w.marker[web.TargetInterchange], []byte(matrix816))
+	must(err)
+	must(ex.Process(ctx, ownerSales, rec.Interchange.ID))
+	w.target[web.TargetInterchange] = rec.Interchange.ID
+	hook, err := ex.CreateWebhook(ctx, owner, interchange.WebhookInput{URL: w.marker[web.TargetWebhook], Events: interchange.Events})
+	must(err)
+	w.target[web.TargetWebhook] = hook.ID
 	return w
 }
+
+// matrix816 is the target interchange: an 816 with one party and its contact.
+const matrix816 = "ISA*00*          *00*          *ZZ*ACMEDIST       *ZZ*PARTNERHUB     *261120*0930*^*00501*000000101*1*P*:~\n" +
+	"GS*OR*ACMEDIST*PARTNERHUB*20261120*0930*101*X*005010~\nST*816*0001~\nBHT*0001*00*ORG-20261120-01*20261120*0930~\n" +
+	"N1*41*ACME DISTRIBUTION INC~\nHL*1**1~\nN1*DS*MATRIX EDI ACCOUNT*1*123456789~\nPER*IC*JANE ROE*EM*jane.roe@matrix-edi.example~\nSE*7*0001~\nGE*1*101~\nIEA*1*000000101~\n"
 
 func ptr[T any](v T) *T { return &v }
 
@@ -288,7 +309,7 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relOwn || !listing && c.vendorManager()
 	case web.TargetJob:
 		return c.rel == relOwn || c.vendorManager()
-	case web.TargetAPIKey, web.TargetImport, web.TargetMailbox:
+	case web.TargetAPIKey, web.TargetImport, web.TargetMailbox, web.TargetProfile, web.TargetInterchange, web.TargetWebhook:
 		return c.rel == relOwn
 	case web.TargetActivity, web.TargetTimeline, web.TargetContactTimeline:
 		return c.rel == relOwn || c.rel == relRead || c.rel == relWrite
@@ -489,6 +510,10 @@ var samples = map[string]string{
 	"PATCH /api/v1/mailboxes/:id":          `{"name":"Matrix Renamed Mailbox"}`,
 	"POST /accounts/:id/activities":        "kind=note&body=Matrix+portal+note",
 	"POST /contacts/:id/activities":        "kind=call&subject=Matrix+portal+call",
+	// The EDI exchange (issue 21).
+	"POST /api/v1/exchange/profiles":     `{"name":"Matrix New Profile","format":"X12","partner_qualifier":"ZZ","partner_id":"MATRIXNEW","own_qualifier":"ZZ","own_id":"MATRIXHUB","ack":"997"}`,
+	"POST /api/v1/exchange/interchanges": matrix816,
+	"POST /api/v1/exchange/webhooks":     `{"url":"https://matrix-new.example/hook","events":["interchange.processed"]}`,
 }
 
 // request is what the matrix sends to the route key about the record id.

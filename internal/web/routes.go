@@ -43,7 +43,8 @@ func (s *Server) apiRoutes() {
 	s.routes = slices.Concat(s.identityAPI(), s.organizationAPI(), s.userAPI(), s.apiKeyAPI(), s.notificationAPI(),
 		s.auditAPI(), s.jobAPI(), s.metaAPI(), s.importAPI(), s.accountAPI(), s.partnershipAPI(), s.accessAPI(),
 		s.dealAPI(), s.leadAPI(),
-		s.activityAPI(), s.mailboxAPI())
+		s.activityAPI(), s.mailboxAPI(),
+		s.exchangeAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.

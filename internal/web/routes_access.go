@@ -40,6 +40,11 @@ const (
 	TargetContactTimeline Target = "contact-timeline"
 	// TargetMailbox is a mailbox of the owner organization: its admins only.
 	TargetMailbox Target = "mailbox"
+	// The EDI exchange (issue 21): a trading-partner profile, an interchange and
+	// a webhook subscription of the owner organization, which only it sees.
+	TargetProfile     Target = "exchange-profile"
+	TargetInterchange Target = "interchange"
+	TargetWebhook     Target = "webhook"
 )
 
 // Action is what a route does with its target.
@@ -291,4 +296,16 @@ var routeAccess = map[string]Access{
 	"POST /accounts/:id/activities": {Role: partners.Sales, Action: Write, Target: TargetTimeline},
 	"POST /contacts/:id/activities": {Role: partners.Sales, Action: Write, Target: TargetContactTimeline},
 	"POST /activities/:id/complete": {Role: partners.Sales, Action: Write, Target: TargetActivity},
+	// API: the EDI exchange (exchange.go, issue 21).
+	"GET /api/v1/exchange/profiles":                  {Action: Read, Lists: TargetProfile},
+	"POST /api/v1/exchange/profiles":                 {Action: Create},
+	"GET /api/v1/exchange/profiles/:id":              {Action: Read, Target: TargetProfile},
+	"POST /api/v1/exchange/interchanges":             {Action: Create},
+	"GET /api/v1/exchange/interchanges":              {Action: Read, Lists: TargetInterchange},
+	"GET /api/v1/exchange/interchanges/:id":          {Action: Read, Target: TargetInterchange},
+	"GET /api/v1/exchange/interchanges/:id/ack":      {Action: Read, Target: TargetInterchange},
+	"GET /api/v1/exchange/interchanges/:id/original": {Action: Read, Target: TargetInterchange},
+	"GET /api/v1/exchange/webhooks":                  {Action: Read, Lists: TargetWebhook},
+	"POST /api/v1/exchange/webhooks":                 {Action: Create},
+	"GET /api/v1/exchange/webhooks/:id/deliveries":   {Action: Read, Target: TargetWebhook},
 }

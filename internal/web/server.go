@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
@@ -61,6 +62,8 @@ type Config struct {
 	// (issue 18); nil builds plain ones over the database.
 	Activity *activity.Service
 	Mail     *imapsync.Service
+	// Exchange is the EDI exchange; nil builds one with the accounts mappings.
+	Exchange *interchange.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -81,6 +84,7 @@ type Server struct {
 	leads    *leads.Service
 	activity *activity.Service
 	mail     *imapsync.Service
+	exchange *interchange.Service
 	log      *slog.Logger
 	routes   []route
 	rates    *rateLeases
@@ -111,6 +115,11 @@ func New(cfg Config, d *db.DB) *Server {
 		s.leads = &leads.Service{DB: d, Partners: s.partners}
 	}
 	s.mailServices()
+	s.exchange = cfg.Exchange
+	if s.exchange == nil {
+		s.exchange = interchange.New(d, s.accounts.ImportFamilies(), interchange.AccountMappings()...)
+		s.exchange.Imports = s.imports
+	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
 		ErrorHandler: s.handleError,
