@@ -129,7 +129,8 @@ type SpaceInput struct {
 // CreateSpace makes a space. The vendor's managers make network, tier and
 // kind spaces; a side's managers make its partnership's; whoever can read a
 // record (sales and above) makes its space; people (not API keys) with the
-// sales role make private spaces and invite members. One space per thing it
+// sales role make private spaces and invite members (a person is a member
+// of the private space they make; an API key names the members). One space per thing it
 // hangs on. Errors: Forbidden, Invalid, NotFound, Conflict.
 func (s *Service) CreateSpace(ctx context.Context, a partners.Actor, in SpaceInput) (*Space, error) {
 	in.Name = strings.TrimSpace(in.Name)
@@ -190,8 +191,8 @@ func (s *Service) CreateSpace(ctx context.Context, a partners.Actor, in SpaceInp
 		if err := a.Require(partners.Sales); err != nil {
 			return nil, err
 		}
-		if a.User == 0 {
-			return nil, apperr.E(apperr.Forbidden, "Private spaces are made by people, not API keys: their members are users.")
+		if a.User == 0 && len(in.Members) == 0 {
+			return nil, apperr.Field("members", "name the members: a private space made with an API key has no member otherwise")
 		}
 		if len(in.Members) > 200 {
 			return nil, apperr.Field("members", "at most 200 members")
@@ -221,7 +222,9 @@ func (s *Service) CreateSpace(ctx context.Context, a partners.Actor, in SpaceInp
 				return apperr.Field("record_id", "no %s %d that your organization can see", recordType, in.RecordID)
 			}
 		case ScopePrivate:
-			members[a.User] = a.Org
+			if a.User != 0 {
+				members[a.User] = a.Org
+			}
 			memberOrgs = []int64{a.Org}
 			for i, id := range in.Members {
 				u, err := userOf(ctx, tx, a.Network, id)
@@ -377,11 +380,11 @@ func (s *Service) Invite(ctx context.Context, a partners.Actor, id int64, users 
 		if err != nil {
 			return err
 		}
-		if sp.Scope != ScopePrivate {
-			return apperr.E(apperr.Invalid, "Only private spaces take invitations: who sees space %d follows what it hangs on.", id)
-		}
 		if !sp.Moderator {
 			return apperr.E(apperr.Forbidden, "Members are invited by the space's moderators.")
+		}
+		if sp.Scope != ScopePrivate {
+			return apperr.E(apperr.Invalid, "Only private spaces take invitations: who sees space %d follows what it hangs on.", id)
 		}
 		orgs := []int64(sp.MemberOrgs)
 		for i, uid := range users {

@@ -28,7 +28,7 @@ type world struct {
 	f   *forums.Service
 	// vendor admin; Alpha and Bravo resellers (Alpha gold); Charlie a distributor.
 	vendor, aAdmin, aSales, aSales2, aViewer, bAdmin, bSales, cAdmin partners.Actor
-	orgA, orgB, orgC                                                int64
+	orgA, orgB, orgC                                                 int64
 }
 
 func newWorld(t *testing.T) *world {

@@ -41,7 +41,8 @@ func (s *Server) apiRoutes() {
 	// Each feature's routes sit in its own file; the order here is the
 	// registration order (fixed paths before parameter paths within a feature).
 	s.routes = slices.Concat(s.identityAPI(), s.organizationAPI(), s.userAPI(), s.apiKeyAPI(), s.notificationAPI(),
-		s.auditAPI(), s.jobAPI(), s.metaAPI(), s.importAPI(), s.accountAPI(), s.partnershipAPI(), s.accessAPI())
+		s.auditAPI(), s.jobAPI(), s.metaAPI(), s.importAPI(), s.accountAPI(), s.partnershipAPI(), s.accessAPI(),
+		s.forumAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.

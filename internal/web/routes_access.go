@@ -17,6 +17,12 @@ const (
 	TargetAPIKey       Target = "api-key"
 	TargetJob          Target = "job"
 	TargetImport       Target = "import"
+
+	// The forums (forums.go): a space, a thread, a post and a report.
+	TargetSpace  Target = "space"
+	TargetThread Target = "thread"
+	TargetPost   Target = "post"
+	TargetReport Target = "report"
 )
 
 // Action is what a route does with its target.
@@ -214,4 +220,30 @@ var routeAccess = map[string]Access{
 	"GET /partners/:id/revoke":                 {Role: partners.Manager, Action: Read, Target: TargetPartnership},
 	"POST /partners/:id/revoke":                {Role: partners.Manager, Action: Write, Target: TargetPartnership, Consumes: true},
 	"POST /partners/:id/policy":                {Role: partners.Admin, Action: Write, Target: TargetPartnership},
+
+	// API: forums (forums.go). Who sees a space follows what it hangs on (the
+	// matrix's space hangs on its target account); its moderators are the
+	// managers and admins of the organization that made it (Owner); a post is
+	// edited by its author, a question's answer accepted by its asker (Write).
+	"GET /api/v1/forums/spaces":                {Action: Read, Lists: TargetSpace},
+	"POST /api/v1/forums/spaces":               {Action: Create},
+	"GET /api/v1/forums/reports":               {Action: Read},
+	"GET /api/v1/forums/search":                {Action: Read},
+	"POST /api/v1/forums/reports/:id/resolve":  {Action: Owner, Target: TargetReport, Consumes: true},
+	"GET /api/v1/forums/spaces/:id":            {Action: Read, Target: TargetSpace},
+	"POST /api/v1/forums/spaces/:id/follow":    {Action: Create, Target: TargetSpace, UsersOnly: true},
+	"POST /api/v1/forums/spaces/:id/leave":     {Action: Create, Target: TargetSpace},
+	"POST /api/v1/forums/spaces/:id/members":   {Action: Owner, Target: TargetSpace},
+	"GET /api/v1/forums/spaces/:id/threads":    {Action: Read, Target: TargetSpace, Lists: TargetThread},
+	"POST /api/v1/forums/spaces/:id/threads":   {Action: Create, Target: TargetSpace},
+	"GET /api/v1/forums/threads/:id":           {Action: Read, Target: TargetThread},
+	"POST /api/v1/forums/threads/:id/posts":    {Action: Create, Target: TargetThread},
+	"POST /api/v1/forums/threads/:id/follow":   {Action: Create, Target: TargetThread, UsersOnly: true},
+	"POST /api/v1/forums/threads/:id/moderate": {Action: Owner, Target: TargetThread},
+	"PATCH /api/v1/forums/posts/:id":           {Action: Write, Target: TargetPost},
+	"GET /api/v1/forums/posts/:id/history":     {Action: Read, Target: TargetPost},
+	"POST /api/v1/forums/posts/:id/accept":     {Action: Write, Target: TargetPost},
+	"POST /api/v1/forums/posts/:id/hide":       {Action: Owner, Target: TargetPost, Consumes: true},
+	"POST /api/v1/forums/posts/:id/restore":    {Action: Owner, Target: TargetPost, Consumes: true},
+	"POST /api/v1/forums/posts/:id/report":     {Action: Create, Target: TargetPost},
 }

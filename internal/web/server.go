@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/forums"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
@@ -49,6 +50,8 @@ type Config struct {
 	Accounts *accounts.Service
 	// Imports is the import pipeline; nil builds one with the accounts families.
 	Imports *imports.Service
+	// Forums is the shared forums' service; nil builds one over the database.
+	Forums *forums.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -65,6 +68,7 @@ type Server struct {
 	partners *partners.Service
 	accounts *accounts.Service
 	imports  *imports.Service
+	forums   *forums.Service
 	log      *slog.Logger
 	routes   []route
 	rates    *rateLeases
@@ -87,6 +91,9 @@ func New(cfg Config, d *db.DB) *Server {
 	}
 	if s.imports == nil {
 		s.imports = imports.New(d, s.accounts.ImportFamilies()...)
+	}
+	if s.forums = cfg.Forums; s.forums == nil {
+		s.forums = &forums.Service{DB: d}
 	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
