@@ -130,8 +130,8 @@ type SpaceInput struct {
 // kind spaces; a side's managers make its partnership's; whoever can read a
 // record (sales and above) makes its space; people (not API keys) with the
 // sales role make private spaces and invite members (a person is a member
-// of the private space they make; an API key names the members). One space per thing it
-// hangs on. Errors: Forbidden, Invalid, NotFound, Conflict.
+// of the private space they make; an API key names the members). One space per partnership
+// and per record; the network, a tier and a kind may have several. Errors: Forbidden, Invalid, NotFound, Conflict.
 func (s *Service) CreateSpace(ctx context.Context, a partners.Actor, in SpaceInput) (*Space, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Description = strings.TrimSpace(in.Description)
@@ -153,7 +153,6 @@ func (s *Service) CreateSpace(ctx context.Context, a partners.Actor, in SpaceInp
 		if err := a.RequireVendor(partners.Manager); err != nil {
 			return nil, err
 		}
-		anchor = "network"
 	case ScopeTier, ScopeKind:
 		if err := a.RequireVendor(partners.Manager); err != nil {
 			return nil, err
@@ -165,7 +164,6 @@ func (s *Service) CreateSpace(ctx context.Context, a partners.Actor, in SpaceInp
 		if err := check(in.Value); err != nil {
 			return nil, apperr.Field("value", "%q is not a %s", in.Value, in.Scope)
 		}
-		anchor = in.Scope + ":" + in.Value
 	case ScopePartnership:
 		if err := a.Require(partners.Manager); err != nil {
 			return nil, err

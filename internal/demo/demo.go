@@ -135,6 +135,9 @@ func Seed(ctx context.Context, owner *sqlx.DB, app *db.DB) (*Demo, error) {
 	if err := seedAccounts(ctx, app, admins); err != nil {
 		return nil, err
 	}
+	if err := seedForums(ctx, app, admins); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

@@ -23,7 +23,8 @@ CREATE TABLE forum_spaces (
     -- partnership of a partnership space.
     record_type   text NOT NULL DEFAULT '',
     record_id     bigint,
-    -- One space per thing it hangs on ('' for private spaces, which are many).
+    -- One space per partnership and per record ('' for network, tier, kind and
+    -- private spaces, which may be many).
     anchor        text NOT NULL DEFAULT '',
     kind          text NOT NULL DEFAULT 'discussion' CHECK (kind IN ('discussion','qa')),
     name          text NOT NULL CHECK (length(name) BETWEEN 1 AND 120),
