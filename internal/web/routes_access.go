@@ -225,11 +225,13 @@ var routeAccess = map[string]Access{
 	// matrix's space hangs on its target account); its moderators are the
 	// managers and admins of the organization that made it (Owner); a post is
 	// edited by its author, a question's answer accepted by its asker (Write).
+	// Only hiding needs a copy of its own (Consumes): a hidden post is gone for
+	// the routes after it; a second resolve or restore is a 409.
 	"GET /api/v1/forums/spaces":                {Action: Read, Lists: TargetSpace},
 	"POST /api/v1/forums/spaces":               {Action: Create},
 	"GET /api/v1/forums/reports":               {Action: Read},
 	"GET /api/v1/forums/search":                {Action: Read},
-	"POST /api/v1/forums/reports/:id/resolve":  {Action: Owner, Target: TargetReport, Consumes: true},
+	"POST /api/v1/forums/reports/:id/resolve":  {Action: Owner, Target: TargetReport},
 	"GET /api/v1/forums/spaces/:id":            {Action: Read, Target: TargetSpace},
 	"POST /api/v1/forums/spaces/:id/follow":    {Action: Create, Target: TargetSpace, UsersOnly: true},
 	"POST /api/v1/forums/spaces/:id/leave":     {Action: Create, Target: TargetSpace},
@@ -244,6 +246,6 @@ var routeAccess = map[string]Access{
 	"GET /api/v1/forums/posts/:id/history":     {Action: Read, Target: TargetPost},
 	"POST /api/v1/forums/posts/:id/accept":     {Action: Write, Target: TargetPost},
 	"POST /api/v1/forums/posts/:id/hide":       {Action: Owner, Target: TargetPost, Consumes: true},
-	"POST /api/v1/forums/posts/:id/restore":    {Action: Owner, Target: TargetPost, Consumes: true},
+	"POST /api/v1/forums/posts/:id/restore":    {Action: Owner, Target: TargetPost},
 	"POST /api/v1/forums/posts/:id/report":     {Action: Create, Target: TargetPost},
 }
