@@ -4,6 +4,7 @@ import (
 	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
+	"github.com/partnerhub/partnerhub/forums"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
@@ -28,6 +29,8 @@ type services struct {
 	Mail     *imapsync.Service
 	// Exchange is the EDI exchange, mapping sets onto the same families.
 	Exchange *interchange.Service
+	// Forums is the shared forums (issue 20).
+	Forums *forums.Service
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
@@ -40,5 +43,6 @@ func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	ex.AllowPrivateWebhooks = c.Dev // a developer's receiver runs on localhost
 	return services{Partners: p, Accounts: acc, Imports: imp, Exchange: ex,
 		Deals: &deals.Service{DB: d, Partners: p}, Leads: &leads.Service{DB: d, Partners: p},
-		Activity: &activity.Service{DB: d}, Mail: &imapsync.Service{DB: d, Secret: c.Secret}}
+		Activity: &activity.Service{DB: d}, Mail: &imapsync.Service{DB: d, Secret: c.Secret},
+		Forums: &forums.Service{DB: d}}
 }

@@ -44,7 +44,8 @@ func (s *Server) apiRoutes() {
 		s.auditAPI(), s.jobAPI(), s.metaAPI(), s.importAPI(), s.accountAPI(), s.partnershipAPI(), s.accessAPI(),
 		s.dealAPI(), s.leadAPI(),
 		s.activityAPI(), s.mailboxAPI(),
-		s.exchangeAPI())
+		s.exchangeAPI(),
+		s.forumAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.

@@ -45,6 +45,12 @@ const (
 	TargetProfile     Target = "exchange-profile"
 	TargetInterchange Target = "interchange"
 	TargetWebhook     Target = "webhook"
+
+	// The forums (forums.go): a space, a thread, a post and a report.
+	TargetSpace  Target = "space"
+	TargetThread Target = "thread"
+	TargetPost   Target = "post"
+	TargetReport Target = "report"
 )
 
 // Action is what a route does with its target.
@@ -308,4 +314,31 @@ var routeAccess = map[string]Access{
 	"GET /api/v1/exchange/webhooks":                  {Action: Read, Lists: TargetWebhook},
 	"POST /api/v1/exchange/webhooks":                 {Action: Create},
 	"GET /api/v1/exchange/webhooks/:id/deliveries":   {Action: Read, Target: TargetWebhook},
+	// API: forums (forums.go). Who sees a space follows what it hangs on (the
+	// matrix's space hangs on its target account); its moderators are the
+	// managers and admins of the organization that made it (Owner); a post is
+	// edited by its author, a question's answer accepted by its asker (Write).
+	// Only hiding needs a copy of its own (Consumes): a hidden post is gone for
+	// the routes after it; a second resolve or restore is a 409.
+	"GET /api/v1/forums/spaces":                {Action: Read, Lists: TargetSpace},
+	"POST /api/v1/forums/spaces":               {Action: Create},
+	"GET /api/v1/forums/reports":               {Action: Read},
+	"GET /api/v1/forums/search":                {Action: Read},
+	"POST /api/v1/forums/reports/:id/resolve":  {Action: Owner, Target: TargetReport},
+	"GET /api/v1/forums/spaces/:id":            {Action: Read, Target: TargetSpace},
+	"POST /api/v1/forums/spaces/:id/follow":    {Action: Create, Target: TargetSpace, UsersOnly: true},
+	"POST /api/v1/forums/spaces/:id/leave":     {Action: Create, Target: TargetSpace},
+	"POST /api/v1/forums/spaces/:id/members":   {Action: Owner, Target: TargetSpace},
+	"GET /api/v1/forums/spaces/:id/threads":    {Action: Read, Target: TargetSpace, Lists: TargetThread},
+	"POST /api/v1/forums/spaces/:id/threads":   {Action: Create, Target: TargetSpace},
+	"GET /api/v1/forums/threads/:id":           {Action: Read, Target: TargetThread},
+	"POST /api/v1/forums/threads/:id/posts":    {Action: Create, Target: TargetThread},
+	"POST /api/v1/forums/threads/:id/follow":   {Action: Create, Target: TargetThread, UsersOnly: true},
+	"POST /api/v1/forums/threads/:id/moderate": {Action: Owner, Target: TargetThread},
+	"PATCH /api/v1/forums/posts/:id":           {Action: Write, Target: TargetPost},
+	"GET /api/v1/forums/posts/:id/history":     {Action: Read, Target: TargetPost},
+	"POST /api/v1/forums/posts/:id/accept":     {Action: Write, Target: TargetPost},
+	"POST /api/v1/forums/posts/:id/hide":       {Action: Owner, Target: TargetPost, Consumes: true},
+	"POST /api/v1/forums/posts/:id/restore":    {Action: Owner, Target: TargetPost},
+	"POST /api/v1/forums/posts/:id/report":     {Action: Create, Target: TargetPost},
 }

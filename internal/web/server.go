@@ -23,6 +23,7 @@ import (
 	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
+	"github.com/partnerhub/partnerhub/forums"
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
@@ -64,6 +65,8 @@ type Config struct {
 	Mail     *imapsync.Service
 	// Exchange is the EDI exchange; nil builds one with the accounts mappings.
 	Exchange *interchange.Service
+	// Forums is the shared forums' service; nil builds one over the database.
+	Forums *forums.Service
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -85,6 +88,7 @@ type Server struct {
 	activity *activity.Service
 	mail     *imapsync.Service
 	exchange *interchange.Service
+	forums   *forums.Service
 	log      *slog.Logger
 	routes   []route
 	rates    *rateLeases
@@ -119,6 +123,9 @@ func New(cfg Config, d *db.DB) *Server {
 	if s.exchange == nil {
 		s.exchange = interchange.New(d, s.accounts.ImportFamilies(), interchange.AccountMappings()...)
 		s.exchange.Imports = s.imports
+	}
+	if s.forums = cfg.Forums; s.forums == nil {
+		s.forums = &forums.Service{DB: d}
 	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
