@@ -44,7 +44,7 @@ func startHub(t *testing.T) (*Main, *demo.Demo, *pgtest.Database) {
 		t.Fatal(err)
 	}
 	m := &Main{Config: Config{DatabaseURL: d.AppURL, ListenAddr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0", Secret: []byte("e2e-secret-e2e-secret-e2e-secret-0000"),
-		Dev: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+		Dev: true, Citus: pgtest.Citus(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	if err := m.Run(ctx); err != nil {
 		t.Fatal(err)
 	}

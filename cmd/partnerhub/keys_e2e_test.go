@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/partnerhub/partnerhub/internal/demo"
+	"github.com/partnerhub/partnerhub/internal/pgtest"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -26,7 +27,7 @@ const (
 
 func runServeChild(url, addr string) {
 	m := &Main{Config: Config{DatabaseURL: url, ListenAddr: addr, Secret: []byte("e2e-secret-e2e-secret-e2e-secret-0000"),
-		Dev: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+		Dev: true, Citus: pgtest.Citus(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	if err := m.Run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, "serve child:", err)
 		os.Exit(2)

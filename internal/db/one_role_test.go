@@ -192,3 +192,46 @@ func TestAuditAppendsAsTheApplicationRole(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNotifierReadsOnlyTheMarkedOrganizationsAdmins: a transaction that writes and
+// then notifies another organization's admins finds them as the application role
+// (no definer function, migration 00028): only the active admins of the one
+// organization it marks in app.notify_org, and nobody of it without the mark.
+func TestNotifierReadsOnlyTheMarkedOrganizationsAdmins(t *testing.T) {
+	w := newOneRoleWorld(t)
+	var admin int64
+	if err := w.d.Owner.Get(&admin, `INSERT INTO users (network_id, org_id, email, name, role, status) VALUES
+		($1, $2, 'admin@b.example', 'Admin', 'admin', 'active'),
+		($1, $2, 'gone@b.example', 'Gone', 'admin', 'deactivated'),
+		($1, $2, 'sales@b.example', 'Sales', 'sales', 'active'),
+		($1, $3, 'admin@c.example', 'Admin C', 'admin', 'active') RETURNING id`, w.net, w.b, w.c); err != nil {
+		t.Fatal(err)
+	}
+	read := func(mark int64) (ids []int64) {
+		t.Helper()
+		err := w.d.App.Tx(context.Background(), w.scope(w.a), func(tx *sqlx.Tx) error {
+			// A write first, as an invitation's: the read below comes after it.
+			if _, err := tx.Exec(`UPDATE organizations SET name = name WHERE network_id = $1 AND id = $2`, w.net, w.a); err != nil {
+				return err
+			}
+			if err := db.SetLocal(context.Background(), tx, "app.notify_org", mark); err != nil {
+				return err
+			}
+			return tx.Select(&ids, `SELECT id FROM users WHERE network_id = $1 AND org_id <> $2 ORDER BY id`, w.net, w.a)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	if ids := read(0); len(ids) != 0 {
+		t.Fatalf("without the mark organization a read other organizations' users %v", ids)
+	}
+	if ids := read(w.b); len(ids) != 1 || ids[0] != admin {
+		t.Fatalf("marking b, a read users %v; want only b's active admin %d", ids, admin)
+	}
+	var n int
+	if err := w.d.Owner.Get(&n, `SELECT count(*) FROM pg_proc WHERE proname = 'ph_org_admins'`); err != nil || n != 0 {
+		t.Fatalf("ph_org_admins still exists (%d, %v): the lookup is the application role's", n, err)
+	}
+}

@@ -23,6 +23,17 @@ func Clone(tb testing.TB, d *Database) *Database {
 	tb.Helper()
 	ctx := context.Background()
 	name := newName()
+	if Citus() {
+		err := citusCreate(ctx, name)
+		if err == nil {
+			err = citusCopy(ctx, d.Name, name)
+		}
+		if err != nil {
+			citusDrop(ctx, name)
+			tb.Fatalf("pgtest: clone %s on citus: %v", d.Name, err)
+		}
+		return open(tb, name)
+	}
 	cloneMu.Lock()
 	d.App.SetMaxIdleConns(0)
 	d.Owner.SetMaxIdleConns(0)

@@ -52,6 +52,16 @@ func setup() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	superURL = os.Getenv("TEST_DATABASE_URL")
+	if Citus() {
+		var err error
+		if superURL, err = nodeURL(0, "postgres"); err != nil {
+			return err
+		}
+		if super, err = sqlx.Open("postgres", superURL); err != nil {
+			return err
+		}
+		return citusSetup(ctx)
+	}
 	if superURL == "" {
 		dir, err := os.MkdirTemp("", "partnerhub-pgtest-")
 		if err != nil {
@@ -111,6 +121,13 @@ func New(tb testing.TB) *Database {
 	}
 	ctx := context.Background()
 	name := newName()
+	if Citus() {
+		if err := citusCreate(ctx, name); err != nil {
+			citusDrop(ctx, name)
+			tb.Fatalf("pgtest: citus database: %v", err)
+		}
+		return open(tb, name)
+	}
 	if _, err := super.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s OWNER %s STRATEGY FILE_COPY",
 		pq.QuoteIdentifier(name), template, db.OwnerRole)); err != nil {
 		tb.Fatalf("pgtest: clone template: %v", err)
@@ -143,9 +160,22 @@ func open(tb testing.TB, name string) *Database {
 	if d.App, err = db.Open(ctx, d.AppURL); err != nil {
 		tb.Fatal(err)
 	}
+	if Citus() {
+		// Each coordinator connection keeps one to every worker: a test that
+		// holds several databases at once (the access matrix) stays under the
+		// workers' max_connections with smaller pools.
+		d.App.Citus = true
+		d.App.SetMaxOpenConns(8)
+		d.App.SetMaxIdleConns(8)
+		d.Owner.SetMaxOpenConns(2)
+	}
 	tb.Cleanup(func() {
 		d.App.Close()
 		d.Owner.Close()
+		if Citus() {
+			citusDrop(context.Background(), name)
+			return
+		}
 		super.ExecContext(context.Background(), fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pq.QuoteIdentifier(name)))
 	})
 	return d

@@ -702,6 +702,11 @@ func TestRouteAccessMatrix(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	asked := 0
+	for _, r := range runs {
+		asked += len(r.results)
+	}
+	t.Logf("matrix: %d routes, %d requests", len(runs), asked)
 	for _, r := range runs {
 		t.Run(r.key, func(t *testing.T) {
 			for _, res := range r.results {

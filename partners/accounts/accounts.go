@@ -251,16 +251,18 @@ func writeKeys(ctx context.Context, tx *sqlx.Tx, a *Account) error {
 
 // insertKeys stores the keys of an account that has none yet, in one statement.
 func insertKeys(ctx context.Context, tx *sqlx.Tx, a *Account) error {
-	return insertKeyRows(ctx, tx, a, keysOf(a), "")
+	_, err := insertKeyRows(ctx, tx, a, keysOf(a), "")
+	return err
 }
 
 // insertKeyRows inserts the account's keys ks (under its owner organization) as one
 // multi-row INSERT … VALUES, which Citus routes to the network's node: an
 // INSERT … SELECT FROM unnest(…) becomes a COPY there, which row-level security
-// refuses (DESIGN §9). suffix follows the VALUES (an ON CONFLICT clause).
-func insertKeyRows(ctx context.Context, tx *sqlx.Tx, a *Account, ks []key, suffix string) error {
+// refuses (DESIGN §9). suffix follows the VALUES (an ON CONFLICT clause). It
+// returns how many keys it stored.
+func insertKeyRows(ctx context.Context, tx *sqlx.Tx, a *Account, ks []key, suffix string) (int64, error) {
 	if len(ks) == 0 {
-		return nil
+		return 0, nil
 	}
 	var q strings.Builder
 	q.WriteString(`INSERT INTO account_keys (network_id, org_id, kind, value, account_id) VALUES `)
@@ -273,8 +275,11 @@ func insertKeyRows(ctx context.Context, tx *sqlx.Tx, a *Account, ks []key, suffi
 		args = append(args, k.kind, k.value)
 	}
 	q.WriteString(suffix)
-	_, err := tx.ExecContext(ctx, q.String(), args...)
-	return err
+	res, err := tx.ExecContext(ctx, q.String(), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 func (in Input) apply(a *Account) {
@@ -479,7 +484,7 @@ func (s *Service) writerKeys(ctx context.Context, tx *sqlx.Tx, a partners.Actor,
 		return err
 	}
 	want := keysOf(acc)
-	if err := insertKeyRows(ctx, tx, acc, want, ` ON CONFLICT DO NOTHING`); err != nil {
+	if _, err := insertKeyRows(ctx, tx, acc, want, ` ON CONFLICT DO NOTHING`); err != nil {
 		return err
 	}
 	var stored []struct {

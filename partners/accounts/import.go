@@ -124,7 +124,7 @@ type importer struct {
 	savepoint bool
 
 	// accounts
-	matchKeys, matchName, lockAccount, otherKey, createAccount, updateAccount, deleteAccount, deleteKeys, insertKeys *sqlx.Stmt
+	matchKeys, matchName, lockAccount, otherKey, createAccount, updateAccount, deleteAccount, deleteKeys *sqlx.Stmt
 	// contacts
 	matchRef, contactByEmail, lockContact, createContact, deleteContact, updateContact *sqlx.Stmt
 }
@@ -141,7 +141,6 @@ func newImporter(ctx context.Context, tx *sqlx.Tx, a partners.Actor, kind string
 		&imp.updateAccount: sqlUpdateAccount,
 		&imp.deleteAccount: `DELETE FROM accounts WHERE network_id = $1 AND id = $2`,
 		&imp.deleteKeys:    `DELETE FROM account_keys WHERE network_id = $1 AND account_id = $2`,
-		&imp.insertKeys:    sqlInsertKeys,
 	}
 	if kind == "contacts" {
 		stmts = map[**sqlx.Stmt]string{
@@ -248,29 +247,17 @@ const sqlOtherKey = `SELECT k.account_id, k.kind, k.value
 	 WHERE k.account_id <> $5
 	 ORDER BY t.n LIMIT 1`
 
-// sqlCreateAccount stores an account and its keys ($18 kinds, $19 values) and
-// returns its id and how many of the keys it stored: one holding a key already
-// (stored by a transaction that committed since the row's lookup) is skipped
-// rather than refused, see createAccount.
-const sqlCreateAccount = `WITH account AS (
-		INSERT INTO accounts (network_id, owner_org_id, owner_user_id, name, domains, duns, cnpj, vat, industry, size, region, street, city, state, postal_code, country, tags)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id
-	), keys AS (
-		INSERT INTO account_keys (network_id, org_id, kind, value, account_id)
-		SELECT $1, $2, t.k, t.v, account.id FROM account, unnest($18::text[], $19::text[]) AS t(k, v)
-		ON CONFLICT DO NOTHING
-		RETURNING 1
-	)
-	SELECT account.id, (SELECT count(*) FROM keys) FROM account`
+// sqlCreateAccount stores an account and returns its id; create then stores its
+// keys with insertKeyRows, a multi-row INSERT … VALUES (an INSERT … SELECT FROM
+// unnest(…) becomes a COPY on Citus, which row-level security refuses: DESIGN §9).
+const sqlCreateAccount = `INSERT INTO accounts (network_id, owner_org_id, owner_user_id, name, domains, duns, cnpj, vat, industry, size, region, street, city, state, postal_code, country, tags)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`
 
 const sqlUpdateAccount = `UPDATE accounts SET name = $3, domains = $4, duns = $5, cnpj = $6, vat = $7, industry = $8, size = $9, region = $10,
 	       street = $11, city = $12, state = $13, postal_code = $14, country = $15, tags = $16, updated_at = now()
 	 WHERE network_id = $1 AND id = $2`
 
-const sqlInsertKeys = `INSERT INTO account_keys (network_id, org_id, kind, value, account_id)
-	SELECT $1, $2, k, v, $3 FROM unnest($4::text[], $5::text[]) AS t(k, v)`
-
-// keyArrays splits keys into their kinds and values, the arrays the statements
+// keyArrays splits keys into their kinds and values, the arrays the lookups
 // above take.
 func keyArrays(keys []key) (kinds, values pq.StringArray) {
 	kinds, values = make(pq.StringArray, len(keys)), make(pq.StringArray, len(keys))
@@ -358,13 +345,16 @@ func (imp *importer) account(ctx context.Context, v map[string]string) (string, 
 func (imp *importer) create(ctx context.Context, acc *Account) error {
 	a := imp.a
 	keys := keysOf(acc)
-	kinds, values := keyArrays(keys)
-	var stored int
 	if err := imp.createAccount.QueryRowxContext(ctx, a.Network, a.Org, acc.OwnerUser, acc.Name, acc.Domains, acc.DUNS, acc.CNPJ, acc.VAT,
-		acc.Industry, acc.Size, acc.Region, acc.Street, acc.City, acc.State, acc.PostalCode, acc.Country, acc.Tags, kinds, values).Scan(&acc.ID, &stored); err != nil {
+		acc.Industry, acc.Size, acc.Region, acc.Street, acc.City, acc.State, acc.PostalCode, acc.Country, acc.Tags).Scan(&acc.ID); err != nil {
 		return err
 	}
-	if stored == len(keys) {
+	acc.Network, acc.OwnerOrg = a.Network, a.Org
+	stored, err := insertKeyRows(ctx, imp.tx, acc, keys, " ON CONFLICT DO NOTHING")
+	if err != nil {
+		return err
+	}
+	if stored == int64(len(keys)) {
 		return nil
 	}
 	if _, err := imp.deleteAccount.ExecContext(ctx, a.Network, acc.ID); err != nil {
@@ -413,11 +403,9 @@ func (imp *importer) update(ctx context.Context, id int64, in Input) (string, er
 	if _, err := imp.deleteKeys.ExecContext(ctx, a.Network, id); err != nil {
 		return "updated", err
 	}
-	if keys := keysOf(&next); len(keys) > 0 {
-		kinds, values := keyArrays(keys)
-		if _, err := imp.insertKeys.ExecContext(ctx, a.Network, next.OwnerOrg, id, kinds, values); err != nil {
-			return "updated", err
-		}
+	next.ID = id
+	if _, err := insertKeyRows(ctx, imp.tx, &next, keysOf(&next), ""); err != nil {
+		return "updated", err
 	}
 	if err := partners.RecordChanged(ctx, imp.tx, a.Network, "account", id); err != nil {
 		return "updated", err
@@ -509,19 +497,11 @@ type emailHolder struct {
 	Email string `db:"email"`
 }
 
-// sqlCreateContact stores a contact and its emails' keys, skipping a key another
-// contact holds (see createContactRow), and returns its id and how many keys it
-// stored.
-const sqlCreateContact = `WITH contact AS (
-		INSERT INTO contacts (network_id, account_id, owner_org_id, name, emails, phones, title, best_time, reader_orgs, writer_orgs)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
-	), keys AS (
-		INSERT INTO contact_keys (network_id, org_id, email, contact_id)
-		SELECT $1, $3, e, contact.id FROM contact, unnest($5::text[]) AS e
-		ON CONFLICT DO NOTHING
-		RETURNING 1
-	)
-	SELECT contact.id, (SELECT count(*) FROM keys) FROM contact`
+// sqlCreateContact stores a contact and returns its id; createContactRow then
+// stores its emails' keys with insertContactKeys, skipping a key another contact
+// holds.
+const sqlCreateContact = `INSERT INTO contacts (network_id, account_id, owner_org_id, name, emails, phones, title, best_time, reader_orgs, writer_orgs)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 
 // contact creates or updates the contact a row names, on its email, on the
 // account the row's account cell names (domain, CNPJ or exact name).
@@ -616,12 +596,15 @@ func (imp *importer) contact(ctx context.Context, v map[string]string) (string, 
 // writeContactKeys makes after the account's lock did (that lock is where such a
 // race mostly waits).
 func (imp *importer) createContactRow(ctx context.Context, c *Contact, acc *Account) (string, error) {
-	var stored int
 	if err := imp.createContact.QueryRowxContext(ctx, c.Network, c.Account, c.OwnerOrg, c.Name, c.Emails, c.Phones, c.Title, c.BestTime,
-		acc.ReaderOrgs, acc.WriterOrgs).Scan(&c.ID, &stored); err != nil {
+		acc.ReaderOrgs, acc.WriterOrgs).Scan(&c.ID); err != nil {
 		return "", err
 	}
-	if stored == len(c.Emails) {
+	stored, err := insertContactKeys(ctx, imp.tx, c, " ON CONFLICT DO NOTHING")
+	if err != nil {
+		return "", err
+	}
+	if stored == int64(len(c.Emails)) {
 		return "created", nil
 	}
 	if _, err := imp.deleteContact.ExecContext(ctx, c.Network, c.ID); err != nil {
@@ -636,4 +619,29 @@ func (imp *importer) createContactRow(ctx context.Context, c *Contact, acc *Acco
 	}
 	return "created", apperr.E(apperr.Conflict, "Your organization already has contact %d with the email %s.", m.ID, m.Email).
 		On("emails").Linking(fmt.Sprintf("/api/v1/contacts/%d", m.ID))
+}
+
+// insertContactKeys stores the keys of contact c's emails as one multi-row
+// INSERT … VALUES (see insertKeyRows) and returns how many it stored; suffix follows
+// the VALUES (an ON CONFLICT clause).
+func insertContactKeys(ctx context.Context, tx *sqlx.Tx, c *Contact, suffix string) (int64, error) {
+	if len(c.Emails) == 0 {
+		return 0, nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO contact_keys (network_id, org_id, email, contact_id) VALUES `)
+	args := []any{c.Network, c.OwnerOrg, c.ID}
+	for i, e := range c.Emails {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "($1, $2, $%d, $3)", len(args)+1)
+		args = append(args, e)
+	}
+	q.WriteString(suffix)
+	res, err := tx.ExecContext(ctx, q.String(), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
