@@ -338,11 +338,11 @@ type forumUser struct {
 }
 
 func userOf(ctx context.Context, tx *sqlx.Tx, network, id int64) (*forumUser, error) {
-	var u forumUser
-	if err := tx.GetContext(ctx, &u, `SELECT id, org_id, name FROM ph_forum_user($1, $2)`, network, id); err != nil {
-		return nil, db.Absent(err, "User %d not found.", id)
+	org, name, err := partners.NetworkUser(ctx, tx, network, id)
+	if err != nil {
+		return nil, err
 	}
-	return &u, nil
+	return &forumUser{ID: id, Org: org, Name: name}, nil
 }
 
 // Leave takes the actor out of a private space's members (and their follows

@@ -90,8 +90,35 @@ func ValidKind(v string) error {
 }
 
 // OrgAdmins lists the active admins of org, in tx (to notify an organization).
+// Another organization's users are not readable under the users policy but for
+// its active admins, while the transaction names the organization in
+// app.notify_org (migration 00028: the application role reads them itself, as a
+// definer function reading after the transaction's writes fails on Citus).
 func OrgAdmins(ctx context.Context, tx *sqlx.Tx, network, org int64) ([]int64, error) {
+	if err := db.SetLocal(ctx, tx, "app.notify_org", org); err != nil {
+		return nil, err
+	}
 	var ids []int64
-	err := tx.SelectContext(ctx, &ids, `SELECT id FROM ph_org_admins($1, $2)`, network, org)
-	return ids, err
+	if err := tx.SelectContext(ctx, &ids, `SELECT id FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active' ORDER BY id`, network, org); err != nil {
+		return nil, err
+	}
+	return ids, db.SetLocal(ctx, tx, "app.notify_org", 0)
+}
+
+// NetworkUser reads an active user of the network, whatever their organization:
+// their organization and name, in tx (a mentioned or invited user). The users
+// policy lets the application role read that one row while the transaction
+// names it in app.lookup_user (migration 00031). Errors: NotFound.
+func NetworkUser(ctx context.Context, tx *sqlx.Tx, network, id int64) (org int64, name string, err error) {
+	if err := db.SetLocal(ctx, tx, "app.lookup_user", id); err != nil {
+		return 0, "", err
+	}
+	var u struct {
+		Org  int64  `db:"org_id"`
+		Name string `db:"name"`
+	}
+	if err := tx.GetContext(ctx, &u, `SELECT org_id, name FROM users WHERE network_id = $1 AND id = $2 AND status = 'active'`, network, id); err != nil {
+		return 0, "", db.Absent(err, "User %d not found.", id)
+	}
+	return u.Org, u.Name, db.SetLocal(ctx, tx, "app.lookup_user", 0)
 }

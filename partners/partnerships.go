@@ -99,19 +99,9 @@ func (s *Service) notifyOrgAdmins(ctx context.Context, tx *sqlx.Tx, a Actor, org
 		return err
 	}
 	text := body(from)
-	// The other organization's users are not readable under the users policy but
-	// for its active admins, while the transaction names the organization in
-	// app.notify_org (migration 00028: the application role reads them itself, as
-	// a definer function reading after the transaction's writes fails on Citus).
-	// Each reads the notification in their own language.
-	if err := db.SetLocal(ctx, tx, "app.notify_org", org); err != nil {
-		return err
-	}
-	var admins []int64
-	if err := tx.SelectContext(ctx, &admins, `SELECT id FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active' ORDER BY id`, a.Network, org); err != nil {
-		return err
-	}
-	if err := db.SetLocal(ctx, tx, "app.notify_org", 0); err != nil {
+	// Each admin reads the notification in their own language.
+	admins, err := OrgAdmins(ctx, tx, a.Network, org)
+	if err != nil {
 		return err
 	}
 	for _, id := range admins {

@@ -280,21 +280,17 @@ GRANT SELECT, INSERT, UPDATE ON forum_reads TO partnerhub_app;
 GRANT SELECT, INSERT, UPDATE ON forum_reports TO partnerhub_app;
 
 -- A mentioned or invited user of another organization is not readable under the
--- users policy: this gives the forums an active user's organization and name
--- (read only), so that it can check they may see the space and notify them.
--- +goose StatementBegin
-CREATE FUNCTION ph_forum_user(p_network bigint, p_user bigint) RETURNS TABLE (id bigint, org_id bigint, name text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    SELECT u.id, u.org_id, u.name FROM users u
-     WHERE u.network_id = p_network AND p_network = NULLIF(current_setting('app.network_id', true), '')::bigint
-       AND u.id = p_user AND u.status = 'active'
-$$;
--- +goose StatementEnd
-REVOKE ALL ON FUNCTION ph_forum_user(bigint, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ph_forum_user(bigint, bigint) TO partnerhub_app;
+-- users policy: while the transaction names the user in app.lookup_user
+-- (partners.NetworkUser), the application role reads that active user's row, so
+-- that the forums can check they may see the space and notify them. A policy,
+-- not a definer function: one role per transaction (issue 29).
+CREATE POLICY lookup_user ON users FOR SELECT TO partnerhub_app
+    USING (network_id = NULLIF(current_setting('app.network_id', true), '')::bigint
+       AND id = NULLIF(current_setting('app.lookup_user', true), '')::bigint
+       AND status = 'active');
 
 -- +goose Down
-DROP FUNCTION ph_forum_user(bigint, bigint);
+DROP POLICY lookup_user ON users;
 DROP TABLE forum_reports;
 DROP TABLE forum_reads;
 DROP TABLE forum_follows;
