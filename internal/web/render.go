@@ -46,7 +46,7 @@ var pages = func() map[string]*template.Template {
 			"field":   func(string, string, any, ...any) (fieldView, error) { return fieldView{}, nil },
 			"form":    func(string) formView { return formView{} },
 		})
-		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/forms.tmpl", n))
+		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/forms.tmpl", "templates/table.tmpl", n))
 	}
 	return out
 }()
