@@ -112,15 +112,12 @@ func (s *Server) accountsPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	total, err := s.accounts.Count(c.UserContext(), *a, f)
+	total, more, err := s.accounts.Count(c.UserContext(), *a, f)
 	if err != nil {
 		return err
 	}
 	t.Next, t.Prev, t.Shown = page.Next, page.Prev, len(page.Accounts)
-	t.Total, t.More = total, total > accounts.CountCap
-	if t.More {
-		t.Total = accounts.CountCap
-	}
+	t.Total, t.More = total, more
 	if f.Cursor == "" {
 		t.From = 1
 	}

@@ -66,9 +66,10 @@ func TestPagesBothWays(t *testing.T) {
 	for _, c := range []struct {
 		f accounts.Filter
 		n int
-	}{{accounts.Filter{}, 11}, {accounts.Filter{Owner: "shared"}, 4}, {accounts.Filter{Query: "own"}, 7}, {accounts.Filter{Region: "nowhere"}, 0},
+	}{{accounts.Filter{}, 11}, {accounts.Filter{Owner: "shared"}, 4}, {accounts.Filter{Query: "own"}, 7}, {accounts.Filter{Region: "nowhere"}, 0}, {accounts.Filter{Owner: "mine", Region: "EMEA"}, 7},
+		{accounts.Filter{Archived: true}, 0}, {accounts.Filter{Tag: "none"}, 0}, {accounts.Filter{Owner: "mine", SharedBy: 1}, 0},
 		{accounts.Filter{RegionIn: []string{"EMEA", "emea"}}, 11}} {
-		if n, err := w.acc.Count(w.ctx, w.a, c.f); err != nil || n != c.n {
+		if n, more, err := w.acc.Count(w.ctx, w.a, c.f); err != nil || n != c.n || more {
 			t.Errorf("count %+v = %d, %v; want %d", c.f, n, err, c.n)
 		}
 	}

@@ -37,6 +37,15 @@ CREATE INDEX accounts_shared_search ON accounts USING gin
 -- the industry's: a page's worth of index entries, and one probe per value.
 CREATE INDEX accounts_live_owner_region ON accounts (network_id, owner_org_id, region, sort_name, id) WHERE archived_at IS NULL;
 
+-- The list's total (accounts.Count) and the choices of the shared accounts,
+-- from index-only scans under row-level security: each index holds the
+-- columns the read policy tests (owner_org_id, reader_orgs) and those the
+-- counted filters test (region, industry). The first counts an
+-- organization's own accounts; the second is probed once per share received
+-- (the shares index gives the ids), without reading the accounts' rows.
+CREATE INDEX accounts_live_owner_facets ON accounts (network_id, owner_org_id) INCLUDE (region, industry, reader_orgs) WHERE archived_at IS NULL;
+CREATE INDEX accounts_live_facets ON accounts (network_id, id) INCLUDE (owner_org_id, region, industry, reader_orgs) WHERE archived_at IS NULL;
+
 -- As in 00021, with the query folded like search_text.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION ph_account_search(p_q text, p_cap int) RETURNS SETOF bigint
@@ -110,6 +119,8 @@ END
 $$;
 -- +goose StatementEnd
 DROP INDEX accounts_live_owner_region;
+DROP INDEX accounts_live_owner_facets;
+DROP INDEX accounts_live_facets;
 ALTER TABLE accounts DROP COLUMN search_text;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION ph_account_search_text(p_name text, p_domains text[]) RETURNS text
