@@ -47,7 +47,7 @@ var (
 	shapeRuns int
 	// shapesOnly stops after the shape table.
 	shapesOnly bool
-	beforeHub string
+	beforeHub  string
 )
 
 const (
