@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/partnerhub/partnerhub/internal/apperr"
 )
 
 // table is the portal's one list component (docs/PORTAL.md, "Tables"): the
@@ -82,7 +84,7 @@ func newTable(c *fiber.Ctx, path string, sorts map[string]bool, defaultSort stri
 			t.Notice = tr("table.bad_limit", "Limit", v)
 		}
 	}
-	if n, err := strconv.Atoi(c.Query("from")); err == nil && n >= 1 {
+	if n, err := strconv.Atoi(c.Query("start")); err == nil && n >= 1 {
 		t.From = n
 	}
 	return t
@@ -121,10 +123,10 @@ type sortHeader struct {
 // by it (the reverse when it already is), and its aria-sort.
 func (t *table) Header(key, label string) sortHeader {
 	desc := t.sorts[key]
-	h := sortHeader{Label: label, AriaSort: "none", Href: t.link(t.Path, "sort", key, "from", "")}
+	h := sortHeader{Label: label, AriaSort: "none", Href: t.link(t.Path, "sort", key, "start", "")}
 	switch t.Sort {
 	case key:
-		h.Href = t.link(t.Path, "sort", "-"+key, "from", "")
+		h.Href = t.link(t.Path, "sort", "-"+key, "start", "")
 	case "-" + key:
 		desc = !desc
 	default:
@@ -142,7 +144,7 @@ func (t *table) NextHref() string {
 	if t.Next == "" {
 		return ""
 	}
-	return t.link(t.Path, t.Cursor, t.Next, "from", strconv.Itoa(t.From+t.Shown))
+	return t.link(t.Path, t.Cursor, t.Next, "start", strconv.Itoa(t.From+t.Shown))
 }
 
 // PrevHref: see NextHref. A previous page that is the first is linked without
@@ -153,9 +155,9 @@ func (t *table) PrevHref() string {
 	}
 	from := t.From - t.Limit
 	if from <= 1 {
-		return t.link(t.Path, "from", "")
+		return t.link(t.Path, "start", "")
 	}
-	return t.link(t.Path, t.Cursor, t.Prev, "from", strconv.Itoa(from))
+	return t.link(t.Path, t.Cursor, t.Prev, "start", strconv.Itoa(from))
 }
 
 // Range is "51–100 of 1,234" in the reader's language ("" on an empty page).
@@ -185,7 +187,7 @@ type pageSizeLink struct {
 func (t *table) SizeLinks() []pageSizeLink {
 	out := make([]pageSizeLink, len(t.Sizes))
 	for i, n := range t.Sizes {
-		out[i] = pageSizeLink{Size: n, Href: t.link(t.Path, "limit", strconv.Itoa(n), "from", ""), Current: n == t.Limit}
+		out[i] = pageSizeLink{Size: n, Href: t.link(t.Path, "limit", strconv.Itoa(n), "start", ""), Current: n == t.Limit}
 	}
 	return out
 }
@@ -201,7 +203,7 @@ func (t *table) ExportPageHref(cursor string) string {
 
 // ClearHref is the list without its filters and search (sort and size kept).
 func (t *table) ClearHref() string {
-	kv := []string{"from", ""}
+	kv := []string{"start", ""}
 	for _, k := range t.keep {
 		if k != "sort" {
 			kv = append(kv, k, "")
@@ -296,4 +298,53 @@ func groupDigits(n int, lang string) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// idCursor reads the cursor of a list ordered by id, newest first: "b<id>"
+// for the page of rows older than id (next), "a<id>" for the page of rows
+// newer (previous); "" for the newest page. Errors: Invalid, naming the
+// parameter.
+func (t *table) idCursor(c *fiber.Ctx) (before, after int64, err error) {
+	v := c.Query(t.Cursor)
+	if v == "" {
+		return 0, 0, nil
+	}
+	n, perr := strconv.ParseInt(v[1:], 10, 64)
+	if perr != nil || n <= 0 || (v[0] != 'a' && v[0] != 'b') {
+		return 0, 0, apperr.Field(t.Cursor, "is not a cursor this page gave out")
+	}
+	if v[0] == 'a' {
+		return 0, n, nil
+	}
+	return n, 0, nil
+}
+
+// idPage trims a page of a list ordered by id (newest first), read with one
+// row more than the table's page size (older than the cursor, or newer with
+// after set, either way newest first), and sets the table's cursors and
+// count shown. It returns the bounds of the rows to show; hadCursor says
+// whether the page was asked for with a cursor (there is a newer page).
+func (t *table) idPage(ids []int64, after, hadCursor bool) (lo, hi int) {
+	lo, hi = 0, len(ids)
+	more := len(ids) > t.Limit
+	id := func(p string, v int64) string { return p + strconv.FormatInt(v, 10) }
+	if after {
+		if more {
+			lo = 1
+			t.Prev = id("a", ids[lo])
+		}
+		if hi > lo {
+			t.Next = id("b", ids[hi-1])
+		}
+	} else {
+		if more {
+			hi = t.Limit
+			t.Next = id("b", ids[hi-1])
+		}
+		if hadCursor && hi > 0 {
+			t.Prev = id("a", ids[0])
+		}
+	}
+	t.Shown = hi - lo
+	return lo, hi
 }
