@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -347,4 +348,22 @@ func (t *table) idPage(ids []int64, after, hadCursor bool) (lo, hi int) {
 	}
 	t.Shown = hi - lo
 	return lo, hi
+}
+
+// sortRows sorts a whole list held in memory (a list an organization keeps
+// small, shown on one page: API keys) by the table's order: cmps holds each
+// sortable column's comparison in its default direction; ties keep their
+// order.
+func sortRows[T any](t *table, rows []T, cmps map[string]func(a, b T) int) {
+	cmp, ok := cmps[strings.TrimPrefix(t.Sort, "-")]
+	if !ok {
+		return
+	}
+	slices.SortStableFunc(rows, func(a, b T) int {
+		if strings.HasPrefix(t.Sort, "-") {
+			return cmp(b, a)
+		}
+		return cmp(a, b)
+	})
+	t.Shown, t.Total = len(rows), len(rows)
 }

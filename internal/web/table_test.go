@@ -284,3 +284,35 @@ func TestIDListPages(t *testing.T) {
 		t.Fatalf("bad cursor: %d %s", resp.StatusCode, page)
 	}
 }
+
+var keyRowRE = regexp.MustCompile(`<tr><td>([^<]+)</td><td><code>`)
+
+// TestAPIKeysTable: a whole list held in memory sorts by its headers too.
+func TestAPIKeysTable(t *testing.T) {
+	f := newFixture(t)
+	admin := f.users["partner-admin"]
+	for _, n := range []string{"beta sync", "Alpha CRM", "gamma"} {
+		if _, _, err := f.svc.CreateAPIKey(context.Background(), admin, n, "viewer"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := f.browser()
+	b.login("partner-admin@acme.example", pw)
+	keys := func(path string) string {
+		_, page := b.req("GET", path, nil)
+		var out []string
+		for _, m := range keyRowRE.FindAllStringSubmatch(page, -1) {
+			out = append(out, m[1])
+		}
+		return strings.Join(out, ",")
+	}
+	if got := keys("/api-keys?sort=name"); got != "Alpha CRM,beta sync,gamma,partner key" {
+		t.Fatalf("by name: %s", got)
+	}
+	if got := keys("/api-keys?sort=-name"); got != "partner key,gamma,beta sync,Alpha CRM" {
+		t.Fatalf("by name, reversed: %s", got)
+	}
+	if got := keys("/api-keys"); got != "partner key,beta sync,Alpha CRM,gamma" {
+		t.Fatalf("as made: %s", got)
+	}
+}
