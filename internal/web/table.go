@@ -42,6 +42,8 @@ type table struct {
 	Filtered bool
 	Notice   string
 
+	// asc is set for a list ordered by id oldest first (idPage).
+	asc    bool
 	lang   string
 	params url.Values // the filters, search, sort and size; never the cursor
 	sorts  map[string]bool
@@ -301,10 +303,10 @@ func groupDigits(n int, lang string) string {
 	return b.String()
 }
 
-// idCursor reads the cursor of a list ordered by id, newest first: "b<id>"
-// for the page of rows older than id (next), "a<id>" for the page of rows
-// newer (previous); "" for the newest page. Errors: Invalid, naming the
-// parameter.
+// idCursor reads the cursor of a list ordered by id: "b<id>" for the page of
+// rows before id, "a<id>" for the page of rows after it (newest first, next
+// is "b" and previous "a"; oldest first, the reverse); "" for the first
+// page. Errors: Invalid, naming the parameter.
 func (t *table) idCursor(c *fiber.Ctx) (before, after int64, err error) {
 	v := c.Query(t.Cursor)
 	if v == "" {
@@ -320,30 +322,35 @@ func (t *table) idCursor(c *fiber.Ctx) (before, after int64, err error) {
 	return n, 0, nil
 }
 
-// idPage trims a page of a list ordered by id (newest first), read with one
-// row more than the table's page size (older than the cursor, or newer with
-// after set, either way newest first), and sets the table's cursors and
-// count shown. It returns the bounds of the rows to show; hadCursor says
-// whether the page was asked for with a cursor (there is a newer page).
-func (t *table) idPage(ids []int64, after, hadCursor bool) (lo, hi int) {
+// idPage trims a page of a list ordered by id (newest first, or oldest
+// first when t.asc), read with one row more than the table's page size (the
+// rows past the cursor, or with back set the rows before it: a previous
+// page, in the list's order), and sets the table's cursors and count shown.
+// It returns the bounds of the rows to show; hadCursor says whether the page
+// was asked for with a cursor (there is a page before it).
+func (t *table) idPage(ids []int64, back, hadCursor bool) (lo, hi int) {
 	lo, hi = 0, len(ids)
 	more := len(ids) > t.Limit
+	next, prev := "b", "a"
+	if t.asc {
+		next, prev = "a", "b"
+	}
 	id := func(p string, v int64) string { return p + strconv.FormatInt(v, 10) }
-	if after {
+	if back {
 		if more {
 			lo = 1
-			t.Prev = id("a", ids[lo])
+			t.Prev = id(prev, ids[lo])
 		}
 		if hi > lo {
-			t.Next = id("b", ids[hi-1])
+			t.Next = id(next, ids[hi-1])
 		}
 	} else {
 		if more {
 			hi = t.Limit
-			t.Next = id("b", ids[hi-1])
+			t.Next = id(next, ids[hi-1])
 		}
 		if hadCursor && hi > 0 {
-			t.Prev = id("a", ids[0])
+			t.Prev = id(prev, ids[0])
 		}
 	}
 	t.Shown = hi - lo

@@ -13,6 +13,7 @@ import (
 
 	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/internal/notify"
+	"github.com/partnerhub/partnerhub/partners"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
@@ -314,5 +315,53 @@ func TestAPIKeysTable(t *testing.T) {
 	}
 	if got := keys("/api-keys"); got != "partner key,beta sync,Alpha CRM,gamma" {
 		t.Fatalf("as made: %s", got)
+	}
+}
+
+var orgRowRE = regexp.MustCompile(`<tr><td><a href="/organizations/\d+">([^<]+)</a>`)
+
+// TestOrganizationsPages: a list ordered by id oldest first pages both ways.
+func TestOrganizationsPages(t *testing.T) {
+	f := newFixture(t)
+	va := f.users["vendor-admin"]
+	for i := 1; i <= 12; i++ {
+		name, kind := fmt.Sprintf("Org %02d", i), "reseller"
+		if _, err := f.svc.CreateOrganization(context.Background(), va, partners.OrganizationInput{Name: &name, Kind: &kind}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := f.browser()
+	b.login("vendor-admin@acme.example", pw)
+	orgs := func(page string) string {
+		var out []string
+		for _, m := range orgRowRE.FindAllStringSubmatch(page, -1) {
+			out = append(out, m[1])
+		}
+		return strings.Join(out, ",")
+	}
+	_, page := b.req("GET", "/organizations?limit=5", nil)
+	first := orgs(page)
+	if !strings.HasPrefix(first, "Acme,Rio Revenda,Org 01") {
+		t.Fatalf("first page: %s", first)
+	}
+	_, page = b.req("GET", hrefOf(t, nextRE, page, "next"), nil)
+	second := orgs(page)
+	if second != "Org 04,Org 05,Org 06,Org 07,Org 08" {
+		t.Fatalf("second page: %s", second)
+	}
+	_, page = b.req("GET", hrefOf(t, nextRE, page, "next"), nil)
+	if got := orgs(page); got != "Org 09,Org 10,Org 11,Org 12" || nextRE.MatchString(page) {
+		t.Fatalf("last page: %s", got)
+	}
+	_, page = b.req("GET", hrefOf(t, prevRE, page, "previous"), nil)
+	if got := orgs(page); got != second {
+		t.Fatalf("back: %s, want %s", got, second)
+	}
+	if r := rangeRE.FindStringSubmatch(page); r == nil || r[1] != "6–10" {
+		t.Fatalf("range: %v", r)
+	}
+	_, page = b.req("GET", hrefOf(t, prevRE, page, "previous"), nil)
+	if got := orgs(page); got != first {
+		t.Fatalf("back to the first: %s, want %s", got, first)
 	}
 }
