@@ -263,6 +263,9 @@ type OrganizationFilter struct {
 	Kind   string
 	Status string
 	After  int64
+	// Before, when set, asks for the organizations just before this id (a
+	// previous page): the Limit newest of those, still in id order.
+	Before int64
 	Limit  int
 }
 
@@ -273,10 +276,19 @@ func (s *Service) Organizations(ctx context.Context, a Actor, f OrganizationFilt
 	}
 	var out []Organization
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		if f.Before > 0 {
+			return tx.SelectContext(ctx, &out, `
+			SELECT `+orgColumns+` FROM organizations
+			 WHERE network_id = $1 AND id < $2 AND ($3 = '' OR kind = $3) AND ($4 = '' OR status = $4)
+			 ORDER BY id DESC LIMIT $5`, a.Network, f.Before, f.Kind, f.Status, f.Limit)
+		}
 		return tx.SelectContext(ctx, &out, `
 			SELECT `+orgColumns+` FROM organizations
 			 WHERE network_id = $1 AND id > $2 AND ($3 = '' OR kind = $3) AND ($4 = '' OR status = $4)
 			 ORDER BY id LIMIT $5`, a.Network, f.After, f.Kind, f.Status, f.Limit)
 	})
+	if f.Before > 0 {
+		slices.Reverse(out)
+	}
 	return out, err
 }

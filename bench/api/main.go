@@ -45,7 +45,9 @@ import (
 var (
 	profileTo string
 	shapeRuns int
-	beforeHub string
+	// shapesOnly stops after the shape table.
+	shapesOnly bool
+	beforeHub  string
 )
 
 const (
@@ -63,6 +65,7 @@ func main() {
 	orgs := flag.Int("orgs", 20, "organizations whose keys the load rotates through (the busiest first)")
 	flag.StringVar(&profileTo, "cpuprofile", "", "write the hub's CPU profile of the last API run to this file")
 	flag.IntVar(&shapeRuns, "shape-runs", 200, "timed executions of each filter shape's statement (0: skip the shape table)")
+	flag.BoolVar(&shapesOnly, "shapes-only", false, "time the statements of each shape (list, count, choices) and stop: no hub, no load")
 	flag.Parse()
 	if err := run(*dir, *hub, *conns, *rounds, *duration, *orgs); err != nil {
 		fmt.Fprintln(os.Stderr, "api bench:", err)
@@ -128,6 +131,9 @@ func run(dir, hub, connList string, rounds int, duration time.Duration, nOrgs in
 		}
 	}
 	defer super.ExecContext(context.Background(), `DELETE FROM api_keys WHERE network_id = $1 AND name = 'api bench'`, network)
+	if shapesOnly {
+		return timeShapes(ctx, appURL, network, orgIDs[0], max(shapeRuns, 1))
+	}
 
 	// The same SQL as the API's GET /api/v1/accounts?limit=50, for pgbench.
 	sqlText, args, err := accounts.ListSQL(partners.Actor{Network: network, Org: orgIDs[0], Role: partners.Viewer}, accounts.Filter{Limit: 50})

@@ -33,6 +33,8 @@ var shapes = []struct {
 	{"q=falcon (a common word)", accounts.Filter{Query: "falcon"}},
 	{"q=zzqx (no match)", accounts.Filter{Query: "zzqx"}},
 	{"second page", accounts.Filter{}},
+	{"sort=-name", accounts.Filter{Sort: "-name"}},
+	{"previous page (of the third)", accounts.Filter{}},
 }
 
 var execTime = regexp.MustCompile(`Execution Time: ([0-9.]+) ms`)
@@ -50,17 +52,34 @@ func timeShapes(ctx context.Context, appURL string, network, org int64, runs int
 	a := partners.Actor{Network: network, Org: org, Role: partners.Viewer}
 	svc := &accounts.Service{DB: app, Partners: &partners.Service{DB: app}}
 	fmt.Printf("\n| shape (organization %d) | PostgreSQL execution per page, p50 / p95 | rows |\n|---|---:|---:|\n", org)
-	for i, sh := range shapes {
+	type timed struct {
+		name string
+		q    string
+		args []any
+		rows int
+	}
+	var runsOf []timed
+	for _, sh := range shapes {
 		f := sh.f
 		f.Limit = 50
-		if sh.name == "second page" {
-			_, next, err := svc.List(ctx, a, f)
+		if sh.name == "second page" || sh.name == "previous page (of the third)" {
+			p, err := svc.Page(ctx, a, f)
 			if err != nil {
 				return err
 			}
-			f.Cursor = next
+			f.Cursor = p.Next
+			if sh.name == "previous page (of the third)" {
+				if p, err = svc.Page(ctx, a, f); err != nil {
+					return err
+				}
+				f.Cursor = p.Next
+				if p, err = svc.Page(ctx, a, f); err != nil {
+					return err
+				}
+				f.Cursor = p.Prev
+			}
 		}
-		page, _, err := svc.List(ctx, a, f)
+		page, err := svc.Page(ctx, a, f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", sh.name, err)
 		}
@@ -68,6 +87,38 @@ func timeShapes(ctx context.Context, appURL string, network, org int64, runs int
 		if err != nil {
 			return err
 		}
+		runsOf = append(runsOf, timed{sh.name, q, args, len(page.Accounts)})
+	}
+	// The table component's other statements (issue 26 item 3): the total
+	// under a filter, and the filter choices.
+	for _, sh := range []struct {
+		name string
+		f    accounts.Filter
+	}{{"count (default)", accounts.Filter{}}, {"count owner=mine", accounts.Filter{Owner: "mine"}}, {"count region=EMEA", accounts.Filter{Region: "EMEA"}},
+		{"count owner=shared", accounts.Filter{Owner: "shared"}}, {"count industry=retail", accounts.Filter{Industry: "retail"}}, {"count q=falcon", accounts.Filter{Query: "falcon"}}} {
+		n, _, err := svc.Count(ctx, a, sh.f)
+		if err != nil {
+			return err
+		}
+		q, args, err := accounts.CountSQL(a, sh.f)
+		if err != nil {
+			return err
+		}
+		runsOf = append(runsOf, timed{sh.name, q, args, n})
+	}
+	for _, col := range []string{"region", "industry"} {
+		ch, err := svc.Choices(ctx, a)
+		if err != nil {
+			return err
+		}
+		n := len(ch.Regions)
+		if col == "industry" {
+			n = len(ch.Industries)
+		}
+		runsOf = append(runsOf, timed{"choices of " + col, accounts.ChoicesSQL(col), []any{network, org}, n})
+	}
+	for i, sh := range runsOf {
+		q, args := sh.q, sh.args
 		var times []float64
 		name := fmt.Sprintf("bench_shape_%d", i)
 		err = app.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
@@ -97,7 +148,7 @@ func timeShapes(ctx context.Context, appURL string, network, org int64, runs int
 			return fmt.Errorf("%s: %w", sh.name, err)
 		}
 		slices.Sort(times)
-		fmt.Printf("| %s | %.2f / %.2f ms | %d |\n", sh.name, times[len(times)/2], times[len(times)*95/100], len(page))
+		fmt.Printf("| %s | %.2f / %.2f ms | %d |\n", sh.name, times[len(times)/2], times[len(times)*95/100], sh.rows)
 	}
 	return nil
 }
@@ -108,6 +159,8 @@ func literals(args []any) string {
 		switch v := a.(type) {
 		case string:
 			out[i] = pq.QuoteLiteral(v)
+		case *pq.StringArray:
+			out[i] = pq.QuoteLiteral("{"+strings.Join(*v, ",")+"}") + "::text[]"
 		case time.Time:
 			out[i] = pq.QuoteLiteral(v.Format(time.RFC3339Nano)) + "::timestamptz"
 		default:

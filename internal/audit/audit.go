@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -90,7 +91,10 @@ func List(ctx context.Context, tx *sqlx.Tx, network, before int64, limit int) ([
 // (0 for the newest), by one user (User > 0), one action (Action != ""), and at
 // or after From and before To (zero times leave that end open).
 type Filter struct {
-	Before   int64
+	Before int64
+	// After, when set, asks for the entries just after this sequence number
+	// (a previous page): the limit oldest of those, still returned newest first.
+	After    int64
 	User     int64
 	Action   string
 	From, To time.Time
@@ -123,11 +127,19 @@ func Find(ctx context.Context, tx *sqlx.Tx, network int64, f Filter, limit int) 
 	if !f.To.IsZero() {
 		add("at < $%d", f.To)
 	}
+	order := " ORDER BY seq DESC"
+	if f.After > 0 {
+		add("seq > $%d", f.After)
+		order = " ORDER BY seq"
+	}
 	args = append(args, limit)
-	q += fmt.Sprintf(" ORDER BY seq DESC LIMIT $%d", len(args))
+	q += fmt.Sprintf(order+" LIMIT $%d", len(args))
 	var out []Record
 	if err := tx.SelectContext(ctx, &out, q, args...); err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	if f.After > 0 {
+		slices.Reverse(out)
 	}
 	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -101,7 +102,10 @@ func List(ctx context.Context, d *db.DB, s db.Scope, state string, before int64,
 type Filter struct {
 	State, Kind string
 	Before      int64
-	Limit       int
+	// After, when set, asks for the jobs just after this id (a previous page):
+	// the Limit oldest of those, still returned newest first.
+	After int64
+	Limit int
 }
 
 // Find returns the jobs the scope may see under f, newest first.
@@ -111,10 +115,18 @@ func Find(ctx context.Context, d *db.DB, s db.Scope, f Filter) ([]Job, error) {
 	}
 	var out []Job
 	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		if f.After > 0 {
+			return tx.SelectContext(ctx, &out, `SELECT `+columns+` FROM jobs
+			WHERE network_id = $1 AND ($2 = '' OR state = $2) AND ($7 = '' OR kind = $7) AND id > $3 AND (org_id = $4 OR $5)
+			ORDER BY id LIMIT $6`, s.Network, f.State, f.After, s.Org, s.Vendor, f.Limit, f.Kind)
+		}
 		return tx.SelectContext(ctx, &out, `SELECT `+columns+` FROM jobs
 			WHERE network_id = $1 AND ($2 = '' OR state = $2) AND ($7 = '' OR kind = $7) AND id < $3 AND (org_id = $4 OR $5)
 			ORDER BY id DESC LIMIT $6`, s.Network, f.State, f.Before, s.Org, s.Vendor, f.Limit, f.Kind)
 	})
+	if f.After > 0 {
+		slices.Reverse(out)
+	}
 	return out, err
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,6 +130,21 @@ func List(ctx context.Context, d *db.DB, s db.Scope, lang string, before int64, 
 		return tx.SelectContext(ctx, &out, `SELECT `+columns+`
 			FROM notifications WHERE network_id = $1 AND user_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4`, s.Network, s.User, before, limit)
 	})
+	for i := range out {
+		out[i].localize(lang)
+	}
+	return out, err
+}
+
+// ListAfter returns the scope's user's notifications just after the id after
+// (a previous page): the limit oldest of those, newest first.
+func ListAfter(ctx context.Context, d *db.DB, s db.Scope, lang string, after int64, limit int) ([]Notification, error) {
+	var out []Notification
+	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+columns+`
+			FROM notifications WHERE network_id = $1 AND user_id = $2 AND id > $3 ORDER BY id LIMIT $4`, s.Network, s.User, after, limit)
+	})
+	slices.Reverse(out)
 	for i := range out {
 		out[i].localize(lang)
 	}

@@ -16,7 +16,7 @@ import (
 // accountAPI is the accounts, contacts and sharing part of the API route table.
 func (s *Server) accountAPI() []route {
 	return []route{
-		{Method: "GET", Path: "/accounts/export.csv", Role: partners.Viewer, Summary: "The accounts you may see, as CSV (same filters as the list)", Tag: "accounts", Query: []string{"owner", "region", "industry", "tag", "q", "archived"}, handler: s.accountsExport},
+		{Method: "GET", Path: "/accounts/export.csv", Role: partners.Viewer, Summary: "The accounts you may see, as CSV (same filters as the list)", Tag: "accounts", Query: []string{"owner", "region", "industry", "tag", "q", "archived", "sort", "cursor", "limit", "page"}, handler: s.accountsExport},
 		{Method: "GET", Path: "/accounts", Role: partners.Viewer, Summary: "List the accounts you may see (yours and those shared with you)", Tag: "accounts", Reply: "Account", List: true,
 			Query: []string{"owner", "owner_user_id", "region", "industry", "tag", "shared_with", "shared_by", "q", "archived", "sort"}, handler: s.apiAccounts},
 		{Method: "POST", Path: "/accounts", Role: partners.Sales, Summary: "Create an account; a matching key of another of your accounts is a 409 naming it", Tag: "accounts", Request: "AccountInput", Reply: "Account", Status: 201, handler: s.apiAccountCreate},
@@ -232,8 +232,36 @@ func (s *Server) accountsExport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	a := *actorOf(c)
+	onePage, err := queryBool(c, "page")
+	if err != nil {
+		return err
+	}
+	if c.Query("region") != "" || c.Query("industry") != "" {
+		// The choice filters match as the portal's list does: every spelling
+		// present of the value, without regard to case.
+		ch, err := s.accounts.Choices(c.UserContext(), a)
+		if err != nil {
+			return err
+		}
+		if _, rs := choicesOf(ch.Regions, f.Region); len(rs) > 0 {
+			f.RegionIn = rs
+		}
+		if _, is := choicesOf(ch.Industries, f.Industry); len(is) > 0 {
+			f.IndustryIn = is
+		}
+	}
+	if onePage {
+		if f.Limit, err = limitParam(c); err != nil {
+			return err
+		}
+	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, attachment("accounts-"+time.Now().UTC().Format("20060102")+".csv"))
-	_, err = s.accounts.Export(c.UserContext(), *actorOf(c), f, c.Response().BodyWriter())
+	if onePage {
+		_, err = s.accounts.ExportPage(c.UserContext(), a, f, c.Response().BodyWriter())
+		return err
+	}
+	_, err = s.accounts.Export(c.UserContext(), a, f, c.Response().BodyWriter())
 	return err
 }

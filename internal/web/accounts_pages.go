@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/url"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -70,23 +69,65 @@ func accountForm(c *fiber.Ctx) accounts.Input {
 
 func (s *Server) accountsPage(c *fiber.Ctx) error { return s.accountsPageWith(c, nil) }
 
-func (s *Server) accountsPageWith(c *fiber.Ctx, extra fiber.Map) error {
+// accountSorts are the accounts list's sortable columns: name (A to Z first)
+// and updated (newest first).
+var accountSorts = map[string]bool{"name": false, "updated": true}
+
+// accountListParams are the accounts list's filters and search.
+var accountListParams = []string{"q", "owner", "region", "industry", "tag", "archived", "shared_with", "shared_by", "owner_user_id"}
+
+// accountsTable reads the accounts list's table state and filter: the region
+// and industry filters match every spelling present of the chosen value,
+// without regard to case.
+func (s *Server) accountsTable(c *fiber.Ctx) (*table, accounts.Filter, fiber.Map, error) {
+	t := newTable(c, "/accounts", accountSorts, "name", accountListParams...)
+	t.Export = "/accounts/export.csv"
 	f, err := accountFilter(c)
 	if err != nil {
-		return err
+		return nil, f, nil, err
 	}
-	f.Limit = pageSize
-	list, next, err := s.accounts.List(c.UserContext(), *actorOf(c), f)
+	f.Sort, f.Limit = t.Sort, t.Limit
+	ch, err := s.accounts.Choices(c.UserContext(), *actorOf(c))
+	if err != nil {
+		return nil, f, nil, err
+	}
+	regions, rs := choicesOf(ch.Regions, f.Region)
+	industries, is := choicesOf(ch.Industries, f.Industry)
+	if len(rs) > 0 {
+		f.RegionIn = rs
+	}
+	if len(is) > 0 {
+		f.IndustryIn = is
+	}
+	return t, f, fiber.Map{"Regions": regions, "Industries": industries}, nil
+}
+
+func (s *Server) accountsPageWith(c *fiber.Ctx, extra fiber.Map) error {
+	t, f, data, err := s.accountsTable(c)
 	if err != nil {
 		return err
 	}
-	q := url.Values{}
-	for _, k := range []string{"q", "owner", "region", "industry", "tag", "archived", "shared_with", "shared_by", "sort"} {
-		if v := c.Query(k); v != "" {
-			q.Set(k, v)
-		}
+	a := actorOf(c)
+	page, err := s.accounts.Page(c.UserContext(), *a, f)
+	if err != nil {
+		return err
 	}
-	data := fiber.Map{"Accounts": list, "Next": next, "F": f, "Query": q.Encode(), "CanCreate": actorOf(c).Role.AtLeast(partners.Sales)}
+	total, more, err := s.accounts.Count(c.UserContext(), *a, f)
+	if err != nil {
+		return err
+	}
+	t.Next, t.Prev, t.Shown = page.Next, page.Prev, len(page.Accounts)
+	t.Total, t.More = total, more
+	if f.Cursor == "" {
+		t.From = 1
+	}
+	data["Accounts"], data["F"], data["Table"] = page.Accounts, f, t
+	data["Cursor"] = f.Cursor
+	data["CanCreate"] = a.Role.AtLeast(partners.Sales)
+	data["CreateHref"], data["ImportHref"] = "", ""
+	if a.Role.AtLeast(partners.Sales) {
+		data["CreateHref"], data["ImportHref"] = "#account-new", "/accounts/import"
+	}
 	for k, v := range extra {
 		data[k] = v
 	}

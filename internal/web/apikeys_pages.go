@@ -1,6 +1,8 @@
 package web
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
@@ -18,12 +20,36 @@ func (s *Server) keysPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{"Keys": keys, "Roles": partners.Roles, "CreatedBy": createdBy}
+	t := newTable(c, "/api-keys", apiKeySorts, "created", "created_by")
+	sortRows(t, keys, apiKeyOrders)
+	data := fiber.Map{"Keys": keys, "Roles": partners.Roles, "CreatedBy": createdBy, "Table": t}
 	for k, v := range extra {
 		data[k] = v
 	}
 	return s.render(c, "apikeys", data)
 }
+
+// The API keys list's sortable columns (the oldest first by default, as made).
+var (
+	apiKeySorts  = map[string]bool{"name": false, "created": false, "last_used": false}
+	apiKeyOrders = map[string]func(a, b partners.APIKey) int{
+		"name": func(a, b partners.APIKey) int {
+			return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		},
+		"created": func(a, b partners.APIKey) int { return a.CreatedAt.Compare(b.CreatedAt) },
+		"last_used": func(a, b partners.APIKey) int {
+			switch {
+			case a.LastUsedAt == nil && b.LastUsedAt == nil:
+				return 0
+			case a.LastUsedAt == nil:
+				return -1
+			case b.LastUsedAt == nil:
+				return 1
+			}
+			return a.LastUsedAt.Compare(*b.LastUsedAt)
+		},
+	}
+)
 
 var apiKeyNewForm = newForm("api-key-new",
 	fieldSpec{Name: "name", Label: "apikeys.name", Required: true, Max: 100},

@@ -130,7 +130,12 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	entries, err := audit.Search(c.UserContext(), s.db, a.Scope(), f, pageSize+1)
+	t := newTable(c, "/audit", nil, "", "user", "action", "from", "to")
+	t.Export = "/audit/export.csv"
+	if f.Before, f.After, err = t.idCursor(c); err != nil {
+		return err
+	}
+	entries, err := audit.Search(c.UserContext(), s.db, a.Scope(), f, t.Limit+1)
 	if err != nil {
 		return err
 	}
@@ -140,21 +145,13 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	}
 	data := fiber.Map{"Users": users, "Actions": auditActions, "Filter": fiber.Map{
 		"User": f.User, "Action": f.Action, "From": c.Query("from"), "To": c.Query("to"),
-	}}
-	q := c.Request().URI().QueryArgs()
-	if len(entries) > pageSize {
-		entries = entries[:pageSize]
-		next := fiber.AcquireArgs()
-		defer fiber.ReleaseArgs(next)
-		q.CopyTo(next)
-		next.Set("before", strconv.FormatInt(entries[pageSize-1].Seq, 10))
-		data["Next"] = next.String()
+	}, "Table": t}
+	seqs := make([]int64, len(entries))
+	for i, e := range entries {
+		seqs[i] = e.Seq
 	}
-	export := fiber.AcquireArgs()
-	defer fiber.ReleaseArgs(export)
-	q.CopyTo(export)
-	export.Del("before")
-	data["Export"] = export.String()
+	lo, hi := t.idPage(seqs, f.After > 0, f.Before > 0 || f.After > 0)
+	entries = entries[lo:hi]
 	data["Filtered"] = f.User > 0 || f.Action != "" || !f.From.IsZero() || !f.To.IsZero()
 	data["Entries"] = auditView(translator(lang(c)), entries)
 	return s.render(c, "audit", data)

@@ -8,14 +8,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/partnerhub/partnerhub/exchange/imports"
-	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/partners"
 )
-
-// jobsPageSize is how many jobs a page of the Jobs page lists.
-const jobsPageSize = 50
 
 // jobStates and jobKinds are the Jobs page's filters.
 var (
@@ -35,7 +31,8 @@ type jobRow struct {
 }
 
 func (s *Server) jobsPage(c *fiber.Ctx) error {
-	f := jobs.Filter{State: c.Query("state"), Kind: c.Query("kind"), Limit: jobsPageSize + 1}
+	t := newTable(c, "/jobs", nil, "", "state", "kind")
+	f := jobs.Filter{State: c.Query("state"), Kind: c.Query("kind"), Limit: t.Limit + 1}
 	if f.State != "" {
 		if err := oneOfField("state", f.State, jobStates); err != nil {
 			return err
@@ -46,23 +43,21 @@ func (s *Server) jobsPage(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if b := c.Query("before"); b != "" {
-		n, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || n <= 0 {
-			return apperr.Field("before", "must be a positive whole number")
-		}
-		f.Before = n
+	var err error
+	if f.Before, f.After, err = t.idCursor(c); err != nil {
+		return err
 	}
 	a := *actorOf(c)
 	list, err := jobs.Find(c.UserContext(), s.db, a.Scope(), f)
 	if err != nil {
 		return err
 	}
-	older := int64(0)
-	if len(list) > jobsPageSize {
-		list = list[:jobsPageSize]
-		older = list[jobsPageSize-1].ID
+	jobIDs := make([]int64, len(list))
+	for i, j := range list {
+		jobIDs[i] = j.ID
 	}
+	lo, hi := t.idPage(jobIDs, f.After > 0, f.Before > 0 || f.After > 0)
+	list = list[lo:hi]
 	var ids []int64
 	importOf := map[int64]int64{}
 	for _, j := range list {
@@ -97,8 +92,7 @@ func (s *Server) jobsPage(c *fiber.Ctx) error {
 		}
 		rows[i] = r
 	}
-	return s.render(c, "jobs", fiber.Map{"Jobs": rows, "States": jobStates, "Kinds": jobKinds, "State": f.State, "Kind": f.Kind,
-		"Older": older, "Paged": f.Before > 0})
+	return s.render(c, "jobs", fiber.Map{"Jobs": rows, "States": jobStates, "Kinds": jobKinds, "State": f.State, "Kind": f.Kind, "Table": t})
 }
 
 func (s *Server) jobRetry(c *fiber.Ctx) error {

@@ -9,21 +9,26 @@ import (
 
 func (s *Server) notificationsPage(c *fiber.Ctx) error {
 	a := actorOf(c)
-	before, err := queryInt(c, "before")
+	t := newTable(c, "/notifications", nil, "")
+	before, after, err := t.idCursor(c)
 	if err != nil {
 		return err
 	}
-	items, err := notify.List(c.UserContext(), s.db, a.Scope(), lang(c), before, pageSize+1)
+	var items []notify.Notification
+	if after > 0 {
+		items, err = notify.ListAfter(c.UserContext(), s.db, a.Scope(), lang(c), after, t.Limit+1)
+	} else {
+		items, err = notify.List(c.UserContext(), s.db, a.Scope(), lang(c), before, t.Limit+1)
+	}
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{}
-	if len(items) > pageSize {
-		items = items[:pageSize]
-		data["Next"] = items[pageSize-1].ID
+	ids := make([]int64, len(items))
+	for i, n := range items {
+		ids[i] = n.ID
 	}
-	data["Items"] = items
-	return s.render(c, "notifications", data)
+	lo, hi := t.idPage(ids, after > 0, before > 0 || after > 0)
+	return s.render(c, "notifications", fiber.Map{"Items": items[lo:hi], "Table": t})
 }
 
 func (s *Server) notificationsRead(c *fiber.Ctx) error {

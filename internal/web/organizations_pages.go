@@ -13,11 +13,13 @@ func (s *Server) orgsPage(c *fiber.Ctx) error { return s.orgsPageWith(c, nil) }
 
 func (s *Server) orgsPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	a := actorOf(c)
-	after, err := queryInt(c, "after")
+	t := newTable(c, "/organizations", nil, "")
+	t.asc = true
+	before, after, err := t.idCursor(c)
 	if err != nil {
 		return err
 	}
-	orgs, err := s.partners.Organizations(c.UserContext(), *a, partners.OrganizationFilter{After: after, Limit: pageSize + 1})
+	orgs, err := s.partners.Organizations(c.UserContext(), *a, partners.OrganizationFilter{After: after, Before: before, Limit: t.Limit + 1})
 	if err != nil {
 		return err
 	}
@@ -27,12 +29,13 @@ func (s *Server) orgsPageWith(c *fiber.Ctx, extra fiber.Map) error {
 			partnerKinds = append(partnerKinds, k)
 		}
 	}
-	data := fiber.Map{"Kinds": partners.Kinds, "PartnerKinds": partnerKinds, "Tiers": partners.Tiers}
-	if len(orgs) > pageSize {
-		orgs = orgs[:pageSize]
-		data["Next"] = orgs[pageSize-1].ID
+	data := fiber.Map{"Kinds": partners.Kinds, "PartnerKinds": partnerKinds, "Tiers": partners.Tiers, "Table": t}
+	ids := make([]int64, len(orgs))
+	for i, o := range orgs {
+		ids[i] = o.ID
 	}
-	data["Orgs"] = orgs
+	lo, hi := t.idPage(ids, before > 0, before > 0 || after > 0)
+	data["Orgs"] = orgs[lo:hi]
 	for k, v := range extra {
 		data[k] = v
 	}

@@ -415,7 +415,7 @@ func TestSearch(t *testing.T) {
 	for _, c := range []struct{ name, domain string }{
 		{"Blue Ridge Logistics", "blueridge.com"}, {"Red Ridge Foods", "redridge.io"}, {"Green Field", "greenfield.com"},
 		{"100% Natural", "natural.com.br"}, {"Under_score Co", "underscore.dev"}, {"Massive Dynamic", "massivedynamic.com"},
-		{"Archived Ridge", "archivedridge.com"},
+		{"Archived Ridge", "archivedridge.com"}, {"Padaria São João", "padaria.com.br"},
 	} {
 		w.account(w.a, c.name, c.domain)
 	}
@@ -424,6 +424,10 @@ func TestSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	shared := w.account(w.b, "Ridge Partners", "ridgepartners.com")
+	sharedAccented := w.account(w.b, "Ótica Ávila", "otica.com.br")
+	if _, err := w.p.ShareRecord(w.ctx, w.b, "account", sharedAccented.ID, w.a.Org, "read"); err != nil {
+		t.Fatal(err)
+	}
 	w.account(w.b, "Ridge Hidden", "ridgehidden.com") // Bravo's, not shared
 	if _, err := w.p.ShareRecord(w.ctx, w.b, "account", shared.ID, w.a.Org, "read"); err != nil {
 		t.Fatal(err)
@@ -467,6 +471,14 @@ func TestSearch(t *testing.T) {
 		{accounts.Filter{Query: "zzyzx"}, ""},      // nothing like it
 		{accounts.Filter{Query: "dynamc.com"}, ""}, // a domain is never fuzzy
 		{accounts.Filter{Query: "hidden"}, ""},     // Bravo's own account stays Bravo's
+		// Accents and case are ignored on both sides (issue 26 item 3), and the
+		// typo tolerance holds without accents.
+		{accounts.Filter{Query: "Padaria Sao Joao"}, "Padaria São João"},
+		{accounts.Filter{Query: "SÃO JOÃO"}, "Padaria São João"},
+		{accounts.Filter{Query: "padaria são joao"}, "Padaria São João"},
+		{accounts.Filter{Query: "otica avila"}, "Ótica Ávila"}, // shared with me
+		{accounts.Filter{Query: "padara sao"}, "Padaria São João"},
+		{accounts.Filter{Query: "ótica avilla"}, "Ótica Ávila"},
 	}
 	for _, many := range []bool{false, true} {
 		if many {

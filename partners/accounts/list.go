@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/partners"
@@ -16,24 +18,33 @@ import (
 
 // Filter narrows an account list.
 type Filter struct {
-	Owner      string // "" any visible, "mine" my organization's, "shared" shared with me
-	OwnerUser  int64
-	Region     string
-	Industry   string
+	Owner     string // "" any visible, "mine" my organization's, "shared" shared with me
+	OwnerUser int64
+	Region    string
+	Industry  string
+	// RegionIn and IndustryIn, when set, match any of their values (the
+	// portal's choice filters: every spelling present of a value chosen
+	// without regard to case); they take the place of Region and Industry.
+	RegionIn   []string
+	IndustryIn []string
 	Tag        string
 	SharedWith int64 // my accounts shared with this organization
 	SharedBy   int64 // accounts this organization shared with me
 	Query      string
 	Archived   bool
-	Sort       string // "name" (default) or "updated"
-	Cursor     string
-	Limit      int
+	// Sort is "name" (A to Z, the default), "updated" (newest first), or
+	// either with a leading "-" for the reverse order.
+	Sort   string
+	Cursor string
+	Limit  int
 }
 
 type cursorKey struct {
 	Name    string    `json:"n,omitempty"`
 	Updated time.Time `json:"u,omitempty"`
 	ID      int64     `json:"i"`
+	// Back is a previous page's cursor: the page of rows before the key.
+	Back bool `json:"b,omitempty"`
 }
 
 func encodeCursor(k cursorKey) string {
@@ -97,9 +108,27 @@ func (q *listSQL) arg(v any) string {
 // set is not in the text at all. Each shape is a prepared statement, planned
 // a few times and then kept with its generic plan. Errors: Invalid.
 func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Account, string, error) {
-	f, k, search, err := f.checked()
+	p, err := s.Page(ctx, a, f)
 	if err != nil {
 		return nil, "", err
+	}
+	return p.Accounts, p.Next, nil
+}
+
+// Page is a page of a list, with the cursors of the pages on either side.
+type Page struct {
+	Accounts []Account
+	Next     string // the next page's cursor, "" on the last page
+	Prev     string // the previous page's cursor, "" on the first page
+}
+
+// Page returns a page of the accounts the actor may see, as List, with the
+// previous page's cursor too (a cursor read backwards: the rows before its key,
+// in the reverse order, turned back). Errors: Invalid, naming the parameter.
+func (s *Service) Page(ctx context.Context, a partners.Actor, f Filter) (Page, error) {
+	f, k, search, err := f.checked()
+	if err != nil {
+		return Page{}, err
 	}
 	sqlText, args := listStatement(a, f, k, search)
 	out := make([]Account, 0, f.Limit+1)
@@ -122,18 +151,44 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Accou
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, "", err
+		return Page{}, err
 	}
-	next := ""
-	if len(out) > f.Limit {
+	more := len(out) > f.Limit
+	if more {
 		out = out[:f.Limit]
-		last := out[f.Limit-1]
-		next = encodeCursor(cursorKey{Name: last.SortName, Updated: last.UpdatedAt, ID: last.ID})
+	}
+	key := func(x Account, back bool) string {
+		return encodeCursor(cursorKey{Name: x.SortName, Updated: x.UpdatedAt, ID: x.ID, Back: back})
+	}
+	var p Page
+	if k.Back {
+		slices.Reverse(out)
+		// The rows after these exist: the cursor's own row is one of them.
+		k.Back = false
+		p.Next = encodeCursor(k)
+		if len(out) > 0 {
+			p.Next = key(out[len(out)-1], false)
+		}
+		if more {
+			p.Prev = key(out[0], true)
+		}
+	} else {
+		if more {
+			p.Next = key(out[len(out)-1], false)
+		}
+		if k.ID != 0 {
+			k.Back = true
+			p.Prev = encodeCursor(k)
+			if len(out) > 0 {
+				p.Prev = key(out[0], true)
+			}
+		}
 	}
 	for i := range out {
 		out[i].decorate(a)
 	}
-	return out, next, nil
+	p.Accounts = out
+	return p, nil
 }
 
 // listStatement builds the list's SQL for the filter's shape, and its arguments.
@@ -145,12 +200,8 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 	if f.Archived {
 		filters = ` AND a.archived_at IS NOT NULL`
 	}
-	if f.Region != "" {
-		filters += ` AND a.region = ` + q.arg(f.Region)
-	}
-	if f.Industry != "" {
-		filters += ` AND a.industry = ` + q.arg(f.Industry)
-	}
+	filters += oneOf(q, "a.region", f.Region, f.RegionIn)
+	filters += oneOf(q, "a.industry", f.Industry, f.IndustryIn)
 	if f.Tag != "" {
 		filters += ` AND ` + q.arg(f.Tag) + ` = ANY (a.tags)`
 	}
@@ -161,21 +212,34 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 	// (the organization's accounts, read from its index) and in the share row's
 	// copies of them (accounts shared with it, read from the shares index, so
 	// that a page stops after a page's worth of rows).
-	order, sharedOrder := ` ORDER BY a.sort_name, a.id`, ` ORDER BY s.sort_key, s.record_id`
-	if f.Sort == "updated" {
-		order, sharedOrder = ` ORDER BY a.updated_at DESC, a.id DESC`, ` ORDER BY s.sort_at DESC, s.record_id DESC`
+	// A previous page is read in the reverse order from its cursor, and turned
+	// back by Page.
+	col, sharedCol, desc := `a.sort_name`, `s.sort_key`, false
+	if strings.TrimPrefix(f.Sort, "-") == "updated" {
+		col, sharedCol, desc = `a.updated_at`, `s.sort_at`, true
 	}
+	if strings.HasPrefix(f.Sort, "-") {
+		desc = !desc
+	}
+	if k.Back {
+		desc = !desc
+	}
+	dir, cmp := ``, ` > `
+	if desc {
+		dir, cmp = ` DESC`, ` < `
+	}
+	order := ` ORDER BY ` + col + dir + `, a.id` + dir
+	sharedOrder := ` ORDER BY ` + sharedCol + dir + `, s.record_id` + dir
 	keyset, sharedKeyset := "", ""
 	if k.ID != 0 {
-		if f.Sort == "updated" {
-			at, id := q.arg(k.Updated), q.arg(k.ID)
-			keyset = ` AND (a.updated_at, a.id) < (` + at + `, ` + id + `)`
-			sharedKeyset = ` AND (s.sort_at, s.record_id) < (` + at + `, ` + id + `)`
+		var at, id string
+		if col == `a.updated_at` {
+			at, id = q.arg(k.Updated), q.arg(k.ID)
 		} else {
-			name, id := q.arg(k.Name), q.arg(k.ID)
-			keyset = ` AND (a.sort_name, a.id) > (` + name + `, ` + id + `)`
-			sharedKeyset = ` AND (s.sort_key, s.record_id) > (` + name + `, ` + id + `)`
+			at, id = q.arg(k.Name), q.arg(k.ID)
 		}
+		keyset = ` AND (` + col + `, a.id)` + cmp + `(` + at + `, ` + id + `)`
+		sharedKeyset = ` AND (` + sharedCol + `, s.record_id)` + cmp + `(` + at + `, ` + id + `)`
 	}
 	limit := q.arg(f.Limit + 1)
 
@@ -238,7 +302,7 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 		for _, p := range paths {
 			branches = append(branches,
 				branch(p, p.fewFrom, p.where+` AND (SELECT few FROM search_size)`+p.fewWhere),
-				branch(p, p.from, p.where+` AND NOT (SELECT few FROM search_size) AND strpos(a.search_text, `+term+`) > 0`))
+				branch(p, p.from, p.where+` AND NOT (SELECT few FROM search_size) AND strpos(a.search_text, ph_fold(`+term+`)) > 0`))
 		}
 	} else {
 		for _, p := range paths {
@@ -265,6 +329,31 @@ func ListSQL(a partners.Actor, f Filter) (string, []any, error) {
 	return q, args, nil
 }
 
+// ValidSort reports whether sort is an order the list knows.
+func ValidSort(sort string) bool {
+	switch sort {
+	case "name", "-name", "updated", "-updated":
+		return true
+	}
+	return false
+}
+
+// oneOf is the condition that col is value, or one of values when there are
+// several: one statement text per count (one value keeps the plain = that the
+// (owner, industry, sort_name) index serves in order).
+func oneOf(q *listSQL, col, value string, values []string) string {
+	if len(values) == 0 && value != "" {
+		values = []string{value}
+	}
+	switch len(values) {
+	case 0:
+		return ""
+	case 1:
+		return ` AND ` + col + ` = ` + q.arg(values[0])
+	}
+	return ` AND ` + col + ` = ANY (` + q.arg(pq.Array(values)) + `)`
+}
+
 // checked fills the filter's defaults and checks it, returning its cursor's key
 // and its search term. Errors: Invalid, naming the parameter.
 func (f Filter) checked() (Filter, cursorKey, string, error) {
@@ -278,8 +367,8 @@ func (f Filter) checked() (Filter, cursorKey, string, error) {
 	if f.Sort == "" {
 		f.Sort = "name"
 	}
-	if f.Sort != "name" && f.Sort != "updated" {
-		return f, k, "", apperr.Field("sort", "must be name or updated")
+	if !ValidSort(f.Sort) {
+		return f, k, "", apperr.Field("sort", "must be name, updated, -name or -updated")
 	}
 	if f.Owner != "" && f.Owner != "mine" && f.Owner != "shared" {
 		return f, k, "", apperr.Field("owner", "must be mine or shared")
