@@ -232,7 +232,8 @@ func formFuncs(tr func(string, ...any) string, st *formState) map[string]any {
 					v.Values = typed
 					v.Value = strings.Join(typed, ", ")
 				} else if !f.secret() && v.Type != "select" {
-					v.Value = ""
+					// Nothing typed (no box ticked): nothing shown.
+					v.Value, v.Values = "", nil
 				}
 				v.Error = st.Errors[name]
 			}

@@ -214,4 +214,10 @@ var routeAccess = map[string]Access{
 	"GET /partners/:id/revoke":                 {Role: partners.Manager, Action: Read, Target: TargetPartnership},
 	"POST /partners/:id/revoke":                {Role: partners.Manager, Action: Write, Target: TargetPartnership, Consumes: true},
 	"POST /partners/:id/policy":                {Role: partners.Admin, Action: Write, Target: TargetPartnership},
+
+	// Portal: confirmations before an invitation is re-sent or cancelled and a
+	// partnership declined (issue 26, forms).
+	"GET /users/:id/invite/resend": {Role: partners.Admin, Action: Read, Target: TargetInvite},
+	"GET /users/:id/invite/cancel": {Role: partners.Admin, Action: Read, Target: TargetInvite},
+	"GET /partners/:id/decline":    {Role: partners.Manager, Action: Read, Target: TargetPartnership},
 }
