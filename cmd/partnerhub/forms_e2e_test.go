@@ -196,11 +196,10 @@ func TestReadmeScreenshots(t *testing.T) {
 		{"account-en.png", 1366, 900, "#account-name", []chromedp.Action[chromedp.Void]{
 			chromedp.Navigate(m.URL + "/accounts?q=Umbrella"), chromedp.Click(chromedp.CSS("#accounts tbody a"))}},
 		{"form-rejected-en.png", 1366, 900, "#error-summary", []chromedp.Action[chromedp.Void]{
-			chromedp.Navigate(m.URL + "/accounts"),
-			chromedp.SendKeys(chromedp.CSS("#account-new-name"), "Padaria São João"),
-			chromedp.SendKeys(chromedp.CSS("#account-new-region"), "LATAM"),
-			chromedp.SendKeys(chromedp.CSS("#account-new-cnpj"), "11.222.333/0001-82"),
-			chromedp.Submit(chromedp.CSS("#account-new-name"))}},
+			chromedp.Navigate(m.URL + "/users"),
+			chromedp.SendKeys(chromedp.CSS("#user-invite-name"), "Zé Carioca"),
+			chromedp.SendKeys(chromedp.CSS("#user-invite-email"), "ze@elsewhere.example"),
+			chromedp.Submit(chromedp.CSS("#user-invite-name"))}},
 		{"phone-390.png", 390, 844, "#dashboard-title", []chromedp.Action[chromedp.Void]{chromedp.Navigate(m.URL + "/")}},
 	}
 	for _, s := range steps {
