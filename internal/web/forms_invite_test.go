@@ -209,3 +209,21 @@ func TestPolicyFormRejectedKeepsWhatWasTyped(t *testing.T) {
 		t.Error("no notice naming the partner")
 	}
 }
+
+// TestListFieldsShowAsText: an account's domains and tags (lists in the
+// database) show in its edit form as the text one types, comma separated.
+func TestListFieldsShowAsText(t *testing.T) {
+	f := newFixture(t)
+	_, acc := f.api("POST", "/api/v1/accounts", f.keys["partner"], `{"name":"Lista Ltda","domains":["lista.example","lista2.example"],"tags":["food","retail"]}`)
+	b := f.browser()
+	b.login("partner-admin@acme.example", pw)
+	_, page := b.req("GET", "/accounts/"+strconvF(acc["id"].(float64)), nil)
+	for _, want := range []string{
+		`id="account-edit-domains" type="text" name="domains" value="lista.example, lista2.example"`,
+		`id="account-edit-tags" type="text" name="tags" value="food, retail"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the account's edit form lacks %s", want)
+		}
+	}
+}
