@@ -112,7 +112,10 @@ func (s *Service) Explain(ctx context.Context, a Actor, recordType string, id, u
 			e.Rules = append(e.Rules, Rule{Rule: "owner_org", Grants: false, Detail: fmt.Sprintf("The %s does not belong to the user's organization.", t.Noun)},
 				Rule{Rule: "share", Grants: false, Detail: "No share grants the user's organization access to it."})
 		}
-		if t.Explain != nil {
+		// The family's own rules are about other organizations' records (a
+		// partner's policy showing one in account mapping): an organization's own
+		// record has none, and asking can cost a mapping per partnership.
+		if t.Explain != nil && (rec == nil || rec.Owner != subject.Org) {
 			more, err := t.Explain(ctx, tx, subject, id)
 			if err != nil {
 				return err

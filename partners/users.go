@@ -381,6 +381,18 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, in UserUpda
 	return &u, err
 }
 
+// InvitedUser returns a pending invitation the actor may cancel or send again
+// (its confirmation pages name the address). Errors: Forbidden, NotFound,
+// Conflict (the user accepted already).
+func (s *Service) InvitedUser(ctx context.Context, a Actor, id int64) (*User, error) {
+	var u *User
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) (err error) {
+		u, err = invitedUser(ctx, tx, a, id)
+		return err
+	})
+	return u, err
+}
+
 // invitedUser locks a pending invitation (a user still in the invited state) that
 // the actor may manage: an admin's own organization's, or any, for the vendor's
 // admins. Errors: Forbidden, NotFound, Conflict (the user is no longer invited).

@@ -127,8 +127,8 @@ func TestBrowserPartnershipAndOverlap(t *testing.T) {
 	}
 	// Referral Partners invites TechBridge (the demo leaves them unpartnered).
 	login("admin@referral.example")
-	err := chromedp.Do(ctx, chromedp.Navigate(m.URL+"/partners"), chromedp.WaitVisible(chromedp.CSS("#org_id")),
-		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#org_id'); s.value = [...s.options].find(o => o.text.startsWith('TechBridge')).value; })()`),
+	err := chromedp.Do(ctx, chromedp.Navigate(m.URL+"/partners"), chromedp.WaitVisible(chromedp.CSS("#partner-invite-org_id")),
+		chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#partner-invite-org_id'); s.value = [...s.options].find(o => o.text.startsWith('TechBridge')).value; })()`),
 		chromedp.Click(chromedp.CSS("#invite-partner")), chromedp.WaitVisible(chromedp.CSS(".flash")))
 	if err != nil {
 		t.Fatal(err)
@@ -146,8 +146,8 @@ func TestBrowserPartnershipAndOverlap(t *testing.T) {
 	}
 	setPolicy := func() {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Navigate(m.URL+href), chromedp.WaitVisible(chromedp.CSS("#level")),
-			chromedp.Evaluate[chromedp.Void](`document.querySelector('#level').value = 'records'`),
+		if err := chromedp.Do(ctx, chromedp.Navigate(m.URL+href), chromedp.WaitVisible(chromedp.CSS("#policy-level")),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('#policy-level').value = 'records'`),
 			chromedp.Click(chromedp.CSS("#save-policy")), chromedp.WaitVisible(chromedp.CSS(".flash"))); err != nil {
 			t.Fatal(err)
 		}

@@ -111,7 +111,7 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 	}
 	// A contact on Nordic's Umbrella account, so that the account's page links
 	// to a contact page.
-	api := func(method, path, body string, out any) {
+	apiAs := func(key, method, path, body string, out any) {
 		t.Helper()
 		req, _ := http.NewRequest(method, m.URL+"/api/v1"+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+key)
@@ -126,6 +126,7 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 		}
 		json.NewDecoder(resp.Body).Decode(out)
 	}
+	api := func(method, path, body string, out any) { t.Helper(); apiAs(key, method, path, body, out) }
 	var umbrella struct {
 		Data []struct {
 			ID int64 `json:"id"`
@@ -136,6 +137,28 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 		t.Fatal("the demo has no Umbrella account for Nordic")
 	}
 	api("POST", "/contacts", fmt.Sprintf(`{"account_id": %d, "name": "Crawl Contact", "emails": ["crawl@umbrella.example"]}`, umbrella.Data[0].ID), &struct{}{})
+	// BrandWorks invites Nordic to partner: Nordic's admin sees the decline
+	// link, whose confirmation page the crawl visits.
+	var brandworks string
+	for _, k := range dm.APIKeys {
+		if k.Org == "BrandWorks Agency" {
+			brandworks = k.Key
+		}
+	}
+	var nordic struct {
+		Data []struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+		} `json:"data"`
+	}
+	api("GET", "/organizations", "", &nordic)
+	var nordicID int64
+	for _, o := range nordic.Data {
+		if o.Name == "Nordic Distribution" {
+			nordicID = o.ID
+		}
+	}
+	apiAs(brandworks, "POST", "/partnerships", fmt.Sprintf(`{"org_id": %d}`, nordicID), &struct{}{})
 	// Nordic shares its Umbrella account with Rio in the demo: its page links
 	// to the confirmation of ending the share.
 	start := map[string][]string{"admin@nordic-dist.example": {"/accounts?owner=mine&q=umbrella", fmt.Sprintf("/imports/%d", imp.ID)}}
@@ -187,6 +210,11 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 			ctx, cancel := browserFor(t, 8*time.Minute)
 			defer cancel()
 			signIn(t, ctx, m.URL, email)
+			if email == "admin@nordic-dist.example" {
+				// A pending invitation: the users page links to the
+				// confirmations of sending a new link and of cancelling it.
+				invite(t, ctx, m.URL, "Crawl Invitee", "crawl-invitee@nordic-dist.example")
+			}
 			// Breadth first over the links the pages show, one URL per route.
 			chosen := map[string]string{}
 			queue := append(start[email], "/")
@@ -336,6 +364,21 @@ func TestPortalFormsInTheBrowser(t *testing.T) {
 	}
 	if flash, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".flash"))); flash != "Account “Reload Bakery” archived." {
 		t.Errorf("after archiving: %q", flash)
+	}
+}
+
+// invite sends the users page's invitation form.
+func invite(t *testing.T, ctx context.Context, base, name, email string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/users"),
+		chromedp.SendKeys(chromedp.CSS("#user-invite-name"), name),
+		chromedp.SendKeys(chromedp.CSS("#user-invite-email"), email),
+		chromedp.Submit(chromedp.CSS("#user-invite-name")),
+		chromedp.WaitVisible(chromedp.CSS("#invite-link")),
+	)
+	if err != nil {
+		t.Fatalf("invite %s: %v", email, err)
 	}
 }
 

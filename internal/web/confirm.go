@@ -21,6 +21,10 @@ type confirmation struct {
 	Hidden map[string]string
 }
 
+// confirmForm is the form of every confirmation page: it has no fields, so a
+// refusal (the thing changed meanwhile) goes back with the message on top.
+var confirmForm = newForm("confirm")
+
 // confirm renders the confirmation page.
 func (s *Server) confirm(c *fiber.Ctx, k confirmation) error {
 	if k.Action == "" {

@@ -65,14 +65,28 @@ func (s *Server) contactUpdateForm(c *fiber.Ctx) error {
 	if v := formValue(c, "phones"); v != nil {
 		in.Phones = list(*v)
 	}
-	if _, err := s.accounts.UpdateContact(c.UserContext(), *actorOf(c), id, in); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.contactPageWith(c, m)
+	a := actorOf(c)
+	back := "/contacts/" + strconv.FormatInt(id, 10)
+	ct, err := s.accounts.UpdateContact(c.UserContext(), *a, id, in)
+	if err != nil {
+		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+			// Say nothing of a contact the caller may not see.
+			if _, gerr := s.accounts.Contact(c.UserContext(), *a, id); gerr != nil {
+				return gerr
+			}
 		}
-		return err
+		return s.rejected(c, contactEditForm, back, err)
 	}
-	return seeOther(c, "/contacts/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
+	return s.done(c, back, translator(lang(c))("flash.contact_saved", "Name", ct.Name))
 }
+
+// contactEditForm changes a contact on its page.
+var contactEditForm = newForm("contact-edit",
+	fieldSpec{Name: "name", Label: "orgs.name", Required: true, Max: 200},
+	fieldSpec{Name: "title", Label: "accounts.title_field", Max: 120},
+	fieldSpec{Name: "emails", Label: "login.email", Hint: "form.hint_list"},
+	fieldSpec{Name: "phones", Label: "accounts.phones", Hint: "form.hint_list"},
+	fieldSpec{Name: "best_time", Label: "accounts.best_time", Max: 120})
 
 // contactArchiveConfirm asks before archiving a contact.
 func (s *Server) contactArchiveConfirm(c *fiber.Ctx) error {

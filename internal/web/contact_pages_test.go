@@ -56,10 +56,13 @@ func TestContactPage(t *testing.T) {
 	if !strings.Contains(page, `value="Compras"`) {
 		t.Fatalf("the edit did not stay: %s", page)
 	}
-	// A rejected edit keeps the page (and nothing changes).
-	resp, _ = b.req("POST", contact, url.Values{"_csrf": {csrfOf(t, page)}, "name": {""}})
-	if resp.StatusCode != 422 {
-		t.Fatalf("an empty name: %d, want 422", resp.StatusCode)
+	// A rejected edit goes back to the page with what was typed (and nothing changes).
+	resp, _ = b.req("POST", contact, url.Values{"_csrf": {csrfOf(t, page)}, "name": {""}, "title": {"Diretora"}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != contact+"#error-summary" {
+		t.Fatalf("an empty name: %d → %q, want 303 back to the page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page = b.req("GET", contact, nil); !strings.Contains(page, `value="Diretora"`) || !strings.Contains(page, `id="contact-edit-name-error"`) {
+		t.Fatalf("the rejected edit lost what was typed or its message: %s", page)
 	}
 	// Archive: off the account's list, still on its page, restorable.
 	resp, _ = b.req("POST", contact+"/archive", url.Values{"_csrf": {csrfOf(t, page)}})

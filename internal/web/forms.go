@@ -217,9 +217,10 @@ func formFuncs(tr func(string, ...any) string, st *formState) map[string]any {
 				return fieldView{}, fmt.Errorf("form %q has no field %q", formID, name)
 			}
 			v := fieldView{fieldSpec: f, ID: elementID(formID, name), Label: tr(f.Label), Value: text(value)}
-			if xs, ok := value.([]string); ok {
-				v.Values = xs
-				v.Value = strings.Join(xs, ", ")
+			if rv := reflect.ValueOf(value); rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.String {
+				// A list ([]string, pq.StringArray): its parts, shown comma separated.
+				v.Values = asList(value)
+				v.Value = strings.Join(v.Values, ", ")
 			}
 			if f.Hint != "" {
 				v.Hint = tr(f.Hint)
@@ -232,7 +233,8 @@ func formFuncs(tr func(string, ...any) string, st *formState) map[string]any {
 					v.Values = typed
 					v.Value = strings.Join(typed, ", ")
 				} else if !f.secret() && v.Type != "select" {
-					v.Value = ""
+					// Nothing typed (no box ticked): nothing shown.
+					v.Value, v.Values = "", nil
 				}
 				v.Error = st.Errors[name]
 			}

@@ -14,17 +14,28 @@ import (
 
 var inviteLinkRE = regexp.MustCompile(`id="invite-link" class="secret" type="text" readonly value="http://hub.test(/invite/[^"]+)"`)
 
-// inviteFrom posts the invite form of an organization's page and returns the
-// answer's status, page and invite link path ("" when none).
-func inviteFrom(t *testing.T, b *browser, org int64, email, name, role string) (int, string, string) {
+// inviteFrom posts the invite form of an organization's page and follows its
+// 303 back to the page: it returns whether the form came back rejected (with its
+// message beside a field), the page, and the invite link path shown ("" when none).
+func inviteFrom(t *testing.T, b *browser, org int64, email, name, role string) (bool, string, string) {
 	t.Helper()
-	_, page := b.req("GET", fmt.Sprintf("/organizations/%d", org), nil)
-	resp, page := b.req("POST", fmt.Sprintf("/organizations/%d/users", org), url.Values{"_csrf": {csrfOf(t, page)}, "email": {email}, "name": {name}, "role": {role}})
+	back := fmt.Sprintf("/organizations/%d", org)
+	_, page := b.req("GET", back, nil)
+	resp, _ := b.req("POST", back+"/users", url.Values{"_csrf": {csrfOf(t, page)}, "email": {email}, "name": {name}, "role": {role}})
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != 303 || (loc != back && loc != back+"#error-summary") {
+		t.Fatalf("invite %s: %d → %q, want 303 back to %s", email, resp.StatusCode, loc, back)
+	}
+	_, page = b.req("GET", back, nil)
 	link := ""
 	if m := inviteLinkRE.FindStringSubmatch(page); m != nil {
 		link = m[1]
 	}
-	return resp.StatusCode, page, link
+	rejected := loc != back
+	if rejected && !strings.Contains(page, `id="error-summary"`) {
+		t.Fatalf("invite %s rejected without a message: %.2000s", email, page)
+	}
+	return rejected, page, link
 }
 
 // TestVendorManagerOnboardsAPartner: a vendor manager creates a partner
@@ -48,17 +59,17 @@ func TestVendorManagerOnboardsAPartner(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(page, "Lisboa Parceiros") || !strings.Contains(page, `action="/organizations/`+fmt.Sprint(org.ID)+`/users"`) {
 		t.Fatalf("organization page for the vendor manager: %d, invite form missing: %.400s", resp.StatusCode, page)
 	}
-	if status, _, link := inviteFrom(t, mgr, org.ID, "ana@lisboa.example", "Ana", "sales"); status != 422 || link != "" {
-		t.Fatalf("a vendor manager inviting a sales user: %d, link %q; want 422 and none", status, link)
+	if rejected, _, link := inviteFrom(t, mgr, org.ID, "ana@lisboa.example", "Ana", "sales"); !rejected || link != "" {
+		t.Fatalf("a vendor manager inviting a sales user: rejected %v, link %q; want a rejection and none", rejected, link)
 	}
-	status, _, first := inviteFrom(t, mgr, org.ID, "ana@lisboa.example", "Ana", "admin")
-	if status != 200 || first == "" {
-		t.Fatalf("inviting the first admin: %d, link %q", status, first)
+	rejected, _, first := inviteFrom(t, mgr, org.ID, "ana@lisboa.example", "Ana", "admin")
+	if rejected || first == "" {
+		t.Fatalf("inviting the first admin: rejected %v, link %q", rejected, first)
 	}
 	// The same address again: a new link, the old one dead.
-	status, _, second := inviteFrom(t, mgr, org.ID, "ana@lisboa.example", "Ana Souza", "admin")
-	if status != 200 || second == "" || second == first {
-		t.Fatalf("inviting again: %d, links %q then %q", status, first, second)
+	rejected, _, second := inviteFrom(t, mgr, org.ID, "ana@lisboa.example", "Ana Souza", "admin")
+	if rejected || second == "" || second == first {
+		t.Fatalf("inviting again: rejected %v, links %q then %q", rejected, first, second)
 	}
 	anon := f.browser()
 	if resp, _ := anon.req("GET", first, nil); resp.StatusCode != 404 {
@@ -73,7 +84,7 @@ func TestVendorManagerOnboardsAPartner(t *testing.T) {
 	adm := f.browser()
 	adm.login("vendor-admin@acme.example", pw)
 	_, page = adm.req("GET", fmt.Sprintf("/organizations/%d", org.ID), nil)
-	if !strings.Contains(page, "ana@lisboa.example") || !strings.Contains(page, "/invite/cancel") {
+	if !strings.Contains(page, "ana@lisboa.example") || !strings.Contains(page, "/invite/cancel?next=/organizations/") {
 		t.Fatalf("the vendor admin does not see the pending user with a cancel button: %.600s", page)
 	}
 	// A weak password is refused on the invite page, and the link still works.
@@ -98,12 +109,12 @@ func TestVendorManagerOnboardsAPartner(t *testing.T) {
 		t.Fatalf("the new admin signs in: %d", resp.StatusCode)
 	}
 	// Now the organization has an admin: the vendor manager invites no more.
-	if status, _, link := inviteFrom(t, mgr, org.ID, "bia@lisboa.example", "Bia", "admin"); status != 409 || link != "" {
-		t.Fatalf("a vendor manager inviting into an organization with an admin: %d, link %q; want 409", status, link)
+	if rejected, _, link := inviteFrom(t, mgr, org.ID, "bia@lisboa.example", "Bia", "admin"); !rejected || link != "" {
+		t.Fatalf("a vendor manager inviting into an organization with an admin: rejected %v, link %q; want a rejection", rejected, link)
 	}
 	// The vendor admin invites another person, then cancels from the page.
-	if status, _, link := inviteFrom(t, adm, org.ID, "bia@lisboa.example", "Bia", "viewer"); status != 200 || link == "" {
-		t.Fatalf("the vendor admin invites: %d %q", status, link)
+	if rejected, _, link := inviteFrom(t, adm, org.ID, "bia@lisboa.example", "Bia", "viewer"); rejected || link == "" {
+		t.Fatalf("the vendor admin invites: rejected %v, link %q", rejected, link)
 	}
 	var bia int64
 	users, _ := f.svc.Users(ctx, f.users["vendor-admin"], partners.UserFilter{Org: org.ID})
@@ -112,13 +123,26 @@ func TestVendorManagerOnboardsAPartner(t *testing.T) {
 			bia = u.ID
 		}
 	}
-	_, page = adm.req("GET", fmt.Sprintf("/organizations/%d", org.ID), nil)
-	resp, _ = adm.req("POST", fmt.Sprintf("/users/%d/invite/cancel", bia), url.Values{"_csrf": {csrfOf(t, page)}, "next": {fmt.Sprintf("/organizations/%d", org.ID)}})
-	if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || !strings.HasPrefix(loc, fmt.Sprintf("/organizations/%d?", org.ID)) {
+	// The cancel button opens a confirmation naming the address and the
+	// consequence; its form cancels and leads back to the organization's page.
+	orgPath := fmt.Sprintf("/organizations/%d", org.ID)
+	_, page = adm.req("GET", orgPath, nil)
+	cancel := fmt.Sprintf("/users/%d/invite/cancel?next=%s", bia, orgPath)
+	if !strings.Contains(page, `href="`+cancel+`"`) {
+		t.Fatalf("no cancel link for bia on the organization's page: %.3000s", page)
+	}
+	resp, confirm := adm.req("GET", cancel, nil)
+	if resp.StatusCode != 200 || !strings.Contains(confirm, "Cancel the invitation of bia@lisboa.example?") || !strings.Contains(confirm, "stops working") {
+		t.Fatalf("cancel confirmation: %d %.2000s", resp.StatusCode, confirm)
+	}
+	resp, _ = adm.req("POST", fmt.Sprintf("/users/%d/invite/cancel", bia), url.Values{"_csrf": {csrfOf(t, confirm)}, "next": {orgPath}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || loc != orgPath {
 		t.Fatalf("cancel from the organization's page: %d → %q", resp.StatusCode, loc)
 	}
-	_, page = adm.req("GET", fmt.Sprintf("/organizations/%d", org.ID), nil)
-	if strings.Contains(page, "bia@lisboa.example") {
+	if _, page = adm.req("GET", orgPath, nil); !strings.Contains(page, "The invitation of bia@lisboa.example was cancelled") {
+		t.Fatalf("no notice naming the cancelled invitation: %.2000s", page)
+	}
+	if _, page = adm.req("GET", orgPath, nil); strings.Contains(page, "bia@lisboa.example") {
 		t.Fatal("the cancelled invitation is still listed")
 	}
 	// A partner's viewer sees the organization but not its people.

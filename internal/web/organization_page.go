@@ -1,6 +1,8 @@
 package web
 
 import (
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
@@ -57,15 +59,18 @@ func (s *Server) orgInvite(c *fiber.Ctx) error {
 	if err := a.RequireVendor(partners.Manager); err != nil {
 		return err
 	}
-	_, token, err := s.partners.Invite(c.UserContext(), *a, partners.InviteInput{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role"), Org: id})
+	u, token, err := s.partners.Invite(c.UserContext(), *a, partners.InviteInput{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role"), Org: id})
+	back := "/organizations/" + strconv.FormatInt(id, 10)
 	if err != nil {
 		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
-			c.Status(statusOf(k))
-			return s.orgPageWith(c, fiber.Map{"Error": errText(c, err)})
+			// Say nothing of an organization the caller may not see.
+			if _, gerr := s.partners.Organization(c.UserContext(), *a, id); gerr != nil {
+				return gerr
+			}
 		}
-		return err
+		return s.rejected(c, orgInviteForm, back, err)
 	}
-	return s.orgPageWith(c, fiber.Map{"InviteLink": s.inviteURL(c, token)})
+	return s.invited(c, back, "flash.invited_user", u, token, s.orgPageWith)
 }
 
 // organizationPage registers an organization's own page.

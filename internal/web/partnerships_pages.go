@@ -44,18 +44,19 @@ func (s *Server) partnersPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	return s.render(c, "partners", data)
 }
 
+// partnerInviteForm invites another organization of the network to partner.
+var partnerInviteForm = newForm("partner-invite", fieldSpec{Name: "org_id", Label: "users.org", Type: "select"})
+
 func (s *Server) partnerInviteForm(c *fiber.Ctx) error {
 	org, err := formInt(c, "org_id")
 	if err != nil {
-		return err
+		return s.rejected(c, partnerInviteForm, "/partners", err)
 	}
-	if _, err := s.partners.InvitePartner(c.UserContext(), *actorOf(c), org); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.partnersPageWith(c, m)
-		}
-		return err
+	p, err := s.partners.InvitePartner(c.UserContext(), *actorOf(c), org)
+	if err != nil {
+		return s.rejected(c, partnerInviteForm, "/partners", err)
 	}
-	return seeOther(c, "/partners?ok=flash.invited")
+	return s.done(c, "/partners", translator(lang(c))("flash.partner_invited", "Name", p.PartnerName))
 }
 
 func (s *Server) partnerRespondForm(accept bool) fiber.Handler {
@@ -64,11 +65,32 @@ func (s *Server) partnerRespondForm(accept bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if _, err := s.partners.RespondPartnership(c.UserContext(), *actorOf(c), id, accept); err != nil {
-			return err
+		p, err := s.partners.RespondPartnership(c.UserContext(), *actorOf(c), id, accept)
+		if err != nil {
+			return s.rejected(c, confirmForm, "/partners", err)
 		}
-		return seeOther(c, "/partners?ok=flash.saved")
+		notice := "flash.partnership_declined"
+		if accept {
+			notice = "flash.partnership_accepted"
+		}
+		return s.done(c, "/partners", translator(lang(c))(notice, "Name", p.PartnerName))
 	}
+}
+
+// partnerDeclineConfirm asks before an invitation to partner is declined,
+// naming the inviting organization.
+func (s *Server) partnerDeclineConfirm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.partners.Partnership(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	tr := translator(lang(c))
+	return s.confirm(c, confirmation{Title: tr("confirm.partnership_decline", "Name", p.PartnerName),
+		Consequence: tr("confirm.partnership_decline_then", "Name", p.PartnerName), Button: tr("partners.decline"), Cancel: "/partners"})
 }
 
 // partnerRevokeConfirm asks before a partnership ends, naming the partner.
@@ -91,15 +113,11 @@ func (s *Server) partnerRevokeForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.partners.RevokePartnership(c.UserContext(), *actorOf(c), id); err != nil {
-		return err
+	p, err := s.partners.RevokePartnership(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return s.rejected(c, confirmForm, "/partners", err)
 	}
-	return seeOther(c, "/partners?ok=flash.revoked_partnership")
-}
-
-type fieldOption struct {
-	Name string
-	On   bool
+	return s.done(c, "/partners", translator(lang(c))("flash.partnership_revoked", "Name", p.PartnerName))
 }
 
 type mappedView struct {
@@ -141,17 +159,9 @@ func (s *Server) partnerPageWith(c *fiber.Ctx, extra fiber.Map) error {
 		json.Unmarshal(r.Fields, &v.F)
 		views = append(views, v)
 	}
-	on := map[string]bool{}
-	for _, f := range mine.Fields {
-		on[f] = true
-	}
-	var fields []fieldOption
-	for _, f := range partners.ShareableFields {
-		fields = append(fields, fieldOption{f, on[f]})
-	}
 	var seg map[string][]string
 	json.Unmarshal(mine.Segment, &seg)
-	data := fiber.Map{"P": p, "M": m, "Mine": mine, "Theirs": theirs, "Records": views, "Fields": fields,
+	data := fiber.Map{"P": p, "M": m, "Mine": mine, "Theirs": theirs, "Records": views, "Shareable": partners.ShareableFields, "MineFields": []string(mine.Fields),
 		"Levels":    []string{"hidden", "counts", "records"},
 		"SegRegion": strings.Join(seg["region"], ", "), "SegIndustry": strings.Join(seg["industry"], ", "), "SegTag": strings.Join(seg["tag"], ", ")}
 	for k, v := range extra {
@@ -159,6 +169,15 @@ func (s *Server) partnerPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	}
 	return s.render(c, "partner", data)
 }
+
+// policyForm is what a partner may see of the organization's accounts.
+var policyForm = newForm("policy",
+	fieldSpec{Name: "level", Label: "policy.level", Type: "select", OptionPrefix: "level."},
+	fieldSpec{Name: "fields", Label: "policy.fields", OptionPrefix: "sharefield."},
+	fieldSpec{Name: "segment_region", Label: "policy.segment_region", Also: "segment"},
+	fieldSpec{Name: "segment_industry", Label: "policy.segment_industry"},
+	fieldSpec{Name: "segment_tag", Label: "policy.segment_tag"},
+	fieldSpec{Name: "greenfield", Label: "policy.greenfield"})
 
 func (s *Server) policyForm(c *fiber.Ctx) error {
 	id, err := paramID(c)
@@ -174,13 +193,22 @@ func (s *Server) policyForm(c *fiber.Ctx) error {
 			in.Segment[k] = v
 		}
 	}
-	if _, err := s.partners.SetSharingPolicy(c.UserContext(), *actorOf(c), id, in); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.partnerPageWith(c, m)
+	a := actorOf(c)
+	back := "/partners/" + strconv.FormatInt(id, 10)
+	if _, err := s.partners.SetSharingPolicy(c.UserContext(), *a, id, in); err != nil {
+		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+			// Say nothing of a partnership the caller may not see.
+			if _, gerr := s.partners.Partnership(c.UserContext(), *a, id); gerr != nil {
+				return gerr
+			}
 		}
+		return s.rejected(c, policyForm, back, err)
+	}
+	p, err := s.partners.Partnership(c.UserContext(), *a, id)
+	if err != nil {
 		return err
 	}
-	return seeOther(c, "/partners/"+strconv.FormatInt(id, 10)+"?ok=flash.saved")
+	return s.done(c, back, translator(lang(c))("flash.policy_saved", "Name", p.PartnerName))
 }
 
 // partnershipPages registers the partner pages.
@@ -190,6 +218,7 @@ func (s *Server) partnershipPages(p addPage) {
 	p("GET", "/partners/:id", partners.Viewer, s.partnerPage)
 	p("POST", "/partners/:id/accept", partners.Manager, s.partnerRespondForm(true))
 	p("POST", "/partners/:id/decline", partners.Manager, s.partnerRespondForm(false))
+	p("GET", "/partners/:id/decline", partners.Manager, s.partnerDeclineConfirm)
 	p("GET", "/partners/:id/revoke", partners.Manager, s.partnerRevokeConfirm)
 	p("POST", "/partners/:id/revoke", partners.Manager, s.partnerRevokeForm)
 	p("POST", "/partners/:id/policy", partners.Admin, s.policyForm)

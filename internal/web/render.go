@@ -36,6 +36,7 @@ var pages = func() map[string]*template.Template {
 			"date":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") },
 			"pdate":   func(t *time.Time) string { return fmtPtrDate(t) },
 			"join":    func(v []string) string { return strings.Join(v, ", ") },
+			"words":   strings.Fields,
 			"deref":   func(p *int64) int64 { return *p },
 			"show":    show,
 			"current": current,

@@ -341,4 +341,9 @@ var routeAccess = map[string]Access{
 	"POST /api/v1/forums/posts/:id/hide":       {Action: Owner, Target: TargetPost, Consumes: true},
 	"POST /api/v1/forums/posts/:id/restore":    {Action: Owner, Target: TargetPost},
 	"POST /api/v1/forums/posts/:id/report":     {Action: Create, Target: TargetPost},
+	// Portal: confirmations before an invitation is re-sent or cancelled and a
+	// partnership declined (issue 26, forms).
+	"GET /users/:id/invite/resend": {Role: partners.Admin, Action: Read, Target: TargetInvite},
+	"GET /users/:id/invite/cancel": {Role: partners.Admin, Action: Read, Target: TargetInvite},
+	"GET /partners/:id/decline":    {Role: partners.Manager, Action: Read, Target: TargetPartnership},
 }

@@ -190,7 +190,11 @@ func TestInvitationResendAndCancel(t *testing.T) {
 	admin := f.browser()
 	admin.login("partner-admin@acme.example", pw)
 	_, page := admin.req("GET", "/users", nil)
-	_, page = admin.req("POST", "/users", url.Values{"_csrf": {csrfOf(t, page)}, "email": {"joao@acme.example"}, "name": {"João"}, "role": {"sales"}})
+	resp, _ = admin.req("POST", "/users", url.Values{"_csrf": {csrfOf(t, page)}, "email": {"joao@acme.example"}, "name": {"João"}, "role": {"sales"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/users" {
+		t.Fatalf("invite on the page: %d → %q, want 303 to /users", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = admin.req("GET", "/users", nil)
 	m := inviteURLRE.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no invite link on the page: %.2000s", page)
@@ -200,23 +204,48 @@ func TestInvitationResendAndCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, page = admin.req("GET", "/users", nil)
-	if !strings.Contains(page, fmt.Sprintf(`action="/users/%d/invite/resend"`, newID)) || !strings.Contains(page, fmt.Sprintf(`action="/users/%d/invite/cancel"`, newID)) {
-		t.Fatalf("no re-send and cancel buttons for the pending invitation: %.3000s", page)
+	if inviteURLRE.MatchString(page) {
+		t.Fatal("a reload shows the invite link again")
 	}
-	if resp, _ := admin.req("POST", fmt.Sprintf("/users/%d/invite/resend", newID), url.Values{}); resp.StatusCode != 403 {
+	resendPath, cancelPath := fmt.Sprintf("/users/%d/invite/resend", newID), fmt.Sprintf("/users/%d/invite/cancel", newID)
+	if !strings.Contains(page, `href="`+resendPath+`"`) || !strings.Contains(page, `href="`+cancelPath+`"`) {
+		t.Fatalf("no re-send and cancel links for the pending invitation: %.3000s", page)
+	}
+	resp, confirm := admin.req("GET", resendPath, nil)
+	if resp.StatusCode != 200 || !strings.Contains(confirm, "Send joao@acme.example a new invite link?") || !strings.Contains(confirm, "The old link stops working") {
+		t.Fatalf("re-send confirmation: %d %.2000s", resp.StatusCode, confirm)
+	}
+	if resp, _ := b.req("GET", m[1], nil); resp.StatusCode != 200 {
+		t.Fatalf("the link after the re-send's confirmation page: %d, want 200 (nothing sent yet)", resp.StatusCode)
+	}
+	if resp, _ := admin.req("POST", resendPath, url.Values{}); resp.StatusCode != 403 {
 		t.Fatalf("re-send without a CSRF token: %d, want 403", resp.StatusCode)
 	}
-	resp, page = admin.req("POST", fmt.Sprintf("/users/%d/invite/resend", newID), url.Values{"_csrf": {csrfOf(t, page)}})
+	resp, _ = admin.req("POST", resendPath, url.Values{"_csrf": {csrfOf(t, confirm)}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/users" {
+		t.Fatalf("re-send: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = admin.req("GET", "/users", nil)
 	m2 := inviteURLRE.FindStringSubmatch(page)
-	if resp.StatusCode != 200 || m2 == nil || m2[1] == m[1] {
-		t.Fatalf("re-send on the page: %d, link %v (was %s)", resp.StatusCode, m2, m[1])
+	if m2 == nil || m2[1] == m[1] {
+		t.Fatalf("re-send on the page: link %v (was %s)", m2, m[1])
 	}
 	if resp, _ := b.req("GET", m[1], nil); resp.StatusCode != 404 {
 		t.Fatalf("the page's first link after its re-send: %d, want 404", resp.StatusCode)
 	}
-	resp, _ = admin.req("POST", fmt.Sprintf("/users/%d/invite/cancel", newID), url.Values{"_csrf": {csrfOf(t, page)}})
-	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "flash.invite_cancelled") {
+	resp, confirm = admin.req("GET", cancelPath, nil)
+	if resp.StatusCode != 200 || !strings.Contains(confirm, "Cancel the invitation of joao@acme.example?") {
+		t.Fatalf("cancel confirmation: %d %.2000s", resp.StatusCode, confirm)
+	}
+	if resp, _ := b.req("GET", m2[1], nil); resp.StatusCode != 200 {
+		t.Fatalf("the link after the cancel's confirmation page: %d, want 200", resp.StatusCode)
+	}
+	resp, _ = admin.req("POST", cancelPath, url.Values{"_csrf": {csrfOf(t, confirm)}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/users" {
 		t.Fatalf("cancel on the page: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, out := admin.req("GET", "/users", nil); !strings.Contains(out, "The invitation of joao@acme.example was cancelled") {
+		t.Error("no notice naming the cancelled invitation")
 	}
 	if resp, _ := b.req("GET", m2[1], nil); resp.StatusCode != 404 {
 		t.Fatalf("the page's link after the cancellation: %d, want 404", resp.StatusCode)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -60,18 +61,24 @@ func (s *Server) loginSetupSubmit(c *fiber.Ctx) error {
 	return s.render(c, "loginsetup", fiber.Map{"Codes": codes})
 }
 
+// twoFactorOffForm turns one's two-factor sign-in off, with the password.
+var twoFactorOffForm = newForm("two-factor-off",
+	fieldSpec{Name: "current_password", Label: "settings.current", Type: "password", Required: true, Autocomplete: "current-password"})
+
 func (s *Server) twoFactorRequire(c *fiber.Ctx) error {
 	a, err := twoFactorUser(c)
 	if err != nil {
 		return err
 	}
-	if err := s.partners.SetTwoFactorRequired(c.UserContext(), *a, c.FormValue("require") == "on"); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.twoFactorPageWith(c, m)
-		}
-		return err
+	on := c.FormValue("require") == "on"
+	if err := s.partners.SetTwoFactorRequired(c.UserContext(), *a, on); err != nil {
+		return s.rejected(c, confirmForm, "/settings/two-factor", err)
 	}
-	return seeOther(c, "/settings/two-factor?ok=flash.saved")
+	notice := "flash.two_factor_org_off"
+	if on {
+		notice = "flash.two_factor_org_on"
+	}
+	return s.done(c, "/settings/two-factor", translator(lang(c))(notice))
 }
 
 func (s *Server) codePage(c *fiber.Ctx) error {
@@ -151,14 +158,24 @@ func (s *Server) twoFactorConfirm(c *fiber.Ctx) error {
 	}
 	codes, err := s.partners.ConfirmTwoFactor(c.UserContext(), *a, c.FormValue("code"))
 	if err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.twoFactorPageWith(c, m)
-		}
+		return s.rejected(c, twoFactorCodeForm, "/settings/two-factor", err)
+	}
+	// The recovery codes are shown this once: they ride in the session's
+	// one-time message to the page, which neither a reload nor going back shows.
+	notice := translator(lang(c))("flash.two_factor_on")
+	kept, err := s.keepFlash(c, flash{Notice: notice, Secret: strings.Join(codes, " ")})
+	if err != nil {
 		return err
 	}
-	// The recovery codes are shown this once.
-	return s.twoFactorPageWith(c, fiber.Map{"Codes": codes})
+	if !kept {
+		return s.twoFactorPageWith(c, fiber.Map{"Codes": codes, "Flash": notice})
+	}
+	return seeOther(c, "/settings/two-factor")
 }
+
+// twoFactorCodeForm confirms a new two-factor set-up with a code.
+var twoFactorCodeForm = newForm("two-factor-code",
+	fieldSpec{Name: "code", Label: "code.label", Required: true, Max: 10, Autocomplete: "one-time-code"})
 
 func (s *Server) twoFactorDisable(c *fiber.Ctx) error {
 	a, err := twoFactorUser(c)
@@ -166,12 +183,9 @@ func (s *Server) twoFactorDisable(c *fiber.Ctx) error {
 		return err
 	}
 	if err := s.partners.DisableTwoFactor(c.UserContext(), *a, c.FormValue("current_password")); err != nil {
-		if m, ok := formError(c, err); ok {
-			return s.twoFactorPageWith(c, m)
-		}
-		return err
+		return s.rejected(c, twoFactorOffForm, "/settings/two-factor", err)
 	}
-	return seeOther(c, "/settings/two-factor?ok=flash.two_factor_off")
+	return s.done(c, "/settings/two-factor", translator(lang(c))("flash.two_factor_off"))
 }
 
 // twoFactorPages registers two-factor sign-in: the second step of a sign-in,

@@ -44,14 +44,19 @@ func TestTwoFactorSignIn(t *testing.T) {
 	}
 	secret := m[1]
 	resp, _ = b.req("POST", "/settings/two-factor/confirm", url.Values{"_csrf": {csrfOf(t, page)}, "code": {"000000"}})
-	if resp.StatusCode != 422 {
-		t.Fatalf("a wrong confirmation code: %d, want 422", resp.StatusCode)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/settings/two-factor#error-summary" {
+		t.Fatalf("a wrong confirmation code: %d → %q, want 303 back with the message", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	b.req("GET", "/settings/two-factor", nil)
 	// The code of the step before: the one after would be the next sign-in's.
-	resp, page = b.req("POST", "/settings/two-factor/confirm", url.Values{"_csrf": {csrfOf(t, page)}, "code": {codeAt(t, secret, time.Now().Add(-30*time.Second))}})
+	resp, _ = b.req("POST", "/settings/two-factor/confirm", url.Values{"_csrf": {csrfOf(t, page)}, "code": {codeAt(t, secret, time.Now().Add(-30*time.Second))}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/settings/two-factor" {
+		t.Fatalf("confirm: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = b.req("GET", "/settings/two-factor", nil)
 	codes := recoveryRE.FindAllStringSubmatch(page, -1)
-	if resp.StatusCode != 200 || len(codes) != 10 {
-		t.Fatalf("confirm: %d, %d recovery codes: %s", resp.StatusCode, len(codes), page)
+	if len(codes) != 10 {
+		t.Fatalf("confirm: %d recovery codes: %s", len(codes), page)
 	}
 	if _, again := b.req("GET", "/settings/two-factor", nil); recoveryRE.MatchString(again) || !strings.Contains(again, "Two-factor sign-in is on") {
 		t.Fatal("the recovery codes show again, or two-factor sign-in is not on")
@@ -97,8 +102,12 @@ func TestTwoFactorSignIn(t *testing.T) {
 	}
 	// Off, with the password only.
 	_, page = b.req("GET", "/settings/two-factor", nil)
-	if resp, _ := b.req("POST", "/settings/two-factor/disable", url.Values{"_csrf": {csrfOf(t, page)}, "current_password": {"wrong password"}}); resp.StatusCode != 422 {
-		t.Fatalf("turning off with a wrong password: %d, want 422", resp.StatusCode)
+	if resp, _ := b.req("POST", "/settings/two-factor/disable", url.Values{"_csrf": {csrfOf(t, page)}, "current_password": {"wrong password"}}); resp.StatusCode != 303 ||
+		resp.Header.Get("Location") != "/settings/two-factor#error-summary" {
+		t.Fatalf("turning off with a wrong password: %d → %q, want 303 back with the message", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page = b.req("GET", "/settings/two-factor", nil); !strings.Contains(page, `id="two-factor-off-current_password-error"`) || strings.Contains(page, "wrong password") {
+		t.Fatalf("the refusal is not beside the password field, or the password came back: %.2000s", page)
 	}
 	b.req("POST", "/settings/two-factor/disable", url.Values{"_csrf": {csrfOf(t, page)}, "current_password": {pw}})
 	if resp := f.browser().login(who, pw); resp.Header.Get("Location") != "/" {
@@ -116,9 +125,10 @@ func setUpTwoFactor(t *testing.T, b *browser) string {
 		t.Fatalf("no key on the set-up page")
 	}
 	resp, _ := b.req("POST", "/settings/two-factor/confirm", url.Values{"_csrf": {csrfOf(t, page)}, "code": {codeAt(t, m[1], time.Now().Add(-30*time.Second))}})
-	if resp.StatusCode != 200 {
+	if resp.StatusCode != 303 {
 		t.Fatalf("confirm: %d", resp.StatusCode)
 	}
+	b.req("GET", "/settings/two-factor", nil) // takes the recovery codes
 	return m[1]
 }
 
@@ -131,8 +141,12 @@ func TestOrganizationRequiresTwoFactor(t *testing.T) {
 	adm := f.browser()
 	adm.login("partner-admin@acme.example", pw)
 	_, page := adm.req("GET", "/settings/two-factor", nil)
-	if resp, _ := adm.req("POST", "/settings/two-factor/require", url.Values{"_csrf": {csrfOf(t, page)}, "require": {"on"}}); resp.StatusCode != 409 {
-		t.Fatalf("requiring it without one's own: %d, want 409", resp.StatusCode)
+	if resp, _ := adm.req("POST", "/settings/two-factor/require", url.Values{"_csrf": {csrfOf(t, page)}, "require": {"on"}}); resp.StatusCode != 303 ||
+		resp.Header.Get("Location") != "/settings/two-factor#error-summary" {
+		t.Fatalf("requiring it without one's own: %d → %q, want 303 back with the message", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, page = adm.req("GET", "/settings/two-factor", nil); !strings.Contains(page, `id="error-summary"`) {
+		t.Fatalf("the refusal says nothing: %.2000s", page)
 	}
 	setUpTwoFactor(t, adm)
 	sales := f.browser()

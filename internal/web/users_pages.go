@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -40,26 +41,51 @@ func (s *Server) usersPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	return s.render(c, "users", data)
 }
 
+// userInviteForm invites a person into the caller's organization (the vendor's
+// admins choose the organization); orgInviteForm does it from an organization's
+// page.
+var (
+	userInviteForm = newForm("user-invite",
+		fieldSpec{Name: "name", Label: "users.name", Required: true, Max: 200},
+		fieldSpec{Name: "email", Label: "login.email", Type: "email", Required: true, Max: 254},
+		fieldSpec{Name: "role", Label: "users.role", Type: "select", OptionPrefix: "role."},
+		fieldSpec{Name: "org_id", Label: "users.org", Type: "select"})
+	orgInviteForm = newForm("org-invite",
+		fieldSpec{Name: "name", Label: "users.name", Required: true, Max: 200},
+		fieldSpec{Name: "email", Label: "login.email", Type: "email", Required: true, Max: 254},
+		fieldSpec{Name: "role", Label: "users.role", Type: "select", OptionPrefix: "role."})
+	userEditForm = newForm("user-edit",
+		fieldSpec{Name: "role", Label: "users.role", Type: "select", OptionPrefix: "role."},
+		fieldSpec{Name: "status", Label: "users.status", Type: "select", OptionPrefix: "status."})
+)
+
 func (s *Server) userInvite(c *fiber.Ctx) error {
 	org, err := formInt(c, "org_id")
 	if err != nil {
-		return err
+		return s.rejected(c, userInviteForm, "/users", err)
 	}
-	_, token, err := s.partners.Invite(c.UserContext(), *actorOf(c), partners.InviteInput{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role"), Org: org})
-	return s.inviteAnswer(c, token, err)
+	u, token, err := s.partners.Invite(c.UserContext(), *actorOf(c), partners.InviteInput{Email: c.FormValue("email"), Name: c.FormValue("name"), Role: c.FormValue("role"), Org: org})
+	if err != nil {
+		return s.rejected(c, userInviteForm, "/users", err)
+	}
+	return s.invited(c, "/users", "flash.invited_user", u, token, s.usersPageWith)
 }
 
-// inviteAnswer shows the users page with a new invite link, or with what refused
-// it (a bad address, a taken one, an organization without email domains).
-func (s *Server) inviteAnswer(c *fiber.Ctx, token string, err error) error {
+// invited answers a new invite link: 303 to back, whose page shows the link
+// once (the session's one-time message carries it), so neither a reload nor
+// going back shows it again or sends another invitation. Without a session (an
+// API key calling the portal) the page is rendered in place by page.
+func (s *Server) invited(c *fiber.Ctx, back, notice string, u *partners.User, token string, page func(*fiber.Ctx, fiber.Map) error) error {
+	msg := translator(lang(c))(notice, "Name", u.Email)
+	link := s.inviteURL(c, token)
+	kept, err := s.keepFlash(c, flash{Notice: msg, Secret: link})
 	if err != nil {
-		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict || k == apperr.Forbidden {
-			c.Status(statusOf(k))
-			return s.usersPageWith(c, fiber.Map{"Error": errText(c, err)})
-		}
 		return err
 	}
-	return s.usersPageWith(c, fiber.Map{"InviteLink": s.inviteURL(c, token)})
+	if !kept {
+		return page(c, fiber.Map{"Secret": link, "Flash": msg})
+	}
+	return seeOther(c, back)
 }
 
 func (s *Server) inviteURL(c *fiber.Ctx, token string) string {
@@ -79,16 +105,60 @@ func (s *Server) userUpdate(c *fiber.Ctx) error {
 	u, err := s.partners.UpdateUser(c.UserContext(), *actorOf(c), id, in)
 	if err != nil {
 		if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
-			c.Status(statusOf(k))
-			return s.usersPageWith(c, fiber.Map{"Error": errText(c, err)})
+			// Say nothing of a user the caller may not see.
+			if _, gerr := s.partners.User(c.UserContext(), *actorOf(c), id); gerr != nil {
+				return gerr
+			}
 		}
+		return s.rejected(c, userEditForm.row(id), "/users", err)
+	}
+	tr := translator(lang(c))
+	if in.Status != nil && *in.Status == "deactivated" {
+		if len(u.APIKeysMade) > 0 {
+			// The keys the user made outlive the deactivation: show them.
+			return s.done(c, "/api-keys?created_by="+strconv.FormatInt(u.ID, 10), tr("flash.user_deactivated_keys", "Name", u.Name))
+		}
+		return s.done(c, "/users", tr("flash.user_deactivated", "Name", u.Name))
+	}
+	if in.Status != nil && *in.Status == "active" && in.Role == nil {
+		return s.done(c, "/users", tr("flash.user_reactivated", "Name", u.Name))
+	}
+	return s.done(c, "/users", tr("flash.user_saved", "Name", u.Name))
+}
+
+// inviteBack is where a pending invitation's pages lead back to: the
+// organization's page it was managed from, else the users page.
+func inviteBack(c *fiber.Ctx) string {
+	if next := c.Query("next", c.FormValue("next")); next != "" {
+		return safeNext(next)
+	}
+	return "/users"
+}
+
+// inviteResendConfirm asks before a new link replaces a pending one, naming the
+// address.
+func (s *Server) inviteResendConfirm(c *fiber.Ctx) error {
+	return s.inviteConfirm(c, "confirm.invite_resend", "confirm.invite_resend_then", "users.resend_invite")
+}
+
+// inviteCancelConfirm asks before a pending invitation is withdrawn.
+func (s *Server) inviteCancelConfirm(c *fiber.Ctx) error {
+	return s.inviteConfirm(c, "confirm.invite_cancel", "confirm.invite_cancel_then", "users.cancel_invite")
+}
+
+func (s *Server) inviteConfirm(c *fiber.Ctx, title, then, button string) error {
+	id, err := paramID(c)
+	if err != nil {
 		return err
 	}
-	if len(u.APIKeysMade) > 0 {
-		// The keys the user made outlive the deactivation: say so, with the keys.
-		return s.usersPageWith(c, fiber.Map{"Deactivated": u})
+	u, err := s.partners.InvitedUser(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
 	}
-	return seeOther(c, "/users?ok=flash.saved")
+	tr := translator(lang(c))
+	back := inviteBack(c)
+	return s.confirm(c, confirmation{Title: tr(title, "Name", u.Email), Consequence: tr(then, "Name", u.Email),
+		Button: tr(button), Cancel: back, Hidden: map[string]string{"next": back}})
 }
 
 func (s *Server) inviteResend(c *fiber.Ctx) error {
@@ -96,8 +166,11 @@ func (s *Server) inviteResend(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, token, err := s.partners.ResendInvite(c.UserContext(), *actorOf(c), id)
-	return s.inviteAnswer(c, token, err)
+	u, token, err := s.partners.ResendInvite(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return s.rejected(c, confirmForm, inviteBack(c), err)
+	}
+	return s.invited(c, inviteBack(c), "flash.invite_resent", u, token, s.usersPageWith)
 }
 
 func (s *Server) inviteCancel(c *fiber.Ctx) error {
@@ -105,18 +178,15 @@ func (s *Server) inviteCancel(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.partners.CancelInvite(c.UserContext(), *actorOf(c), id); err != nil {
-		if k := apperr.KindOf(err); k == apperr.Conflict {
-			c.Status(statusOf(k))
-			return s.usersPageWith(c, fiber.Map{"Error": errText(c, err)})
-		}
-		return err
+	a := actorOf(c)
+	u, err := s.partners.InvitedUser(c.UserContext(), *a, id)
+	if err == nil {
+		err = s.partners.CancelInvite(c.UserContext(), *a, id)
 	}
-	if next := c.FormValue("next"); next != "" {
-		// Cancelled from an organization's page: back there.
-		return seeOther(c, safeNext(next)+"?ok=flash.invite_cancelled")
+	if err != nil {
+		return s.rejected(c, confirmForm, inviteBack(c), err)
 	}
-	return seeOther(c, "/users?ok=flash.invite_cancelled")
+	return s.done(c, inviteBack(c), translator(lang(c))("flash.invite_cancelled_to", "Name", u.Email))
 }
 
 // userPages registers the users pages.
@@ -127,6 +197,8 @@ func (s *Server) userPages(p addPage) {
 	p("POST", "/users/:id", partners.Admin, s.userUpdate)
 	p("POST", "/users/:id/invite/resend", partners.Admin, s.inviteResend)
 	p("POST", "/users/:id/invite/cancel", partners.Admin, s.inviteCancel)
+	p("GET", "/users/:id/invite/resend", partners.Admin, s.inviteResendConfirm)
+	p("GET", "/users/:id/invite/cancel", partners.Admin, s.inviteCancelConfirm)
 }
 
 // userDeactivateConfirm asks before a user is deactivated.

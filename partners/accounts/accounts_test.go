@@ -366,6 +366,27 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+// TestExplainNamesThePolicy: a partner's account that its sharing policy shows
+// in account mapping is explained by that policy; the partner's own view of its
+// account has no such rule (none applies to one's own records, and asking costs a
+// mapping per partnership).
+func TestExplainNamesThePolicy(t *testing.T) {
+	w := newWorld(t)
+	w.account(w.a, "Initech", "initech.com")
+	theirs := w.account(w.b, "Initech Brasil", "initech.com")
+	if _, err := w.p.SetSharingPolicy(w.ctx, w.b, w.ab, partners.PolicyInput{Level: "records", Fields: []string{"name"}}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := w.p.Explain(w.ctx, w.a, "account", theirs.ID, 0)
+	if err != nil || !strings.Contains(fmt.Sprint(e.Rules), "{policy true") {
+		t.Fatalf("the partner's overlapping account: %+v %v, want the policy named", e, err)
+	}
+	e, err = w.p.Explain(w.ctx, w.b, "account", theirs.ID, 0)
+	if err != nil || !e.CanRead || strings.Contains(fmt.Sprint(e.Rules), "{policy") {
+		t.Fatalf("the owner's own account: %+v %v, want no policy rule", e, err)
+	}
+}
+
 func TestListSearchAndPaging(t *testing.T) {
 	w := newWorld(t)
 	for i := 0; i < 7; i++ {
