@@ -34,7 +34,16 @@ type SegmentDef struct {
 	reqMask uint64 // bit i: element i+1 is mandatory
 	masks   []noteMask
 	wide    bool // more than 64 elements, or notes on positions past 64: no fast check
+	// presentOK, for a segment of at most presentBits elements: bit p of
+	// the set is 1 when the elements present p (bit i for element i+1)
+	// hold every mandatory element and every syntax note, so that one
+	// lookup replaces reqMask and notesOK.
+	presentOK []uint64
 }
+
+// presentBits is the most elements a segment may have for its presentOK
+// table (2^12 bits, 512 bytes).
+const presentBits = 12
 
 // elemCheck is what a value of one element must satisfy when the element
 // holds one value (its first component, for a composite).
@@ -79,6 +88,15 @@ func (d *SegmentDef) prepare() {
 			m.first = 1 << (p - 1)
 		}
 		d.masks = append(d.masks, m)
+	}
+	d.presentOK = nil
+	if n := len(d.Elements); !d.wide && n <= presentBits {
+		d.presentOK = make([]uint64, (1<<n+63)/64)
+		for p := uint64(0); p < 1<<n; p++ {
+			if d.reqMask&^p == 0 && notesOK(d.masks, p) {
+				d.presentOK[p/64] |= 1 << (p % 64)
+			}
+		}
 	}
 }
 

@@ -629,7 +629,7 @@ func elementsOK(seg *Segment, sd *SegmentDef, std Standard, cs Charset, shortDat
 	}
 	// One pass over all the values (and the separators between them): when
 	// every byte is printable ASCII, text values need no check of their own.
-	printable := np == 0 || printableASCII(src[ends[0]+1:ends[np]])
+	printable := np == 0 || printableIn(src, int(ends[0])+1, int(ends[np]))
 	if std == EDIFACT && cs != 0 && (!printable || cs == 'A') {
 		for k := 0; k < np; k++ {
 			if cs.invalid(src[ends[k]+1:ends[k+1]]) >= 0 {
@@ -796,6 +796,9 @@ func plainOK(src []byte, ends []uint32, sd *SegmentDef, std Standard, printable,
 		}
 		present |= 1 << i
 	}
+	if t := sd.presentOK; t != nil {
+		return present/64 < uint64(len(t)) && t[present/64]&(1<<(present%64)) != 0
+	}
 	return sd.reqMask&^present == 0 && (len(sd.masks) == 0 || notesOK(sd.masks, present))
 }
 
@@ -818,6 +821,42 @@ func valueOK(ed *ElementDef, val []byte, std Standard, printable, shortDates boo
 		return false
 	}
 	return ed.Codes == nil || hasCode(ed.Codes, val)
+}
+
+// badBytes has the high bit of each byte of x that is not in 0x20..0x7e
+// set; a bad byte may also mark the bytes above it (a borrow or a carry
+// runs upwards only), so the lowest bytes of x are judged exactly.
+func badBytes(x uint64) uint64 {
+	const low = 0x2020202020202020  // a byte below 0x20 borrows into its high bit
+	const high = 0x0101010101010101 // a byte of 0x7f or more carries into it
+	return ((x-low)&^x | (x + high) | x) & msb
+}
+
+// printableIn is printableASCII(src[a:b]) with whole-word loads only: a
+// short value is read as one word of src that holds it (bytes of src
+// around it are loaded and masked off), a longer one as words whose last
+// overlaps the one before.
+func printableIn(src []byte, a, b int) bool {
+	n := b - a
+	if n >= 8 {
+		for ; b-a > 8; a += 8 {
+			if badBytes(binary.LittleEndian.Uint64(src[a:])) != 0 {
+				return false
+			}
+		}
+		return badBytes(binary.LittleEndian.Uint64(src[b-8:])) == 0
+	}
+	if n <= 0 {
+		return true
+	}
+	mask := uint64(1)<<(8*n) - 1
+	if a+8 <= len(src) {
+		return badBytes(binary.LittleEndian.Uint64(src[a:]))&mask == 0
+	}
+	if b >= 8 {
+		return badBytes(binary.LittleEndian.Uint64(src[b-8:])>>(8*(8-n)))&mask == 0
+	}
+	return printableASCII(src[a:b])
 }
 
 // printableASCII reports whether every byte of b is in 0x20..0x7e, eight
