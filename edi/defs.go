@@ -39,6 +39,14 @@ type SegmentDef struct {
 	// hold every mandatory element and every syntax note, so that one
 	// lookup replaces reqMask and notesOK.
 	presentOK []uint64
+	// ready: prepare filled the fields above and the segment is not wide.
+	ready bool
+	// noteAll has the positions any note names; noteR says a note is of
+	// kind R (required: it fails with none of its elements present).
+	// A segment presenting none of noteAll's elements and without an R
+	// note holds all its notes.
+	noteAll uint64
+	noteR   bool
 }
 
 // presentBits is the most elements a segment may have for its presentOK
@@ -50,6 +58,7 @@ const presentBits = 12
 type elemCheck struct {
 	kind     byte
 	plain    bool // a single value may stand for the element (it repeats, and no later component is mandatory)
+	text     bool // kind is kindText, plain is true and codes is nil: printable ASCII needs only its length checked
 	min, max int
 	codes    []string
 }
@@ -64,12 +73,14 @@ type noteMask struct {
 // prepare fills the fields of d that elementsOK reads.
 func (d *SegmentDef) prepare() {
 	d.checks, d.reqMask, d.masks, d.wide = nil, 0, nil, len(d.Elements) > 64
+	d.noteAll, d.noteR = 0, false
 	for i, e := range d.Elements {
 		c := elemCheck{kind: elemKind(e), plain: e.Repeat >= 1, min: e.Min, max: e.Max, codes: e.Codes}
 		if e.Components != nil {
 			f := e.Components[0]
 			c = elemCheck{kind: elemKind(f), plain: e.Repeat >= 1 && !e.restRequired, min: f.Min, max: f.Max, codes: f.Codes}
 		}
+		c.text = c.kind == kindText && c.plain && c.codes == nil
 		d.checks = append(d.checks, c)
 		if e.Required && i < 64 {
 			d.reqMask |= 1 << i
@@ -88,7 +99,10 @@ func (d *SegmentDef) prepare() {
 			m.first = 1 << (p - 1)
 		}
 		d.masks = append(d.masks, m)
+		d.noteAll |= m.all
+		d.noteR = d.noteR || m.kind == 'R'
 	}
+	d.ready = !d.wide
 	d.presentOK = nil
 	if n := len(d.Elements); !d.wide && n <= presentBits {
 		d.presentOK = make([]uint64, (1<<n+63)/64)
@@ -138,6 +152,10 @@ type LoopDef struct {
 
 	keys []uint32   // tagKey of each item, for the search of a segment's place
 	info []itemInfo // the items' fields validation reads, side by side
+	// nextReq[i] is the index of the first mandatory item at i or after
+	// (len(Items) if none; nextReq has len(Items)+1 entries): the search
+	// for missing mandatory items visits only those.
+	nextReq []int32
 }
 
 // itemInfo is what validation reads of an ItemDef.
@@ -239,6 +257,14 @@ func resolve(l *LoopDef, segs map[string]*SegmentDef) {
 		}
 		l.keys = append(l.keys, it.key)
 		l.info = append(l.info, itemInfo{required: it.Required, max: it.Max, loop: it.Loop, def: it.def})
+	}
+	l.nextReq = make([]int32, len(l.Items)+1)
+	l.nextReq[len(l.Items)] = int32(len(l.Items))
+	for i := len(l.Items) - 1; i >= 0; i-- {
+		l.nextReq[i] = l.nextReq[i+1]
+		if l.info[i].required {
+			l.nextReq[i] = int32(i)
+		}
 	}
 }
 

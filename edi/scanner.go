@@ -69,6 +69,9 @@ type Scanner struct {
 	// about to be opened, with the copy of its header the reading side made:
 	// the set's result is filled in there, not copied into it.
 	reuse *SetResult
+	// slow turns the fast checks of segments off (plainFast, elementsOK):
+	// tests compare the results both ways.
+	slow bool
 }
 
 // UseConventions applies implementation conventions: each X12 set is also
@@ -517,6 +520,7 @@ func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, con
 		s.emitFn = s.emit
 	}
 	s.v.reset(s.ic.Standard, def, s.charset, s.emitFn, guide)
+	s.v.slow, s.v.plainFast = s.slow, s.v.plainFast && !s.slow
 	s.v.shortDates = s.ic.Standard == X12 && s.shortDates()
 	if def != nil {
 		s.v.elements(seg, 1)

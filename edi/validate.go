@@ -62,10 +62,15 @@ type setValidator struct {
 	// shortDates: the set is of an X12 version before 004010, whose
 	// 8-character dates (DT) are 6 digits, YYMMDD.
 	shortDates bool
+	// plainFast: printable ASCII is in the set's character set (all but
+	// EDIFACT's UNOA, upper case only), so plainFast may judge segments.
+	plainFast bool
+	slow      bool // no fast checks (Scanner.slow)
 }
 
 func (v *setValidator) reset(std Standard, def *SetDef, cs Charset, emit func(*Error), conv *Convention) {
 	v.std, v.def, v.charset, v.emit, v.nerr = std, def, cs, emit, 0
+	v.plainFast = std != EDIFACT || cs != 'A'
 	v.cs = convState{}
 	if conv != nil && def != nil && std == X12 {
 		v.cs = convState{conv: conv, seen: map[string]*seenSeg{}}
@@ -156,8 +161,11 @@ search:
 	}
 	f := &v.stack[fd]
 	info := f.def.info
-	for i := f.pos; i < fk; i++ {
-		if f.counts[i] == 0 && info[i].required {
+	for i, nr := f.pos, f.def.nextReq; ; i++ {
+		if i = int(nr[i]); i >= fk {
+			break
+		}
+		if f.counts[i] == 0 {
 			v.missing(seg, pos, f.def, f.def.Items[i])
 		}
 	}
@@ -175,7 +183,9 @@ search:
 		v.segErr(seg, pos, seg.ID, f.def.ID, SegOverMaxUse, fmt.Sprintf("segment %s occurs more than %d times", seg.ID, it.max))
 	}
 	v.depth = len(v.stack) - 1
-	v.elementsOf(seg, pos, it.def)
+	if sd := it.def; sd == nil || !sd.ready || !v.plainFast || len(seg.ends) != len(seg.elems)+1 || !plainFast(seg.src, seg.ends, sd, v.shortDates) {
+		v.elementsOf(seg, pos, sd)
+	}
 	if v.cs.conv != nil {
 		v.convSegment(seg, pos, it.loop != nil)
 	}
@@ -190,9 +200,11 @@ func (v *setValidator) loopID() string {
 
 func (v *setValidator) pop(seg *Segment, pos int) {
 	f := &v.stack[len(v.stack)-1]
-	info := f.def.info
-	for i := f.pos + 1; i < len(info); i++ {
-		if f.counts[i] == 0 && info[i].required {
+	for i, nr := f.pos+1, f.def.nextReq; ; i++ {
+		if i = int(nr[i]); i >= len(f.def.Items) {
+			break
+		}
+		if f.counts[i] == 0 {
 			v.missing(seg, pos, f.def, f.def.Items[i])
 		}
 	}
@@ -246,7 +258,7 @@ func (v *setValidator) elementsOf(seg *Segment, pos int, sd *SegmentDef) {
 		v.checkCharset(seg, pos)
 		return
 	}
-	if elementsOK(seg, sd, v.std, v.charset, v.shortDates) {
+	if !v.slow && elementsOK(seg, sd, v.std, v.charset, v.shortDates) {
 		return // nothing to report: the checks below would find nothing
 	}
 	n := seg.NumElements()
@@ -799,7 +811,58 @@ func plainOK(src []byte, ends []uint32, sd *SegmentDef, std Standard, printable,
 	if t := sd.presentOK; t != nil {
 		return present/64 < uint64(len(t)) && t[present/64]&(1<<(present%64)) != 0
 	}
-	return sd.reqMask&^present == 0 && (len(sd.masks) == 0 || notesOK(sd.masks, present))
+	return sd.reqMask&^present == 0 && (present&sd.noteAll == 0 && !sd.noteR || notesOK(sd.masks, present))
+}
+
+// plainFast is elementsOK for a segment of printable ASCII whose every
+// element is one value (as many components as elements): element i+1 is
+// component i. It says false for any other segment (and when a check
+// fails): elementsOf then sees the segment whole. Most segments of most
+// files take this path, which reads each value's bytes only for the types
+// other than text and the values of a code list.
+func plainFast(src []byte, ends []uint32, sd *SegmentDef, shortDates bool) bool {
+	ne := len(ends) - 1
+	if ne == 0 || !printableIn(src, int(ends[0])+1, int(ends[ne])) {
+		return false
+	}
+	checks := sd.checks
+	if ne > len(checks) {
+		return false // too many elements, unless the extra ones are empty: elementsOf tells
+	}
+	var present uint64
+	a := ends[0] + 1
+	for i, b := range ends[1 : ne+1] {
+		if a == b {
+			a = b + 1
+			continue
+		}
+		c := &checks[i]
+		n := int(b - a)
+		if !c.text {
+			val := src[a:b]
+			if c.kind != kindText {
+				var code string
+				if n, code = checkKind(c.kind, val, X12); code != "" {
+					return false
+				}
+			}
+			mn, mx := c.min, c.max
+			if shortDates && c.kind == kindDate && mx == 8 {
+				mn, mx = 6, 6 // as simple: YYMMDD before 004010
+			}
+			if !c.plain || n < mn || n > mx || c.codes != nil && !hasCode(c.codes, val) {
+				return false
+			}
+		} else if n < c.min || n > c.max {
+			return false
+		}
+		present |= 1 << i
+		a = b + 1
+	}
+	if t := sd.presentOK; t != nil {
+		return present/64 < uint64(len(t)) && t[present/64]&(1<<(present%64)) != 0
+	}
+	return sd.reqMask&^present == 0 && (present&sd.noteAll == 0 && !sd.noteR || notesOK(sd.masks, present))
 }
 
 // valueOK reports whether a non-empty value fits its type, length and code
