@@ -168,7 +168,16 @@ func (s *Scanner) Scan() bool {
 
 // dispatch handles a segment read.
 func (s *Scanner) dispatch(seg *Segment) {
-	if s.rd.Standard() == EDIFACT {
+	std := s.rd.Standard()
+	if s.set != nil && !envelopeTag(std, seg.ID) {
+		// A segment of the open set's body: what x12 and edifact hand to
+		// body, without comparing its tag with each envelope tag.
+		s.kind = KindSetSegment
+		s.segPos++
+		s.v.segment(seg, s.segPos)
+		return
+	}
+	if std == EDIFACT {
 		s.edifact(seg)
 	} else {
 		s.x12(seg)
