@@ -47,6 +47,18 @@ type SegmentDef struct {
 	// note holds all its notes.
 	noteAll uint64
 	noteR   bool
+	// comp is, per element, where compFast finds the checks of its
+	// components in flat.
+	comp []compCheck
+	flat []elemCheck
+}
+
+// compCheck locates the checks of one element's values in
+// SegmentDef.flat: flat[at:at+n] are its components' (n is 0 for a simple
+// element, whose one check is flat[at]).
+type compCheck struct {
+	at, n        int
+	restRequired bool
 }
 
 // presentBits is the most elements a segment may have for its presentOK
@@ -57,6 +69,7 @@ const presentBits = 12
 // holds one value (its first component, for a composite).
 type elemCheck struct {
 	kind     byte
+	req      bool // (in SegmentDef.flat) the component is mandatory
 	plain    bool // a single value may stand for the element (it repeats, and no later component is mandatory)
 	text     bool // kind is kindText, plain is true and codes is nil: printable ASCII needs only its length checked
 	min, max int
@@ -73,7 +86,7 @@ type noteMask struct {
 // prepare fills the fields of d that elementsOK reads.
 func (d *SegmentDef) prepare() {
 	d.checks, d.reqMask, d.masks, d.wide = nil, 0, nil, len(d.Elements) > 64
-	d.noteAll, d.noteR = 0, false
+	d.noteAll, d.noteR, d.comp, d.flat = 0, false, nil, nil
 	for i, e := range d.Elements {
 		c := elemCheck{kind: elemKind(e), plain: e.Repeat >= 1, min: e.Min, max: e.Max, codes: e.Codes}
 		if e.Components != nil {
@@ -82,6 +95,12 @@ func (d *SegmentDef) prepare() {
 		}
 		c.text = c.kind == kindText && c.plain && c.codes == nil
 		d.checks = append(d.checks, c)
+		cc := compCheck{at: len(d.flat), n: len(e.Components), restRequired: e.restRequired}
+		for _, f := range append([]*ElementDef{e}, e.Components...)[min(1, len(e.Components)):] {
+			fk := elemKind(f)
+			d.flat = append(d.flat, elemCheck{kind: fk, req: f.Required, plain: true, text: fk == kindText && f.Codes == nil, min: f.Min, max: f.Max, codes: f.Codes})
+		}
+		d.comp = append(d.comp, cc)
 		if e.Required && i < 64 {
 			d.reqMask |= 1 << i
 		}

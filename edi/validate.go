@@ -183,7 +183,7 @@ search:
 		v.segErr(seg, pos, seg.ID, f.def.ID, SegOverMaxUse, fmt.Sprintf("segment %s occurs more than %d times", seg.ID, it.max))
 	}
 	v.depth = len(v.stack) - 1
-	if sd := it.def; sd == nil || !sd.ready || !v.plainFast || len(seg.ends) != len(seg.elems)+1 || !plainFast(seg.src, seg.ends, sd, v.shortDates) {
+	if sd := it.def; sd == nil || !sd.ready || !v.plainFast || !segmentFast(seg, sd, v.shortDates) {
 		v.elementsOf(seg, pos, sd)
 	}
 	if v.cs.conv != nil {
@@ -812,6 +812,116 @@ func plainOK(src []byte, ends []uint32, sd *SegmentDef, std Standard, printable,
 		return present/64 < uint64(len(t)) && t[present/64]&(1<<(present%64)) != 0
 	}
 	return sd.reqMask&^present == 0 && (present&sd.noteAll == 0 && !sd.noteR || notesOK(sd.masks, present))
+}
+
+// segmentFast is elementsOK for a segment of printable ASCII without
+// repetitions (plainFast, compFast). It says false for any other segment
+// and when a check fails: elementsOf then sees the segment whole.
+func segmentFast(seg *Segment, sd *SegmentDef, shortDates bool) bool {
+	if len(seg.ends) == len(seg.elems)+1 {
+		return plainFast(seg.src, seg.ends, sd, shortDates)
+	}
+	if len(seg.reps) == len(seg.elems) {
+		return compFast(seg.src, seg.ends, seg.reps, sd, shortDates)
+	}
+	return false
+}
+
+// valueFast reports whether src[a:b], a non-empty value of printable
+// ASCII, fits c: type, length and code list.
+func valueFast(c *elemCheck, src []byte, a, b uint32, shortDates bool) bool {
+	n := int(b - a)
+	if c.text {
+		return n >= c.min && n <= c.max
+	}
+	val := src[a:b]
+	if c.kind != kindText {
+		var code string
+		if n, code = checkKind(c.kind, val, X12); code != "" {
+			return false
+		}
+	}
+	mn, mx := c.min, c.max
+	if shortDates && c.kind == kindDate && mx == 8 {
+		mn, mx = 6, 6 // as simple: YYMMDD before 004010
+	}
+	return n >= mn && n <= mx && (c.codes == nil || hasCode(c.codes, val))
+}
+
+// presentFast reports whether the elements present (bit i for element
+// i+1) hold the mandatory elements and the syntax notes of sd.
+func presentFast(sd *SegmentDef, present uint64) bool {
+	if t := sd.presentOK; t != nil {
+		return present/64 < uint64(len(t)) && t[present/64]&(1<<(present%64)) != 0
+	}
+	return sd.reqMask&^present == 0 && (present&sd.noteAll == 0 && !sd.noteR || notesOK(sd.masks, present))
+}
+
+// compFast is elementsOK for a segment of printable ASCII whose elements
+// do not repeat (so reps[i] is the first component of element i), with
+// composites: each element's components are checked against their
+// definitions, which prepare laid out side by side in sd.flat.
+func compFast(src []byte, ends []uint32, reps []int32, sd *SegmentDef, shortDates bool) bool {
+	np, ne := len(ends)-1, len(reps)
+	if ne == 0 || ne > len(sd.comp) || !printableIn(src, int(ends[0])+1, int(ends[np])) {
+		return false
+	}
+	var present uint64
+	for i := 0; i < ne; i++ {
+		ca, cb := int(reps[i]), np
+		if i+1 < ne {
+			cb = int(reps[i+1])
+		}
+		m := cb - ca
+		if m <= 0 || cb > np {
+			return false
+		}
+		ec := &sd.comp[i]
+		if ec.n == 0 { // a simple element
+			if m != 1 {
+				return false
+			}
+			if a, b := ends[ca]+1, ends[ca+1]; a != b {
+				if !valueFast(&sd.flat[ec.at], src, a, b, shortDates) {
+					return false
+				}
+				present |= 1 << (i & 63)
+			}
+			continue
+		}
+		if m > ec.n || m == 1 && ec.restRequired {
+			return false
+		}
+		empty := true
+		for k := ca; k < cb; k++ {
+			if ends[k+1] > ends[k]+1 {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			continue
+		}
+		present |= 1 << (i & 63)
+		for j := range ec.n {
+			c := &sd.flat[ec.at+j]
+			if j >= m {
+				if c.req {
+					return false
+				}
+				continue
+			}
+			k := ca + j
+			if a, b := ends[k]+1, ends[k+1]; a == b {
+				if c.req {
+					return false
+				}
+			} else if !valueFast(c, src, a, b, shortDates) {
+				return false
+			}
+		}
+	}
+	return presentFast(sd, present)
 }
 
 // plainFast is elementsOK for a segment of printable ASCII whose every
