@@ -55,3 +55,28 @@ func TestPresentOK(t *testing.T) {
 		t.Fatal("no segment has a presence table")
 	}
 }
+
+// TestDigitsIn holds digitsIn, one word, to digits, byte by byte, on every
+// range of 1 to 8 bytes of buffers of digits with one other byte.
+func TestDigitsIn(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	other := []byte{0x00, '/', ':', ' ', '.', '-', 'A', 0x7f, 0x80, 0x8a, 0xb9, 0xc0, 0xff}
+	for size := 1; size <= 24; size++ {
+		for trial := 0; trial < 30; trial++ {
+			src := make([]byte, size)
+			for i := range src {
+				src[i] = byte('0' + rng.Intn(10))
+			}
+			if trial > 0 {
+				src[rng.Intn(size)] = other[rng.Intn(len(other))]
+			}
+			for a := 0; a < size; a++ {
+				for b := a + 1; b <= size && b-a <= 8; b++ {
+					if got, want := digitsIn(src, a, b), digits(src[a:b]); got != want {
+						t.Fatalf("digitsIn(%q, %d, %d) = %v, want %v", src, a, b, got, want)
+					}
+				}
+			}
+		}
+	}
+}

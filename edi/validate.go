@@ -121,6 +121,71 @@ func (v *setValidator) segErr(seg *Segment, pos int, id, loop, code, msg string)
 // segment checks one segment at position pos (ST = 1).
 func (v *setValidator) segment(seg *Segment, pos int) {
 	v.started = false
+	if v.def != nil && v.cs.conv == nil && v.quick(seg) {
+		return
+	}
+	v.segmentAll(seg, pos)
+}
+
+// quick is segment for a segment that has nothing to report, found where
+// the set's definition expects it with no mandatory segment skipped, and
+// whose elements pass segmentFast; for any other it says false having
+// changed nothing, and segmentAll takes the segment. It has no error path
+// of its own, so that the common case is a small function.
+func (v *setValidator) quick(seg *Segment) bool {
+	key := tagKey(seg.ID)
+	if !validKey(key, v.std) {
+		return false
+	}
+	fd, fk := -1, -1
+	for d := len(v.stack) - 1; d >= 0; d-- {
+		f := &v.stack[d]
+		keys := f.def.keys
+		k := max(f.pos, 1)
+		for k < len(keys) && keys[k] != key {
+			k++
+		}
+		if k < len(keys) {
+			fd, fk = d, k
+			break
+		}
+		// Leaving this loop: its items after the current one have not
+		// occurred, so a mandatory one among them is missing.
+		if int(f.def.nextReq[f.pos+1]) < len(keys) {
+			return false
+		}
+	}
+	if fd < 0 {
+		return false
+	}
+	f := &v.stack[fd]
+	// The items between the current one (which has occurred) and fk have
+	// not: none may be mandatory.
+	if int(f.def.nextReq[f.pos+1]) < fk {
+		return false
+	}
+	it := &f.def.info[fk]
+	if f.counts[fk] >= it.max {
+		return false
+	}
+	if sd := it.def; sd == nil || !sd.ready || !v.plainFast || !segmentFast(seg, sd, v.shortDates) {
+		return false
+	}
+	v.stack = v.stack[:fd+1]
+	f.pos = fk
+	f.counts[fk]++
+	if it.loop != nil {
+		v.push(it.loop)
+		v.stack[len(v.stack)-1].counts[0] = 1
+		v.started = true
+	}
+	v.depth = len(v.stack) - 1
+	return true
+}
+
+// segmentAll is segment for any segment: it finds its place and checks
+// its elements, reporting what it finds.
+func (v *setValidator) segmentAll(seg *Segment, pos int) {
 	key := tagKey(seg.ID)
 	if !validKey(key, v.std) && !validTag(seg.ID, v.std) {
 		v.segErr(seg, pos, seg.ID, v.loopID(), SegUnrecognized, "unrecognized segment ID "+quote([]byte(seg.ID)))
@@ -835,7 +900,11 @@ func valueFast(c *elemCheck, src []byte, a, b uint32, shortDates bool) bool {
 		return n >= c.min && n <= c.max
 	}
 	val := src[a:b]
-	if c.kind != kindText {
+	if c.kind >= kindDate && n <= 8 && digitsIn(src, int(a), int(b)) {
+		if c.kind == kindDate && (n != 6 && n != 8 || !validDate(val)) || c.kind == kindTime && (n < 4 || !validTime(val)) {
+			return false
+		}
+	} else if c.kind != kindText {
 		var code string
 		if n, code = checkKind(c.kind, val, X12); code != "" {
 			return false
@@ -950,7 +1019,13 @@ func plainFast(src []byte, ends []uint32, sd *SegmentDef, shortDates bool) bool 
 		n := int(b - a)
 		if !c.text {
 			val := src[a:b]
-			if c.kind != kindText {
+			if c.kind >= kindDate && n <= 8 && digitsIn(src, int(a), int(b)) {
+				// digits only: a number's length is n; dates and times
+				// have their fields checked
+				if c.kind == kindDate && (n != 6 && n != 8 || !validDate(val)) || c.kind == kindTime && (n < 4 || !validTime(val)) {
+					return false
+				}
+			} else if c.kind != kindText {
 				var code string
 				if n, code = checkKind(c.kind, val, X12); code != "" {
 					return false
@@ -966,7 +1041,7 @@ func plainFast(src []byte, ends []uint32, sd *SegmentDef, shortDates bool) bool 
 		} else if n < c.min || n > c.max {
 			return false
 		}
-		present |= 1 << i
+		present |= 1 << (i & 63)
 		a = b + 1
 	}
 	if t := sd.presentOK; t != nil {
@@ -1011,6 +1086,9 @@ func badBytes(x uint64) uint64 {
 // overlaps the one before.
 func printableIn(src []byte, a, b int) bool {
 	n := b - a
+	if n > 8 && n <= 16 {
+		return badBytes(binary.LittleEndian.Uint64(src[a:]))|badBytes(binary.LittleEndian.Uint64(src[b-8:])) == 0
+	}
 	if n >= 8 {
 		for ; b-a > 8; a += 8 {
 			if badBytes(binary.LittleEndian.Uint64(src[a:])) != 0 {
@@ -1030,6 +1108,36 @@ func printableIn(src []byte, a, b int) bool {
 		return badBytes(binary.LittleEndian.Uint64(src[b-8:])>>(8*(8-n)))&mask == 0
 	}
 	return printableASCII(src[a:b])
+}
+
+// word returns the bytes src[a:b], at most 8, as the low bytes of a
+// little-endian word (the bytes above are zero), loading a whole word of
+// src that holds them, and false when src is shorter than a word.
+func word(src []byte, a, b int) (uint64, bool) {
+	n := b - a
+	if a+8 <= len(src) {
+		return binary.LittleEndian.Uint64(src[a:]) & (1<<(8*n) - 1), true
+	}
+	if b >= 8 {
+		return binary.LittleEndian.Uint64(src[b-8:]) >> (8 * (8 - n)), true
+	}
+	return 0, false
+}
+
+// digitsIn reports whether src[a:b], 1 to 8 bytes, are all digits, as
+// digits does, with one word.
+func digitsIn(src []byte, a, b int) bool {
+	x, ok := word(src, a, b)
+	if !ok {
+		return digits(src[a:b])
+	}
+	const zeros = 0x3030303030303030 // a digit becomes 0..9
+	const over = 0x7676767676767676  // 10 or more (or 0x80 and up) sets a byte's high bit
+	y := x ^ zeros
+	mask := uint64(1)<<(8*(b-a)) - 1
+	// The zero bytes above the value become 0x30: excluded by the mask. A
+	// carry out of a byte of 0x8a or more reaches only bytes above it.
+	return (y|(y+over))&msb&mask == 0
 }
 
 // printableASCII reports whether every byte of b is in 0x20..0x7e, eight
