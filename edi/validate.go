@@ -1001,7 +1001,16 @@ func compFast(src []byte, ends []uint32, reps []int32, sd *SegmentDef, shortDate
 // other than text and the values of a code list.
 func plainFast(src []byte, ends []uint32, sd *SegmentDef, shortDates bool) bool {
 	ne := len(ends) - 1
-	if ne == 0 || !printableIn(src, int(ends[0])+1, int(ends[ne])) {
+	if ne == 0 {
+		return false
+	}
+	// Printable ASCII: values of up to 16 bytes (and their separators) are
+	// one or two words, read here; longer ones printableIn reads.
+	if lo, hi := int(ends[0])+1, int(ends[ne]); hi-lo > 8 && hi-lo <= 16 {
+		if badBytes(binary.LittleEndian.Uint64(src[lo:]))|badBytes(binary.LittleEndian.Uint64(src[hi-8:])) != 0 {
+			return false
+		}
+	} else if !printableIn(src, lo, hi) {
 		return false
 	}
 	checks := sd.checks
