@@ -69,6 +69,10 @@ type Scanner struct {
 	// about to be opened, with the copy of its header the reading side made:
 	// the set's result is filled in there, not copied into it.
 	reuse *SetResult
+	// hdrDef is the definition of the last set header (ST, UNH) checked,
+	// of standard hdrStd.
+	hdrDef *SegmentDef
+	hdrStd Standard
 	// slow turns the fast checks of segments off (plainFast, elementsOK):
 	// tests compare the results both ways.
 	slow bool
@@ -532,7 +536,13 @@ func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, con
 	s.v.slow, s.v.plainFast = s.slow, s.v.plainFast && !s.slow
 	s.v.shortDates = s.ic.Standard == X12 && s.shortDates()
 	if def != nil {
-		s.v.elements(seg, 1)
+		std := s.ic.Standard
+		if s.hdrDef == nil || s.hdrStd != std || s.hdrDef.ID != seg.ID {
+			s.hdrDef, s.hdrStd = LookupSegment(std, seg.ID), std
+		}
+		if sd := s.hdrDef; sd == nil || !sd.ready || !s.v.plainFast || !segmentFast(seg, sd, s.v.shortDates) {
+			s.v.elementsOf(seg, 1, sd)
+		}
 	} else {
 		s.v.checkCharset(seg, 1)
 	}

@@ -313,11 +313,6 @@ func (v *setValidator) elemErr(seg *Segment, pos, el, rep, comp int, ed *Element
 	v.report(e)
 }
 
-// elements checks the elements of seg against its segment definition.
-func (v *setValidator) elements(seg *Segment, pos int) {
-	v.elementsOf(seg, pos, LookupSegment(v.std, seg.ID))
-}
-
 func (v *setValidator) elementsOf(seg *Segment, pos int, sd *SegmentDef) {
 	if sd == nil {
 		v.checkCharset(seg, pos)
