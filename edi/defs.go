@@ -62,8 +62,10 @@ type compCheck struct {
 }
 
 // presentBits is the most elements a segment may have for its presentOK
-// table (2^12 bits, 512 bytes).
-const presentBits = 12
+// table (2^8 bits, 32 bytes): building the tables of every segment costs
+// a few milliseconds at the first use of the definitions at 12, and most
+// segments have fewer elements.
+const presentBits = 8
 
 // elemCheck is what a value of one element must satisfy when the element
 // holds one value (its first component, for a composite).
