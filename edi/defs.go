@@ -34,13 +34,46 @@ type SegmentDef struct {
 	reqMask uint64 // bit i: element i+1 is mandatory
 	masks   []noteMask
 	wide    bool // more than 64 elements, or notes on positions past 64: no fast check
+	// presentOK, for a segment of at most presentBits elements: bit p of
+	// the set is 1 when the elements present p (bit i for element i+1)
+	// hold every mandatory element and every syntax note, so that one
+	// lookup replaces reqMask and notesOK.
+	presentOK []uint64
+	// ready: prepare filled the fields above and the segment is not wide.
+	ready bool
+	// noteAll has the positions any note names; noteR says a note is of
+	// kind R (required: it fails with none of its elements present).
+	// A segment presenting none of noteAll's elements and without an R
+	// note holds all its notes.
+	noteAll uint64
+	noteR   bool
+	// comp is, per element, where compFast finds the checks of its
+	// components in flat.
+	comp []compCheck
+	flat []elemCheck
 }
+
+// compCheck locates the checks of one element's values in
+// SegmentDef.flat: flat[at:at+n] are its components' (n is 0 for a simple
+// element, whose one check is flat[at]).
+type compCheck struct {
+	at, n        int
+	restRequired bool
+}
+
+// presentBits is the most elements a segment may have for its presentOK
+// table (2^8 bits, 32 bytes): building the tables of every segment costs
+// a few milliseconds at the first use of the definitions at 12, and most
+// segments have fewer elements.
+const presentBits = 8
 
 // elemCheck is what a value of one element must satisfy when the element
 // holds one value (its first component, for a composite).
 type elemCheck struct {
 	kind     byte
+	req      bool // (in SegmentDef.flat) the component is mandatory
 	plain    bool // a single value may stand for the element (it repeats, and no later component is mandatory)
+	text     bool // kind is kindText, plain is true and codes is nil: printable ASCII needs only its length checked
 	min, max int
 	codes    []string
 }
@@ -55,13 +88,21 @@ type noteMask struct {
 // prepare fills the fields of d that elementsOK reads.
 func (d *SegmentDef) prepare() {
 	d.checks, d.reqMask, d.masks, d.wide = nil, 0, nil, len(d.Elements) > 64
+	d.noteAll, d.noteR, d.comp, d.flat = 0, false, nil, nil
 	for i, e := range d.Elements {
 		c := elemCheck{kind: elemKind(e), plain: e.Repeat >= 1, min: e.Min, max: e.Max, codes: e.Codes}
 		if e.Components != nil {
 			f := e.Components[0]
 			c = elemCheck{kind: elemKind(f), plain: e.Repeat >= 1 && !e.restRequired, min: f.Min, max: f.Max, codes: f.Codes}
 		}
+		c.text = c.kind == kindText && c.plain && c.codes == nil
 		d.checks = append(d.checks, c)
+		cc := compCheck{at: len(d.flat), n: len(e.Components), restRequired: e.restRequired}
+		for _, f := range append([]*ElementDef{e}, e.Components...)[min(1, len(e.Components)):] {
+			fk := elemKind(f)
+			d.flat = append(d.flat, elemCheck{kind: fk, req: f.Required, plain: true, text: fk == kindText && f.Codes == nil, min: f.Min, max: f.Max, codes: f.Codes})
+		}
+		d.comp = append(d.comp, cc)
 		if e.Required && i < 64 {
 			d.reqMask |= 1 << i
 		}
@@ -79,6 +120,18 @@ func (d *SegmentDef) prepare() {
 			m.first = 1 << (p - 1)
 		}
 		d.masks = append(d.masks, m)
+		d.noteAll |= m.all
+		d.noteR = d.noteR || m.kind == 'R'
+	}
+	d.ready = !d.wide
+	d.presentOK = nil
+	if n := len(d.Elements); !d.wide && n <= presentBits {
+		d.presentOK = make([]uint64, (1<<n+63)/64)
+		for p := uint64(0); p < 1<<n; p++ {
+			if d.reqMask&^p == 0 && notesOK(d.masks, p) {
+				d.presentOK[p/64] |= 1 << (p % 64)
+			}
+		}
 	}
 }
 
@@ -120,6 +173,10 @@ type LoopDef struct {
 
 	keys []uint32   // tagKey of each item, for the search of a segment's place
 	info []itemInfo // the items' fields validation reads, side by side
+	// nextReq[i] is the index of the first mandatory item at i or after
+	// (len(Items) if none; nextReq has len(Items)+1 entries): the search
+	// for missing mandatory items visits only those.
+	nextReq []int32
 }
 
 // itemInfo is what validation reads of an ItemDef.
@@ -221,6 +278,14 @@ func resolve(l *LoopDef, segs map[string]*SegmentDef) {
 		}
 		l.keys = append(l.keys, it.key)
 		l.info = append(l.info, itemInfo{required: it.Required, max: it.Max, loop: it.Loop, def: it.def})
+	}
+	l.nextReq = make([]int32, len(l.Items)+1)
+	l.nextReq[len(l.Items)] = int32(len(l.Items))
+	for i := len(l.Items) - 1; i >= 0; i-- {
+		l.nextReq[i] = l.nextReq[i+1]
+		if l.info[i].required {
+			l.nextReq[i] = int32(i)
+		}
 	}
 }
 

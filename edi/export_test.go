@@ -1,5 +1,7 @@
 package edi
 
+import "io"
+
 // SetParallelJobBytes sets the size from which ValidateParallel hands sets
 // to a worker together, and returns a function restoring it: a small size
 // gives every set its own job.
@@ -16,4 +18,15 @@ func SetParallelDropJobs(drop bool) (restore func()) {
 	old := parallelDropJobs
 	parallelDropJobs = drop
 	return func() { parallelDropJobs = old }
+}
+
+// ValidateSlow is ValidateWith with the fast checks of segments turned off:
+// every element is checked one by one, as when an error is reported.
+func ValidateSlow(r io.Reader, cs ...*Convention) ([]*InterchangeResult, error) {
+	s := NewScanner(r)
+	s.slow = true
+	s.UseConventions(cs...)
+	for s.Scan() {
+	}
+	return s.Results(), s.Err()
 }

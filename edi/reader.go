@@ -1130,8 +1130,7 @@ func (r *Reader) skipBody() {
 }
 
 // skim is skipBody's fast path: from r.r, at the start of a segment, it
-// consumes segments eight bytes at a time (a SWAR search for terminators,
-// no call per segment) as long as each begins with a byte that no envelope
+// consumes segments (bytes.IndexByte finds each terminator) as long as each begins with a byte that no envelope
 // segment or header begins with (a segment starting with S, G, I or U is
 // left to skipBody, which reads its tag), is not too long and, in EDIFACT,
 // does not end in a release character (the terminator may be escaped:
@@ -1140,7 +1139,6 @@ func (r *Reader) skipBody() {
 func (r *Reader) skim() {
 	buf, w := r.buf, r.w
 	term, rel := r.d.Segment, r.d.Release
-	ts8 := lsb * uint64(term)
 	skipCR := r.class['\r'] == clData && term != '\r'
 	skipLF := r.class['\n'] == clData && term != '\n'
 	limit := r.max()
@@ -1149,33 +1147,36 @@ func (r *Reader) skim() {
 	if r.std == EDIFACT {
 		stop = &skimStopEDIFACT
 	}
+	// skipBody leaves r.r after a terminator, before the CR/LF that may
+	// follow it: skip them here as after the terminators found below (a
+	// file with a newline after every segment was otherwise skimmed one
+	// segment a call).
+	for start < w && (buf[start] == '\r' && skipCR || buf[start] == '\n' && skipLF) {
+		start++
+	}
+	r.r = start
 	if start >= w || stop[buf[start]] {
 		return
 	}
-	j := start
-	for j+8 <= w {
-		m := ^nonZero(binary.LittleEndian.Uint64(buf[j:])^ts8) & msb
-		for m != 0 {
-			t := j + bits.TrailingZeros64(m)>>3
-			m &= m - 1
-			if t-start > limit || rel != 0 && t > start && buf[t-1] == rel {
-				r.r = start // too long (Next reports it), or perhaps escaped
-				return
-			}
-			next := t + 1
-			for next < w && (buf[next] == '\r' && skipCR || buf[next] == '\n' && skipLF) {
-				next++
-			}
-			r.r = next // the segment is consumed, and CR/LF after it
-			if next >= w || stop[buf[next]] {
-				return
-			}
-			start = next
+	for {
+		i := bytes.IndexByte(buf[start:w], term)
+		if i < 0 {
+			break
 		}
-		j += 8
-		if j < start {
-			j = start
+		t := start + i
+		if t-start > limit || rel != 0 && t > start && buf[t-1] == rel {
+			r.r = start // too long (Next reports it), or perhaps escaped
+			return
 		}
+		next := t + 1
+		for next < w && (buf[next] == '\r' && skipCR || buf[next] == '\n' && skipLF) {
+			next++
+		}
+		r.r = next // the segment is consumed, and CR/LF after it
+		if next >= w || stop[buf[next]] {
+			return
+		}
+		start = next
 	}
 	r.r = start
 }

@@ -69,6 +69,13 @@ type Scanner struct {
 	// about to be opened, with the copy of its header the reading side made:
 	// the set's result is filled in there, not copied into it.
 	reuse *SetResult
+	// hdrDef is the definition of the last set header (ST, UNH) checked,
+	// of standard hdrStd.
+	hdrDef *SegmentDef
+	hdrStd Standard
+	// slow turns the fast checks of segments off (plainFast, elementsOK):
+	// tests compare the results both ways.
+	slow bool
 }
 
 // UseConventions applies implementation conventions: each X12 set is also
@@ -165,7 +172,16 @@ func (s *Scanner) Scan() bool {
 
 // dispatch handles a segment read.
 func (s *Scanner) dispatch(seg *Segment) {
-	if s.rd.Standard() == EDIFACT {
+	std := s.rd.Standard()
+	if s.set != nil && !envelopeTag(std, seg.ID) {
+		// A segment of the open set's body: what x12 and edifact hand to
+		// body, without comparing its tag with each envelope tag.
+		s.kind = KindSetSegment
+		s.segPos++
+		s.v.segment(seg, s.segPos)
+		return
+	}
+	if std == EDIFACT {
 		s.edifact(seg)
 	} else {
 		s.x12(seg)
@@ -517,9 +533,16 @@ func (s *Scanner) openSet(seg *Segment, ids func(*SegmentData) (id, control, con
 		s.emitFn = s.emit
 	}
 	s.v.reset(s.ic.Standard, def, s.charset, s.emitFn, guide)
+	s.v.slow, s.v.plainFast = s.slow, s.v.plainFast && !s.slow
 	s.v.shortDates = s.ic.Standard == X12 && s.shortDates()
 	if def != nil {
-		s.v.elements(seg, 1)
+		std := s.ic.Standard
+		if s.hdrDef == nil || s.hdrStd != std || s.hdrDef.ID != seg.ID {
+			s.hdrDef, s.hdrStd = LookupSegment(std, seg.ID), std
+		}
+		if sd := s.hdrDef; sd == nil || !sd.ready || !s.v.plainFast || !segmentFast(seg, sd, s.v.shortDates) {
+			s.v.elementsOf(seg, 1, sd)
+		}
 	} else {
 		s.v.checkCharset(seg, 1)
 	}

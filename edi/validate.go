@@ -62,10 +62,15 @@ type setValidator struct {
 	// shortDates: the set is of an X12 version before 004010, whose
 	// 8-character dates (DT) are 6 digits, YYMMDD.
 	shortDates bool
+	// plainFast: printable ASCII is in the set's character set (all but
+	// EDIFACT's UNOA, upper case only), so plainFast may judge segments.
+	plainFast bool
+	slow      bool // no fast checks (Scanner.slow)
 }
 
 func (v *setValidator) reset(std Standard, def *SetDef, cs Charset, emit func(*Error), conv *Convention) {
 	v.std, v.def, v.charset, v.emit, v.nerr = std, def, cs, emit, 0
+	v.plainFast = std != EDIFACT || cs != 'A'
 	v.cs = convState{}
 	if conv != nil && def != nil && std == X12 {
 		v.cs = convState{conv: conv, seen: map[string]*seenSeg{}}
@@ -116,6 +121,71 @@ func (v *setValidator) segErr(seg *Segment, pos int, id, loop, code, msg string)
 // segment checks one segment at position pos (ST = 1).
 func (v *setValidator) segment(seg *Segment, pos int) {
 	v.started = false
+	if v.def != nil && v.cs.conv == nil && v.quick(seg) {
+		return
+	}
+	v.segmentAll(seg, pos)
+}
+
+// quick is segment for a segment that has nothing to report, found where
+// the set's definition expects it with no mandatory segment skipped, and
+// whose elements pass segmentFast; for any other it says false having
+// changed nothing, and segmentAll takes the segment. It has no error path
+// of its own, so that the common case is a small function.
+func (v *setValidator) quick(seg *Segment) bool {
+	key := tagKey(seg.ID)
+	if !validKey(key, v.std) {
+		return false
+	}
+	fd, fk := -1, -1
+	for d := len(v.stack) - 1; d >= 0; d-- {
+		f := &v.stack[d]
+		keys := f.def.keys
+		k := max(f.pos, 1)
+		for k < len(keys) && keys[k] != key {
+			k++
+		}
+		if k < len(keys) {
+			fd, fk = d, k
+			break
+		}
+		// Leaving this loop: its items after the current one have not
+		// occurred, so a mandatory one among them is missing.
+		if int(f.def.nextReq[f.pos+1]) < len(keys) {
+			return false
+		}
+	}
+	if fd < 0 {
+		return false
+	}
+	f := &v.stack[fd]
+	// The items between the current one (which has occurred) and fk have
+	// not: none may be mandatory.
+	if int(f.def.nextReq[f.pos+1]) < fk {
+		return false
+	}
+	it := &f.def.info[fk]
+	if f.counts[fk] >= it.max {
+		return false
+	}
+	if sd := it.def; sd == nil || !sd.ready || !v.plainFast || !segmentFast(seg, sd, v.shortDates) {
+		return false
+	}
+	v.stack = v.stack[:fd+1]
+	f.pos = fk
+	f.counts[fk]++
+	if it.loop != nil {
+		v.push(it.loop)
+		v.stack[len(v.stack)-1].counts[0] = 1
+		v.started = true
+	}
+	v.depth = len(v.stack) - 1
+	return true
+}
+
+// segmentAll is segment for any segment: it finds its place and checks
+// its elements, reporting what it finds.
+func (v *setValidator) segmentAll(seg *Segment, pos int) {
 	key := tagKey(seg.ID)
 	if !validKey(key, v.std) && !validTag(seg.ID, v.std) {
 		v.segErr(seg, pos, seg.ID, v.loopID(), SegUnrecognized, "unrecognized segment ID "+quote([]byte(seg.ID)))
@@ -156,8 +226,11 @@ search:
 	}
 	f := &v.stack[fd]
 	info := f.def.info
-	for i := f.pos; i < fk; i++ {
-		if f.counts[i] == 0 && info[i].required {
+	for i, nr := f.pos, f.def.nextReq; ; i++ {
+		if i = int(nr[i]); i >= fk {
+			break
+		}
+		if f.counts[i] == 0 {
 			v.missing(seg, pos, f.def, f.def.Items[i])
 		}
 	}
@@ -175,7 +248,9 @@ search:
 		v.segErr(seg, pos, seg.ID, f.def.ID, SegOverMaxUse, fmt.Sprintf("segment %s occurs more than %d times", seg.ID, it.max))
 	}
 	v.depth = len(v.stack) - 1
-	v.elementsOf(seg, pos, it.def)
+	if sd := it.def; sd == nil || !sd.ready || !v.plainFast || !segmentFast(seg, sd, v.shortDates) {
+		v.elementsOf(seg, pos, sd)
+	}
 	if v.cs.conv != nil {
 		v.convSegment(seg, pos, it.loop != nil)
 	}
@@ -190,9 +265,11 @@ func (v *setValidator) loopID() string {
 
 func (v *setValidator) pop(seg *Segment, pos int) {
 	f := &v.stack[len(v.stack)-1]
-	info := f.def.info
-	for i := f.pos + 1; i < len(info); i++ {
-		if f.counts[i] == 0 && info[i].required {
+	for i, nr := f.pos+1, f.def.nextReq; ; i++ {
+		if i = int(nr[i]); i >= len(f.def.Items) {
+			break
+		}
+		if f.counts[i] == 0 {
 			v.missing(seg, pos, f.def, f.def.Items[i])
 		}
 	}
@@ -236,17 +313,12 @@ func (v *setValidator) elemErr(seg *Segment, pos, el, rep, comp int, ed *Element
 	v.report(e)
 }
 
-// elements checks the elements of seg against its segment definition.
-func (v *setValidator) elements(seg *Segment, pos int) {
-	v.elementsOf(seg, pos, LookupSegment(v.std, seg.ID))
-}
-
 func (v *setValidator) elementsOf(seg *Segment, pos int, sd *SegmentDef) {
 	if sd == nil {
 		v.checkCharset(seg, pos)
 		return
 	}
-	if elementsOK(seg, sd, v.std, v.charset, v.shortDates) {
+	if !v.slow && elementsOK(seg, sd, v.std, v.charset, v.shortDates) {
 		return // nothing to report: the checks below would find nothing
 	}
 	n := seg.NumElements()
@@ -629,7 +701,7 @@ func elementsOK(seg *Segment, sd *SegmentDef, std Standard, cs Charset, shortDat
 	}
 	// One pass over all the values (and the separators between them): when
 	// every byte is printable ASCII, text values need no check of their own.
-	printable := np == 0 || printableASCII(src[ends[0]+1:ends[np]])
+	printable := np == 0 || printableIn(src, int(ends[0])+1, int(ends[np]))
 	if std == EDIFACT && cs != 0 && (!printable || cs == 'A') {
 		for k := 0; k < np; k++ {
 			if cs.invalid(src[ends[k]+1:ends[k+1]]) >= 0 {
@@ -796,7 +868,190 @@ func plainOK(src []byte, ends []uint32, sd *SegmentDef, std Standard, printable,
 		}
 		present |= 1 << i
 	}
-	return sd.reqMask&^present == 0 && (len(sd.masks) == 0 || notesOK(sd.masks, present))
+	if t := sd.presentOK; t != nil {
+		return present/64 < uint64(len(t)) && t[present/64]&(1<<(present%64)) != 0
+	}
+	return sd.reqMask&^present == 0 && (present&sd.noteAll == 0 && !sd.noteR || notesOK(sd.masks, present))
+}
+
+// segmentFast is elementsOK for a segment of printable ASCII without
+// repetitions (plainFast, compFast). It says false for any other segment
+// and when a check fails: elementsOf then sees the segment whole.
+func segmentFast(seg *Segment, sd *SegmentDef, shortDates bool) bool {
+	if len(seg.ends) == len(seg.elems)+1 {
+		return plainFast(seg.src, seg.ends, sd, shortDates)
+	}
+	if len(seg.reps) == len(seg.elems) {
+		return compFast(seg.src, seg.ends, seg.reps, sd, shortDates)
+	}
+	return false
+}
+
+// valueFast reports whether src[a:b], a non-empty value of printable
+// ASCII, fits c: type, length and code list.
+func valueFast(c *elemCheck, src []byte, a, b uint32, shortDates bool) bool {
+	n := int(b - a)
+	if c.text {
+		return n >= c.min && n <= c.max
+	}
+	val := src[a:b]
+	if c.kind >= kindDate && n <= 8 && digitsIn(src, int(a), int(b)) {
+		if c.kind == kindDate && (n != 6 && n != 8 || !validDate(val)) || c.kind == kindTime && (n < 4 || !validTime(val)) {
+			return false
+		}
+	} else if c.kind != kindText {
+		var code string
+		if n, code = checkKind(c.kind, val, X12); code != "" {
+			return false
+		}
+	}
+	mn, mx := c.min, c.max
+	if shortDates && c.kind == kindDate && mx == 8 {
+		mn, mx = 6, 6 // as simple: YYMMDD before 004010
+	}
+	return n >= mn && n <= mx && (c.codes == nil || hasCode(c.codes, val))
+}
+
+// presentFast reports whether the elements present (bit i for element
+// i+1) hold the mandatory elements and the syntax notes of sd.
+func presentFast(sd *SegmentDef, present uint64) bool {
+	if t := sd.presentOK; t != nil {
+		return present/64 < uint64(len(t)) && t[present/64]&(1<<(present%64)) != 0
+	}
+	return sd.reqMask&^present == 0 && (present&sd.noteAll == 0 && !sd.noteR || notesOK(sd.masks, present))
+}
+
+// compFast is elementsOK for a segment of printable ASCII whose elements
+// do not repeat (so reps[i] is the first component of element i), with
+// composites: each element's components are checked against their
+// definitions, which prepare laid out side by side in sd.flat.
+func compFast(src []byte, ends []uint32, reps []int32, sd *SegmentDef, shortDates bool) bool {
+	np, ne := len(ends)-1, len(reps)
+	if ne == 0 || ne > len(sd.comp) || !printableIn(src, int(ends[0])+1, int(ends[np])) {
+		return false
+	}
+	var present uint64
+	for i := 0; i < ne; i++ {
+		ca, cb := int(reps[i]), np
+		if i+1 < ne {
+			cb = int(reps[i+1])
+		}
+		m := cb - ca
+		if m <= 0 || cb > np {
+			return false
+		}
+		ec := &sd.comp[i]
+		if ec.n == 0 { // a simple element
+			if m != 1 {
+				return false
+			}
+			if a, b := ends[ca]+1, ends[ca+1]; a != b {
+				if !valueFast(&sd.flat[ec.at], src, a, b, shortDates) {
+					return false
+				}
+				present |= 1 << (i & 63)
+			}
+			continue
+		}
+		if m > ec.n || m == 1 && ec.restRequired {
+			return false
+		}
+		empty := true
+		for k := ca; k < cb; k++ {
+			if ends[k+1] > ends[k]+1 {
+				empty = false
+				break
+			}
+		}
+		if empty {
+			continue
+		}
+		present |= 1 << (i & 63)
+		for j := range ec.n {
+			c := &sd.flat[ec.at+j]
+			if j >= m {
+				if c.req {
+					return false
+				}
+				continue
+			}
+			k := ca + j
+			if a, b := ends[k]+1, ends[k+1]; a == b {
+				if c.req {
+					return false
+				}
+			} else if !valueFast(c, src, a, b, shortDates) {
+				return false
+			}
+		}
+	}
+	return presentFast(sd, present)
+}
+
+// plainFast is elementsOK for a segment of printable ASCII whose every
+// element is one value (as many components as elements): element i+1 is
+// component i. It says false for any other segment (and when a check
+// fails): elementsOf then sees the segment whole. Most segments of most
+// files take this path, which reads each value's bytes only for the types
+// other than text and the values of a code list.
+func plainFast(src []byte, ends []uint32, sd *SegmentDef, shortDates bool) bool {
+	ne := len(ends) - 1
+	if ne == 0 {
+		return false
+	}
+	// Printable ASCII: values of up to 16 bytes (and their separators) are
+	// one or two words, read here; longer ones printableIn reads.
+	if lo, hi := int(ends[0])+1, int(ends[ne]); hi-lo > 8 && hi-lo <= 16 {
+		if badBytes(binary.LittleEndian.Uint64(src[lo:]))|badBytes(binary.LittleEndian.Uint64(src[hi-8:])) != 0 {
+			return false
+		}
+	} else if !printableIn(src, lo, hi) {
+		return false
+	}
+	checks := sd.checks
+	if ne > len(checks) {
+		return false // too many elements, unless the extra ones are empty: elementsOf tells
+	}
+	var present uint64
+	a := ends[0] + 1
+	for i, b := range ends[1 : ne+1] {
+		if a == b {
+			a = b + 1
+			continue
+		}
+		c := &checks[i]
+		n := int(b - a)
+		if !c.text {
+			val := src[a:b]
+			if c.kind >= kindDate && n <= 8 && digitsIn(src, int(a), int(b)) {
+				// digits only: a number's length is n; dates and times
+				// have their fields checked
+				if c.kind == kindDate && (n != 6 && n != 8 || !validDate(val)) || c.kind == kindTime && (n < 4 || !validTime(val)) {
+					return false
+				}
+			} else if c.kind != kindText {
+				var code string
+				if n, code = checkKind(c.kind, val, X12); code != "" {
+					return false
+				}
+			}
+			mn, mx := c.min, c.max
+			if shortDates && c.kind == kindDate && mx == 8 {
+				mn, mx = 6, 6 // as simple: YYMMDD before 004010
+			}
+			if !c.plain || n < mn || n > mx || c.codes != nil && !hasCode(c.codes, val) {
+				return false
+			}
+		} else if n < c.min || n > c.max {
+			return false
+		}
+		present |= 1 << (i & 63)
+		a = b + 1
+	}
+	if t := sd.presentOK; t != nil {
+		return present/64 < uint64(len(t)) && t[present/64]&(1<<(present%64)) != 0
+	}
+	return sd.reqMask&^present == 0 && (present&sd.noteAll == 0 && !sd.noteR || notesOK(sd.masks, present))
 }
 
 // valueOK reports whether a non-empty value fits its type, length and code
@@ -818,6 +1073,75 @@ func valueOK(ed *ElementDef, val []byte, std Standard, printable, shortDates boo
 		return false
 	}
 	return ed.Codes == nil || hasCode(ed.Codes, val)
+}
+
+// badBytes has the high bit of each byte of x that is not in 0x20..0x7e
+// set; a bad byte may also mark the bytes above it (a borrow or a carry
+// runs upwards only), so the lowest bytes of x are judged exactly.
+func badBytes(x uint64) uint64 {
+	const low = 0x2020202020202020  // a byte below 0x20 borrows into its high bit
+	const high = 0x0101010101010101 // a byte of 0x7f or more carries into it
+	return ((x-low)&^x | (x + high) | x) & msb
+}
+
+// printableIn is printableASCII(src[a:b]) with whole-word loads only: a
+// short value is read as one word of src that holds it (bytes of src
+// around it are loaded and masked off), a longer one as words whose last
+// overlaps the one before.
+func printableIn(src []byte, a, b int) bool {
+	n := b - a
+	if n > 8 && n <= 16 {
+		return badBytes(binary.LittleEndian.Uint64(src[a:]))|badBytes(binary.LittleEndian.Uint64(src[b-8:])) == 0
+	}
+	if n >= 8 {
+		for ; b-a > 8; a += 8 {
+			if badBytes(binary.LittleEndian.Uint64(src[a:])) != 0 {
+				return false
+			}
+		}
+		return badBytes(binary.LittleEndian.Uint64(src[b-8:])) == 0
+	}
+	if n <= 0 {
+		return true
+	}
+	mask := uint64(1)<<(8*n) - 1
+	if a+8 <= len(src) {
+		return badBytes(binary.LittleEndian.Uint64(src[a:]))&mask == 0
+	}
+	if b >= 8 {
+		return badBytes(binary.LittleEndian.Uint64(src[b-8:])>>(8*(8-n)))&mask == 0
+	}
+	return printableASCII(src[a:b])
+}
+
+// word returns the bytes src[a:b], at most 8, as the low bytes of a
+// little-endian word (the bytes above are zero), loading a whole word of
+// src that holds them, and false when src is shorter than a word.
+func word(src []byte, a, b int) (uint64, bool) {
+	n := b - a
+	if a+8 <= len(src) {
+		return binary.LittleEndian.Uint64(src[a:]) & (1<<(8*n) - 1), true
+	}
+	if b >= 8 {
+		return binary.LittleEndian.Uint64(src[b-8:]) >> (8 * (8 - n)), true
+	}
+	return 0, false
+}
+
+// digitsIn reports whether src[a:b], 1 to 8 bytes, are all digits, as
+// digits does, with one word.
+func digitsIn(src []byte, a, b int) bool {
+	x, ok := word(src, a, b)
+	if !ok {
+		return digits(src[a:b])
+	}
+	const zeros = 0x3030303030303030 // a digit becomes 0..9
+	const over = 0x7676767676767676  // 10 or more (or 0x80 and up) sets a byte's high bit
+	y := x ^ zeros
+	mask := uint64(1)<<(8*(b-a)) - 1
+	// The zero bytes above the value become 0x30: excluded by the mask. A
+	// carry out of a byte of 0x8a or more reaches only bytes above it.
+	return (y|(y+over))&msb&mask == 0
 }
 
 // printableASCII reports whether every byte of b is in 0x20..0x7e, eight

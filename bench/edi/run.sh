@@ -17,7 +17,8 @@
 # Per shape: a control (bench/edi/cores: how much a second core gives a
 # CPU-bound loop right now, 2.00 on a free machine), BenchmarkValidateRatio (-cpu 2: every iteration runs each pass
 # once, rotating their order, so all see the same load; 3 iterations, 3
-# measurements, medians), the allocations of one validation (one core, all
+# measurements, medians; the Scanner's share of the Reader also by the
+# process's CPU time in each pass, less disturbed by other load), the allocations of one validation (one core, all
 # cores, with the acknowledgment), then `partnerhub edi validate` and
 # `partnerhub edi ack` (all cores, and GOMAXPROCS=1) alternating with
 # x12-parser streaming the file (3 rounds), medians of the wall times.
@@ -69,7 +70,7 @@ for shape in "${shapes[@]}"; do
 	printf '| pass | MB/s (median of 3) | share of the Reader |\n|---|---:|---:|\n'
 	printf '| bytes.IndexByte (ceiling) | %s | |\n' "$(m indexbyte-MB/s)"
 	printf '| edi.Reader | %s | 1 |\n' "$(m reader-MB/s)"
-	printf '| edi.Scanner, one core (full validation) | %s | %s (fastest passes %s) |\n' "$(m scanner-MB/s)" "$(m reader-share)" "$(m best-share)"
+	printf '| edi.Scanner, one core (full validation) | %s | %s (fastest passes %s; by CPU time %s) |\n' "$(m scanner-MB/s)" "$(m reader-share)" "$(m best-share)" "$(m cpu-share)"
 	printf '| edi.ValidateParallel, 2 cores | %s | %s (%sx the Scanner) |\n' "$(m parallel-MB/s)" "$(m parallel-share)" "$(m speedup)"
 	printf '| validation + %s, one core | %s | %s |\n' "$ack" "$(m ack-MB/s)" "$(m ack-share)"
 	printf '| validation + %s, 2 cores | %s | %s |\n' "$ack" "$(m ack-parallel-MB/s)" "$(m ack-parallel-share)"
