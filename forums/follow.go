@@ -85,7 +85,7 @@ func (s *Service) markRead(ctx context.Context, tx *sqlx.Tx, a partners.Actor, t
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO forum_reads (network_id, user_id, thread_id, last_post_id) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (network_id, user_id, thread_id) DO UPDATE SET last_post_id = GREATEST(forum_reads.last_post_id, EXCLUDED.last_post_id), read_at = now()`,
+		ON CONFLICT (network_id, user_id, thread_id) DO UPDATE SET last_post_id = GREATEST(forum_reads.last_post_id, EXCLUDED.last_post_id), read_at = EXCLUDED.read_at`,
 		a.Network, a.User, thread, post)
 	return err
 }

@@ -167,7 +167,7 @@ func (s *Service) MatchColumns(ctx context.Context, a partners.Actor, id int64, 
 			return apperr.E(apperr.Conflict, "Import %d is not waiting for its columns.", id)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO import_mappings (network_id, org_id, kind, shape, mapping) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (network_id, org_id, kind, shape) DO UPDATE SET mapping = EXCLUDED.mapping, updated_at = now()`,
+			ON CONFLICT (network_id, org_id, kind, shape) DO UPDATE SET mapping = EXCLUDED.mapping, updated_at = EXCLUDED.updated_at`,
 			a.Network, a.Org, w.fam.Kind, shape(w.header), string(stored)); err != nil {
 			return err
 		}

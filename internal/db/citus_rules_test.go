@@ -363,3 +363,67 @@ func TestStatementsNameTheNetwork(t *testing.T) {
 		t.Fatalf("checked %d statements: the check did not read the code", checked)
 	}
 }
+
+// upsertInto finds an INSERT … ON CONFLICT … DO UPDATE SET and what it sets.
+var upsertInto = regexp.MustCompile(`(?is)INSERT\s+INTO\s+([a-z_]+).*?ON\s+CONFLICT.*?DO\s+UPDATE\s+SET(.*)`)
+
+// notImmutable names the functions Citus refuses in the DO UPDATE SET of an
+// INSERT into a distributed table ("functions used in the DO UPDATE SET clause
+// of INSERTs on distributed tables must be marked IMMUTABLE"): set the column
+// from EXCLUDED, whose column default or VALUES carries the time.
+var notImmutable = regexp.MustCompile(`(?i)\b(now|clock_timestamp|statement_timestamp|transaction_timestamp|random|nextval|gen_random_uuid|current_setting)\s*\(|\bcurrent_(timestamp|date)\b`)
+
+// TestUpsertsSetNothingVolatile fails on an upsert into a tenant table in the
+// code whose DO UPDATE SET calls a function that is not IMMUTABLE: plain
+// PostgreSQL runs it, Citus refuses it (make test-citus's seed found the
+// forums' read markers so).
+func TestUpsertsSetNothingVolatile(t *testing.T) {
+	tenant, _ := tableKinds(t)
+	root := filepath.Join("..", "..")
+	checked := 0
+	err := filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			if n := e.Name(); path != root && (n == "bench" || strings.HasPrefix(n, ".") || n == "testdata" || n == "var") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			l, ok := n.(*ast.BasicLit)
+			if !ok || l.Kind != token.STRING {
+				return true
+			}
+			s, err := strconv.Unquote(l.Value)
+			if err != nil {
+				return true
+			}
+			m := upsertInto.FindStringSubmatch(s)
+			if m == nil || !tenant[strings.ToLower(m[1])] {
+				return true
+			}
+			checked++
+			if bad := notImmutable.FindString(m[2]); bad != "" {
+				rel, _ := filepath.Rel(root, path)
+				t.Errorf("%s: the upsert into %s sets %s… in DO UPDATE SET, which Citus refuses on a distributed table: set it from EXCLUDED", rel, m[1], bad)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 5 {
+		t.Fatalf("checked %d upserts: the check did not read the code", checked)
+	}
+}

@@ -74,7 +74,7 @@ func (s *Service) SetSettings(ctx context.Context, a partners.Actor, in Settings
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO deal_settings (network_id, protection_days, review_sla_hours, conflict_rule, reminder_days) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (network_id) DO UPDATE SET protection_days = $2, review_sla_hours = $3, conflict_rule = $4, reminder_days = $5, updated_at = now()`,
+			ON CONFLICT (network_id) DO UPDATE SET protection_days = $2, review_sla_hours = $3, conflict_rule = $4, reminder_days = $5, updated_at = EXCLUDED.updated_at`,
 			a.Network, in.ProtectionDays, in.ReviewSLAHours, in.ConflictRule, in.ReminderDays); err != nil {
 			return err
 		}

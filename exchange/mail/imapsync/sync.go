@@ -468,7 +468,7 @@ func (s *Service) saveFolderTx(ctx context.Context, tx *sqlx.Tx, a partners.Acto
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (network_id, mailbox_id, name) DO UPDATE SET
 		  last_uid = CASE WHEN mail_folders.uidvalidity = EXCLUDED.uidvalidity THEN greatest(mail_folders.last_uid, EXCLUDED.last_uid) ELSE EXCLUDED.last_uid END,
-		  uidvalidity = EXCLUDED.uidvalidity, highest_modseq = EXCLUDED.highest_modseq, updated_at = now()`,
+		  uidvalidity = EXCLUDED.uidvalidity, highest_modseq = EXCLUDED.highest_modseq, updated_at = EXCLUDED.updated_at`,
 		a.Network, mailbox, folder, a.Org, int64(sel.UIDValidity), last, modseq)
 	return err
 }
