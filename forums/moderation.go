@@ -199,8 +199,12 @@ func (s *Service) Resolve(ctx context.Context, a partners.Actor, id int64, actio
 	var out Report
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		var r Report
+		// Locked by a single-table statement first, which Citus routes with its lock.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM forum_reports WHERE network_id = $1 AND id = $2 AND moderator_org_id = $3 FOR UPDATE`, a.Network, id, a.Org); err != nil {
+			return err
+		}
 		if err := tx.GetContext(ctx, &r, `SELECT `+reportColumns+` FROM forum_reports r JOIN forum_posts p ON p.network_id = r.network_id AND p.id = r.post_id
-			WHERE r.network_id = $1 AND r.id = $2 AND r.moderator_org_id = $3 FOR UPDATE OF r`, a.Network, id, a.Org); err != nil {
+			WHERE r.network_id = $1 AND r.id = $2 AND r.moderator_org_id = $3`, a.Network, id, a.Org); err != nil {
 			return db.Absent(err, "Report %d not found.", id)
 		}
 		if r.State != "open" {

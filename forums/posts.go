@@ -321,10 +321,15 @@ func (s *Service) thread(ctx context.Context, tx *sqlx.Tx, a partners.Actor, id 
 	if err != nil {
 		return nil, nil, apperr.E(apperr.NotFound, "Thread %d not found.", id)
 	}
-	q := `SELECT ` + threadColumns + ` FROM forum_threads t WHERE t.network_id = $1 AND t.id = $4 AND $2::bigint > 0`
 	if lock {
-		q += ` FOR UPDATE OF t`
+		// The row is locked by a statement of its own: Citus locks only what a
+		// plain single-table statement routes (not one with the read markers'
+		// subqueries).
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM forum_threads WHERE network_id = $1 AND id = $2 FOR UPDATE`, a.Network, id); err != nil {
+			return nil, nil, err
+		}
 	}
+	q := `SELECT ` + threadColumns + ` FROM forum_threads t WHERE t.network_id = $1 AND t.id = $4 AND $2::bigint > 0`
 	var t Thread
 	if err := tx.GetContext(ctx, &t, q, a.Network, a.Org, a.User, id); err != nil {
 		return nil, nil, db.Absent(err, "Thread %d not found.", id)
