@@ -52,9 +52,11 @@ func (s *Service) Moderate(ctx context.Context, a partners.Actor, id int64, in T
 			changes["hidden"] = *in.Hidden
 		}
 		if len(changes) > 0 {
+			// The time comes as a parameter: Citus refuses now() inside CASE or
+			// COALESCE in an UPDATE.
 			if _, err := tx.ExecContext(ctx, `UPDATE forum_threads SET pinned = coalesce($3, pinned), locked = coalesce($4, locked),
-				hidden_at = CASE WHEN $5::boolean IS NULL THEN hidden_at WHEN $5 THEN coalesce(hidden_at, now()) ELSE NULL END
-				WHERE network_id = $1 AND id = $2`, a.Network, id, in.Pinned, in.Locked, in.Hidden); err != nil {
+				hidden_at = CASE WHEN $5::boolean IS NULL THEN hidden_at WHEN $5 THEN coalesce(hidden_at, $6) ELSE NULL END
+				WHERE network_id = $1 AND id = $2`, a.Network, id, in.Pinned, in.Locked, in.Hidden, time.Now()); err != nil {
 				return err
 			}
 			if err := audit(ctx, tx, a, "forum.thread.moderate", "forum_thread", id, changes); err != nil {

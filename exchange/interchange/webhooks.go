@@ -279,9 +279,13 @@ func (s *Service) delivered(ctx context.Context, scope db.Scope, j jobs.Job, id 
 	if status != 0 {
 		st = status
 	}
+	var delivered any // the time as a parameter: Citus refuses now() inside CASE in an UPDATE
+	if state == "delivered" {
+		delivered = time.Now()
+	}
 	if err := s.DB.Tx(ctx, scope, func(tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET state = $3, attempts = attempts + 1, last_status = $4, last_error = $5,
-			delivered_at = CASE WHEN $3 = 'delivered' THEN now() END WHERE network_id = $1 AND id = $2`, scope.Network, id, state, st, msg)
+			delivered_at = $6 WHERE network_id = $1 AND id = $2`, scope.Network, id, state, st, msg, delivered)
 		return err
 	}); err != nil {
 		return fmt.Errorf("webhook delivery %d: %w", id, err)
