@@ -51,7 +51,8 @@ until curl -fs "http://$ADDR/healthz" > /dev/null; do
   i=$((i + 1)); [ $i -lt 100 ] || { cat "$(dirname "$BIN")/serve.log"; exit 1; }; sleep 0.1
 done
 key=$(grep -o '"key":"[^"]*"' "$(dirname "$BIN")/demo.json" | head -1 | cut -d'"' -f4)
-for path in /api/v1/accounts /api/v1/organizations /api/v1/partnerships /api/v1/notifications /api/v1/partnerships/1/mapping "/api/v1/partnerships/1/mapping/accounts" "/api/v1/accounts?q=a"; do
+for path in /api/v1/accounts /api/v1/organizations /api/v1/partnerships /api/v1/notifications /api/v1/partnerships/1/mapping "/api/v1/partnerships/1/mapping/accounts" "/api/v1/accounts?q=a" \
+  /api/v1/deal-registrations /api/v1/leads /api/v1/forums/spaces "/api/v1/forums/search?q=partner" /api/v1/exchange/interchanges /api/v1/mailboxes; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" "http://$ADDR$path")
   echo "GET $path: $code"
   [ "$code" = 200 ]
