@@ -89,6 +89,34 @@ func TestExchangePages(t *testing.T) {
 		t.Fatalf("the profiles page does not show the new profile: %s", page)
 	}
 
+	// The edit form shows the profile; a rejected change keeps what was
+	// typed and changes nothing; a good one renames it.
+	_, page = b.req("GET", profileLink[1], nil)
+	if !strings.Contains(page, `value="Acme Distribution EDI"`) || !strings.Contains(page, `action="`+profileLink[1]+`"`) {
+		t.Fatalf("the profile's edit form does not show it: %s", page)
+	}
+	form["_csrf"] = []string{csrfOf(t, page)}
+	form["name"], form["delimiters"] = []string{"Acme Distribution (X12)"}, []string{"*:"}
+	resp, _ = b.req("POST", profileLink[1], form)
+	if !strings.HasPrefix(resp.Header.Get("Location"), profileLink[1]) {
+		t.Fatalf("bad delimiters: %d to %q, want back to the edit form", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, page = b.req("GET", profileLink[1], nil)
+	if !strings.Contains(page, `id="profile-delimiters-error"`) || !strings.Contains(page, `value="Acme Distribution (X12)"`) {
+		t.Errorf("the rejected edit lost its values or message")
+	}
+	var name string
+	if err := f.d.Owner.Get(&name, `SELECT name FROM exchange_profiles`); err != nil || name != "Acme Distribution EDI" {
+		t.Errorf("a rejected edit changed the profile: %q (%v)", name, err)
+	}
+	form["_csrf"], form["delimiters"] = []string{csrfOf(t, page)}, []string{""}
+	if resp, _ = b.req("POST", profileLink[1], form); resp.Header.Get("Location") != "/exchange/profiles" {
+		t.Fatalf("edit: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if err := f.d.Owner.Get(&name, `SELECT name FROM exchange_profiles`); err != nil || name != "Acme Distribution (X12)" {
+		t.Errorf("the edit did not rename the profile: %q (%v)", name, err)
+	}
+
 	// The log is empty and says what to do.
 	_, page = b.req("GET", "/exchange/interchanges", nil)
 	if !strings.Contains(page, "No interchanges yet.") {
