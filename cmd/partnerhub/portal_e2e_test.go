@@ -40,12 +40,15 @@ var widths = []struct {
 
 // notPages are GET routes that are not portal pages for a signed-in person.
 var notPages = map[string]string{
-	"/static/*":              "files",
-	"/favicon.ico":           "a file",
-	"/healthz":               "process check",
-	"/readyz":                "process check",
-	"/accounts/export.csv":   "a CSV download",
-	"/audit/export.csv":      "a CSV download",
+	"/static/*":                          "files",
+	"/favicon.ico":                       "a file",
+	"/healthz":                           "process check",
+	"/readyz":                            "process check",
+	"/accounts/export.csv":               "a CSV download",
+	"/audit/export.csv":                  "a CSV download",
+	"/exchange/interchanges/:id/ack.edi": "an EDI download",
+	"/exchange/interchanges/:id/original.edi": "an EDI download",
+	"/exchange":              "redirects to the exchange log",
 	"/login/code":            "the second step of a two-factor sign-in, after a password (TestTwoFactorSignIn)",
 	"/login/setup":           "two-factor set-up that an organization requires, after a password (TestOrganizationRequiresTwoFactor)",
 	"/password/reset/:token": "needs a reset link's token (TestPasswordResetByEmailedLink)",

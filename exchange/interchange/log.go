@@ -3,6 +3,7 @@ package interchange
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -103,10 +104,13 @@ func (s *Service) Original(ctx context.Context, a partners.Actor, id int64) (*In
 }
 
 // LogFilter narrows the exchange log: a state ("" for any), the id the page
-// starts before (0 for the newest) and how many rows to read.
+// starts before (0 for the newest), or the id it starts after (a previous
+// page: the rows nearest above it, still returned newest first), and how many
+// rows to read.
 type LogFilter struct {
 	State  string
 	Before int64
+	After  int64
 	Limit  int
 }
 
@@ -136,8 +140,14 @@ func (s *Service) Log(ctx context.Context, a partners.Actor, f LogFilter) ([]Int
 		args = append(args, f.Before)
 		q += ` AND id < $` + strconv.Itoa(len(args))
 	}
+	order := ` ORDER BY id DESC`
+	if f.After > 0 {
+		args = append(args, f.After)
+		q += ` AND id > $` + strconv.Itoa(len(args))
+		order = ` ORDER BY id`
+	}
 	args = append(args, limit)
-	q += ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
+	q += order + ` LIMIT $` + strconv.Itoa(len(args))
 	out := []Interchange{}
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		st, err := s.DB.Prepared(ctx, tx, q)
@@ -148,6 +158,9 @@ func (s *Service) Log(ctx context.Context, a partners.Actor, f LogFilter) ([]Int
 	})
 	if err != nil {
 		return nil, err
+	}
+	if f.After > 0 {
+		slices.Reverse(out)
 	}
 	return out, nil
 }

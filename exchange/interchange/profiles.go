@@ -342,6 +342,36 @@ func (s *Service) CreateProfile(ctx context.Context, a partners.Actor, in Profil
 	return &p, nil
 }
 
+// UpdateProfile replaces the settings of a profile of the actor's
+// organization (its control-number sequence is kept). Managers and admins.
+// Errors: Forbidden, NotFound, Invalid, Conflict (another profile with the
+// same format and ids).
+func (s *Service) UpdateProfile(ctx context.Context, a partners.Actor, id int64, in ProfileInput) (*Profile, error) {
+	if err := a.Require(partners.Manager); err != nil {
+		return nil, err
+	}
+	if err := s.normalize(&in); err != nil {
+		return nil, err
+	}
+	var p Profile
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &p, `UPDATE exchange_profiles SET name = $4, format = $5, partner_qualifier = $6, partner_id = $7, own_qualifier = $8, own_id = $9,
+			version = $10, ack = $11, ta1_duplicates = $12, guides = $13, delimiters = $14, csv_kind = $15, updated_at = now()
+			WHERE network_id = $1 AND org_id = $2 AND id = $3 RETURNING `+profileColumns,
+			a.Network, a.Org, id, in.Name, in.Format, in.PartnerQualifier, in.PartnerID, in.OwnQualifier, in.OwnID, in.Version, in.Ack, in.TA1Duplicates, string(in.Guides), in.Delimiters, in.CSVKind)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.E(apperr.NotFound, "Trading-partner profile %d not found.", id)
+	}
+	if apperr.Is(db.Translate(err), apperr.Conflict) {
+		return nil, apperr.E(apperr.Conflict, "A trading-partner profile with these ids already exists.")
+	}
+	if err != nil {
+		return nil, db.Translate(err)
+	}
+	return &p, nil
+}
+
 // Profile returns a profile of the actor's organization. Errors: NotFound.
 func (s *Service) Profile(ctx context.Context, a partners.Actor, id int64) (*Profile, error) {
 	var p Profile

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -127,6 +128,13 @@ func (s *Service) Webhooks(ctx context.Context, a partners.Actor, after int64, l
 // organization, newest first: at most limit (1 to 201) before the id before
 // (0 for the newest). Errors: NotFound.
 func (s *Service) Deliveries(ctx context.Context, a partners.Actor, webhook, before int64, limit int) ([]Delivery, error) {
+	return s.DeliveryPage(ctx, a, webhook, before, 0, limit)
+}
+
+// DeliveryPage is Deliveries with a page after the id after as well (a
+// previous page: the deliveries nearest above it, still newest first).
+// Errors: NotFound.
+func (s *Service) DeliveryPage(ctx context.Context, a partners.Actor, webhook, before, after int64, limit int) ([]Delivery, error) {
 	if limit <= 0 || limit > 201 {
 		limit = 50
 	}
@@ -139,9 +147,16 @@ func (s *Service) Deliveries(ctx context.Context, a partners.Actor, webhook, bef
 		if err := tx.GetContext(ctx, &id, `SELECT id FROM webhook_subscriptions WHERE network_id = $1 AND org_id = $2 AND id = $3`, a.Network, a.Org, webhook); err != nil {
 			return db.Absent(err, "Webhook %d not found.", webhook)
 		}
+		if after > 0 {
+			return tx.SelectContext(ctx, &out, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE network_id = $1 AND subscription_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
+				a.Network, webhook, after, limit)
+		}
 		return tx.SelectContext(ctx, &out, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE network_id = $1 AND subscription_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4`,
 			a.Network, webhook, before, limit)
 	})
+	if after > 0 {
+		slices.Reverse(out)
+	}
 	return out, err
 }
 

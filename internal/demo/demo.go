@@ -141,6 +141,9 @@ func Seed(ctx context.Context, owner *sqlx.DB, app *db.DB) (*Demo, error) {
 	if err := seedForums(ctx, app, admins); err != nil {
 		return nil, err
 	}
+	if err := seedExchange(ctx, app, admins); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

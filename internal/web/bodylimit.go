@@ -19,7 +19,7 @@ const MaxUpload = imports.MaxBytes + 64<<10
 
 // uploadPaths may carry bodies up to MaxUpload, from a signed-in caller; every
 // other route keeps MaxBody.
-var uploadPaths = map[string]bool{"/api/v1/imports": true, "/accounts/import": true, "/api/v1/exchange/interchanges": true}
+var uploadPaths = map[string]bool{"/api/v1/imports": true, "/accounts/import": true, "/api/v1/exchange/interchanges": true, "/exchange/interchanges": true}
 
 // limitBody reads the request body within its route's limit. The server hands
 // bodies over unread (StreamRequestBody), so a body whose Content-Length is past

@@ -544,6 +544,10 @@ var samples = map[string]string{
 	"POST /api/v1/exchange/profiles":     `{"name":"Matrix New Profile","format":"X12","partner_qualifier":"ZZ","partner_id":"MATRIXNEW","own_qualifier":"ZZ","own_id":"MATRIXHUB","ack":"997"}`,
 	"POST /api/v1/exchange/interchanges": matrix816,
 	"POST /api/v1/exchange/webhooks":     `{"url":"https://matrix-new.example/hook","events":["interchange.processed"]}`,
+	// The Exchange pages (exchange_pages.go, issue 21).
+	"POST /exchange/profiles":     "name=Matrix+Portal+Profile&format=X12&partner_qualifier=ZZ&partner_id=MATRIXPORTAL&own_qualifier=ZZ&own_id=MATRIXHUB&ack=997&ta1_duplicates=false",
+	"POST /exchange/profiles/:id": "name=Matrix+Renamed+Profile&format=X12&partner_qualifier=ZZ&partner_id=ACMEDIST&own_qualifier=ZZ&own_id=PARTNERHUB&ack=997&ta1_duplicates=false",
+	"POST /exchange/webhooks":     "url=https%3A%2F%2Fmatrix-portal.example%2Fhook&events=interchange.processed",
 	// Forums (forums.go).
 	"POST /api/v1/forums/spaces":               `{"scope":"private","name":"Matrix Private Space"}`,
 	"POST /api/v1/forums/reports/:id/resolve":  `{"action":"dismiss"}`,

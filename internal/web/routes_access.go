@@ -346,4 +346,20 @@ var routeAccess = map[string]Access{
 	"GET /users/:id/invite/resend": {Role: partners.Admin, Action: Read, Target: TargetInvite},
 	"GET /users/:id/invite/cancel": {Role: partners.Admin, Action: Read, Target: TargetInvite},
 	"GET /partners/:id/decline":    {Role: partners.Manager, Action: Read, Target: TargetPartnership},
+	// Portal: the Exchange pages (exchange_pages.go, issue 21), for an
+	// organization's admins.
+	"GET /exchange":                               {Role: partners.Admin, Action: Read},
+	"GET /exchange/profiles":                      {Role: partners.Admin, Action: Read, Lists: TargetProfile},
+	"GET /exchange/profiles/new":                  {Role: partners.Admin, Action: Read},
+	"POST /exchange/profiles":                     {Role: partners.Admin, Action: Create},
+	"GET /exchange/profiles/:id":                  {Role: partners.Admin, Action: Read, Target: TargetProfile},
+	"POST /exchange/profiles/:id":                 {Role: partners.Admin, Action: Write, Target: TargetProfile},
+	"GET /exchange/interchanges":                  {Role: partners.Admin, Action: Read, Lists: TargetInterchange},
+	"POST /exchange/interchanges":                 {Role: partners.Admin, Action: Create},
+	"GET /exchange/interchanges/:id":              {Role: partners.Admin, Action: Read, Target: TargetInterchange},
+	"GET /exchange/interchanges/:id/ack.edi":      {Role: partners.Admin, Action: Read, Target: TargetInterchange},
+	"GET /exchange/interchanges/:id/original.edi": {Role: partners.Admin, Action: Read, Target: TargetInterchange},
+	"GET /exchange/webhooks":                      {Role: partners.Admin, Action: Read, Lists: TargetWebhook},
+	"POST /exchange/webhooks":                     {Role: partners.Admin, Action: Create},
+	"GET /exchange/webhooks/:id":                  {Role: partners.Admin, Action: Read, Target: TargetWebhook},
 }
