@@ -556,6 +556,14 @@ var samples = map[string]string{
 	"PATCH /api/v1/forums/posts/:id":           `{"body":"Matrix edited answer."}`,
 	"POST /api/v1/forums/posts/:id/hide":       `{"reason":"Matrix spam"}`,
 	"POST /api/v1/forums/posts/:id/report":     `{"reason":"Matrix report"}`,
+	// Forums' portal pages (forum_pages.go).
+	"POST /forums/spaces/:id/threads":   "title=Matrix+Portal+Thread&body=Hello+**partners**",
+	"POST /forums/spaces/:id/follow":    "following=true",
+	"POST /forums/threads/:id/posts":    "body=Matrix+portal+reply",
+	"POST /forums/threads/:id/follow":   "following=true",
+	"POST /forums/threads/:id/moderate": "set=pin",
+	"POST /forums/posts/:id/hide":       "reason=Matrix+portal+spam",
+	"POST /forums/posts/:id/report":     "reason=Matrix+portal+report",
 }
 
 // request is what the matrix sends to the route key about the record id.
