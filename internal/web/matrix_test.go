@@ -632,6 +632,9 @@ var requests = make(chan struct{}, 12)
 var matrixSecret = []byte("0123456789abcdef0123456789abcdef")
 
 func matrixServer(d *pgtest.Database) *web.Server {
+	// The matrix holds a database per consuming route at once: few idle
+	// connections each keep them all under the server's max_connections.
+	d.App.SetMaxIdleConns(2)
 	return web.New(web.Config{Secret: matrixSecret, Dev: true, BaseURL: "http://hub.test",
 		RateLimit: 1 << 30, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, d.App)
 }
