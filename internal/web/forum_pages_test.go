@@ -148,4 +148,21 @@ func TestForumPages(t *testing.T) {
 	if _, page = viewer.req("GET", threadPath, nil); strings.Contains(page, fmt.Sprintf(`id="post-%d"`, first)) {
 		t.Error("a hidden post is still shown to the partner's viewer")
 	}
+
+	// An account's page links to its space; without one, no link.
+	resp, acc := f.api("POST", "/api/v1/accounts", f.keys["vendor"], `{"name":"Forum Linked Account"}`)
+	if resp.StatusCode != 201 {
+		t.Fatalf("account: %d %v", resp.StatusCode, acc)
+	}
+	accPath := fmt.Sprintf("/accounts/%d", num(acc["id"]))
+	if _, page = mod.req("GET", accPath, nil); strings.Contains(page, `id="account-forum"`) {
+		t.Error("an account without a space links to one")
+	}
+	rs, err := fs.CreateSpace(ctx, f.users["vendor-sales"], forums.SpaceInput{Scope: "record", RecordType: "account", RecordID: num(acc["id"]), Name: "Linked deal room"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, page = mod.req("GET", accPath, nil); !strings.Contains(page, fmt.Sprintf(`<p id="account-forum"><a href="/forums/spaces/%d">`, rs.ID)) {
+		t.Error("the account's page does not link to its space")
+	}
 }
