@@ -564,6 +564,9 @@ var samples = map[string]string{
 	"POST /forums/threads/:id/moderate": "set=pin",
 	"POST /forums/posts/:id/hide":       "reason=Matrix+portal+spam",
 	"POST /forums/posts/:id/report":     "reason=Matrix+portal+report",
+	// Mailbox settings' portal pages (mailbox_pages.go).
+	"POST /settings/mailboxes":     "name=Matrix+Portal+Mailbox&host=127.0.0.1&port=1&tls_mode=plain&username=u&password=p&start_date=2026-01-01",
+	"POST /settings/mailboxes/:id": "name=Matrix+Portal+Renamed",
 }
 
 // request is what the matrix sends to the route key about the record id.

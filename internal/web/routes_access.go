@@ -366,4 +366,14 @@ var routeAccess = map[string]Access{
 	"POST /forums/posts/:id/hide":       {Role: partners.Manager, Action: Owner, Target: TargetPost, Consumes: true},
 	"GET /forums/posts/:id/report":      {Role: partners.Viewer, Action: Read, Target: TargetPost},
 	"POST /forums/posts/:id/report":     {Role: partners.Viewer, Action: Create, Target: TargetPost},
+	// Portal: the organization admin's mailbox settings (mailbox_pages.go,
+	// issue 18 item 2), as their API routes.
+	"GET /settings/mailboxes":             {Role: partners.Admin, Action: Read, Lists: TargetMailbox},
+	"POST /settings/mailboxes":            {Role: partners.Admin, Action: Create},
+	"GET /settings/mailboxes/:id":         {Role: partners.Admin, Action: Read, Target: TargetMailbox},
+	"POST /settings/mailboxes/:id":        {Role: partners.Admin, Action: Write, Target: TargetMailbox},
+	"POST /settings/mailboxes/:id/test":   {Role: partners.Admin, Action: Write, Target: TargetMailbox},
+	"POST /settings/mailboxes/:id/sync":   {Role: partners.Admin, Action: Write, Target: TargetMailbox},
+	"GET /settings/mailboxes/:id/delete":  {Role: partners.Admin, Action: Read, Target: TargetMailbox},
+	"POST /settings/mailboxes/:id/delete": {Role: partners.Admin, Action: Write, Target: TargetMailbox, Consumes: true},
 }
