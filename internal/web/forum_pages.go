@@ -44,7 +44,8 @@ var (
 		fieldSpec{Name: "body", Label: "forums.reply_body", Type: "textarea", Required: true, Max: forums.MaxBody, Hint: "forums.body_hint"},
 		fieldSpec{Name: "reply_to_id", Label: "forums.reply_to", Type: "number"},
 		fieldSpec{Name: "quote_post_id", Label: "forums.quote", Type: "number"})
-	forumSearchForm = newForm("forum-search", fieldSpec{Name: "q", Label: "forums.search_q", Type: "search", Max: 200})
+	// The search form is a GET: declared for its field's label and type only.
+	_               = newForm("forum-search", fieldSpec{Name: "q", Label: "forums.search_q", Type: "search", Max: 200})
 	forumHideForm   = newForm("forum-hide", fieldSpec{Name: "reason", Label: "forums.hide_reason", Type: "textarea", Required: true, Max: 500})
 	forumReportForm = newForm("forum-report", fieldSpec{Name: "reason", Label: "forums.report_reason", Type: "textarea", Required: true, Max: 1000})
 )
