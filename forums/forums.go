@@ -446,3 +446,19 @@ func audit(ctx context.Context, tx *sqlx.Tx, a partners.Actor, action, targetTyp
 	return auditlog.Append(ctx, tx, auditlog.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: action,
 		TargetType: targetType, TargetID: fmt.Sprint(id), Detail: detail})
 }
+
+// RecordSpace returns the first space (by id) the actor can see that hangs
+// on a record, or nil when there is none: the record's page links to it.
+func (s *Service) RecordSpace(ctx context.Context, a partners.Actor, recordType string, id int64) (*Space, error) {
+	var out []Space
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &out, `SELECT `+spaceColumns+` FROM forum_spaces sp WHERE sp.network_id = $1 AND sp.scope = 'record'
+			AND sp.record_type = $4 AND sp.record_id = $5 AND `+Visible("sp", "$2::bigint", "$3::bigint")+` ORDER BY sp.id LIMIT 1`,
+			a.Network, a.Org, a.User, recordType, id)
+	})
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	out[0].finish(a)
+	return &out[0], nil
+}

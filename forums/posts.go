@@ -543,3 +543,16 @@ func send(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind, link
 	_, err := notify.Send(ctx, tx, network, org, user, kind, title, body, link)
 	return err
 }
+
+// PostInThread returns a post the actor may see with its thread (a hidden
+// post for the space's moderators only). Errors: NotFound.
+func (s *Service) PostInThread(ctx context.Context, a partners.Actor, id int64) (*Thread, *Post, error) {
+	var t *Thread
+	var p *Post
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		var err error
+		_, t, p, err = s.postAndSpace(ctx, tx, a, id, false)
+		return err
+	})
+	return t, p, err
+}

@@ -217,6 +217,9 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 				// A pending invitation: the users page links to the
 				// confirmations of sending a new link and of cancelling it.
 				invite(t, ctx, m.URL, "Crawl Invitee", "crawl-invitee@nordic-dist.example")
+				// A mailbox: the settings link to its page and its delete
+				// confirmation (the demo has none; it holds a password).
+				addMailbox(t, ctx, m.URL)
 			}
 			// Breadth first over the links the pages show, one URL per route.
 			chosen := map[string]string{}
@@ -382,6 +385,26 @@ func invite(t *testing.T, ctx context.Context, base, name, email string) {
 	)
 	if err != nil {
 		t.Fatalf("invite %s: %v", email, err)
+	}
+}
+
+// addMailbox adds a mailbox through the settings form, as the signed-in admin.
+func addMailbox(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/settings/mailboxes"),
+		chromedp.SendKeys(chromedp.CSS("#mailbox-new-name"), "Crawl inbox"),
+		chromedp.SendKeys(chromedp.CSS("#mailbox-new-host"), "127.0.0.1"),
+		chromedp.SendKeys(chromedp.CSS("#mailbox-new-port"), "1"),
+		chromedp.SetValue(chromedp.CSS("#mailbox-new-tls_mode"), "plain"),
+		chromedp.SendKeys(chromedp.CSS("#mailbox-new-username"), "crawl"),
+		chromedp.SendKeys(chromedp.CSS("#mailbox-new-password"), "crawl-secret"),
+		chromedp.SendKeys(chromedp.CSS("#mailbox-new-start_date"), "2026-01-01"),
+		chromedp.Submit(chromedp.CSS("#mailbox-new-name")),
+		chromedp.WaitVisible(chromedp.CSS("#mailbox-state")),
+	)
+	if err != nil {
+		t.Fatalf("add a mailbox: %v", err)
 	}
 }
 

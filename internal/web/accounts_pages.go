@@ -191,6 +191,14 @@ func (s *Server) accountPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	if err := s.timeline(ctx, *a, "account", id, acc.OwnerOrg, acc.WriterOrgs, data); err != nil {
 		return err
 	}
+	if s.forums != nil {
+		// The account's discussion space, when one the caller sees exists.
+		sp, err := s.forums.RecordSpace(ctx, *a, "account", id)
+		if err != nil {
+			return err
+		}
+		data["ForumSpace"] = sp
+	}
 	for k, v := range extra {
 		data[k] = v
 	}

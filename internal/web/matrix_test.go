@@ -560,6 +560,17 @@ var samples = map[string]string{
 	"PATCH /api/v1/forums/posts/:id":           `{"body":"Matrix edited answer."}`,
 	"POST /api/v1/forums/posts/:id/hide":       `{"reason":"Matrix spam"}`,
 	"POST /api/v1/forums/posts/:id/report":     `{"reason":"Matrix report"}`,
+	// Forums' portal pages (forum_pages.go).
+	"POST /forums/spaces/:id/threads":   "title=Matrix+Portal+Thread&body=Hello+**partners**",
+	"POST /forums/spaces/:id/follow":    "following=true",
+	"POST /forums/threads/:id/posts":    "body=Matrix+portal+reply",
+	"POST /forums/threads/:id/follow":   "following=true",
+	"POST /forums/threads/:id/moderate": "set=pin",
+	"POST /forums/posts/:id/hide":       "reason=Matrix+portal+spam",
+	"POST /forums/posts/:id/report":     "reason=Matrix+portal+report",
+	// Mailbox settings' portal pages (mailbox_pages.go).
+	"POST /settings/mailboxes":     "name=Matrix+Portal+Mailbox&host=127.0.0.1&port=1&tls_mode=plain&username=u&password=p&start_date=2026-01-01",
+	"POST /settings/mailboxes/:id": "name=Matrix+Portal+Renamed",
 }
 
 // request is what the matrix sends to the route key about the record id.
@@ -628,6 +639,9 @@ var requests = make(chan struct{}, 12)
 var matrixSecret = []byte("0123456789abcdef0123456789abcdef")
 
 func matrixServer(d *pgtest.Database) *web.Server {
+	// The matrix holds a database per consuming route at once: few idle
+	// connections each keep them all under the server's max_connections.
+	d.App.SetMaxIdleConns(2)
 	return web.New(web.Config{Secret: matrixSecret, Dev: true, BaseURL: "http://hub.test",
 		RateLimit: 1 << 30, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, d.App)
 }
