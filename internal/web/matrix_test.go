@@ -556,6 +556,15 @@ var samples = map[string]string{
 	"PATCH /api/v1/forums/posts/:id":           `{"body":"Matrix edited answer."}`,
 	"POST /api/v1/forums/posts/:id/hide":       `{"reason":"Matrix spam"}`,
 	"POST /api/v1/forums/posts/:id/report":     `{"reason":"Matrix report"}`,
+	// Portal: deal registrations and leads (issue 17).
+	"POST /deals":               "account_id={account}&title=Matrix+Portal+Registration&amount=10.00&currency=USD&expected_close=2031-01-31",
+	"POST /deals/:id":           "notes=matrix",
+	"POST /deals/:id/extension": "days=10&note=matrix",
+	"POST /deals/:id/reject":    "reason=matrix",
+	"POST /leads":               "company=Matrix+Portal+Lead",
+	"POST /leads/:id/offer":     "org_id={partner}",
+	"POST /leads/:id/decline":   "reason=matrix",
+	"POST /leads/:id/status":    "status=working",
 }
 
 // request is what the matrix sends to the route key about the record id.
