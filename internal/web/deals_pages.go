@@ -19,22 +19,22 @@ func (s *Server) dealPages(p addPage) {
 	p("POST", "/deals", partners.Sales, s.dealCreateForm)
 	p("GET", "/deals/:id", partners.Viewer, s.dealPage)
 	p("POST", "/deals/:id", partners.Sales, s.dealUpdateForm)
-	p("POST", "/deals/:id/submit", partners.Sales, s.dealStep("submit", s.deals.Submit))
+	p("POST", "/deals/:id/submit", partners.Sales, s.dealStep("submit", false, s.deals.Submit))
 	p("GET", "/deals/:id/withdraw", partners.Sales, s.dealConfirm("withdraw"))
-	p("POST", "/deals/:id/withdraw", partners.Sales, s.dealStep("withdraw", s.deals.Withdraw))
+	p("POST", "/deals/:id/withdraw", partners.Sales, s.dealStep("withdraw", false, s.deals.Withdraw))
 	p("POST", "/deals/:id/extension", partners.Sales, s.dealExtensionForm)
-	p("POST", "/deals/:id/review", partners.Manager, s.dealStep("review", s.deals.StartReview))
-	p("POST", "/deals/:id/approve", partners.Manager, s.dealStep("approve", s.deals.Approve))
+	p("POST", "/deals/:id/review", partners.Manager, s.dealStep("review", true, s.deals.StartReview))
+	p("POST", "/deals/:id/approve", partners.Manager, s.dealStep("approve", true, s.deals.Approve))
 	p("GET", "/deals/:id/reject", partners.Manager, s.dealRejectConfirm)
 	p("POST", "/deals/:id/reject", partners.Manager, s.dealRejectForm)
-	p("POST", "/deals/:id/extension/approve", partners.Manager, s.dealStep("extension_approve", func(ctx context.Context, a partners.Actor, id int64) (*deals.Registration, error) {
+	p("POST", "/deals/:id/extension/approve", partners.Manager, s.dealStep("extension_approve", true, func(ctx context.Context, a partners.Actor, id int64) (*deals.Registration, error) {
 		return s.deals.DecideExtension(ctx, a, id, true)
 	}))
 	p("GET", "/deals/:id/extension/refuse", partners.Manager, s.dealConfirm("extension_refuse"))
-	p("POST", "/deals/:id/extension/refuse", partners.Manager, s.dealStep("extension_refuse", func(ctx context.Context, a partners.Actor, id int64) (*deals.Registration, error) {
+	p("POST", "/deals/:id/extension/refuse", partners.Manager, s.dealStep("extension_refuse", true, func(ctx context.Context, a partners.Actor, id int64) (*deals.Registration, error) {
 		return s.deals.DecideExtension(ctx, a, id, false)
 	}))
-	p("POST", "/deals/:id/convert", partners.Manager, s.dealStep("convert", s.deals.Convert))
+	p("POST", "/deals/:id/convert", partners.Manager, s.dealStep("convert", true, s.deals.Convert))
 }
 
 // dealStates are the registration states, in workflow order (the list's
@@ -219,8 +219,15 @@ func (s *Server) dealUpdateForm(c *fiber.Ctx) error {
 
 // dealStep is the handler of a one-button step of the workflow: it answers
 // with the registration's page and a notice naming it ("flash.deal_<step>").
-func (s *Server) dealStep(step string, op func(context.Context, partners.Actor, int64) (*deals.Registration, error)) fiber.Handler {
+// A vendor step refuses another organization before it looks the
+// registration up, as the API does.
+func (s *Server) dealStep(step string, vendor bool, op func(context.Context, partners.Actor, int64) (*deals.Registration, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if vendor {
+			if err := actorOf(c).RequireVendor(partners.Manager); err != nil {
+				return err
+			}
+		}
 		r, err := s.dealVisible(c)
 		if err != nil {
 			return err
@@ -272,6 +279,9 @@ func (s *Server) dealRejectConfirm(c *fiber.Ctx) error {
 }
 
 func (s *Server) dealRejectForm(c *fiber.Ctx) error {
+	if err := actorOf(c).RequireVendor(partners.Manager); err != nil {
+		return err
+	}
 	r, err := s.dealVisible(c)
 	if err != nil {
 		return err

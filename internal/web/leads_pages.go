@@ -132,6 +132,9 @@ func (s *Server) leadPage(c *fiber.Ctx) error {
 		data["OrgIDs"], data["OrgNames"] = ids, opts
 	}
 	data["Names"] = names
+	if l.AssignedOrg != nil {
+		data["AssignedName"] = names[*l.AssignedOrg]
+	}
 	return s.render(c, "lead", data)
 }
 
@@ -146,6 +149,9 @@ func (s *Server) leadVisible(c *fiber.Ctx) (*leads.Lead, error) {
 }
 
 func (s *Server) leadOfferForm(c *fiber.Ctx) error {
+	if err := actorOf(c).RequireVendor(partners.Manager); err != nil {
+		return err
+	}
 	l, err := s.leadVisible(c)
 	if err != nil {
 		return err
