@@ -678,7 +678,12 @@ func TestRouteAccessMatrix(t *testing.T) {
 		}
 		srv := writeSrv
 		if declared[key].Consumes {
-			srv = matrixServer(pgtest.Clone(t, w.base))
+			// A copy serves one route: a small pool keeps the copies
+			// together under the server's max_connections.
+			d := pgtest.Clone(t, w.base)
+			d.App.SetMaxOpenConns(6)
+			d.App.SetMaxIdleConns(6)
+			srv = matrixServer(d)
 		}
 		runs[i] = w.plan(t, srv, key, declared[key])
 		start(runs[i])
