@@ -176,11 +176,11 @@ func (s *Server) dealPage(c *fiber.Ctx) error {
 	owner := r.OwnerOrg == a.Org && a.Role.AtLeast(partners.Sales)
 	decides := a.VendorOrg && a.Role.AtLeast(partners.Manager)
 	data := fiber.Map{"R": r, "Owner": owner, "Decides": decides,
-		"Editable": owner && r.State == deals.Draft,
-		"CanWithdraw": owner && (r.State == deals.Draft || r.State == deals.Submitted || r.State == deals.UnderReview || r.State == deals.Approved),
-		"CanExtend":   owner && r.State == deals.Approved && r.ExtensionDays == nil,
-		"CanReview":   decides && r.State == deals.Submitted,
-		"CanDecide":   decides && (r.State == deals.Submitted || r.State == deals.UnderReview),
+		"Editable":       owner && r.State == deals.Draft,
+		"CanWithdraw":    owner && (r.State == deals.Draft || r.State == deals.Submitted || r.State == deals.UnderReview || r.State == deals.Approved),
+		"CanExtend":      owner && r.State == deals.Approved && r.ExtensionDays == nil,
+		"CanReview":      decides && r.State == deals.Submitted,
+		"CanDecide":      decides && (r.State == deals.Submitted || r.State == deals.UnderReview),
 		"ExtensionAsked": decides && r.State == deals.Approved && r.ExtensionDays != nil,
 		"CanConvert":     decides && r.State == deals.Approved,
 		"Close":          r.ExpectedClose.Format("2006-01-02"),
@@ -249,8 +249,8 @@ func (s *Server) dealConfirm(step string) fiber.Handler {
 			return err
 		}
 		tr := translator(lang(c))
-		return s.confirm(c, confirmation{Title: tr("confirm.deal_"+step, "Name", r.Title), Consequence: tr("confirm.deal_"+step+"_then"),
-			Button: tr("deals."+step), Cancel: dealPath(r.ID)})
+		return s.confirm(c, confirmation{Title: tr("confirm.deal_"+step, "Name", r.Title), Consequence: tr("confirm.deal_" + step + "_then"),
+			Button: tr("deals." + step), Cancel: dealPath(r.ID)})
 	}
 }
 

@@ -213,4 +213,3 @@ func (s *Server) leadStatusForm(c *fiber.Ctx) error {
 	tr := translator(lang(c))
 	return s.done(c, leadPath(l.ID), tr("flash.lead_status", "Name", u.Company, "Status", tr("leads.status."+u.Status)))
 }
-
