@@ -8,6 +8,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/deals"
 )
 
 // nextStep is one thing the dashboard suggests doing now.
@@ -64,6 +65,21 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 		data["Audit"] = auditView(tr, recent)
 	}
 	vendorManager := a.VendorOrg && a.Role.AtLeast(partners.Manager)
+	// Deal registrations and leads (issue 17): the vendor's review queue, and
+	// the leads offered to a partner that wait for its answer.
+	if vendorManager {
+		n, err := s.deals.Count(ctx, *a, deals.Filter{State: deals.Submitted})
+		if err != nil {
+			return err
+		}
+		step(n, "dashboard.next.deals_review", "/deals?state=submitted")
+	} else if !a.VendorOrg && a.Role.AtLeast(partners.Sales) {
+		n, err := s.leads.Offered(ctx, *a)
+		if err != nil {
+			return err
+		}
+		step(n, "dashboard.next.leads_offered", "/leads")
+	}
 	switch {
 	case vendorManager && sum.Partners == 0:
 		next = append(next, nextStep{tr("dashboard.next.first_partner"), "/organizations"})

@@ -571,6 +571,15 @@ var samples = map[string]string{
 	// Mailbox settings' portal pages (mailbox_pages.go).
 	"POST /settings/mailboxes":     "name=Matrix+Portal+Mailbox&host=127.0.0.1&port=1&tls_mode=plain&username=u&password=p&start_date=2026-01-01",
 	"POST /settings/mailboxes/:id": "name=Matrix+Portal+Renamed",
+	// Portal: deal registrations and leads (issue 17).
+	"POST /deals":               "account_id={account}&title=Matrix+Portal+Registration&amount=10.00&currency=USD&expected_close=2031-01-31",
+	"POST /deals/:id":           "notes=matrix",
+	"POST /deals/:id/extension": "days=10&note=matrix",
+	"POST /deals/:id/reject":    "reason=matrix",
+	"POST /leads":               "company=Matrix+Portal+Lead",
+	"POST /leads/:id/offer":     "org_id={partner}",
+	"POST /leads/:id/decline":   "reason=matrix",
+	"POST /leads/:id/status":    "status=working",
 }
 
 // request is what the matrix sends to the route key about the record id.

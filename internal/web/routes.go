@@ -74,7 +74,7 @@ func (s *Server) portalRoutes() {
 		}
 	}
 	for _, pages := range []func(addPage){s.signinPages, s.resetPages, s.twoFactorPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.organizationPage, s.userPages,
-		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.partnershipPages,
+		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.dealPages, s.leadPages, s.partnershipPages,
 		s.activityPages, s.exchangePages, s.forumPages, s.mailboxPages} {
 		pages(p)
 	}

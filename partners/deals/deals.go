@@ -13,6 +13,7 @@ package deals
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -250,10 +251,16 @@ func (s *Service) Get(ctx context.Context, a partners.Actor, id int64) (*Registr
 	return &out, nil
 }
 
-// Filter narrows a list of registrations: by state, and before a cursor.
+// Filter narrows a list of registrations: by state, and before or after a
+// cursor. Before asks for the rows with ids below it, After for those above
+// it; Asc orders the list oldest first (newest first by default). The rows
+// come in the list's order either way, so a page read backwards (a previous
+// page) equals the same page read forwards.
 type Filter struct {
 	State  string
 	Before int64
+	After  int64
+	Asc    bool
 	Limit  int
 }
 
@@ -283,6 +290,9 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Regis
 		}
 		return st.SelectContext(ctx, &out, args...)
 	})
+	if f.reversed() {
+		slices.Reverse(out)
+	}
 	for i := range out {
 		out[i].Amount = decimal(out[i].AmountMinor, out[i].Currency)
 	}
@@ -292,28 +302,72 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Regis
 // ListSQL is the list's statement for a filter's shape, for benchmarks.
 func ListSQL(a partners.Actor, f Filter) (string, []any) { return listStatement(a, f) }
 
+// ascending is whether the statement reads in ascending id order: forwards
+// through an oldest-first list, or backwards (After) through a newest-first one.
+func (f Filter) ascending() bool { return f.After > 0 || (f.Asc && f.Before == 0) }
+
+// reversed is whether the rows read must be turned around into the list's order.
+func (f Filter) reversed() bool { return f.ascending() != f.Asc }
+
 func listStatement(a partners.Actor, f Filter) (string, []any) {
 	args := []any{a.Network, a.Org, f.Limit}
-	own, shared := "", ""
-	if f.State != "" {
-		args = append(args, f.State)
-		own += ` AND r.state = $4`
-		shared += ` AND r.state = $4`
-	}
-	if f.Before > 0 {
-		args = append(args, f.Before)
-		n := fmt.Sprintf("$%d", len(args))
-		own += ` AND r.id < ` + n
-		shared += ` AND s.record_id < ` + n
+	own, shared := stateAndCursor(f, &args)
+	dir := " DESC"
+	if f.ascending() {
+		dir = ""
 	}
 	return `SELECT * FROM (
 		(SELECT ` + branchColumns + ` FROM deal_registrations r
-		  WHERE r.network_id = $1 AND r.owner_org_id = $2` + own + ` ORDER BY r.id DESC LIMIT $3)
+		  WHERE r.network_id = $1 AND r.owner_org_id = $2` + own + ` ORDER BY r.id` + dir + ` LIMIT $3)
 		UNION ALL
 		(SELECT ` + branchColumns + ` FROM ` + partners.SharedFrom(RecordType, "r") + `
 		  WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '` + RecordType + `'` + shared + `
-		  ORDER BY s.record_id DESC LIMIT $3)) x
-		ORDER BY id DESC LIMIT $3`, args
+		  ORDER BY s.record_id` + dir + ` LIMIT $3)) x
+		ORDER BY id` + dir + ` LIMIT $3`, args
+}
+
+// stateAndCursor are the conditions of each branch of the list (own rows,
+// shared rows) for the filter's state and cursor, appended to args.
+func stateAndCursor(f Filter, args *[]any) (own, shared string) {
+	if f.State != "" {
+		*args = append(*args, f.State)
+		n := fmt.Sprintf("$%d", len(*args))
+		own += ` AND r.state = ` + n
+		shared += ` AND r.state = ` + n
+	}
+	for _, c := range []struct {
+		v  int64
+		op string
+	}{{f.Before, "<"}, {f.After, ">"}} {
+		if c.v > 0 {
+			*args = append(*args, c.v)
+			n := fmt.Sprintf("$%d", len(*args))
+			own += ` AND r.id ` + c.op + ` ` + n
+			shared += ` AND s.record_id ` + c.op + ` ` + n
+		}
+	}
+	return own, shared
+}
+
+// Count is how many registrations the actor may see under the filter's state
+// (the cursor ignored): its organization's, plus those shared with it, each
+// counted from its index as the list reads them. Errors: Invalid.
+func (s *Service) Count(ctx context.Context, a partners.Actor, f Filter) (int, error) {
+	if f.State != "" {
+		if err := oneOf("state", f.State, []string{Draft, Submitted, UnderReview, Approved, Rejected, Converted, Expired, Withdrawn}); err != nil {
+			return 0, err
+		}
+	}
+	args := []any{a.Network, a.Org}
+	own, shared := stateAndCursor(Filter{State: f.State}, &args)
+	var n int
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &n, `SELECT
+			(SELECT count(*) FROM deal_registrations r WHERE r.network_id = $1 AND r.owner_org_id = $2`+own+`)
+			+ (SELECT count(*) FROM `+partners.SharedFrom(RecordType, "r")+`
+			    WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '`+RecordType+`'`+shared+`)`, args...)
+	})
+	return n, err
 }
 
 func oneOf(field, v string, allowed []string) error {

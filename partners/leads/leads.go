@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -189,11 +190,72 @@ func (s *Service) Routes(ctx context.Context, a partners.Actor, id, after int64,
 	return out, err
 }
 
-// Filter narrows a list of leads: by status, and before a cursor.
+// Filter narrows a list of leads: by status, and before or after a cursor
+// (Before: ids below it; After: ids above it); Asc orders the list oldest
+// first (newest first by default). The rows come in the list's order either
+// way, so a previous page read backwards equals the page read forwards.
 type Filter struct {
 	Status string
 	Before int64
+	After  int64
+	Asc    bool
 	Limit  int
+}
+
+// ascending is whether the statement reads in ascending id order.
+func (f Filter) ascending() bool { return f.After > 0 || (f.Asc && f.Before == 0) }
+
+// conditions are the conditions of each branch of the list (own rows, shared
+// rows) for the filter's status and cursor, appended to args.
+func (f Filter) conditions(args *[]any) (own, shared string) {
+	if f.Status != "" {
+		*args = append(*args, f.Status)
+		n := fmt.Sprintf("$%d", len(*args))
+		own, shared = ` AND l.status = `+n, ` AND l.status = `+n
+	}
+	for _, c := range []struct {
+		v  int64
+		op string
+	}{{f.Before, "<"}, {f.After, ">"}} {
+		if c.v > 0 {
+			*args = append(*args, c.v)
+			n := fmt.Sprintf("$%d", len(*args))
+			own += ` AND l.id ` + c.op + ` ` + n
+			shared += ` AND s.record_id ` + c.op + ` ` + n
+		}
+	}
+	return own, shared
+}
+
+// Count is how many leads the actor may see under the filter's status (the
+// cursor ignored). Errors: Invalid.
+func (s *Service) Count(ctx context.Context, a partners.Actor, f Filter) (int, error) {
+	if f.Status != "" {
+		if err := oneOf("status", f.Status, Statuses); err != nil {
+			return 0, err
+		}
+	}
+	args := []any{a.Network, a.Org}
+	own, shared := Filter{Status: f.Status}.conditions(&args)
+	var n int
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &n, `SELECT
+			(SELECT count(*) FROM leads l WHERE l.network_id = $1 AND l.owner_org_id = $2`+own+`)
+			+ (SELECT count(*) FROM `+partners.SharedFrom(RecordType, "l")+`
+			    WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '`+RecordType+`'`+shared+`)`, args...)
+	})
+	return n, err
+}
+
+// Offered is how many leads are offered to the actor's organization and wait
+// for its answer.
+func (s *Service) Offered(ctx context.Context, a partners.Actor) (int, error) {
+	var n int
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &n, `SELECT count(*) FROM `+partners.SharedFrom(RecordType, "l")+`
+			WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '`+RecordType+`' AND l.assignment = 'offered' AND l.assigned_org_id = $2`, a.Network, a.Org)
+	})
+	return n, err
 }
 
 // List returns the leads the actor may see, newest first: the vendor's own,
@@ -210,24 +272,18 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Lead,
 		f.Limit = 50
 	}
 	args := []any{a.Network, a.Org, f.Limit}
-	own, shared := "", ""
-	if f.Status != "" {
-		args = append(args, f.Status)
-		own, shared = ` AND l.status = $4`, ` AND l.status = $4`
-	}
-	if f.Before > 0 {
-		args = append(args, f.Before)
-		n := fmt.Sprintf("$%d", len(args))
-		own += ` AND l.id < ` + n
-		shared += ` AND s.record_id < ` + n
+	own, shared := f.conditions(&args)
+	dir := " DESC"
+	if f.ascending() {
+		dir = ""
 	}
 	cols := "l." + strings.Join(strings.Fields(strings.ReplaceAll(columns, ",", " ")), ", l.")
 	q := `SELECT * FROM (
-		(SELECT ` + cols + ` FROM leads l WHERE l.network_id = $1 AND l.owner_org_id = $2` + own + ` ORDER BY l.id DESC LIMIT $3)
+		(SELECT ` + cols + ` FROM leads l WHERE l.network_id = $1 AND l.owner_org_id = $2` + own + ` ORDER BY l.id` + dir + ` LIMIT $3)
 		UNION ALL
 		(SELECT ` + cols + ` FROM ` + partners.SharedFrom(RecordType, "l") + `
-		  WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '` + RecordType + `'` + shared + ` ORDER BY s.record_id DESC LIMIT $3)) x
-		ORDER BY id DESC LIMIT $3`
+		  WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '` + RecordType + `'` + shared + ` ORDER BY s.record_id` + dir + ` LIMIT $3)) x
+		ORDER BY id` + dir + ` LIMIT $3`
 	var out []Lead
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		st, err := s.DB.Prepared(ctx, tx, q)
@@ -236,6 +292,9 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Lead,
 		}
 		return st.SelectContext(ctx, &out, args...)
 	})
+	if f.ascending() != f.Asc {
+		slices.Reverse(out)
+	}
 	return out, err
 }
 
