@@ -89,22 +89,6 @@ func ValidKind(v string) error {
 	return oneOf("kind", v, []string{"vendor", "distributor", "reseller", "referral", "technology", "co-marketing", "agency"})
 }
 
-// OrgAdmins lists the active admins of org, in tx (to notify an organization).
-// Another organization's users are not readable under the users policy but for
-// its active admins, while the transaction names the organization in
-// app.notify_org (migration 00028: the application role reads them itself, as a
-// definer function reading after the transaction's writes fails on Citus).
-func OrgAdmins(ctx context.Context, tx *sqlx.Tx, network, org int64) ([]int64, error) {
-	if err := db.SetLocal(ctx, tx, "app.notify_org", org); err != nil {
-		return nil, err
-	}
-	var ids []int64
-	if err := tx.SelectContext(ctx, &ids, `SELECT id FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active' ORDER BY id`, network, org); err != nil {
-		return nil, err
-	}
-	return ids, db.SetLocal(ctx, tx, "app.notify_org", 0)
-}
-
 // NetworkUser reads an active user of the network, whatever their organization:
 // their organization and name, in tx (a mentioned or invited user). The users
 // policy lets the application role read that one row while the transaction

@@ -112,6 +112,22 @@ func (s *Service) notifyOrgAdmins(ctx context.Context, tx *sqlx.Tx, a Actor, org
 	return nil
 }
 
+// OrgAdmins lists the active admins of org, in tx (to notify an organization).
+// Another organization's users are not readable under the users policy but for
+// its active admins, while the transaction names the organization in
+// app.notify_org (migration 00028: the application role reads them itself, as a
+// definer function reading after the transaction's writes fails on Citus).
+func OrgAdmins(ctx context.Context, tx *sqlx.Tx, network, org int64) ([]int64, error) {
+	if err := db.SetLocal(ctx, tx, "app.notify_org", org); err != nil {
+		return nil, err
+	}
+	var ids []int64
+	if err := tx.SelectContext(ctx, &ids, `SELECT id FROM users WHERE network_id = $1 AND org_id = $2 AND role = 'admin' AND status = 'active' ORDER BY id`, network, org); err != nil {
+		return nil, err
+	}
+	return ids, db.SetLocal(ctx, tx, "app.notify_org", 0)
+}
+
 func (s *Service) partnership(ctx context.Context, tx *sqlx.Tx, a Actor, id int64, lock bool) (*Partnership, error) {
 	var p Partnership
 	q := partnershipSelect + ` WHERE p.network_id = $1 AND p.id = $3`
