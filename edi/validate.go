@@ -912,7 +912,7 @@ func valueFast(c *elemCheck, src []byte, a, b uint32, shortDates bool) bool {
 		y := x ^ 0x3030303030303030 // a digit becomes 0..9
 		// the high bit of each byte of the value that is not a digit
 		// (10 or more, or 0x80 and up), exactly: no carry between bytes
-		nd := ((y&0x7f7f7f7f7f7f7f7f)+0x7676767676767676 | y) & msb & keep
+		nd := ((y & 0x7f7f7f7f7f7f7f7f) + 0x7676767676767676 | y) & msb & keep
 		if nd == 0 {
 			if c.kind == kindDate && (n != 6 && n != 8 || !validDate(val)) || c.kind == kindTime && (n < 4 || !validTime(val)) {
 				return false
@@ -1128,36 +1128,6 @@ func printableIn(src []byte, a, b int) bool {
 		return badBytes(binary.LittleEndian.Uint64(src[b-8:])>>(8*(8-n)))&mask == 0
 	}
 	return printableASCII(src[a:b])
-}
-
-// word returns the bytes src[a:b], at most 8, as the low bytes of a
-// little-endian word (the bytes above are zero), loading a whole word of
-// src that holds them, and false when src is shorter than a word.
-func word(src []byte, a, b int) (uint64, bool) {
-	n := b - a
-	if a+8 <= len(src) {
-		return binary.LittleEndian.Uint64(src[a:]) & (1<<(8*n) - 1), true
-	}
-	if b >= 8 {
-		return binary.LittleEndian.Uint64(src[b-8:]) >> (8 * (8 - n)), true
-	}
-	return 0, false
-}
-
-// digitsIn reports whether src[a:b], 1 to 8 bytes, are all digits, as
-// digits does, with one word.
-func digitsIn(src []byte, a, b int) bool {
-	x, ok := word(src, a, b)
-	if !ok {
-		return digits(src[a:b])
-	}
-	const zeros = 0x3030303030303030 // a digit becomes 0..9
-	const over = 0x7676767676767676  // 10 or more (or 0x80 and up) sets a byte's high bit
-	y := x ^ zeros
-	mask := uint64(1)<<(8*(b-a)) - 1
-	// The zero bytes above the value become 0x30: excluded by the mask. A
-	// carry out of a byte of 0x8a or more reaches only bytes above it.
-	return (y|(y+over))&msb&mask == 0
 }
 
 // printableASCII reports whether every byte of b is in 0x20..0x7e, eight
