@@ -961,7 +961,12 @@ func (c *seenControls) next(id string) bool {
 // greaterNumber reports whether the digit string a is a greater number than
 // the digit string b (leading zeros aside).
 func greaterNumber(a, b string) bool {
-	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	for len(a) > 0 && a[0] == '0' {
+		a = a[1:]
+	}
+	for len(b) > 0 && b[0] == '0' {
+		b = b[1:]
+	}
 	if len(a) != len(b) {
 		return len(a) > len(b)
 	}
