@@ -168,10 +168,10 @@ func (v *setValidator) quick(seg *Segment) bool {
 	}
 	// segmentFast, written out
 	if len(seg.ends) == len(seg.elems)+1 {
-		if !plainFast(seg.src, seg.ends, sd, v.shortDates) {
+		if !plainFast(seg, sd, v.shortDates) {
 			return false
 		}
-	} else if len(seg.reps) != len(seg.elems) || !compFast(seg.src, seg.ends, seg.reps, sd, v.shortDates) {
+	} else if len(seg.reps) != len(seg.elems) || !compFast(seg, sd, v.shortDates) {
 		return false
 	}
 	if len(v.stack) != fd+1 {
@@ -887,10 +887,10 @@ func plainOK(src []byte, ends []uint32, sd *SegmentDef, std Standard, printable,
 // and when a check fails: elementsOf then sees the segment whole.
 func segmentFast(seg *Segment, sd *SegmentDef, shortDates bool) bool {
 	if len(seg.ends) == len(seg.elems)+1 {
-		return plainFast(seg.src, seg.ends, sd, shortDates)
+		return plainFast(seg, sd, shortDates)
 	}
 	if len(seg.reps) == len(seg.elems) {
-		return compFast(seg.src, seg.ends, seg.reps, sd, shortDates)
+		return compFast(seg, sd, shortDates)
 	}
 	return false
 }
@@ -959,7 +959,8 @@ func presentFast(sd *SegmentDef, present uint64) bool {
 // do not repeat (so reps[i] is the first component of element i), with
 // composites: each element's components are checked against their
 // definitions, which prepare laid out side by side in sd.flat.
-func compFast(src []byte, ends []uint32, reps []int32, sd *SegmentDef, shortDates bool) bool {
+func compFast(seg *Segment, sd *SegmentDef, shortDates bool) bool {
+	src, ends, reps := seg.src, seg.ends, seg.reps
 	np, ne := len(ends)-1, len(reps)
 	if ne == 0 || ne > len(sd.comp) || !printableIn(src, int(ends[0])+1, int(ends[np])) {
 		return false
@@ -1028,7 +1029,8 @@ func compFast(src []byte, ends []uint32, reps []int32, sd *SegmentDef, shortDate
 // fails): elementsOf then sees the segment whole. Most segments of most
 // files take this path, which reads each value's bytes only for the types
 // other than text and the values of a code list.
-func plainFast(src []byte, ends []uint32, sd *SegmentDef, shortDates bool) bool {
+func plainFast(seg *Segment, sd *SegmentDef, shortDates bool) bool {
+	src, ends := seg.src, seg.ends // (one argument is cheaper to pass than two slices)
 	ne := len(ends) - 1
 	if ne == 0 {
 		return false
