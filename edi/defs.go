@@ -177,6 +177,41 @@ type LoopDef struct {
 	// (len(Items) if none; nextReq has len(Items)+1 entries): the search
 	// for missing mandatory items visits only those.
 	nextReq []int32
+	// slots finds an item by its key without a search (find): slots[h],
+	// for h the slot of a key (loopSlot), is 0 when no item's key has
+	// that slot, k+1 when only item k's does and no other item has the
+	// same key, slotScan otherwise.
+	slots [loopSlots]uint8
+}
+
+// loopSlots is the size of LoopDef.slots; slotScan marks a slot shared by
+// several items (or by items of the same key): find searches the keys.
+const (
+	loopSlots = 64
+	slotScan  = 255
+)
+
+// loopSlot is the slot of a tag key in LoopDef.slots.
+func loopSlot(key uint32) uint32 { return (key * 0x9E3779B1) >> 26 }
+
+// find returns the index of the first item at from or after (from ≥ 1)
+// whose key is key, or -1: what a forward search of keys from from finds.
+func (l *LoopDef) find(key uint32, from int) int {
+	e := l.slots[loopSlot(key)]
+	if e != slotScan {
+		// only item e-1 has this slot, and no other item its key (e is 0:
+		// no item, and -1 is below from)
+		if k := int(e) - 1; k >= from && l.keys[k] == key {
+			return k
+		}
+		return -1
+	}
+	for k := from; k < len(l.keys); k++ {
+		if l.keys[k] == key {
+			return k
+		}
+	}
+	return -1
 }
 
 // itemInfo is what validation reads of an ItemDef.
@@ -278,6 +313,15 @@ func resolve(l *LoopDef, segs map[string]*SegmentDef) {
 		}
 		l.keys = append(l.keys, it.key)
 		l.info = append(l.info, itemInfo{required: it.Required, max: it.Max, loop: it.Loop, def: it.def})
+	}
+	l.slots = [loopSlots]uint8{}
+	for k, key := range l.keys {
+		h := loopSlot(key)
+		if l.slots[h] == 0 && k+1 < slotScan {
+			l.slots[h] = uint8(k + 1)
+		} else {
+			l.slots[h] = slotScan // shared with an earlier item (or too many items)
+		}
 	}
 	l.nextReq = make([]int32, len(l.Items)+1)
 	l.nextReq[len(l.Items)] = int32(len(l.Items))

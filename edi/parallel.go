@@ -251,7 +251,9 @@ func (p *parallel) work(cs []*Convention) {
 				}
 				w.reuse = t.res
 			}
-			w.dispatch(seg)
+			if !w.inBody(seg) {
+				w.dispatch(seg)
+			}
 			if cur == nil {
 				cur = w.set
 			}

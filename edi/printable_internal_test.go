@@ -56,24 +56,35 @@ func TestPresentOK(t *testing.T) {
 	}
 }
 
-// TestDigitsIn holds digitsIn, one word, to digits, byte by byte, on every
-// range of 1 to 8 bytes of buffers of digits with one other byte.
-func TestDigitsIn(t *testing.T) {
+// TestValueFastNumbers holds valueFast, which judges dates, times and
+// numbers of up to 8 bytes in one word, to checkKind, byte by byte, on
+// every range of 1 to 8 bytes of buffers of digits with up to two other
+// bytes (signs, decimal marks, letters, controls, bytes from 0x80), for
+// every kind it reads that way.
+func TestValueFastNumbers(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
-	other := []byte{0x00, '/', ':', ' ', '.', '-', 'A', 0x7f, 0x80, 0x8a, 0xb9, 0xc0, 0xff}
+	other := []byte{0x00, '/', ':', ' ', '.', ',', '-', '+', 'A', 0x7f, 0x80, 0x8a, 0xad, 0xae, 0xb9, 0xc0, 0xff}
+	kinds := []byte{kindDate, kindTime, kindDecimal, kindInteger}
 	for size := 1; size <= 24; size++ {
-		for trial := 0; trial < 30; trial++ {
+		for trial := 0; trial < 60; trial++ {
 			src := make([]byte, size)
 			for i := range src {
 				src[i] = byte('0' + rng.Intn(10))
 			}
-			if trial > 0 {
+			for k := 0; k < trial%3; k++ {
 				src[rng.Intn(size)] = other[rng.Intn(len(other))]
 			}
 			for a := 0; a < size; a++ {
 				for b := a + 1; b <= size && b-a <= 8; b++ {
-					if got, want := digitsIn(src, a, b), digits(src[a:b]); got != want {
-						t.Fatalf("digitsIn(%q, %d, %d) = %v, want %v", src, a, b, got, want)
+					for _, kind := range kinds {
+						for _, mx := range []int{1, 4, 6, 8} {
+							c := &elemCheck{kind: kind, plain: true, min: 1, max: mx}
+							n, code := checkKind(kind, src[a:b], X12)
+							want := code == "" && n >= c.min && n <= c.max
+							if got := valueFast(c, src, uint32(a), uint32(b), false); got != want {
+								t.Fatalf("valueFast(kind %d, max %d, %q) = %v, want %v", kind, mx, src[a:b], got, want)
+							}
+						}
 					}
 				}
 			}

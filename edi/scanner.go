@@ -166,9 +166,41 @@ func (s *Scanner) Scan() bool {
 		return false
 	}
 	s.seg = seg
+	if s.set != nil && s.v.def != nil && s.v.cs.conv == nil && len(seg.ID) > 0 && !envelopeStart[seg.ID[0]] {
+		// inBody, written out: the common case without a call
+		s.kind = KindSetSegment
+		s.segPos++
+		s.v.started = false
+		if !s.v.quick(seg) {
+			s.v.segmentAll(seg, s.segPos)
+		}
+		return true
+	}
 	s.dispatch(seg)
 	return true
 }
+
+// inBody is dispatch for the common case, a segment of the open body of a
+// defined set, without a convention, whose first byte starts no envelope
+// tag: it does what dispatch and segment do, without their calls, and
+// reports true; for any other segment it does nothing and reports false.
+func (s *Scanner) inBody(seg *Segment) bool {
+	if s.set == nil || s.v.def == nil || s.v.cs.conv != nil || len(seg.ID) == 0 || envelopeStart[seg.ID[0]] {
+		return false
+	}
+	s.kind = KindSetSegment
+	s.segPos++
+	s.v.started = false
+	if !s.v.quick(seg) {
+		s.v.segmentAll(seg, s.segPos)
+	}
+	return true
+}
+
+// envelopeStart holds the first bytes of the envelope tags of both
+// standards (ISA, IEA, GS, GE, ST, SE; UNB, UNZ, UNG, UNE, UNH, UNT): a
+// tag starting with any other byte is not one (envelopeTag).
+var envelopeStart = stopTable("IGSU")
 
 // dispatch handles a segment read.
 func (s *Scanner) dispatch(seg *Segment) {
@@ -341,10 +373,10 @@ func (s *Scanner) x12(seg *Segment) {
 		}
 		if c := seg.Value(2); len(c) < 4 || len(c) > 9 {
 			s.setErr(seg.Offset, "ST", 2, "7", fmt.Sprintf("invalid transaction set control number %s", quote(c)))
-		} else if s.seen.has(s.set.Control) {
+			s.seen.add(s.set.Control)
+		} else if s.seen.put(s.set.Control) {
 			s.setErr(seg.Offset, "ST", 2, "23", fmt.Sprintf("transaction set control number %s is not unique in the group", s.set.Control))
 		}
-		s.seen.add(s.set.Control)
 	case "SE":
 		if s.set == nil {
 			s.kind = KindOther
@@ -793,10 +825,10 @@ func (s *Scanner) edifact(seg *Segment) {
 		s.openSet(seg, edifactSetIDs)
 		if len(seg.Value(1)) == 0 {
 			s.setErr(seg.Offset, "UNH", 1, "7", "UNH message reference 0062 is missing")
-		} else if s.seen.has(s.set.Control) {
+			s.seen.add(s.set.Control)
+		} else if s.seen.put(s.set.Control) {
 			s.setErr(seg.Offset, "UNH", 1, "23", "message reference "+s.set.Control+" is not unique")
 		}
-		s.seen.add(s.set.Control)
 		if s.set.ID == "" {
 			s.setErr(seg.Offset, "UNH", 2, "6", "UNH message type 0065 is missing")
 		}
@@ -929,7 +961,12 @@ func (c *seenControls) next(id string) bool {
 // greaterNumber reports whether the digit string a is a greater number than
 // the digit string b (leading zeros aside).
 func greaterNumber(a, b string) bool {
-	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	for len(a) > 0 && a[0] == '0' {
+		a = a[1:]
+	}
+	for len(b) > 0 && b[0] == '0' {
+		b = b[1:]
+	}
 	if len(a) != len(b) {
 		return len(a) > len(b)
 	}
@@ -956,6 +993,24 @@ func (c *seenControls) has(id string) bool {
 		c.spill()
 	}
 	return c.m[id]
+}
+
+// put records id and reports whether it was added before (has, then
+// add, with one look at id).
+func (c *seenControls) put(id string) bool {
+	if c.rising {
+		if c.next(id) {
+			c.list = append(c.list, id)
+			return false
+		}
+		c.spill()
+	}
+	if c.m == nil {
+		c.m = map[string]bool{}
+	}
+	dup := c.m[id]
+	c.m[id] = true
+	return dup
 }
 
 // add records id.

@@ -18,14 +18,18 @@ func TestSeenControls(t *testing.T) {
 		{"0", "00", "000", "1", "01"},
 		{"99", "100", "0100", "1000", "100"},
 	} {
-		var c seenControls
+		var c, p seenControls
 		c.reset()
+		p.reset()
 		m := map[string]bool{}
 		for i, id := range ids {
 			if got, want := c.has(id), m[id]; got != want {
 				t.Fatalf("%q: has(%q) at %d = %v, want %v", ids, id, i, got, want)
 			}
 			c.add(id)
+			if got, want := p.put(id), m[id]; got != want {
+				t.Fatalf("%q: put(%q) at %d = %v, want %v", ids, id, i, got, want)
+			}
 			m[id] = true
 		}
 		c.reset()

@@ -133,25 +133,19 @@ func (v *setValidator) segment(seg *Segment, pos int) {
 // changed nothing, and segmentAll takes the segment. It has no error path
 // of its own, so that the common case is a small function.
 func (v *setValidator) quick(seg *Segment) bool {
+	// A key found among the definition's is a valid tag (validKey): a tag
+	// that is not, or not of this standard, is found nowhere.
 	key := tagKey(seg.ID)
-	if !validKey(key, v.std) {
-		return false
-	}
 	fd, fk := -1, -1
 	for d := len(v.stack) - 1; d >= 0; d-- {
 		f := &v.stack[d]
-		keys := f.def.keys
-		k := max(f.pos, 1)
-		for k < len(keys) && keys[k] != key {
-			k++
-		}
-		if k < len(keys) {
+		if k := f.def.find(key, max(f.pos, 1)); k >= 0 {
 			fd, fk = d, k
 			break
 		}
 		// Leaving this loop: its items after the current one have not
 		// occurred, so a mandatory one among them is missing.
-		if int(f.def.nextReq[f.pos+1]) < len(keys) {
+		if int(f.def.nextReq[f.pos+1]) < len(f.def.keys) {
 			return false
 		}
 	}
@@ -168,10 +162,21 @@ func (v *setValidator) quick(seg *Segment) bool {
 	if f.counts[fk] >= it.max {
 		return false
 	}
-	if sd := it.def; sd == nil || !sd.ready || !v.plainFast || !segmentFast(seg, sd, v.shortDates) {
+	sd := it.def
+	if sd == nil || !sd.ready || !v.plainFast {
 		return false
 	}
-	v.stack = v.stack[:fd+1]
+	// segmentFast, written out
+	if len(seg.ends) == len(seg.elems)+1 {
+		if !plainFast(seg, sd, v.shortDates) {
+			return false
+		}
+	} else if len(seg.reps) != len(seg.elems) || !compFast(seg, sd, v.shortDates) {
+		return false
+	}
+	if len(v.stack) != fd+1 {
+		v.stack = v.stack[:fd+1]
+	}
 	f.pos = fk
 	f.counts[fk]++
 	if it.loop != nil {
@@ -608,12 +613,15 @@ func validDate(b []byte) bool {
 	if m < 1 || m > 12 || d < 1 {
 		return false
 	}
-	dim := [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m]
+	dim := int(daysIn[m])
 	if m == 2 && y%4 != 0 {
 		dim = 28
 	}
 	return d <= dim
 }
+
+// daysIn is the most days of each month (1 to 12).
+var daysIn = [13]uint8{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
 func validTime(b []byte) bool {
 	if atoi2(b[0:2]) > 23 || atoi2(b[2:4]) > 59 {
@@ -879,25 +887,51 @@ func plainOK(src []byte, ends []uint32, sd *SegmentDef, std Standard, printable,
 // and when a check fails: elementsOf then sees the segment whole.
 func segmentFast(seg *Segment, sd *SegmentDef, shortDates bool) bool {
 	if len(seg.ends) == len(seg.elems)+1 {
-		return plainFast(seg.src, seg.ends, sd, shortDates)
+		return plainFast(seg, sd, shortDates)
 	}
 	if len(seg.reps) == len(seg.elems) {
-		return compFast(seg.src, seg.ends, seg.reps, sd, shortDates)
+		return compFast(seg, sd, shortDates)
 	}
 	return false
 }
 
 // valueFast reports whether src[a:b], a non-empty value of printable
-// ASCII, fits c: type, length and code list.
+// ASCII, fits c: type, length and code list. A date, time or number of up
+// to 8 bytes is judged in one word loaded from src: which bytes are not
+// digits, and for a number whether those are a leading sign and at most
+// one decimal mark (as numeric counts them).
 func valueFast(c *elemCheck, src []byte, a, b uint32, shortDates bool) bool {
 	n := int(b - a)
 	if c.text {
 		return n >= c.min && n <= c.max
 	}
 	val := src[a:b]
-	if c.kind >= kindDate && n <= 8 && digitsIn(src, int(a), int(b)) {
-		if c.kind == kindDate && (n != 6 && n != 8 || !validDate(val)) || c.kind == kindTime && (n < 4 || !validTime(val)) {
-			return false
+	if c.kind >= kindDate && n <= 8 && int(a)+8 <= len(src) {
+		keep := uint64(1)<<(8*n) - 1 // the value's bytes (n is 8: all)
+		x := binary.LittleEndian.Uint64(src[a:]) & keep
+		y := x ^ 0x3030303030303030 // a digit becomes 0..9
+		// the high bit of each byte of the value that is not a digit
+		// (10 or more, or 0x80 and up), exactly: no carry between bytes
+		nd := ((y & 0x7f7f7f7f7f7f7f7f) + 0x7676767676767676 | y) & msb & keep
+		if nd == 0 {
+			if c.kind == kindDate && (n != 6 && n != 8 || !validDate(val)) || c.kind == kindTime && (n < 4 || !validTime(val)) {
+				return false
+			}
+		} else {
+			if c.kind < kindDecimal {
+				return false // a date or time holds only digits
+			}
+			sign := ^nonZero(x^('-'*lsb)) & 0x80 // a minus sign first
+			var marks uint64
+			if c.kind == kindDecimal {
+				marks = (^nonZero(x^('.'*lsb)) | ^nonZero(x^(','*lsb))) & msb & keep
+			}
+			if nd&^sign&^marks != 0 || marks&(marks-1) != 0 {
+				return false
+			}
+			if n -= bits.OnesCount64(nd); n == 0 {
+				return false // no digit
+			}
 		}
 	} else if c.kind != kindText {
 		var code string
@@ -925,7 +959,8 @@ func presentFast(sd *SegmentDef, present uint64) bool {
 // do not repeat (so reps[i] is the first component of element i), with
 // composites: each element's components are checked against their
 // definitions, which prepare laid out side by side in sd.flat.
-func compFast(src []byte, ends []uint32, reps []int32, sd *SegmentDef, shortDates bool) bool {
+func compFast(seg *Segment, sd *SegmentDef, shortDates bool) bool {
+	src, ends, reps := seg.src, seg.ends, seg.reps
 	np, ne := len(ends)-1, len(reps)
 	if ne == 0 || ne > len(sd.comp) || !printableIn(src, int(ends[0])+1, int(ends[np])) {
 		return false
@@ -994,7 +1029,8 @@ func compFast(src []byte, ends []uint32, reps []int32, sd *SegmentDef, shortDate
 // fails): elementsOf then sees the segment whole. Most segments of most
 // files take this path, which reads each value's bytes only for the types
 // other than text and the values of a code list.
-func plainFast(src []byte, ends []uint32, sd *SegmentDef, shortDates bool) bool {
+func plainFast(seg *Segment, sd *SegmentDef, shortDates bool) bool {
+	src, ends := seg.src, seg.ends // (one argument is cheaper to pass than two slices)
 	ne := len(ends) - 1
 	if ne == 0 {
 		return false
@@ -1020,29 +1056,11 @@ func plainFast(src []byte, ends []uint32, sd *SegmentDef, shortDates bool) bool 
 			continue
 		}
 		c := &checks[i]
-		n := int(b - a)
 		if !c.text {
-			val := src[a:b]
-			if c.kind >= kindDate && n <= 8 && digitsIn(src, int(a), int(b)) {
-				// digits only: a number's length is n; dates and times
-				// have their fields checked
-				if c.kind == kindDate && (n != 6 && n != 8 || !validDate(val)) || c.kind == kindTime && (n < 4 || !validTime(val)) {
-					return false
-				}
-			} else if c.kind != kindText {
-				var code string
-				if n, code = checkKind(c.kind, val, X12); code != "" {
-					return false
-				}
-			}
-			mn, mx := c.min, c.max
-			if shortDates && c.kind == kindDate && mx == 8 {
-				mn, mx = 6, 6 // as simple: YYMMDD before 004010
-			}
-			if !c.plain || n < mn || n > mx || c.codes != nil && !hasCode(c.codes, val) {
+			if !c.plain || !valueFast(c, src, a, b, shortDates) {
 				return false
 			}
-		} else if n < c.min || n > c.max {
+		} else if n := int(b - a); n < c.min || n > c.max {
 			return false
 		}
 		present |= 1 << (i & 63)
@@ -1112,36 +1130,6 @@ func printableIn(src []byte, a, b int) bool {
 		return badBytes(binary.LittleEndian.Uint64(src[b-8:])>>(8*(8-n)))&mask == 0
 	}
 	return printableASCII(src[a:b])
-}
-
-// word returns the bytes src[a:b], at most 8, as the low bytes of a
-// little-endian word (the bytes above are zero), loading a whole word of
-// src that holds them, and false when src is shorter than a word.
-func word(src []byte, a, b int) (uint64, bool) {
-	n := b - a
-	if a+8 <= len(src) {
-		return binary.LittleEndian.Uint64(src[a:]) & (1<<(8*n) - 1), true
-	}
-	if b >= 8 {
-		return binary.LittleEndian.Uint64(src[b-8:]) >> (8 * (8 - n)), true
-	}
-	return 0, false
-}
-
-// digitsIn reports whether src[a:b], 1 to 8 bytes, are all digits, as
-// digits does, with one word.
-func digitsIn(src []byte, a, b int) bool {
-	x, ok := word(src, a, b)
-	if !ok {
-		return digits(src[a:b])
-	}
-	const zeros = 0x3030303030303030 // a digit becomes 0..9
-	const over = 0x7676767676767676  // 10 or more (or 0x80 and up) sets a byte's high bit
-	y := x ^ zeros
-	mask := uint64(1)<<(8*(b-a)) - 1
-	// The zero bytes above the value become 0x30: excluded by the mask. A
-	// carry out of a byte of 0x8a or more reaches only bytes above it.
-	return (y|(y+over))&msb&mask == 0
 }
 
 // printableASCII reports whether every byte of b is in 0x20..0x7e, eight
