@@ -51,6 +51,15 @@ const (
 	TargetThread Target = "thread"
 	TargetPost   Target = "post"
 	TargetReport Target = "report"
+
+	// Joint promotions and their funds (issue 19, promotions.go): a published
+	// promotion of a partner's (the network reads its summary, the invited all
+	// of it), the vendor's fund, a partner's allocation of it, and that
+	// partner's fund request.
+	TargetPromotion   Target = "promotion"
+	TargetFund        Target = "mdf-fund"
+	TargetAllocation  Target = "mdf-allocation"
+	TargetFundRequest Target = "fund-request"
 )
 
 // Action is what a route does with its target.
@@ -346,4 +355,29 @@ var routeAccess = map[string]Access{
 	"GET /users/:id/invite/resend": {Role: partners.Admin, Action: Read, Target: TargetInvite},
 	"GET /users/:id/invite/cancel": {Role: partners.Admin, Action: Read, Target: TargetInvite},
 	"GET /partners/:id/decline":    {Role: partners.Manager, Action: Read, Target: TargetPartnership},
+	// API: joint promotions and market-development funds (issue 19,
+	// promotions.go). The owner changes and moves a promotion (Owner); the
+	// invited organizations answer (Write); the vendor keeps the funds and
+	// decides the requests; a partner requests from its own allocation.
+	"GET /api/v1/promotions":                    {Action: Read, Lists: TargetPromotion},
+	"POST /api/v1/promotions":                   {Action: Create},
+	"GET /api/v1/promotions/:id":                {Action: Read, Target: TargetPromotion},
+	"PATCH /api/v1/promotions/:id":              {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/publish":       {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/activate":      {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/end":           {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/cancel":        {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/invitations":   {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/enroll":        {Action: Write, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/decline":       {Action: Write, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/withdraw":      {Action: Write, Target: TargetPromotion},
+	"GET /api/v1/mdf-funds":                     {Action: Read, Vendor: true},
+	"POST /api/v1/mdf-funds":                    {Action: Create, Vendor: true},
+	"POST /api/v1/mdf-funds/:id/allocations":    {Action: Write, Target: TargetFund, Vendor: true},
+	"GET /api/v1/mdf-allocations":               {Action: Read, Lists: TargetAllocation},
+	"POST /api/v1/mdf-allocations/:id/requests": {Action: Write, Target: TargetAllocation, Partner: true},
+	"GET /api/v1/fund-requests":                 {Action: Read, Lists: TargetFundRequest},
+	"GET /api/v1/fund-requests/:id":             {Action: Read, Target: TargetFundRequest},
+	"POST /api/v1/fund-requests/:id/approve":    {Action: Write, Target: TargetFundRequest, Vendor: true},
+	"POST /api/v1/fund-requests/:id/reject":     {Action: Write, Target: TargetFundRequest, Vendor: true},
 }
