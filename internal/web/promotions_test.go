@@ -47,7 +47,7 @@ func TestPromotionAPI(t *testing.T) {
 	wantStatus(t, "unknown kind", resp, m, 422, "kinds[0]")
 	resp, m = f.api("PATCH", path, p, `{"title":"Changed"}`)
 	wantStatus(t, "another organization changes it", resp, m, 404, "")
-	resp, m = f.api("GET", path, v, "")
+	_, m = f.api("GET", path, v, "")
 	if m["title"] != "Spring bundle" || m["state"] != "draft" || m["ends_on"] != "2031-05-31T00:00:00Z" {
 		t.Fatalf("changed by refused requests: %v", m)
 	}
@@ -65,7 +65,7 @@ func TestPromotionAPI(t *testing.T) {
 	resp, m = f.api("POST", path+"/enroll", b, "")
 	wantStatus(t, "Bravo enrolls uninvited", resp, m, 403, "")
 	// The invited partner reads it whole and enrolls.
-	resp, m = f.api("GET", path, p, "")
+	_, m = f.api("GET", path, p, "")
 	if m["summary"] != false || !strings.Contains(fmt.Sprint(m["description"]), secret) || m["participation"] != "invited" {
 		t.Fatalf("the invited partner reads %v", m)
 	}
@@ -133,7 +133,7 @@ func TestPromotionAPI(t *testing.T) {
 	if created != 6 || refused != 4 || balance() != "10.00" {
 		t.Fatalf("statuses %v, balance %s", statuses, balance())
 	}
-	resp, m = f.api("GET", "/api/v1/fund-requests", p, "")
+	_, m = f.api("GET", "/api/v1/fund-requests", p, "")
 	list := m["data"].([]any)
 	if len(list) != 6 {
 		t.Fatalf("requests: %v", m)
@@ -142,7 +142,7 @@ func TestPromotionAPI(t *testing.T) {
 	second := int64(list[1].(map[string]any)["id"].(float64))
 	resp, m = f.api("GET", fmt.Sprintf("/api/v1/fund-requests/%d", first), b, "")
 	wantStatus(t, "Bravo reads a request", resp, m, 404, "")
-	resp, m = f.api("GET", "/api/v1/fund-requests", b, "")
+	_, m = f.api("GET", "/api/v1/fund-requests", b, "")
 	if len(m["data"].([]any)) != 0 {
 		t.Fatalf("Bravo lists %v", m)
 	}

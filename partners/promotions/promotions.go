@@ -106,15 +106,6 @@ type Service struct {
 	DB *db.DB
 	// Partners notifies invited organizations' admins (nil: no notifications).
 	Partners *partners.Service
-	// Now is the clock (tests set it); time.Now when nil.
-	Now func() time.Time
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 // Input is a promotion's editable fields; nil leaves a field as it is (on
