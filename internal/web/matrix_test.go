@@ -320,7 +320,13 @@ func buildWorld(t *testing.T) *world {
 	fr, err := prs.RequestFunds(ctx, owner, promotions.RequestInput{Allocation: alloc.ID, Amount: "100.00", Currency: "USD", Activity: w.marker[web.TargetFundRequest],
 		PlannedStart: "2031-01-01", PlannedEnd: "2031-01-31"})
 	must(err)
-	w.target[web.TargetFund], w.target[web.TargetAllocation], w.target[web.TargetFundRequest] = fund.ID, alloc.ID, fr.ID
+	_, err = prs.Decide(ctx, one, fr.ID, promotions.Decision{Approve: true, Amount: "80.00"})
+	must(err)
+	w.marker[web.TargetClaim] = "matrix-target-claim.png"
+	cl, err := prs.Claim(ctx, owner, fr.ID, promotions.ClaimInput{Amount: "10.00", Currency: "USD", ProofName: w.marker[web.TargetClaim],
+		ProofBase64: "iVBORw0KGgoAAAANSUhEUg=="})
+	must(err)
+	w.target[web.TargetFund], w.target[web.TargetAllocation], w.target[web.TargetFundRequest], w.target[web.TargetClaim] = fund.ID, alloc.ID, fr.ID, cl.ID
 	return w
 }
 
@@ -371,7 +377,7 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel != relOther && c.rel != relAnon
 	case web.TargetFund:
 		return c.rel == relVendor
-	case web.TargetAllocation, web.TargetFundRequest:
+	case web.TargetAllocation, web.TargetFundRequest, web.TargetClaim:
 		// The allocated partner's, and the vendor's managers'.
 		return c.rel == relOwn || c.rel == relVendor
 	}
@@ -419,7 +425,11 @@ func (w *world) may(k web.Target, a web.Action, c caller) bool {
 			return c.rel == relOwn
 		}
 		return c.rel == relWrite
-	case web.TargetFund, web.TargetFundRequest:
+	case web.TargetFund, web.TargetFundRequest, web.TargetClaim:
+		// The vendor decides; the owner claims against its own request (Owner).
+		if a == web.Owner {
+			return c.rel == relOwn
+		}
 		return c.rel == relVendor
 	case web.TargetAllocation:
 		return c.rel == relOwn
@@ -606,6 +616,8 @@ var samples = map[string]string{
 	"POST /api/v1/mdf-allocations/:id/requests": `{"amount":"1.00","currency":"USD","activity":"Matrix new request","planned_start":"2031-01-01","planned_end":"2031-01-02"}`,
 	"POST /api/v1/fund-requests/:id/approve":    `{"amount":"50.00"}`,
 	"POST /api/v1/fund-requests/:id/reject":     `{"note":"Matrix no"}`,
+	"POST /api/v1/fund-requests/:id/claims":     `{"amount":"1.00","currency":"USD","proof_name":"matrix.png","proof_base64":"iVBORw0KGgoAAAANSUhEUg=="}`,
+	"POST /api/v1/fund-claims/:id/reject":       `{"note":"Matrix no"}`,
 }
 
 // request is what the matrix sends to the route key about the record id.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"mime"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,6 +31,11 @@ func (s *Server) promotionAPI() []route {
 	}
 	type rejection struct {
 		Note string `json:"note"`
+	}
+	claim := func(to string) fiber.Handler {
+		return byID(func(ctx context.Context, a partners.Actor, id int64) (*promotions.Claim, error) {
+			return s.promotions.DecideClaim(ctx, a, id, to, "")
+		})
 	}
 	return []route{
 		{Method: "GET", Path: "/promotions", Role: partners.Viewer, Summary: "List the promotions you may see: yours and those you were invited to whole, the network's published ones as summaries", Tag: "promotions",
@@ -72,7 +78,59 @@ func (s *Server) promotionAPI() []route {
 			handler: patchByID(func(ctx context.Context, a partners.Actor, id int64, in rejection) (*promotions.Request, error) {
 				return s.promotions.Decide(ctx, a, id, promotions.Decision{Note: in.Note})
 			})},
+		{Method: "POST", Path: "/fund-requests/:id/claims", Role: partners.Manager, Summary: "Claim part of your approved fund request with a proof file (PDF or image, base64, at most 5 MiB, its type read from its content)", Tag: "promotions",
+			Request: "FundClaimInput", Reply: "FundClaim", Status: 201, handler: s.apiClaimCreate},
+		{Method: "GET", Path: "/fund-claims", Role: partners.Manager, Summary: "List claims: every one for the vendor's managers, your organization's for a partner", Tag: "promotions",
+			Reply: "FundClaim", List: true, handler: s.apiClaims},
+		{Method: "GET", Path: "/fund-claims/:id", Role: partners.Manager, Summary: "Get a claim", Tag: "promotions", Reply: "FundClaim", handler: byID(s.promotions.GetClaim)},
+		{Method: "GET", Path: "/fund-claims/:id/proof", Role: partners.Manager, Summary: "Download a claim's proof file, as an attachment", Tag: "promotions", handler: s.apiClaimProof},
+		{Method: "POST", Path: "/fund-claims/:id/approve", Role: partners.Manager, Summary: "Approve a submitted claim (vendor managers)", Tag: "promotions", Reply: "FundClaim", handler: claim(promotions.Approved)},
+		{Method: "POST", Path: "/fund-claims/:id/reject", Role: partners.Manager, Summary: "Reject a submitted claim, saying why; its amount may be claimed again (vendor managers)", Tag: "promotions",
+			Request: "FundRejection", Reply: "FundClaim",
+			handler: patchByID(func(ctx context.Context, a partners.Actor, id int64, in rejection) (*promotions.Claim, error) {
+				return s.promotions.DecideClaim(ctx, a, id, promotions.Rejected, in.Note)
+			})},
+		{Method: "POST", Path: "/fund-claims/:id/pay", Role: partners.Manager, Summary: "Mark an approved claim paid (vendor managers)", Tag: "promotions", Reply: "FundClaim", handler: claim(promotions.Paid)},
 	}
+}
+
+func (s *Server) apiClaimCreate(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	var in promotions.ClaimInput
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	cl, err := s.promotions.Claim(c.UserContext(), *actorOf(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(cl)
+}
+
+func (s *Server) apiClaims(c *fiber.Ctx) error {
+	return paged(c, func(cl promotions.Claim) int64 { return cl.ID }, func(before int64, limit int) ([]promotions.Claim, error) {
+		return s.promotions.Claims(c.UserContext(), *actorOf(c), before, limit)
+	})
+}
+
+// apiClaimProof sends a proof file as an attachment, with the type its content
+// showed when it was stored and no sniffing.
+func (s *Server) apiClaimProof(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	file, name, kind, err := s.promotions.Proof(c.UserContext(), *actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, kind)
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	return c.Send(file)
 }
 
 func (s *Server) apiPromotions(c *fiber.Ctx) error {
@@ -191,7 +249,14 @@ func init() {
 		"FundRequest": object(obj{"id": integer(), "allocation_id": integer(), "fund_id": integer(), "org_id": integer(), "user_id": nullable(integer()),
 			"promotion_id": nullable(integer()), "activity": str(), "amount_minor": integer(), "currency": str(), "amount": amount,
 			"planned_start": day, "planned_end": day, "state": enum("pending", "approved", "rejected"), "approved_minor": nullable(integer()),
-			"approved": nullable(str()), "decision_note": str(), "decided_at": nullable(ts()), "decided_by": nullable(integer()), "created_at": ts()}),
+			"approved": nullable(str()), "claimed_minor": integer(), "decision_note": str(), "decided_at": nullable(ts()), "decided_by": nullable(integer()), "created_at": ts()}),
+		"FundClaimInput": object(obj{"amount": amount, "currency": str(), "note": str(), "proof_name": str(),
+			"proof_base64": obj{"type": "string", "format": "byte", "description": "the proof file: a PDF or a PNG, JPEG, GIF or WebP image, at most 5 MiB"}},
+			"amount", "currency", "proof_name", "proof_base64"),
+		"FundClaim": object(obj{"id": integer(), "request_id": integer(), "org_id": integer(), "user_id": nullable(integer()), "amount_minor": integer(),
+			"currency": str(), "amount": amount, "note": str(), "proof_name": str(),
+			"proof_type": enum("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"), "proof_size": integer(),
+			"state": enum("submitted", "approved", "rejected", "paid"), "decision_note": str(), "decided_at": nullable(ts()), "paid_at": nullable(ts()), "created_at": ts()}),
 		"FundApproval":  object(obj{"amount": obj{"type": "string", "description": "part of the request; empty approves it in full"}, "note": str()}),
 		"FundRejection": object(obj{"note": str()}, "note"),
 	} {

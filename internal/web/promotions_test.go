@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"encoding/base64"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -164,5 +166,50 @@ func TestPromotionAPI(t *testing.T) {
 	// 10.00 left, 5.00 not approved and 15.00 rejected come back.
 	if got := balance(); got != "30.00" {
 		t.Fatalf("balance after decisions = %s", got)
+	}
+	// Claims against the approved 10.00, with proof files read by content.
+	claims := fmt.Sprintf("/api/v1/fund-requests/%d/claims", first)
+	exe := base64.StdEncoding.EncodeToString([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00 This program cannot be run in DOS mode"))
+	png := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR proof"))
+	claimBody := func(amount, file string) string {
+		return fmt.Sprintf(`{"amount":%q,"currency":"BRL","proof_name":"invoice.pdf","proof_base64":%q}`, amount, file)
+	}
+	resp, m = f.api("POST", claims, p, claimBody("5.00", exe))
+	wantStatus(t, "an executable named .pdf", resp, m, 422, "proof_base64")
+	resp, m = f.api("POST", claims, p, claimBody("10.01", png))
+	wantStatus(t, "a claim above the approved amount", resp, m, 422, "amount")
+	resp, m = f.api("POST", fmt.Sprintf("/api/v1/fund-requests/%d/claims", second), p, claimBody("1.00", png))
+	wantStatus(t, "a claim on a rejected request", resp, m, 409, "")
+	resp, m = f.api("POST", claims, b, claimBody("1.00", png))
+	wantStatus(t, "Bravo claims on another's request", resp, m, 404, "")
+	_, m = f.api("GET", "/api/v1/fund-claims", p, "")
+	if len(m["data"].([]any)) != 0 {
+		t.Fatalf("refused claims stored: %v", m)
+	}
+	resp, m = f.api("POST", claims, p, claimBody("10.00", png))
+	wantStatus(t, "claim", resp, m, 201, "")
+	if m["proof_type"] != "image/png" || m["state"] != "submitted" {
+		t.Fatalf("claim = %v", m)
+	}
+	claim := fmt.Sprintf("/api/v1/fund-claims/%d", int64(m["id"].(float64)))
+	req := httptest.NewRequest("GET", claim+"/proof", nil)
+	req.Header.Set("Authorization", "Bearer "+p)
+	proof := f.do(req)
+	if proof.StatusCode != 200 || proof.Header.Get("Content-Type") != "image/png" || proof.Header.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.HasPrefix(proof.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("proof: %d %v", proof.StatusCode, proof.Header)
+	}
+	resp, m = f.api("GET", claim, b, "")
+	wantStatus(t, "Bravo reads the claim", resp, m, 404, "")
+	resp, m = f.api("POST", claim+"/pay", v, "")
+	wantStatus(t, "pay a submitted claim", resp, m, 409, "")
+	resp, m = f.api("POST", claim+"/approve", p, "")
+	wantStatus(t, "the partner approves its claim", resp, m, 403, "")
+	resp, m = f.api("POST", claim+"/approve", v, "")
+	wantStatus(t, "approve the claim", resp, m, 200, "")
+	resp, m = f.api("POST", claim+"/pay", v, "")
+	wantStatus(t, "pay", resp, m, 200, "")
+	if m["state"] != "paid" || m["paid_at"] == nil {
+		t.Fatalf("paid: %v", m)
 	}
 }

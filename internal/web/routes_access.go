@@ -54,12 +54,14 @@ const (
 
 	// Joint promotions and their funds (issue 19, promotions.go): a published
 	// promotion of a partner's (the network reads its summary, the invited all
-	// of it), the vendor's fund, a partner's allocation of it, and that
-	// partner's fund request.
+	// of it), the vendor's fund, a partner's allocation of it, that partner's
+	// fund request (approved in part) and its claim against it.
 	TargetPromotion   Target = "promotion"
 	TargetFund        Target = "mdf-fund"
 	TargetAllocation  Target = "mdf-allocation"
 	TargetFundRequest Target = "fund-request"
+	// TargetClaim is the owner's claim against its approved fund request.
+	TargetClaim Target = "fund-claim"
 )
 
 // Action is what a route does with its target.
@@ -380,4 +382,11 @@ var routeAccess = map[string]Access{
 	"GET /api/v1/fund-requests/:id":             {Action: Read, Target: TargetFundRequest},
 	"POST /api/v1/fund-requests/:id/approve":    {Action: Write, Target: TargetFundRequest, Vendor: true},
 	"POST /api/v1/fund-requests/:id/reject":     {Action: Write, Target: TargetFundRequest, Vendor: true},
+	"POST /api/v1/fund-requests/:id/claims":     {Action: Owner, Target: TargetFundRequest, Partner: true},
+	"GET /api/v1/fund-claims":                   {Action: Read, Lists: TargetClaim},
+	"GET /api/v1/fund-claims/:id":               {Action: Read, Target: TargetClaim},
+	"GET /api/v1/fund-claims/:id/proof":         {Action: Read, Target: TargetClaim},
+	"POST /api/v1/fund-claims/:id/approve":      {Action: Write, Target: TargetClaim, Vendor: true},
+	"POST /api/v1/fund-claims/:id/reject":       {Action: Write, Target: TargetClaim, Vendor: true},
+	"POST /api/v1/fund-claims/:id/pay":          {Action: Write, Target: TargetClaim, Vendor: true},
 }

@@ -89,6 +89,7 @@ type Request struct {
 	State         string     `db:"state" json:"state"`
 	ApprovedMinor *int64     `db:"approved_minor" json:"approved_minor"`
 	Approved      *string    `db:"-" json:"approved"`
+	ClaimedMinor  int64      `db:"claimed_minor" json:"claimed_minor"`
 	DecisionNote  string     `db:"decision_note" json:"decision_note"`
 	DecidedAt     *time.Time `db:"decided_at" json:"decided_at"`
 	DecidedBy     *int64     `db:"decided_by" json:"decided_by"`
@@ -96,7 +97,7 @@ type Request struct {
 }
 
 const requestColumns = `network_id, id, allocation_id, fund_id, org_id, user_id, promotion_id, activity, amount_minor, currency, planned_start, planned_end,
-	state, approved_minor, decision_note, decided_at, decided_by, created_at`
+	state, approved_minor, claimed_minor, decision_note, decided_at, decided_by, created_at`
 
 func (r *Request) money() {
 	r.Amount = deals.Decimal(r.AmountMinor, r.Currency)

@@ -2,6 +2,7 @@ package promotions_test
 
 import (
 	"context"
+	"encoding/base64"
 	"strings"
 	"sync"
 	"testing"
@@ -272,6 +273,63 @@ func TestFunds(t *testing.T) {
 	if got.CommittedMinor != 60000-2000-5000 || got.Balance != "70.00" {
 		t.Fatalf("after decisions: %+v", got)
 	}
+	// Claims against the partly approved request (30.00), with proof files.
+	png := base64.StdEncoding.EncodeToString([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR proof"))
+	claim := func(a partners.Actor, id int64, amount, file string) (*promotions.Claim, error) {
+		return w.s.Claim(ctx, a, id, promotions.ClaimInput{Amount: amount, Currency: "BRL", ProofName: "invoice.pdf", ProofBase64: file})
+	}
+	_, err = claim(w.a, reqs[0].ID, "30.01", png)
+	is(t, err, apperr.Invalid, "amount")
+	_, err = claim(w.a, reqs[0].ID, "1.00", base64.StdEncoding.EncodeToString([]byte("MZ\x90\x00\x03\x00\x00\x00 an executable")))
+	is(t, err, apperr.Invalid, "proof_base64")
+	_, err = claim(w.a, reqs[0].ID, "1.00", base64.StdEncoding.EncodeToString(make([]byte, promotions.MaxProof+1)))
+	is(t, err, apperr.Invalid, "proof_base64")
+	if _, err := claim(w.a, reqs[3].ID, "1.00", png); !apperr.Is(err, apperr.Conflict) {
+		t.Fatalf("a claim on a pending request: %v", err)
+	}
+	if _, err := claim(w.b, reqs[0].ID, "1.00", png); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("a claim on another's request: %v", err)
+	}
+	if got := must(w.s.Claims(ctx, w.a, 0, 50)).in(t); len(got) != 0 {
+		t.Fatalf("refused claims stored: %+v", got)
+	}
+	// Ten claims of 5.00 at once: six fit in 30.00.
+	ok, refused = 0, 0
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := claim(w.a, reqs[0].ID, "5.00", png)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case apperr.Is(err, apperr.Invalid):
+				refused++
+			default:
+				t.Errorf("concurrent claim: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	claims := must(w.s.Claims(ctx, w.a, 0, 50)).in(t)
+	if ok != 6 || refused != 4 || len(claims) != 6 || claims[0].ProofType != "image/png" {
+		t.Fatalf("%d claimed, %d refused: %+v", ok, refused, claims)
+	}
+	if _, err := w.s.DecideClaim(ctx, w.vendor, claims[0].ID, promotions.Paid, ""); !apperr.Is(err, apperr.Conflict) ||
+		!strings.Contains(err.Error(), "submitted") || !strings.Contains(err.Error(), "paid") {
+		t.Fatalf("paying a submitted claim: %v", err)
+	}
+	must(w.s.DecideClaim(ctx, w.vendor, claims[0].ID, promotions.Approved, "")).in(t)
+	if paid := must(w.s.DecideClaim(ctx, w.vendor, claims[0].ID, promotions.Paid, "")).in(t); paid.State != promotions.Paid || paid.PaidAt == nil {
+		t.Fatalf("paid = %+v", paid)
+	}
+	must(w.s.DecideClaim(ctx, w.vendor, claims[1].ID, promotions.Rejected, "No invoice")).in(t)
+	// The rejected 5.00 can be claimed again, and no more.
+	must(claim(w.a, reqs[0].ID, "5.00", png)).in(t)
+	_, err = claim(w.a, reqs[0].ID, "0.01", png)
+	is(t, err, apperr.Invalid, "amount")
 	// The allocation cannot drop below what its requests hold.
 	_, err = w.s.Allocate(ctx, w.vendor, fund.ID, promotions.AllocationInput{Org: w.orgA, Amount: "529.99"})
 	is(t, err, apperr.Invalid, "amount")
