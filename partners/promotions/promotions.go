@@ -497,7 +497,7 @@ func (s *Service) Invite(ctx context.Context, a partners.Actor, id int64, in Inv
 		if s.Partners != nil {
 			title := p.Title
 			for _, o := range fresh {
-				if err := s.Partners.NotifyOrgAdmins(ctx, tx, a, o, "promotion.invited", fmt.Sprintf("/promotions/%d", id),
+				if err := s.Partners.NotifyOrgAdmins(ctx, tx, a, o, "promotion.invited", fmt.Sprintf("/api/v1/promotions/%d", id),
 					l10n.M("Invitation to a joint promotion"), func(from string) l10n.Msg {
 						return l10n.M("%s invites your organization to the joint promotion %q.", from, title)
 					}); err != nil {
