@@ -642,6 +642,10 @@ var samples = map[string]string{
 	"POST /api/v1/fund-requests/:id/reject":     `{"note":"Matrix no"}`,
 	"POST /api/v1/fund-requests/:id/claims":     `{"amount":"1.00","currency":"USD","proof_name":"matrix.png","proof_base64":"iVBORw0KGgoAAAANSUhEUg=="}`,
 	"POST /api/v1/fund-claims/:id/reject":       `{"note":"Matrix no"}`,
+	// Promotions' public lead form (leadform.go).
+	"POST /lead-forms/:token": "company=Matrix+Lead&contact_name=Ana&email=ana%40matrix.example&consent=yes",
+	// Promotions' portal pages (promotion_pages.go).
+	"POST /promotions": "title=Matrix+Portal+Promotion&starts_on=2031-01-01&ends_on=2031-02-01",
 }
 
 // request is what the matrix sends to the route key about the record id.

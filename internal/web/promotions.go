@@ -91,6 +91,10 @@ func (s *Server) promotionAPI() []route {
 				return s.promotions.DecideClaim(ctx, a, id, promotions.Rejected, in.Note)
 			})},
 		{Method: "POST", Path: "/fund-claims/:id/pay", Role: partners.Manager, Summary: "Mark an approved claim paid (vendor managers)", Tag: "promotions", Reply: "FundClaim", handler: claim(promotions.Paid)},
+		{Method: "GET", Path: "/promotions/:id/lead-form", Role: partners.Manager, Summary: "Get a promotion's public lead form (its owner): the hosted form's address and an HTML snippet to paste on another site (lang: en or pt-BR)", Tag: "promotions",
+			Reply: "LeadForm", Query: []string{"lang"}, handler: s.apiPromotionLeadForm},
+		{Method: "GET", Path: "/promotions/:id/results", Role: partners.Manager, Summary: "A promotion's results (its owner): answers to its invitations, the leads its public form captured, and per currency the funds requested for it, approved and paid", Tag: "promotions",
+			Reply: "PromotionResults", handler: s.apiPromotionResults},
 	}
 }
 
@@ -259,6 +263,12 @@ func init() {
 			"state": enum("submitted", "approved", "rejected", "paid"), "decision_note": str(), "decided_at": nullable(ts()), "paid_at": nullable(ts()), "created_at": ts()}),
 		"FundApproval":  object(obj{"amount": obj{"type": "string", "description": "part of the request; empty approves it in full"}, "note": str()}),
 		"FundRejection": object(obj{"note": str()}, "note"),
+		"PromotionResults": object(obj{"promotion_id": integer(), "invited": integer(), "enrolled": integer(), "leads": integer(),
+			"funds": obj{"type": "array", "items": object(obj{"currency": str(), "requests": integer(), "requested_minor": integer(), "approved_minor": integer(),
+				"paid_minor": integer(), "requested": amount, "approved": amount, "paid": amount})}}),
+		"LeadForm": object(obj{"url": obj{"type": "string", "description": "the hosted form, which needs no sign-in"}, "lang": enum("en", "pt-BR"),
+			"accepting": obj{"type": "boolean", "description": "the promotion is published or active: the form takes sign-ups"},
+			"snippet":   obj{"type": "string", "description": "an HTML form to paste on another site; it posts to url"}}),
 	} {
 		schemas[name] = schema
 	}

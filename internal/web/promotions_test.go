@@ -212,4 +212,18 @@ func TestPromotionAPI(t *testing.T) {
 	if m["state"] != "paid" || m["paid_at"] == nil {
 		t.Fatalf("paid: %v", m)
 	}
+	// The results (item 4, in part): the owner reads them; six requests of
+	// 15.00 for the promotion, 10.00 approved and paid; one partner enrolled.
+	resp, m = f.api("GET", path+"/results", p, "")
+	wantStatus(t, "the invited partner reads the results", resp, m, 403, "")
+	resp, m = f.api("GET", path+"/results", v, "")
+	wantStatus(t, "results", resp, m, 200, "")
+	funds := m["funds"].([]any)
+	if m["enrolled"] != float64(1) || m["invited"] != float64(1) || m["leads"] != float64(0) || len(funds) != 1 {
+		t.Fatalf("results: %v", m)
+	}
+	if fr := funds[0].(map[string]any); fr["currency"] != "BRL" || fr["requests"] != float64(6) || fr["requested"] != "90.00" ||
+		fr["approved"] != "10.00" || fr["paid"] != "10.00" {
+		t.Fatalf("fund results: %v", fr)
+	}
 }

@@ -463,4 +463,25 @@ var routeAccess = map[string]Access{
 	"POST /api/v1/fund-claims/:id/approve":      {Action: Write, Target: TargetClaim, Vendor: true},
 	"POST /api/v1/fund-claims/:id/reject":       {Action: Write, Target: TargetClaim, Vendor: true},
 	"POST /api/v1/fund-claims/:id/pay":          {Action: Write, Target: TargetClaim, Vendor: true},
+	// Promotions' lead capture (issue 19 item 3, leadform.go): the public form,
+	// its answer and thank-you page need no sign-in (the token names the
+	// promotion); its owner gets the form's address and snippet.
+	"GET /lead-forms/:token":               {Action: Public},
+	"POST /lead-forms/:token":              {Action: Public},
+	"GET /lead-forms/:token/thanks":        {Action: Public},
+	"GET /api/v1/promotions/:id/lead-form": {Action: Owner, Target: TargetPromotion},
+	"GET /api/v1/promotions/:id/results":   {Action: Owner, Target: TargetPromotion},
+	// Portal: the promotions' pages (promotion_pages.go, issue 19 item 4 in
+	// part), declared as their API routes are; ending and cancelling ask
+	// first (their GETs).
+	"GET /promotions":               {Role: partners.Viewer, Action: Read, Lists: TargetPromotion},
+	"POST /promotions":              {Role: partners.Manager, Action: Create},
+	"GET /promotions/:id":           {Role: partners.Viewer, Action: Read, Target: TargetPromotion},
+	"POST /promotions/:id/publish":  {Role: partners.Manager, Action: Owner, Target: TargetPromotion},
+	"POST /promotions/:id/activate": {Role: partners.Manager, Action: Owner, Target: TargetPromotion},
+	"GET /promotions/:id/end":       {Role: partners.Manager, Action: Read, Target: TargetPromotion},
+	"POST /promotions/:id/end":      {Role: partners.Manager, Action: Owner, Target: TargetPromotion},
+	"GET /promotions/:id/cancel":    {Role: partners.Manager, Action: Read, Target: TargetPromotion},
+	"POST /promotions/:id/cancel":   {Role: partners.Manager, Action: Owner, Target: TargetPromotion},
+	"POST /promotions/:id/enroll":   {Role: partners.Manager, Action: Write, Target: TargetPromotion},
 }

@@ -70,6 +70,10 @@ type Config struct {
 	Forums *forums.Service
 	// Promotions runs joint promotions and their funds (issue 19); nil builds one.
 	Promotions *promotions.Service
+	// LeadFormLimit is how many posts of promotions' public lead forms one
+	// client address may make an hour (0: 10); LeadFormPromotionLimit how many
+	// one promotion's form takes an hour (0: 300).
+	LeadFormLimit, LeadFormPromotionLimit int
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -96,6 +100,7 @@ type Server struct {
 	log        *slog.Logger
 	routes     []route
 	rates      *rateLeases
+	leadRates  [2]*rateLeases // the public lead forms': per address, per promotion
 	metrics    *metrics
 	trusted    []netip.Prefix
 }

@@ -14,6 +14,7 @@ package promotions
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -288,39 +289,70 @@ func (p *Promotion) render() {
 	}
 }
 
-// Filter narrows a list of promotions: by state, and before a cursor.
+// Filter narrows a list of promotions: by state, and before or after a
+// cursor (Before: ids below it; After: ids above it); Asc orders the list
+// oldest first (newest first by default). The rows come in the list's order
+// either way, so a previous page read backwards equals the page read forwards.
 type Filter struct {
 	State  string
 	Before int64
+	After  int64
+	Asc    bool
 	Limit  int
 }
 
-// List returns the promotions the actor's organization may see, newest first:
-// its own and those it was invited to, whole, and the summaries of the rest of
-// the network's published, active and ended ones. Errors: Invalid.
+var states = []string{Draft, Published, Active, Ended, Cancelled}
+
+// List returns the promotions the actor's organization may see, newest first
+// (or oldest first): its own and those it was invited to, whole, and the
+// summaries of the rest of the network's published, active and ended ones.
+// Errors: Invalid.
 func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Promotion, error) {
 	if f.State != "" {
-		if err := oneOf("state", f.State, []string{Draft, Published, Active, Ended, Cancelled}); err != nil {
+		if err := oneOf("state", f.State, states); err != nil {
 			return nil, err
 		}
 	}
 	if f.Limit <= 0 || f.Limit > 201 {
 		f.Limit = 50
 	}
-	if f.Before <= 0 {
-		f.Before = 1 << 62
+	asc := f.After > 0 || f.Asc && f.Before == 0
+	q, cursor := `p.id < $4 ORDER BY p.id DESC`, f.Before
+	if asc {
+		q, cursor = `p.id > $4 ORDER BY p.id`, f.After
+	} else if cursor <= 0 {
+		cursor = 1 << 62
 	}
 	out := []Promotion{}
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &out, `SELECT `+selectColumns+` FROM promotions p
-			WHERE p.network_id = $1 AND (`+inside+` OR `+listed+`) AND ($3 = '' OR p.state = $3) AND p.id < $4
-			ORDER BY p.id DESC LIMIT $5`, a.Network, a.Org, f.State, f.Before, f.Limit)
+			WHERE p.network_id = $1 AND (`+inside+` OR `+listed+`) AND ($3 = '' OR p.state = $3) AND `+q+` LIMIT $5`,
+			a.Network, a.Org, f.State, cursor, f.Limit)
 	})
 	for i := range out {
 		out[i].Participants = []Participant{}
 		out[i].render()
 	}
+	if asc != f.Asc {
+		slices.Reverse(out)
+	}
 	return out, err
+}
+
+// Count is how many promotions the actor's organization may see under the
+// filter's state (the cursor ignored). Errors: Invalid.
+func (s *Service) Count(ctx context.Context, a partners.Actor, f Filter) (int, error) {
+	if f.State != "" {
+		if err := oneOf("state", f.State, states); err != nil {
+			return 0, err
+		}
+	}
+	var n int
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &n, `SELECT count(*) FROM promotions p
+			WHERE p.network_id = $1 AND (`+inside+` OR `+listed+`) AND ($3 = '' OR p.state = $3)`, a.Network, a.Org, f.State)
+	})
+	return n, err
 }
 
 // own locks a promotion of the actor's organization for a change.
