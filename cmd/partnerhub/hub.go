@@ -87,8 +87,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.partners = svc.Partners
 	m.Server = web.New(web.Config{Partners: svc.Partners, Accounts: svc.Accounts, Imports: svc.Imports, Deals: svc.Deals, Leads: svc.Leads,
 		Activity: svc.Activity, Mail: svc.Mail, Exchange: svc.Exchange,
-		Forums: svc.Forums,
-		Dev:    c.Dev, Secret: c.Secret, RateLimit: c.RateLimit, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
+		Forums:     svc.Forums,
+		Promotions: svc.Promotions,
+		Dev:        c.Dev, Secret: c.Secret, RateLimit: c.RateLimit, BaseURL: c.BaseURL, CORSOrigins: c.CORSOrigins, TrustedProxies: c.TrustedProxies, Version: Version, Logger: c.Logger,
 		Ready: func(ctx context.Context) error {
 			if err := d.PingContext(ctx); err != nil {
 				return fmt.Errorf("database unreachable")

@@ -56,6 +56,9 @@ var notPages = map[string]string{
 	"/lang/:code":            "sets the language and redirects",
 	"/invite/:token":         "needs an invitation token",
 	"/login":                 "checked signed out",
+	// A promotion's public lead form (issue 19 item 3): checked signed out.
+	"/lead-forms/:token":        "checked signed out",
+	"/lead-forms/:token/thanks": "checked signed out",
 }
 
 // pageCheck is what the browser measures on one page at one width.
@@ -202,11 +205,34 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 			}
 		}
 	}
+	// A promotion of the vendor's: its public lead form.
+	var acme string
+	for _, k := range dm.APIKeys {
+		if k.Org == "Acme Cloud" {
+			acme = k.Key
+		}
+	}
+	var promo struct {
+		ID  int64  `json:"id"`
+		URL string `json:"url"`
+	}
+	apiAs(acme, "POST", "/promotions", `{"title":"Crawl promotion","offer":"A long offer that wraps on a phone screen without scrolling sideways","starts_on":"2031-01-01","ends_on":"2031-12-31"}`, &promo)
+	apiAs(acme, "POST", fmt.Sprintf("/promotions/%d/publish", promo.ID), "", &struct{}{})
+	// Active: its page offers its owner to end it and to cancel it, each
+	// behind a confirmation page the crawl visits.
+	apiAs(acme, "POST", fmt.Sprintf("/promotions/%d/activate", promo.ID), "", &struct{}{})
+	apiAs(acme, "GET", fmt.Sprintf("/promotions/%d/lead-form", promo.ID), "", &promo)
+	leadForm := strings.TrimPrefix(promo.URL, m.URL)
+	if !strings.HasPrefix(leadForm, "/lead-forms/") {
+		t.Fatalf("lead form address %q", promo.URL)
+	}
 	t.Run("signed out", func(t *testing.T) {
 		ctx, cancel := browserFor(t, 2*time.Minute)
 		defer cancel()
 		check(t, ctx, "/login")
 		check(t, ctx, "/password/forgot")
+		check(t, ctx, leadForm)
+		check(t, ctx, leadForm+"/thanks")
 	})
 	for _, email := range []string{"admin@acme.example", "manager@acme.example", "admin@nordic-dist.example", "sales@riorevenda.example", "viewer@riorevenda.example"} {
 		t.Run(email, func(t *testing.T) {

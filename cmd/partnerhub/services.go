@@ -11,6 +11,7 @@ import (
 	"github.com/partnerhub/partnerhub/partners/activity"
 	"github.com/partnerhub/partnerhub/partners/deals"
 	"github.com/partnerhub/partnerhub/partners/leads"
+	"github.com/partnerhub/partnerhub/partners/promotions"
 )
 
 // services are the domain services over one database, built once and handed
@@ -31,6 +32,8 @@ type services struct {
 	Exchange *interchange.Service
 	// Forums is the shared forums (issue 20).
 	Forums *forums.Service
+	// Promotions is joint promotions and their funds (issue 19).
+	Promotions *promotions.Service
 }
 
 func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
@@ -44,5 +47,5 @@ func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	return services{Partners: p, Accounts: acc, Imports: imp, Exchange: ex,
 		Deals: &deals.Service{DB: d, Partners: p}, Leads: &leads.Service{DB: d, Partners: p},
 		Activity: &activity.Service{DB: d}, Mail: &imapsync.Service{DB: d, Secret: c.Secret},
-		Forums: &forums.Service{DB: d}}
+		Forums: &forums.Service{DB: d}, Promotions: &promotions.Service{DB: d, Partners: p}}
 }

@@ -1,5 +1,7 @@
 package web
 
+import "time"
+
 // Declared is a route's access declaration as the access matrix reads it: API
 // routes take their role from the route table unless the declaration names one.
 type Declared struct {
@@ -34,6 +36,12 @@ func (s *Server) DeclaredRoutes() map[string]Declared {
 // CSRFToken is the token a browser with the CSRF cookie seed and the session
 // cookie session sends with a form.
 func (s *Server) CSRFToken(seed, session string) string { return s.csrfToken(seed, session) }
+
+// LeadFormToken is the public lead form token of a promotion (leadform.go).
+func (s *Server) LeadFormToken(network, id int64) string { return s.leadFormToken(network, id) }
+
+// LeadFormStamp is the signed render time of a lead form drawn at at.
+func (s *Server) LeadFormStamp(token string, at time.Time) string { return s.leadFormStamp(token, at) }
 
 // RateClaims is how many statements the API rate limit has sent to the shared
 // count.

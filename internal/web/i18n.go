@@ -26,9 +26,16 @@ var bundle = func() *i18n.Bundle {
 	return b
 }()
 
-// lang chooses the language: the user's setting, then the lang cookie, then
-// Accept-Language.
+// langKey is the request local that fixes a response's language (a public
+// form posted in the language it was written in).
+const langKey = "lang"
+
+// lang chooses the language: one the request fixed (langKey), the user's
+// setting, then the lang cookie, then Accept-Language.
 func lang(c *fiber.Ctx) string {
+	if l, ok := c.Locals(langKey).(string); ok && l != "" {
+		return l
+	}
 	if a := actorOf(c); a != nil && a.Locale != "" {
 		return a.Locale
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/partnerhub/partnerhub/partners/activity"
 	"github.com/partnerhub/partnerhub/partners/deals"
 	"github.com/partnerhub/partnerhub/partners/leads"
+	"github.com/partnerhub/partnerhub/partners/promotions"
 )
 
 // relation is how the caller's organization stands to the owner organization of
@@ -299,6 +300,33 @@ func buildWorld(t *testing.T) *world {
 	hook, err := ex.CreateWebhook(ctx, owner, interchange.WebhookInput{URL: w.marker[web.TargetWebhook], Events: interchange.Events})
 	must(err)
 	w.target[web.TargetWebhook] = hook.ID
+	// Joint promotions (issue 19): the owner's published promotion, to which
+	// the writer organization is invited; the vendor's fund, the owner's
+	// allocation of it and the owner's fund request.
+	prs := &promotions.Service{DB: d.App, Partners: ps}
+	w.marker[web.TargetPromotion] = "Matrix Target Promotion"
+	promo, err := prs.Create(ctx, owner, promotions.Input{Title: ptr(w.marker[web.TargetPromotion]), StartsOn: ptr("2031-01-01"), EndsOn: ptr("2031-03-31")})
+	must(err)
+	_, err = prs.Move(ctx, owner, promo.ID, promotions.Published)
+	must(err)
+	_, err = prs.Invite(ctx, owner, promo.ID, promotions.Invitation{Orgs: []int64{w.org[relWrite]}})
+	must(err)
+	w.target[web.TargetPromotion] = promo.ID
+	w.marker[web.TargetFund], w.marker[web.TargetAllocation], w.marker[web.TargetFundRequest] = "Matrix Target MDF", "Matrix Target MDF", "Matrix Target Fund Request"
+	fund, err := prs.CreateFund(ctx, one, promotions.FundInput{Name: w.marker[web.TargetFund], PeriodStart: "2031-01-01", PeriodEnd: "2031-03-31", Currency: "USD", Total: "100000.00"})
+	must(err)
+	alloc, err := prs.Allocate(ctx, one, fund.ID, promotions.AllocationInput{Org: w.org[relOwn], Amount: "1000.00"})
+	must(err)
+	fr, err := prs.RequestFunds(ctx, owner, promotions.RequestInput{Allocation: alloc.ID, Amount: "100.00", Currency: "USD", Activity: w.marker[web.TargetFundRequest],
+		PlannedStart: "2031-01-01", PlannedEnd: "2031-01-31"})
+	must(err)
+	_, err = prs.Decide(ctx, one, fr.ID, promotions.Decision{Approve: true, Amount: "80.00"})
+	must(err)
+	w.marker[web.TargetClaim] = "matrix-target-claim.png"
+	cl, err := prs.Claim(ctx, owner, fr.ID, promotions.ClaimInput{Amount: "10.00", Currency: "USD", ProofName: w.marker[web.TargetClaim],
+		ProofBase64: "iVBORw0KGgoAAAANSUhEUg=="})
+	must(err)
+	w.target[web.TargetFund], w.target[web.TargetAllocation], w.target[web.TargetFundRequest], w.target[web.TargetClaim] = fund.ID, alloc.ID, fr.ID, cl.ID
 	return w
 }
 
@@ -344,6 +372,14 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 	case web.TargetLead:
 		// The vendor's, offered to the owner organization (shared by workflow).
 		return c.rel == relOwn || c.rel == relVendor
+	case web.TargetPromotion:
+		// Published: the whole network reads at least its summary.
+		return c.rel != relOther && c.rel != relAnon
+	case web.TargetFund:
+		return c.rel == relVendor
+	case web.TargetAllocation, web.TargetFundRequest, web.TargetClaim:
+		// The allocated partner's, and the vendor's managers'.
+		return c.rel == relOwn || c.rel == relVendor
 	}
 	return true
 }
@@ -382,6 +418,21 @@ func (w *world) may(k web.Target, a web.Action, c caller) bool {
 			return c.rel == relOwn
 		}
 		return c.rel == relOwn || c.rel == relWrite
+	case web.TargetPromotion:
+		// The owner changes and moves it; the invited (writer) organization
+		// answers its invitation.
+		if a == web.Owner {
+			return c.rel == relOwn
+		}
+		return c.rel == relWrite
+	case web.TargetFund, web.TargetFundRequest, web.TargetClaim:
+		// The vendor decides; the owner claims against its own request (Owner).
+		if a == web.Owner {
+			return c.rel == relOwn
+		}
+		return c.rel == relVendor
+	case web.TargetAllocation:
+		return c.rel == relOwn
 	case web.TargetSpace, web.TargetThread, web.TargetPost, web.TargetReport:
 		// Moderation is the space owner's managers' and admins'; a post is
 		// edited (and the question's answer accepted) by the owner's sales user
@@ -580,6 +631,21 @@ var samples = map[string]string{
 	"POST /leads/:id/offer":     "org_id={partner}",
 	"POST /leads/:id/decline":   "reason=matrix",
 	"POST /leads/:id/status":    "status=working",
+	// Joint promotions and funds (issue 19, promotions.go).
+	"POST /api/v1/promotions":                   `{"title":"Matrix New Promotion","starts_on":"2031-01-01","ends_on":"2031-02-01"}`,
+	"PATCH /api/v1/promotions/:id":              `{"offer":"Matrix offer"}`,
+	"POST /api/v1/promotions/:id/invitations":   `{"org_ids":[{partner}]}`,
+	"POST /api/v1/mdf-funds":                    `{"name":"Matrix New Fund","period_start":"2031-01-01","period_end":"2031-03-31","currency":"USD","total":"100.00"}`,
+	"POST /api/v1/mdf-funds/:id/allocations":    `{"org_id":{partner},"amount":"10.00"}`,
+	"POST /api/v1/mdf-allocations/:id/requests": `{"amount":"1.00","currency":"USD","activity":"Matrix new request","planned_start":"2031-01-01","planned_end":"2031-01-02"}`,
+	"POST /api/v1/fund-requests/:id/approve":    `{"amount":"50.00"}`,
+	"POST /api/v1/fund-requests/:id/reject":     `{"note":"Matrix no"}`,
+	"POST /api/v1/fund-requests/:id/claims":     `{"amount":"1.00","currency":"USD","proof_name":"matrix.png","proof_base64":"iVBORw0KGgoAAAANSUhEUg=="}`,
+	"POST /api/v1/fund-claims/:id/reject":       `{"note":"Matrix no"}`,
+	// Promotions' public lead form (leadform.go).
+	"POST /lead-forms/:token": "company=Matrix+Lead&contact_name=Ana&email=ana%40matrix.example&consent=yes",
+	// Promotions' portal pages (promotion_pages.go).
+	"POST /promotions": "title=Matrix+Portal+Promotion&starts_on=2031-01-01&ends_on=2031-02-01",
 }
 
 // request is what the matrix sends to the route key about the record id.

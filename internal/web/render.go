@@ -150,6 +150,11 @@ func (s *Server) render(c *fiber.Ctx, page string, data fiber.Map) error {
 		}
 		st = f.Form
 	}
+	if fs, ok := data["FormState"].(*formState); ok && fs != nil {
+		// A form that came back in this very response (a public form, whose
+		// visitor has no session to keep it in).
+		st = fs
+	}
 	funcs := formFuncs(tr, st)
 	if st != nil {
 		data["FormErrors"] = funcs["form"].(func(string) formView)(st.ID)

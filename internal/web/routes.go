@@ -45,7 +45,8 @@ func (s *Server) apiRoutes() {
 		s.dealAPI(), s.leadAPI(),
 		s.activityAPI(), s.mailboxAPI(),
 		s.exchangeAPI(),
-		s.forumAPI())
+		s.forumAPI(),
+		s.promotionAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.
@@ -75,7 +76,18 @@ func (s *Server) portalRoutes() {
 	}
 	for _, pages := range []func(addPage){s.signinPages, s.resetPages, s.twoFactorPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.organizationPage, s.userPages,
 		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.dealPages, s.leadPages, s.partnershipPages,
-		s.activityPages, s.exchangePages, s.forumPages, s.mailboxPages} {
+		s.activityPages, s.exchangePages, s.forumPages, s.mailboxPages,
+		s.leadFormPages, s.promotionPages} {
 		pages(p)
 	}
+}
+
+// APIRoutes lists the API route table as "METHOD /path" (Fiber syntax, under
+// /api/v1): each is one operation of the OpenAPI document.
+func (s *Server) APIRoutes() []string {
+	out := make([]string, len(s.routes))
+	for i, r := range s.routes {
+		out[i] = r.Method + " " + r.Path
+	}
+	return out
 }

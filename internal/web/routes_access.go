@@ -51,6 +51,17 @@ const (
 	TargetThread Target = "thread"
 	TargetPost   Target = "post"
 	TargetReport Target = "report"
+
+	// Joint promotions and their funds (issue 19, promotions.go): a published
+	// promotion of a partner's (the network reads its summary, the invited all
+	// of it), the vendor's fund, a partner's allocation of it, that partner's
+	// fund request (approved in part) and its claim against it.
+	TargetPromotion   Target = "promotion"
+	TargetFund        Target = "mdf-fund"
+	TargetAllocation  Target = "mdf-allocation"
+	TargetFundRequest Target = "fund-request"
+	// TargetClaim is the owner's claim against its approved fund request.
+	TargetClaim Target = "fund-claim"
 )
 
 // Action is what a route does with its target.
@@ -420,4 +431,57 @@ var routeAccess = map[string]Access{
 	"GET /leads/:id/decline":            {Role: partners.Sales, Action: Read, Target: TargetLead},
 	"POST /leads/:id/decline":           {Role: partners.Sales, Action: Owner, Target: TargetLead, Consumes: true},
 	"POST /leads/:id/status":            {Role: partners.Sales, Action: Write, Target: TargetLead},
+	// API: joint promotions and market-development funds (issue 19,
+	// promotions.go). The owner changes and moves a promotion (Owner); the
+	// invited organizations answer (Write); the vendor keeps the funds and
+	// decides the requests; a partner requests from its own allocation.
+	"GET /api/v1/promotions":                    {Action: Read, Lists: TargetPromotion},
+	"POST /api/v1/promotions":                   {Action: Create},
+	"GET /api/v1/promotions/:id":                {Action: Read, Target: TargetPromotion},
+	"PATCH /api/v1/promotions/:id":              {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/publish":       {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/activate":      {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/end":           {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/cancel":        {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/invitations":   {Action: Owner, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/enroll":        {Action: Write, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/decline":       {Action: Write, Target: TargetPromotion},
+	"POST /api/v1/promotions/:id/withdraw":      {Action: Write, Target: TargetPromotion},
+	"GET /api/v1/mdf-funds":                     {Action: Read, Vendor: true},
+	"POST /api/v1/mdf-funds":                    {Action: Create, Vendor: true},
+	"POST /api/v1/mdf-funds/:id/allocations":    {Action: Write, Target: TargetFund, Vendor: true},
+	"GET /api/v1/mdf-allocations":               {Action: Read, Lists: TargetAllocation},
+	"POST /api/v1/mdf-allocations/:id/requests": {Action: Write, Target: TargetAllocation, Partner: true},
+	"GET /api/v1/fund-requests":                 {Action: Read, Lists: TargetFundRequest},
+	"GET /api/v1/fund-requests/:id":             {Action: Read, Target: TargetFundRequest},
+	"POST /api/v1/fund-requests/:id/approve":    {Action: Write, Target: TargetFundRequest, Vendor: true},
+	"POST /api/v1/fund-requests/:id/reject":     {Action: Write, Target: TargetFundRequest, Vendor: true},
+	"POST /api/v1/fund-requests/:id/claims":     {Action: Owner, Target: TargetFundRequest, Partner: true},
+	"GET /api/v1/fund-claims":                   {Action: Read, Lists: TargetClaim},
+	"GET /api/v1/fund-claims/:id":               {Action: Read, Target: TargetClaim},
+	"GET /api/v1/fund-claims/:id/proof":         {Action: Read, Target: TargetClaim},
+	"POST /api/v1/fund-claims/:id/approve":      {Action: Write, Target: TargetClaim, Vendor: true},
+	"POST /api/v1/fund-claims/:id/reject":       {Action: Write, Target: TargetClaim, Vendor: true},
+	"POST /api/v1/fund-claims/:id/pay":          {Action: Write, Target: TargetClaim, Vendor: true},
+	// Promotions' lead capture (issue 19 item 3, leadform.go): the public form,
+	// its answer and thank-you page need no sign-in (the token names the
+	// promotion); its owner gets the form's address and snippet.
+	"GET /lead-forms/:token":               {Action: Public},
+	"POST /lead-forms/:token":              {Action: Public},
+	"GET /lead-forms/:token/thanks":        {Action: Public},
+	"GET /api/v1/promotions/:id/lead-form": {Action: Owner, Target: TargetPromotion},
+	"GET /api/v1/promotions/:id/results":   {Action: Owner, Target: TargetPromotion},
+	// Portal: the promotions' pages (promotion_pages.go, issue 19 item 4 in
+	// part), declared as their API routes are; ending and cancelling ask
+	// first (their GETs).
+	"GET /promotions":               {Role: partners.Viewer, Action: Read, Lists: TargetPromotion},
+	"POST /promotions":              {Role: partners.Manager, Action: Create},
+	"GET /promotions/:id":           {Role: partners.Viewer, Action: Read, Target: TargetPromotion},
+	"POST /promotions/:id/publish":  {Role: partners.Manager, Action: Owner, Target: TargetPromotion},
+	"POST /promotions/:id/activate": {Role: partners.Manager, Action: Owner, Target: TargetPromotion},
+	"GET /promotions/:id/end":       {Role: partners.Manager, Action: Read, Target: TargetPromotion},
+	"POST /promotions/:id/end":      {Role: partners.Manager, Action: Owner, Target: TargetPromotion},
+	"GET /promotions/:id/cancel":    {Role: partners.Manager, Action: Read, Target: TargetPromotion},
+	"POST /promotions/:id/cancel":   {Role: partners.Manager, Action: Owner, Target: TargetPromotion},
+	"POST /promotions/:id/enroll":   {Role: partners.Manager, Action: Write, Target: TargetPromotion},
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/partnerhub/partnerhub/partners/activity"
 	"github.com/partnerhub/partnerhub/partners/deals"
 	"github.com/partnerhub/partnerhub/partners/leads"
+	"github.com/partnerhub/partnerhub/partners/promotions"
 )
 
 // Config is what the web layer needs to know about its deployment.
@@ -67,6 +68,12 @@ type Config struct {
 	Exchange *interchange.Service
 	// Forums is the shared forums' service; nil builds one over the database.
 	Forums *forums.Service
+	// Promotions runs joint promotions and their funds (issue 19); nil builds one.
+	Promotions *promotions.Service
+	// LeadFormLimit is how many posts of promotions' public lead forms one
+	// client address may make an hour (0: 10); LeadFormPromotionLimit how many
+	// one promotion's form takes an hour (0: 300).
+	LeadFormLimit, LeadFormPromotionLimit int
 	// RateWindow is the rate limit's fixed window (0: one minute).
 	RateWindow time.Duration
 	// TrustedProxies are the addresses and CIDR ranges of the proxies in front of
@@ -77,23 +84,25 @@ type Config struct {
 
 // Server holds the app and what its handlers use.
 type Server struct {
-	App      *fiber.App
-	cfg      Config
-	db       *db.DB
-	partners *partners.Service
-	accounts *accounts.Service
-	imports  *imports.Service
-	deals    *deals.Service
-	leads    *leads.Service
-	activity *activity.Service
-	mail     *imapsync.Service
-	exchange *interchange.Service
-	forums   *forums.Service
-	log      *slog.Logger
-	routes   []route
-	rates    *rateLeases
-	metrics  *metrics
-	trusted  []netip.Prefix
+	App        *fiber.App
+	cfg        Config
+	db         *db.DB
+	partners   *partners.Service
+	accounts   *accounts.Service
+	imports    *imports.Service
+	deals      *deals.Service
+	leads      *leads.Service
+	activity   *activity.Service
+	mail       *imapsync.Service
+	exchange   *interchange.Service
+	forums     *forums.Service
+	promotions *promotions.Service
+	log        *slog.Logger
+	routes     []route
+	rates      *rateLeases
+	leadRates  [2]*rateLeases // the public lead forms': per address, per promotion
+	metrics    *metrics
+	trusted    []netip.Prefix
 }
 
 // New builds the app with its middleware and routes: the same constructor serves
@@ -126,6 +135,9 @@ func New(cfg Config, d *db.DB) *Server {
 	}
 	if s.forums = cfg.Forums; s.forums == nil {
 		s.forums = &forums.Service{DB: d}
+	}
+	if s.promotions = cfg.Promotions; s.promotions == nil {
+		s.promotions = &promotions.Service{DB: d, Partners: s.partners}
 	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,

@@ -53,12 +53,18 @@ type Lead struct {
 	Assignment   string     `db:"assignment" json:"assignment"`
 	OfferedAt    *time.Time `db:"offered_at" json:"offered_at"`
 	RespondBy    *time.Time `db:"respond_by" json:"respond_by"`
-	CreatedAt    time.Time  `db:"created_at" json:"created_at"`
-	UpdatedAt    time.Time  `db:"updated_at" json:"updated_at"`
+	// Promotion is the joint promotion whose public form captured the lead
+	// (issue 19, item 3); ConsentAt and ConsentText are the consent the person
+	// gave there, in the words they ticked.
+	Promotion   *int64     `db:"promotion_id" json:"promotion_id"`
+	ConsentAt   *time.Time `db:"consent_at" json:"consent_at"`
+	ConsentText *string    `db:"consent_text" json:"consent_text"`
+	CreatedAt   time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt   time.Time  `db:"updated_at" json:"updated_at"`
 }
 
 const columns = `network_id, id, owner_org_id, owner_user_id, company, contact_name, email, region, industry, notes, status, status_reason,
-	assigned_org_id, assignment, offered_at, respond_by, created_at, updated_at`
+	assigned_org_id, assignment, offered_at, respond_by, promotion_id, consent_at, consent_text, created_at, updated_at`
 
 // Route is one offer of a lead and its answer.
 type Route struct {
