@@ -114,12 +114,14 @@ func seedJointDeals(ctx context.Context, acc *accounts.Service, ds *deals.Servic
 		company, title, amount, currency string
 		stage, reason                    string
 	}{
-		{1, "globex", "Globex analytics add-on", "36000.00", "USD", deals.Qualify, ""},
+		// The closed ones first: the list shows the newest first, and an open
+		// deal's page links to its confirmations.
+		{1, "wayne", "Wayne Enterprises security bundle", "72000.00", "USD", deals.ClosedWon, ""},
+		{3, "globex", "Globex second site", "18000.00", "USD", deals.ClosedLost, "The customer chose to extend its current contract instead."},
 		{2, "initech", "Initech platform upgrade", "54000.00", "USD", deals.Develop, ""},
 		{2, "padaria", "Padaria São João POS rollout", "85000.00", "BRL", deals.Propose, ""},
 		{4, "soylent", "Soylent supply chain suite", "140000.00", "USD", deals.Negotiate, ""},
-		{1, "wayne", "Wayne Enterprises security bundle", "72000.00", "USD", deals.ClosedWon, ""},
-		{3, "globex", "Globex second site", "18000.00", "USD", deals.ClosedLost, "The customer chose to extend its current contract instead."},
+		{1, "globex", "Globex analytics add-on", "36000.00", "USD", deals.Qualify, ""},
 	} {
 		list, _, err := acc.List(ctx, vendor, accounts.Filter{Query: j.company, Owner: "mine"})
 		if err != nil || len(list) == 0 {
