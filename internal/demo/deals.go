@@ -72,6 +72,9 @@ func seedDeals(ctx context.Context, app *db.DB, admins []partners.Actor) error {
 			return err
 		}
 	}
+	if err := seedJointDeals(ctx, acc, ds, admins); err != nil {
+		return err
+	}
 
 	ls := &leads.Service{DB: app, Partners: svc}
 	for i, l := range []struct{ company, region, industry string }{
@@ -96,6 +99,55 @@ func seedDeals(ctx context.Context, app *db.DB, admins []partners.Actor) error {
 		}
 		if err != nil {
 			return fmt.Errorf("seed lead %s: %w", company, err)
+		}
+	}
+	return nil
+}
+
+// seedJointDeals gives the vendor joint deals with several partners in every
+// stage (the converted registration above made one more), each moved through
+// the stages before its own so that its timeline has a history.
+func seedJointDeals(ctx context.Context, acc *accounts.Service, ds *deals.Service, admins []partners.Actor) error {
+	vendor := admins[0]
+	for i, j := range []struct {
+		partner                          int
+		company, title, amount, currency string
+		stage, reason                    string
+	}{
+		// The closed ones first: the list shows the newest first, and an open
+		// deal's page links to its confirmations.
+		{1, "wayne", "Wayne Enterprises security bundle", "72000.00", "USD", deals.ClosedWon, ""},
+		{3, "globex", "Globex second site", "18000.00", "USD", deals.ClosedLost, "The customer chose to extend its current contract instead."},
+		{2, "initech", "Initech platform upgrade", "54000.00", "USD", deals.Develop, ""},
+		{2, "padaria", "Padaria São João POS rollout", "85000.00", "BRL", deals.Propose, ""},
+		{4, "soylent", "Soylent supply chain suite", "140000.00", "USD", deals.Negotiate, ""},
+		{1, "globex", "Globex analytics add-on", "36000.00", "USD", deals.Qualify, ""},
+	} {
+		list, _, err := acc.List(ctx, vendor, accounts.Filter{Query: j.company, Owner: "mine"})
+		if err != nil || len(list) == 0 {
+			return fmt.Errorf("seed joint deal on %s: no vendor account (%v)", j.company, err)
+		}
+		title, amount, currency, next := j.title, j.amount, j.currency, "Joint call with the customer's IT team"
+		closeBy := time.Now().AddDate(0, 1+i%4, 0).Format("2006-01-02")
+		partner := admins[j.partner].Org
+		d, err := ds.CreateJoint(ctx, vendor, deals.JointInput{Account: &list[0].ID, Partner: &partner, Title: &title, Amount: &amount, Currency: &currency,
+			ExpectedClose: &closeBy, Products: &[]string{"Acme Suite"}, NextStep: &next})
+		if err != nil {
+			return fmt.Errorf("seed joint deal %s: %w", title, err)
+		}
+		for _, st := range deals.Stages {
+			if st == deals.Qualify || st == deals.ClosedLost && j.stage != deals.ClosedLost {
+				continue
+			}
+			if st == deals.ClosedWon && j.stage == deals.ClosedLost {
+				continue
+			}
+			if d.Stage == j.stage {
+				break
+			}
+			if d, err = ds.MoveStage(ctx, vendor, d.ID, deals.StageInput{Stage: st, Reason: map[bool]string{true: j.reason}[st == deals.ClosedLost]}); err != nil {
+				return fmt.Errorf("seed joint deal %s, %s: %w", title, st, err)
+			}
 		}
 	}
 	return nil

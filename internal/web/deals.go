@@ -90,6 +90,11 @@ type dealSettingsInput struct {
 	ReviewSLAHours *int    `json:"review_sla_hours"`
 	ConflictRule   *string `json:"conflict_rule"`
 	ReminderDays   *int    `json:"reminder_days"`
+	// The joint deals' stage probabilities (percent).
+	ProbabilityQualify   *int `json:"probability_qualify"`
+	ProbabilityDevelop   *int `json:"probability_develop"`
+	ProbabilityPropose   *int `json:"probability_propose"`
+	ProbabilityNegotiate *int `json:"probability_negotiate"`
 }
 
 func (s *Server) apiDealSettingsSet(c *fiber.Ctx) error {
@@ -116,6 +121,15 @@ func (s *Server) apiDealSettingsSet(c *fiber.Ctx) error {
 	}
 	if in.ReminderDays != nil {
 		set.ReminderDays = *in.ReminderDays
+	}
+	for _, p := range []struct {
+		in  *int
+		out *int
+	}{{in.ProbabilityQualify, &set.ProbabilityQualify}, {in.ProbabilityDevelop, &set.ProbabilityDevelop},
+		{in.ProbabilityPropose, &set.ProbabilityPropose}, {in.ProbabilityNegotiate, &set.ProbabilityNegotiate}} {
+		if p.in != nil {
+			*p.out = *p.in
+		}
 	}
 	if set, err = s.deals.SetSettings(c.UserContext(), a, set); err != nil {
 		return err

@@ -34,7 +34,7 @@ func (s *Server) dealPages(p addPage) {
 	p("POST", "/deals/:id/extension/refuse", partners.Manager, s.dealStep("extension_refuse", true, func(ctx context.Context, a partners.Actor, id int64) (*deals.Registration, error) {
 		return s.deals.DecideExtension(ctx, a, id, false)
 	}))
-	p("POST", "/deals/:id/convert", partners.Manager, s.dealStep("convert", true, s.deals.Convert))
+	p("POST", "/deals/:id/convert", partners.Manager, s.dealConvert)
 }
 
 // dealStates are the registration states, in workflow order (the list's
@@ -291,4 +291,26 @@ func (s *Server) dealRejectForm(c *fiber.Ctx) error {
 		return s.rejected(c, dealRejectForm, dealPath(r.ID)+"/reject", err)
 	}
 	return s.done(c, dealPath(r.ID), translator(lang(c))("flash.deal_reject", "Name", u.Title))
+}
+
+// dealConvert converts an approved registration and answers with the joint
+// deal it made.
+func (s *Server) dealConvert(c *fiber.Ctx) error {
+	if err := actorOf(c).RequireVendor(partners.Manager); err != nil {
+		return err
+	}
+	r, err := s.dealVisible(c)
+	if err != nil {
+		return err
+	}
+	ctx, a := c.UserContext(), *actorOf(c)
+	u, err := s.deals.Convert(ctx, a, r.ID)
+	if err != nil {
+		return s.rejected(c, confirmForm, dealPath(r.ID), err)
+	}
+	to := dealPath(r.ID)
+	if d, err := s.deals.JointOf(ctx, a, r.ID); err == nil {
+		to = jointPath(d.ID)
+	}
+	return s.done(c, to, translator(lang(c))("flash.deal_convert", "Name", u.Title))
 }

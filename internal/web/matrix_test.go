@@ -286,6 +286,15 @@ func buildWorld(t *testing.T) *world {
 	_, err = ls.Offer(ctx, one, lead.ID, owner.Org)
 	must(err)
 	w.target[web.TargetLead] = lead.ID
+	// A joint deal of the vendor's with the owner organization as its partner:
+	// the vendor's sales user and the owner's sales user own it.
+	w.marker[web.TargetJointDeal] = "Matrix Target Joint Deal"
+	vacc, err := as.Create(ctx, one, accounts.Input{Name: ptr("Matrix Vendor Account")})
+	must(err)
+	jd, err := ds.CreateJoint(ctx, one, deals.JointInput{Account: &vacc.ID, Partner: &owner.Org, VendorOwner: ptr(actors[relVendor][partners.Sales].User),
+		PartnerOwner: &ownerSales.User, Title: ptr(w.marker[web.TargetJointDeal]), Amount: ptr("5000.00"), Currency: ptr("USD"), ExpectedClose: ptr("2031-01-31")})
+	must(err)
+	w.target[web.TargetJointDeal] = jd.ID
 	// The EDI exchange (issue 21): a trading-partner profile of the owner and an
 	// 816 it received, processed and acknowledged.
 	ex := interchange.New(d.App, as.ImportFamilies(), interchange.AccountMappings()...)
@@ -379,6 +388,9 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relVendor
 	case web.TargetAllocation, web.TargetFundRequest, web.TargetClaim:
 		// The allocated partner's, and the vendor's managers'.
+	case web.TargetJointDeal:
+		// The vendor's, with the owner organization as its partner (shared by
+		// workflow); no other partner sees it.
 		return c.rel == relOwn || c.rel == relVendor
 	}
 	return true
@@ -411,6 +423,14 @@ func (w *world) may(k web.Target, a web.Action, c caller) bool {
 		// The offer is answered by the partner it is offered to; the status is
 		// moved by the vendor or by that partner (sales and above, keys too).
 		return c.rel == relOwn || a == web.Write && c.rel == relVendor
+	case web.TargetJointDeal:
+		// Changed by both sides' managers and by each side's owning sales user
+		// (a key owns nothing); deleted by the vendor (whose managers the
+		// declaration names).
+		if a == web.Owner {
+			return c.rel == relVendor
+		}
+		return (c.rel == relOwn || c.rel == relVendor) && (c.role.AtLeast(partners.Manager) || c.role == partners.Sales && !c.key)
 	case web.TargetActivity, web.TargetTimeline, web.TargetContactTimeline:
 		// Any sales user of the owner or of a writer logs and completes; only
 		// the organization that logged an activity changes it (Owner).
@@ -646,6 +666,17 @@ var samples = map[string]string{
 	"POST /lead-forms/:token": "company=Matrix+Lead&contact_name=Ana&email=ana%40matrix.example&consent=yes",
 	// Promotions' portal pages (promotion_pages.go).
 	"POST /promotions": "title=Matrix+Portal+Promotion&starts_on=2031-01-01&ends_on=2031-02-01",
+	// Joint deals (issue 17, joint_deals.go): the vendor's account is not the
+	// target account, so a create is refused on its account_id (a 422).
+	"POST /api/v1/deals":           `{"account_id":{account},"partner_org_id":{partner},"title":"Matrix Created Joint Deal","amount":"10.00","currency":"USD","expected_close":"2031-01-31"}`,
+	"PATCH /api/v1/deals/:id":      `{"next_step":"Matrix next step"}`,
+	"POST /api/v1/deals/:id/stage": `{"stage":"develop"}`,
+	"POST /joint-deals":            "account_id={account}&partner_org_id={partner}&title=Matrix+Portal+Joint&amount=10.00&currency=USD&expected_close=2031-01-31",
+	"POST /joint-deals/:id":        "next_step=matrix",
+	"POST /joint-deals/:id/stage":  "stage=propose",
+	"POST /joint-deals/:id/lost":   "reason=matrix",
+	// Lead routing rules: a region no matrix lead has.
+	"POST /api/v1/lead-routing-rules": `{"rules":[{"region":"Matrix Nowhere","tier":"gold","capacity":5}]}`,
 }
 
 // request is what the matrix sends to the route key about the record id.

@@ -117,9 +117,11 @@ var schemas = obj{
 		"attempts": obj{"type": "integer"}, "last_status": nullable(obj{"type": "integer"}), "last_error": str(), "created_at": ts(), "delivered_at": nullable(ts())}),
 	// Deal registrations (issue 17).
 	"DealSettings": object(obj{"protection_days": obj{"type": "integer", "description": "1 to 730"}, "review_sla_hours": obj{"type": "integer", "description": "1 to 720"},
-		"conflict_rule": enum("manual_review", "first_to_register"), "reminder_days": obj{"type": "integer", "description": "0 (none) to 365 days before the protection ends"}}),
+		"conflict_rule": enum("manual_review", "first_to_register"), "reminder_days": obj{"type": "integer", "description": "0 (none) to 365 days before the protection ends"},
+		"probability_qualify": percent(), "probability_develop": percent(), "probability_propose": percent(), "probability_negotiate": percent()}),
 	"DealSettingsInput": object(obj{"protection_days": obj{"type": "integer"}, "review_sla_hours": obj{"type": "integer"},
-		"conflict_rule": enum("manual_review", "first_to_register"), "reminder_days": obj{"type": "integer"}}),
+		"conflict_rule": enum("manual_review", "first_to_register"), "reminder_days": obj{"type": "integer"},
+		"probability_qualify": percent(), "probability_develop": percent(), "probability_propose": percent(), "probability_negotiate": percent()}),
 	"DealRegistration": object(obj{"id": integer(), "owner_org_id": integer(), "owner_user_id": nullable(integer()), "account_id": integer(), "account_name": str(),
 		"title": str(), "products": strArray(), "amount_minor": integer(), "amount": obj{"type": "string", "description": "decimal, in the currency's scale"},
 		"currency": obj{"type": "string", "description": "ISO 4217"}, "expected_close": obj{"type": "string", "format": "date-time", "description": "the date, at midnight UTC"}, "notes": str(),
@@ -175,7 +177,37 @@ var schemas = obj{
 		"folders": strArray(), "start_date": obj{"type": "string", "format": "date"}, "enabled": boolean()}),
 	"MailboxCheck": object(obj{"ok": boolean(), "error": str(), "folders": obj{"type": "object", "additionalProperties": obj{"type": "integer"}}}),
 	"JobQueued":    object(obj{"job_id": integer()}),
+
+	// Joint deals and the pipeline (issue 17, joint_deals.go).
+	"JointDeal": object(obj{"id": integer(), "owner_org_id": integer(), "vendor_owner_user_id": nullable(integer()), "partner_org_id": integer(),
+		"partner_name": str(), "partner_owner_user_id": nullable(integer()), "registration_id": nullable(integer()), "account_id": integer(), "account_name": str(),
+		"title": str(), "stage": jointStages, "lost_reason": nullable(str()), "amount_minor": integer(),
+		"amount": obj{"type": "string", "description": "decimal, in the currency's scale"}, "currency": obj{"type": "string", "description": "ISO 4217"},
+		"probability": percent(), "expected_close": obj{"type": "string", "format": "date-time", "description": "the date, at midnight UTC"},
+		"products": strArray(), "next_step": str(), "version": obj{"type": "integer"}, "closed_at": nullable(ts()), "created_at": ts(), "updated_at": ts()}),
+	"JointDealInput": object(obj{"account_id": integer(), "partner_org_id": integer(), "vendor_owner_user_id": integer(), "partner_owner_user_id": integer(),
+		"title": str(), "products": strArray(), "amount": obj{"type": "string", "description": "decimal, at most the currency's decimals"}, "currency": str(),
+		"expected_close": obj{"type": "string", "format": "date"}, "next_step": str(),
+		"version": obj{"type": "integer", "description": "the version read: a change made meanwhile refuses this one (409)"}}),
+	"StageInput": object(obj{"stage": jointStages, "reason": obj{"type": "string", "description": "required for closed_lost"},
+		"version": obj{"type": "integer", "description": "the version read: a change made meanwhile refuses this one (409)"}}, "stage"),
+	"Pipeline": object(obj{"by_stage": pipelineRows, "by_partner": pipelineRows, "by_month": pipelineRows,
+		"open_by_stage": obj{"type": "array", "items": object(obj{"stage": jointStages, "count": obj{"type": "integer"}})},
+		"won":           obj{"type": "integer"}, "lost": obj{"type": "integer"}, "win_rate": nullable(obj{"type": "number", "description": "percent of closed deals won"}),
+		"avg_cycle_days": nullable(obj{"type": "number"}), "probabilities": obj{"type": "object", "additionalProperties": obj{"type": "integer"}}}),
+	"LeadRoutingRules": object(obj{"rules": obj{"type": "array", "description": "tried in order; the first a lead matches that leaves a partner under capacity offers it",
+		"items": object(obj{"region": obj{"type": "string", "description": "empty matches any"}, "industry": obj{"type": "string", "description": "empty matches any"},
+			"tier": enum("", "registered", "silver", "gold", "platinum"), "partners": obj{"type": "array", "items": integer(), "description": "only these partners (empty: any of the tier)"},
+			"capacity": obj{"type": "integer", "description": "open leads a partner may hold (0: no limit)"}})}}, "rules"),
 }
+
+var (
+	jointStages  = enum("qualify", "develop", "propose", "negotiate", "closed_won", "closed_lost")
+	pipelineRows = obj{"type": "array", "items": object(obj{"key": obj{"type": "string", "description": "the stage, the partner's id or the month (YYYY-MM)"},
+		"label": str(), "currency": str(), "count": obj{"type": "integer"}, "amount_minor": integer(), "amount": str(), "weighted_minor": integer(), "weighted": str()})}
+)
+
+func percent() obj { return obj{"type": "integer", "minimum": 0, "maximum": 100} }
 
 var (
 	activityKinds    = enum("call", "meeting", "note", "task", "system", "email")

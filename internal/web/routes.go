@@ -46,7 +46,7 @@ func (s *Server) apiRoutes() {
 		s.activityAPI(), s.mailboxAPI(),
 		s.exchangeAPI(),
 		s.forumAPI(),
-		s.promotionAPI())
+		s.promotionAPI(), s.jointDealAPI(), s.leadRoutingAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.
@@ -77,7 +77,7 @@ func (s *Server) portalRoutes() {
 	for _, pages := range []func(addPage){s.signinPages, s.resetPages, s.twoFactorPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.organizationPage, s.userPages,
 		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.dealPages, s.leadPages, s.partnershipPages,
 		s.activityPages, s.exchangePages, s.forumPages, s.mailboxPages,
-		s.leadFormPages, s.promotionPages} {
+		s.leadFormPages, s.promotionPages, s.jointDealPages} {
 		pages(p)
 	}
 }

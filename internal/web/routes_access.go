@@ -64,6 +64,11 @@ const (
 	TargetClaim Target = "fund-claim"
 )
 
+// TargetJointDeal is a joint deal (issue 17, joint_deals.go): the vendor's,
+// with the owner organization as its partner (shared with it by workflow),
+// the vendor's sales user and the owner's sales user its two owners.
+const TargetJointDeal Target = "joint-deal"
+
 // Action is what a route does with its target.
 type Action string
 
@@ -484,4 +489,31 @@ var routeAccess = map[string]Access{
 	"GET /promotions/:id/cancel":    {Role: partners.Manager, Action: Read, Target: TargetPromotion},
 	"POST /promotions/:id/cancel":   {Role: partners.Manager, Action: Owner, Target: TargetPromotion},
 	"POST /promotions/:id/enroll":   {Role: partners.Manager, Action: Write, Target: TargetPromotion},
+
+	// Joint deals and the pipeline (issue 17, joint_deals.go,
+	// joint_deals_pages.go): the vendor and the partner on a deal see it and
+	// change it (managers, and each side's owning sales user); the vendor's
+	// managers delete it. The pipeline shows each caller what it may see.
+	"GET /api/v1/deals":                {Action: Read, Lists: TargetJointDeal},
+	"POST /api/v1/deals":               {Action: Create, Vendor: true},
+	"GET /api/v1/deals/:id":            {Action: Read, Target: TargetJointDeal},
+	"PATCH /api/v1/deals/:id":          {Action: Write, Target: TargetJointDeal},
+	"POST /api/v1/deals/:id/stage":     {Action: Write, Target: TargetJointDeal},
+	"GET /api/v1/deals/:id/activities": {Action: Read, Target: TargetJointDeal},
+	"DELETE /api/v1/deals/:id":         {Action: Owner, Target: TargetJointDeal, Vendor: true, Consumes: true},
+	"GET /api/v1/pipeline":             {Action: Read},
+	"GET /joint-deals":                 {Role: partners.Viewer, Action: Read, Lists: TargetJointDeal},
+	"GET /joint-deals/new":             {Role: partners.Sales, Action: Read},
+	"POST /joint-deals":                {Role: partners.Sales, Action: Create, Vendor: true},
+	"GET /joint-deals/:id":             {Role: partners.Viewer, Action: Read, Target: TargetJointDeal},
+	"POST /joint-deals/:id":            {Role: partners.Sales, Action: Write, Target: TargetJointDeal},
+	"POST /joint-deals/:id/stage":      {Role: partners.Sales, Action: Write, Target: TargetJointDeal},
+	"GET /joint-deals/:id/lost":        {Role: partners.Sales, Action: Read, Target: TargetJointDeal},
+	"POST /joint-deals/:id/lost":       {Role: partners.Sales, Action: Write, Target: TargetJointDeal},
+	"GET /joint-deals/:id/delete":      {Role: partners.Manager, Action: Read, Target: TargetJointDeal},
+	"POST /joint-deals/:id/delete":     {Role: partners.Manager, Action: Owner, Target: TargetJointDeal, Vendor: true, Consumes: true},
+	"GET /pipeline":                    {Role: partners.Viewer, Action: Read},
+	// Lead routing rules (issue 17, lead_routing.go): the vendor's managers.
+	"GET /api/v1/lead-routing-rules":  {Action: Read, Vendor: true},
+	"POST /api/v1/lead-routing-rules": {Action: Create, Vendor: true},
 }

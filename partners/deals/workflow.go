@@ -28,14 +28,22 @@ type Settings struct {
 	// ReminderDays is how long before its protection ends the partner is
 	// reminded (0: no reminder).
 	ReminderDays int `db:"reminder_days" json:"reminder_days"`
+	// The probability (percent) of a joint deal in each open stage, which
+	// weighs the pipeline; closed won counts 100, closed lost 0.
+	ProbabilityQualify   int `db:"probability_qualify" json:"probability_qualify"`
+	ProbabilityDevelop   int `db:"probability_develop" json:"probability_develop"`
+	ProbabilityPropose   int `db:"probability_propose" json:"probability_propose"`
+	ProbabilityNegotiate int `db:"probability_negotiate" json:"probability_negotiate"`
 }
 
 // DefaultSettings hold for a network whose vendor set none.
-var DefaultSettings = Settings{ProtectionDays: 90, ReviewSLAHours: 48, ConflictRule: ManualReview, ReminderDays: 14}
+var DefaultSettings = Settings{ProtectionDays: 90, ReviewSLAHours: 48, ConflictRule: ManualReview, ReminderDays: 14,
+	ProbabilityQualify: 10, ProbabilityDevelop: 30, ProbabilityPropose: 60, ProbabilityNegotiate: 80}
 
 func settingsIn(ctx context.Context, tx *sqlx.Tx, network int64) (Settings, error) {
 	out := DefaultSettings
-	err := tx.GetContext(ctx, &out, `SELECT protection_days, review_sla_hours, conflict_rule, reminder_days FROM deal_settings WHERE network_id = $1`, network)
+	err := tx.GetContext(ctx, &out, `SELECT protection_days, review_sla_hours, conflict_rule, reminder_days,
+		probability_qualify, probability_develop, probability_propose, probability_negotiate FROM deal_settings WHERE network_id = $1`, network)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultSettings, nil
 	}
@@ -71,15 +79,28 @@ func (s *Service) SetSettings(ctx context.Context, a partners.Actor, in Settings
 	if in.ReminderDays < 0 || in.ReminderDays > 365 {
 		return Settings{}, apperr.Field("reminder_days", "must be 0 to 365 days")
 	}
+	for _, p := range []struct {
+		field string
+		v     int
+	}{{"probability_qualify", in.ProbabilityQualify}, {"probability_develop", in.ProbabilityDevelop},
+		{"probability_propose", in.ProbabilityPropose}, {"probability_negotiate", in.ProbabilityNegotiate}} {
+		if p.v < 0 || p.v > 100 {
+			return Settings{}, apperr.Field(p.field, "must be 0 to 100 percent")
+		}
+	}
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO deal_settings (network_id, protection_days, review_sla_hours, conflict_rule, reminder_days) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (network_id) DO UPDATE SET protection_days = $2, review_sla_hours = $3, conflict_rule = $4, reminder_days = $5, updated_at = EXCLUDED.updated_at`,
-			a.Network, in.ProtectionDays, in.ReviewSLAHours, in.ConflictRule, in.ReminderDays); err != nil {
+			INSERT INTO deal_settings (network_id, protection_days, review_sla_hours, conflict_rule, reminder_days,
+			  probability_qualify, probability_develop, probability_propose, probability_negotiate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (network_id) DO UPDATE SET protection_days = $2, review_sla_hours = $3, conflict_rule = $4, reminder_days = $5,
+			  probability_qualify = $6, probability_develop = $7, probability_propose = $8, probability_negotiate = $9, updated_at = EXCLUDED.updated_at`,
+			a.Network, in.ProtectionDays, in.ReviewSLAHours, in.ConflictRule, in.ReminderDays,
+			in.ProbabilityQualify, in.ProbabilityDevelop, in.ProbabilityPropose, in.ProbabilityNegotiate); err != nil {
 			return err
 		}
 		return audit(ctx, tx, a, "deal_settings.set", "network", a.Network, map[string]any{"protection_days": in.ProtectionDays,
-			"review_sla_hours": in.ReviewSLAHours, "conflict_rule": in.ConflictRule, "reminder_days": in.ReminderDays})
+			"review_sla_hours": in.ReviewSLAHours, "conflict_rule": in.ConflictRule, "reminder_days": in.ReminderDays,
+			"probabilities": []int{in.ProbabilityQualify, in.ProbabilityDevelop, in.ProbabilityPropose, in.ProbabilityNegotiate}})
 	})
 	return in, err
 }
@@ -257,15 +278,17 @@ func (s *Service) Withdraw(ctx context.Context, a partners.Actor, id int64) (*Re
 	return s.move(ctx, a, id, step{action: "deal_registration.withdraw", verb: "withdrawn", from: []string{Draft, Submitted, UnderReview, Approved}, to: Withdrawn})
 }
 
-// Convert turns an approved registration into a joint deal (the joint deal
-// itself comes with issue 17's joint deals). Vendor managers.
+// Convert turns an approved registration into a joint deal with the
+// registering partner, in the same transaction (JointOf finds it). Vendor
+// managers.
 func (s *Service) Convert(ctx context.Context, a partners.Actor, id int64) (*Registration, error) {
 	return s.move(ctx, a, id, step{action: "deal_registration.convert", verb: "converted", from: []string{Approved}, to: Converted, vendor: true,
 		apply: func(tx *sqlx.Tx, r *Registration) (string, []any, error) {
 			if r.ExpiresAt != nil && !r.ExpiresAt.After(s.now()) {
 				return "", nil, apperr.E(apperr.Conflict, "This registration's protection ended on %s: it cannot be converted.", r.ExpiresAt.Format("2006-01-02"))
 			}
-			return "", nil, nil
+			_, err := s.convertToJoint(ctx, tx, a, r)
+			return "", nil, err
 		}})
 }
 

@@ -122,8 +122,9 @@ func text(field string, p *string, min, max int) (string, error) {
 	return v, nil
 }
 
-// Create records a lead of the vendor. Vendor organization, sales and above.
-// Errors: Forbidden, Invalid.
+// Create records a lead of the vendor, then lets the network's routing rules
+// (Rules) offer it to a partner; when none applies it stays in the pool.
+// Vendor organization, sales and above. Errors: Forbidden, Invalid.
 func (s *Service) Create(ctx context.Context, a partners.Actor, in Input) (*Lead, error) {
 	if err := a.RequireVendor(partners.Sales); err != nil {
 		return nil, err
@@ -159,7 +160,8 @@ func (s *Service) Create(ctx context.Context, a partners.Actor, in Input) (*Lead
 	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	// The network's routing rules offer it to a partner, if one applies.
+	return s.routeNew(ctx, a, &out), nil
 }
 
 // Get returns a lead the actor may see. Errors: NotFound.
