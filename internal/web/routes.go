@@ -45,7 +45,8 @@ func (s *Server) apiRoutes() {
 		s.dealAPI(), s.leadAPI(),
 		s.activityAPI(), s.mailboxAPI(),
 		s.exchangeAPI(),
-		s.forumAPI())
+		s.forumAPI(),
+		s.recordTimelineAPI(), s.mailMessageAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.

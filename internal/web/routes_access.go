@@ -53,6 +53,10 @@ const (
 	TargetReport Target = "report"
 )
 
+// TargetMailMessage is a message a mailbox of the owner organization brought
+// in, with an attachment: its organization's alone (issue 18, session 8).
+const TargetMailMessage Target = "mail-message"
+
 // Action is what a route does with its target.
 type Action string
 
@@ -420,4 +424,12 @@ var routeAccess = map[string]Access{
 	"GET /leads/:id/decline":            {Role: partners.Sales, Action: Read, Target: TargetLead},
 	"POST /leads/:id/decline":           {Role: partners.Sales, Action: Owner, Target: TargetLead, Consumes: true},
 	"POST /leads/:id/status":            {Role: partners.Sales, Action: Write, Target: TargetLead},
+	// Session 8 activity (issue 18): the timelines of deal registrations and
+	// leads, read by whoever sees the record.
+	"GET /api/v1/deal-registrations/:id/activities": {Action: Read, Target: TargetDealRegistration},
+	"GET /api/v1/leads/:id/activities":              {Action: Read, Target: TargetLead},
+	// Session 8 activity (issue 18): a synced message and its attachment,
+	// its organization's alone.
+	"GET /api/v1/mail-messages/:id":            {Action: Read, Target: TargetMailMessage},
+	"GET /api/v1/mail-messages/:id/attachment": {Action: Read, Target: TargetMailMessage},
 }
