@@ -70,6 +70,11 @@ func (s *Service) ShareRecord(ctx context.Context, a Actor, recordType string, i
 		if err := syncShares(ctx, tx, a.Network, a.Org, t, id, a.Org); err != nil {
 			return err
 		}
+		if t.Event != nil {
+			if err := t.Event(ctx, tx, a, id, "shared", map[string]any{"org_id": grantee, "access": access}); err != nil {
+				return err
+			}
+		}
 		if err := s.notifyOrgAdmins(ctx, tx, a, grantee, "share.created", fmt.Sprintf("/%ss/%d", recordType, id), l10n.M("A record was shared with you"),
 			func(from string) l10n.Msg { return shareMessage(from, recordType, access) }); err != nil {
 			return err
@@ -104,6 +109,11 @@ func (s *Service) UnshareRecord(ctx context.Context, a Actor, recordType string,
 		}
 		if err := syncShares(ctx, tx, a.Network, a.Org, t, id, a.Org); err != nil {
 			return err
+		}
+		if t.Event != nil {
+			if err := t.Event(ctx, tx, a, id, "unshared", map[string]any{"org_id": grantee}); err != nil {
+				return err
+			}
 		}
 		return a.audit(ctx, tx, "share.delete", recordType, id, map[string]any{"grantee": grantee})
 	})

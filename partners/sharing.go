@@ -51,6 +51,11 @@ type Shareable struct {
 	// (an account that a partner's policy shows in account mapping). It runs in
 	// the subject's transaction, whether or not the subject can see the record.
 	Explain func(ctx context.Context, tx *sqlx.Tx, subject Actor, id int64) ([]Rule, error)
+	// Event, when set, is told of a change the core makes to a record, in
+	// the change's transaction: "shared" (detail: org_id, access) and
+	// "unshared" (org_id) by a person. Families put it on the record's
+	// timeline (partners/activity's Log).
+	Event func(ctx context.Context, tx *sqlx.Tx, a Actor, id int64, event string, detail map[string]any) error
 
 	// Statements, built once at registration from the names above.
 	lockSQL, ownerSQL, arraysSQL, sortSQL string

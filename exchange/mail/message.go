@@ -16,11 +16,18 @@ type Address struct {
 	Addr string `json:"addr"`
 }
 
-// An Attachment is a part that is not shown as the body: its metadata only.
+// An Attachment is a part that is not shown as the body: its metadata, and
+// its content when ReadOptions.KeepAttachments asks for it.
 type Attachment struct {
 	Filename    string `json:"filename,omitempty"`
-	ContentType string `json:"content_type"`
-	Size        int64  `json:"size"` // bytes after transfer decoding
+	ContentType string `json:"content_type"` // as declared
+	Size        int64  `json:"size"`         // bytes after transfer decoding
+	// DetectedType is the type its first bytes show (net/http's sniffing),
+	// whatever it declares; set when ReadOptions.KeepAttachments > 0.
+	DetectedType string `json:"detected_type,omitempty"`
+	// Content holds the decoded bytes when ReadOptions.KeepAttachments > 0
+	// and the attachment is no larger; nil otherwise.
+	Content []byte `json:"-"`
 }
 
 // A TextPart is a text/plain or text/html part converted to UTF-8.
@@ -90,6 +97,9 @@ type Message struct {
 	// missing final boundary, an unknown charset...). The message is still
 	// usable as far as it was read.
 	Problems []string
+
+	// keep is ReadOptions.KeepAttachments.
+	keep int64
 }
 
 // SentDate is the date threading sorts by: Date, else Received (zero if

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"unicode/utf8"
 
@@ -30,6 +31,10 @@ type ReadOptions struct {
 	HeadersOnly bool
 	// Scope is copied into every message read.
 	Scope string
+	// KeepAttachments, when above zero, keeps the content of each
+	// attachment of at most this many bytes (Attachment.Content) and sniffs
+	// every attachment's type (Attachment.DetectedType).
+	KeepAttachments int64
 }
 
 func (o ReadOptions) limit() int64 {
@@ -53,7 +58,7 @@ const (
 // listed in Message.Problems, and a message of pure garbage comes back with
 // empty headers, to be threaded under a synthetic id.
 func ParseMessage(raw []byte, opts ReadOptions) *Message {
-	m := &Message{Scope: opts.Scope, Size: int64(len(raw))}
+	m := &Message{Scope: opts.Scope, Size: int64(len(raw)), keep: opts.KeepAttachments}
 	var buf [32]headerField
 	fields, bodyStart, bad := splitHeader(raw, buf[:0])
 	if bad > 0 {
@@ -157,12 +162,25 @@ func leaf(m *Message, h message.Header, r io.Reader, parts *int, depth int) erro
 	if isText && disp != "attachment" && dparams["filename"] == "" {
 		return text(m, mediaType, params["charset"], ent.Body)
 	}
-	n, err := io.Copy(io.Discard, ent.Body)
-	m.Attachments = append(m.Attachments, Attachment{
-		Filename:    attachmentName(h, params["name"]),
-		ContentType: mediaType,
-		Size:        n,
-	})
+	att := Attachment{Filename: attachmentName(h, params["name"]), ContentType: mediaType}
+	if m.keep > 0 {
+		var b []byte
+		b, err = io.ReadAll(io.LimitReader(ent.Body, m.keep+1))
+		att.Size = int64(len(b))
+		att.DetectedType = http.DetectContentType(b)
+		if att.Size <= m.keep {
+			att.Content = b
+		} else {
+			rest, cerr := io.Copy(io.Discard, ent.Body)
+			att.Size += rest
+			if err == nil {
+				err = cerr
+			}
+		}
+	} else {
+		att.Size, err = io.Copy(io.Discard, ent.Body)
+	}
+	m.Attachments = append(m.Attachments, att)
 	if err != nil {
 		m.problemf("attachment %d: %v", len(m.Attachments), err)
 	}

@@ -138,6 +138,9 @@ func Seed(ctx context.Context, owner *sqlx.DB, app *db.DB) (*Demo, error) {
 	if err := seedDeals(ctx, app, admins); err != nil {
 		return nil, err
 	}
+	if err := seedActivity(ctx, app, admins); err != nil {
+		return nil, err
+	}
 	if err := seedForums(ctx, app, admins); err != nil {
 		return nil, err
 	}

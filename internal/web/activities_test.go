@@ -61,8 +61,13 @@ func TestActivityAPI(t *testing.T) {
 			path = "/api/v1/accounts/" + accID + "/activities?limit=1&cursor=" + c
 		}
 	}
-	if strings.Join(subjects, ",") != "note,call" {
-		t.Fatalf("account timeline = %v, want note,call", subjects)
+	// The newest is the account's creation, a system event the hub wrote.
+	if strings.Join(subjects, ",") != "system,note,call" {
+		t.Fatalf("account timeline = %v, want system,note,call", subjects)
+	}
+	if _, p := f.api("GET", "/api/v1/accounts/"+accID+"/activities?kind=system", key, ""); len(p["data"].([]any)) != 1 ||
+		p["data"].([]any)[0].(map[string]any)["event"] != "account.created" {
+		t.Fatalf("the account's system events = %v", p)
 	}
 	_, p := f.api("GET", "/api/v1/contacts/"+conID+"/activities?kind=task", key, "")
 	if d := p["data"].([]any); len(d) != 1 || d[0].(map[string]any)["subject"] != "Send the quote" {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -39,6 +40,8 @@ type timelineRow struct {
 	Task     bool
 	Done     bool
 	Duration string
+	// To is the state or status a system event moved the record to ("" when none).
+	To string
 }
 
 // timeline adds a record's latest activities to a page's data, and whether
@@ -57,6 +60,12 @@ func (s *Server) timeline(ctx context.Context, a partners.Actor, recordType stri
 		}
 		if x.Event != nil {
 			r.Event = *x.Event
+			var d struct {
+				To string `json:"to"`
+			}
+			if json.Unmarshal(x.Detail, &d) == nil && d.To != "" {
+				r.To = d.To
+			}
 		}
 		if x.DurationSeconds != nil && *x.DurationSeconds > 0 {
 			r.Duration = (time.Duration(*x.DurationSeconds) * time.Second).String()
@@ -66,6 +75,17 @@ func (s *Server) timeline(ctx context.Context, a partners.Actor, recordType stri
 	data["Timeline"] = rows
 	data["CanLog"] = a.Role.AtLeast(partners.Sales) && (owner == a.Org || slices.Contains(writers, a.Org))
 	data["TimelineAction"] = "/" + recordType + "s/" + strconv.FormatInt(id, 10) + "/activities"
+	return nil
+}
+
+// readTimeline adds a record's latest activities to a page that shows them
+// without the form to log one (deal registrations and leads: their system
+// events and the organization's mail).
+func (s *Server) readTimeline(ctx context.Context, a partners.Actor, recordType string, id int64, data fiber.Map) error {
+	if err := s.timeline(ctx, a, recordType, id, 0, nil, data); err != nil {
+		return err
+	}
+	data["CanLog"] = false
 	return nil
 }
 

@@ -21,8 +21,9 @@ func TestTimelineOnTheAccountPage(t *testing.T) {
 	resp, _ := b.req("POST", "/accounts", url.Values{"_csrf": {csrfOf(t, page)}, "name": {"Padaria Central"}})
 	accPath, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
 	_, page = b.req("GET", accPath, nil)
-	if !strings.Contains(page, `id="timeline"`) || !strings.Contains(page, "Nothing logged yet.") || !strings.Contains(page, `id="activity-new"`) {
-		t.Fatalf("the account page has no empty timeline with its form: %s", page)
+	// New, the timeline holds the system event of its creation, and the form.
+	if !strings.Contains(page, `id="timeline"`) || !strings.Contains(page, "Account created") || !strings.Contains(page, `id="activity-new"`) {
+		t.Fatalf("the account page has no timeline with its creation and its form: %s", page)
 	}
 	resp, _ = b.req("POST", accPath+"/activities", url.Values{"_csrf": {csrfOf(t, page)}, "kind": {"note"}, "subject": {"Visit"}, "body": {"Ovens need replacing"}})
 	if resp.StatusCode != 303 {
@@ -78,7 +79,7 @@ func TestTimelineOnTheAccountPage(t *testing.T) {
 	}
 	_, page = v.req("GET", "/settings", nil)
 	v.req("POST", "/settings/locale", url.Values{"_csrf": {csrfOf(t, page)}, "locale": {"pt-BR"}})
-	if _, page = v.req("GET", accPath, nil); !strings.Contains(page, "Atividades") || !strings.Contains(page, "Nota") {
+	if _, page = v.req("GET", accPath, nil); !strings.Contains(page, "Atividades") || !strings.Contains(page, "Nota") || !strings.Contains(page, "Conta criada") {
 		t.Fatalf("the timeline in Portuguese: %s", page)
 	}
 }

@@ -192,6 +192,9 @@ func (s *Server) dealPage(c *fiber.Ctx) error {
 		}
 		data["Evidence"] = ev
 	}
+	if err := s.readTimeline(ctx, *a, deals.RecordType, id, data); err != nil {
+		return err
+	}
 	return s.render(c, "deal", data)
 }
 

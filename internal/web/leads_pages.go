@@ -135,6 +135,9 @@ func (s *Server) leadPage(c *fiber.Ctx) error {
 	if l.AssignedOrg != nil {
 		data["AssignedName"] = names[*l.AssignedOrg]
 	}
+	if err := s.readTimeline(ctx, *a, leads.RecordType, l.ID, data); err != nil {
+		return err
+	}
 	return s.render(c, "lead", data)
 }
 

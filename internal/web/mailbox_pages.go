@@ -37,6 +37,8 @@ func mailboxFields() []fieldSpec {
 		{Name: "password", Label: "mail.password", Type: "password", Max: 1000, Autocomplete: "new-password"},
 		{Name: "folders", Label: "mail.folders", Hint: "form.hint_list"},
 		{Name: "start_date", Label: "mail.start_date", Hint: "mail.start_date_hint", Max: 10},
+		{Name: "sync_minutes", Label: "mail.sync_minutes", Type: "number", Hint: "mail.sync_minutes_hint"},
+		{Name: "capture", Label: "mail.capture", Type: "select", OptionPrefix: "mail.capture.", Hint: "mail.capture_hint"},
 	}
 }
 
@@ -45,6 +47,7 @@ var (
 	mailboxEditForm = newForm("mailbox-edit", append(mailboxFields(),
 		fieldSpec{Name: "enabled", Label: "mail.enabled", Type: "select", OptionPrefix: "mail.enabled."})...)
 	mailboxTLSModes = []string{"tls", "starttls", "plain"}
+	mailboxCapture  = []string{"false", "true"}
 )
 
 func mailboxPath(id int64) string { return "/settings/mailboxes/" + strconv.FormatInt(id, 10) }
@@ -54,7 +57,7 @@ func (s *Server) mailboxesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "mailboxes", fiber.Map{"Mailboxes": list, "TLSModes": mailboxTLSModes})
+	return s.render(c, "mailboxes", fiber.Map{"Mailboxes": list, "TLSModes": mailboxTLSModes, "CaptureChoices": mailboxCapture})
 }
 
 // mailboxInput reads the form: an empty password keeps the stored one, an
@@ -87,6 +90,18 @@ func mailboxInput(c *fiber.Ctx, create bool) (imapsync.Input, error) {
 		on := c.FormValue("enabled") == "true"
 		in.Enabled = &on
 	}
+	if v := strings.TrimSpace(c.FormValue("sync_minutes")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return in, apperr.Field("sync_minutes", "must be between 1 and 1440 (a day)")
+		}
+		in.SyncMinutes = &n
+	}
+	switch c.FormValue("capture") {
+	case "true", "false":
+		on := c.FormValue("capture") == "true"
+		in.Capture = &on
+	}
 	return in, nil
 }
 
@@ -111,7 +126,8 @@ func (s *Server) mailboxPage(c *fiber.Ctx) error {
 		return err
 	}
 	return s.render(c, "mailbox", fiber.Map{"M": m, "TLSModes": mailboxTLSModes, "Folders": strings.Join(m.Folders, ", "),
-		"Enabled": strconv.FormatBool(m.Enabled), "EnabledChoices": []string{"true", "false"}})
+		"Enabled": strconv.FormatBool(m.Enabled), "EnabledChoices": []string{"true", "false"},
+		"Capture": strconv.FormatBool(m.Capture), "CaptureChoices": mailboxCapture})
 }
 
 func (s *Server) mailboxUpdateForm(c *fiber.Ctx) error {

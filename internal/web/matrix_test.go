@@ -336,6 +336,18 @@ func buildWorld(t *testing.T) *world {
 		ProofBase64: "iVBORw0KGgoAAAANSUhEUg=="})
 	must(err)
 	w.target[web.TargetFund], w.target[web.TargetAllocation], w.target[web.TargetFundRequest], w.target[web.TargetClaim] = fund.ID, alloc.ID, fr.ID, cl.ID
+	// Session 8 activity (issue 18): a message the owner organization's mail
+	// brought in, with an attachment whose text is the marker.
+	w.marker[web.TargetMailMessage] = "Matrix Target Mail"
+	raw := "Message-ID: <matrix-target@matrix.example>\r\nFrom: someone@matrix-target.example\r\nTo: own@matrix.example\r\n" +
+		"Subject: Matrix Target Mail\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nHello.\r\n--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"note.txt\"\r\n\r\n" +
+		w.marker[web.TargetMailMessage] + "\r\n--b--\r\n"
+	_, err = (&imapsync.Service{DB: d.App}).Ingest(ctx, owner, [][]byte{[]byte(raw)})
+	must(err)
+	var mid int64
+	must(d.Owner.GetContext(ctx, &mid, `SELECT id FROM mail_messages WHERE message_key = 'matrix-target@matrix.example'`))
+	w.target[web.TargetMailMessage] = mid
 	return w
 }
 
@@ -368,7 +380,7 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relOwn || !listing && c.vendorManager()
 	case web.TargetJob:
 		return c.rel == relOwn || c.vendorManager()
-	case web.TargetAPIKey, web.TargetImport, web.TargetMailbox, web.TargetProfile, web.TargetInterchange, web.TargetWebhook:
+	case web.TargetAPIKey, web.TargetImport, web.TargetMailbox, web.TargetProfile, web.TargetInterchange, web.TargetWebhook, web.TargetMailMessage:
 		return c.rel == relOwn
 	case web.TargetActivity, web.TargetTimeline, web.TargetContactTimeline:
 		return c.rel == relOwn || c.rel == relRead || c.rel == relWrite

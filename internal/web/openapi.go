@@ -171,10 +171,13 @@ var schemas = obj{
 	"Mailbox": object(obj{"id": integer(), "owner_org_id": integer(), "name": str(), "host": str(), "port": obj{"type": "integer"},
 		"tls_mode": enum("tls", "starttls", "plain"), "username": str(), "folders": strArray(), "start_date": obj{"type": "string", "format": "date"},
 		"enabled": boolean(), "last_run_at": nullable(ts()), "last_ok_at": nullable(ts()), "last_error": str(),
-		"messages_seen": integer(), "messages_stored": integer(), "created_at": ts(), "updated_at": ts()}),
+		"messages_seen": integer(), "messages_stored": integer(), "sync_minutes": integer(), "next_sync_at": nullable(ts()),
+		"failures": integer(), "capture": boolean(), "created_at": ts(), "updated_at": ts()}),
 	"MailboxInput": object(obj{"name": str(), "host": str(), "port": obj{"type": "integer"}, "tls_mode": enum("tls", "starttls", "plain"),
 		"username": str(), "password": obj{"type": "string", "format": "password", "writeOnly": true, "description": "stored encrypted, never shown back"},
-		"folders": strArray(), "start_date": obj{"type": "string", "format": "date"}, "enabled": boolean()}),
+		"folders": strArray(), "start_date": obj{"type": "string", "format": "date"}, "enabled": boolean(),
+		"sync_minutes": obj{"type": "integer", "minimum": 1, "maximum": 1440, "description": "how often it syncs on its own (5 when not given)"},
+		"capture":      obj{"type": "boolean", "description": "a mailbox the team BCCs or forwards mail to: forwards are filed under their original participants"}}),
 	"MailboxCheck": object(obj{"ok": boolean(), "error": str(), "folders": obj{"type": "object", "additionalProperties": obj{"type": "integer"}}}),
 	"JobQueued":    object(obj{"job_id": integer()}),
 
@@ -199,6 +202,10 @@ var schemas = obj{
 		"items": object(obj{"region": obj{"type": "string", "description": "empty matches any"}, "industry": obj{"type": "string", "description": "empty matches any"},
 			"tier": enum("", "registered", "silver", "gold", "platinum"), "partners": obj{"type": "array", "items": integer(), "description": "only these partners (empty: any of the tier)"},
 			"capacity": obj{"type": "integer", "description": "open leads a partner may hold (0: no limit)"}})}}, "rules"),
+	"MailMessage": object(obj{"id": integer(), "subject": str(), "from": str(), "from_name": str(), "to": strArray(), "cc": strArray(),
+		"sent_at": nullable(ts()), "conversation_id": str(), "text": str(), "html": obj{"type": "string", "description": "cleaned: no script, no remote images"},
+		"attachments": obj{"type": "array", "items": object(obj{"position": integer(), "filename": str(), "content_type": str(), "detected_type": str(),
+			"size": integer(), "stored": boolean()})}, "problems": strArray()}),
 }
 
 var (
@@ -270,6 +277,8 @@ func (s *Server) openAPI() obj {
 				schema = obj{"type": "object", "properties": obj{"data": obj{"type": "array", "items": ref(r.Reply)}, "next_cursor": str()}}
 			}
 			resp["content"] = obj{"application/json": obj{"schema": schema}}
+		} else if strings.HasSuffix(r.Path, "/attachment") {
+			resp["content"] = obj{"application/octet-stream": obj{"schema": obj{"type": "string", "format": "binary"}}}
 		} else if strings.HasSuffix(r.Path, ".csv") {
 			resp["content"] = obj{"text/csv": obj{"schema": obj{"type": "string"}}}
 		} else if r.Path == "/openapi.json" {

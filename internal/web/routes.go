@@ -46,7 +46,8 @@ func (s *Server) apiRoutes() {
 		s.activityAPI(), s.mailboxAPI(),
 		s.exchangeAPI(),
 		s.forumAPI(),
-		s.promotionAPI(), s.jointDealAPI(), s.leadRoutingAPI())
+		s.promotionAPI(), s.jointDealAPI(), s.leadRoutingAPI(),
+		s.recordTimelineAPI(), s.mailMessageAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.

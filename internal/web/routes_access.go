@@ -69,6 +69,10 @@ const (
 // the vendor's sales user and the owner's sales user its two owners.
 const TargetJointDeal Target = "joint-deal"
 
+// TargetMailMessage is a message a mailbox of the owner organization brought
+// in, with an attachment: its organization's alone (issue 18, session 8).
+const TargetMailMessage Target = "mail-message"
+
 // Action is what a route does with its target.
 type Action string
 
@@ -516,4 +520,12 @@ var routeAccess = map[string]Access{
 	// Lead routing rules (issue 17, lead_routing.go): the vendor's managers.
 	"GET /api/v1/lead-routing-rules":  {Action: Read, Vendor: true},
 	"POST /api/v1/lead-routing-rules": {Action: Create, Vendor: true},
+	// Session 8 activity (issue 18): the timelines of deal registrations and
+	// leads, read by whoever sees the record.
+	"GET /api/v1/deal-registrations/:id/activities": {Action: Read, Target: TargetDealRegistration},
+	"GET /api/v1/leads/:id/activities":              {Action: Read, Target: TargetLead},
+	// Session 8 activity (issue 18): a synced message and its attachment,
+	// its organization's alone.
+	"GET /api/v1/mail-messages/:id":            {Action: Read, Target: TargetMailMessage},
+	"GET /api/v1/mail-messages/:id/attachment": {Action: Read, Target: TargetMailMessage},
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/activity"
 )
 
 // Service holds what account operations need.
@@ -337,6 +338,9 @@ func (s *Service) Create(ctx context.Context, a partners.Actor, in Input) (*Acco
 			return err
 		}
 		if err := s.insert(ctx, tx, a, acc); err != nil {
+			return err
+		}
+		if err := activity.Log(ctx, tx, a, "account", acc.ID, "account.created", map[string]any{"name": acc.Name}); err != nil {
 			return err
 		}
 		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "account.create",

@@ -14,6 +14,7 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/partners"
+	"github.com/partnerhub/partnerhub/partners/activity"
 )
 
 // Contact is a person at an account. It is visible and writable under the same
@@ -183,6 +184,9 @@ func (s *Service) CreateContact(ctx context.Context, a partners.Actor, in Contac
 			return err
 		}
 		if err := writeContactKeys(ctx, tx, &c, acc.OwnerOrg == a.Org); err != nil {
+			return err
+		}
+		if err := activity.Log(ctx, tx, a, "contact", c.ID, "contact.created", map[string]any{"name": c.Name}); err != nil {
 			return err
 		}
 		return audit.Append(ctx, tx, audit.Entry{Network: a.Network, Org: a.Org, User: a.User, Actor: a.Label(), Action: "contact.create",

@@ -22,6 +22,7 @@ func init() {
 		SortKey:    "sort_name", SortAt: "updated_at",
 		Noun: "account", Nouns: "accounts",
 		Explain: explainPolicies,
+		Event:   shareEvent,
 	})
 }
 

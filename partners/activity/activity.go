@@ -1,7 +1,8 @@
 // Package activity holds the activity timeline (issue 18): calls, meetings,
-// notes, tasks, system events and email hanging on a record (an account or a
-// contact today; leads and deal registrations register as they land), one
-// timeline per record, newest first, with keyset paging.
+// notes, tasks, system events and email hanging on a record (accounts and
+// contacts, leads and deal registrations: each family registers its records
+// with RegisterRecord), one timeline per record, newest first, with keyset
+// paging.
 //
 // An activity's visibility follows its record: the row carries the arrays of
 // the shared record it follows (share_type, share_id: an account for an
@@ -31,7 +32,6 @@ import (
 	auditlog "github.com/partnerhub/partnerhub/internal/audit"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/partners"
-	"github.com/partnerhub/partnerhub/partners/accounts"
 )
 
 // Kinds of activity.
@@ -75,7 +75,8 @@ var (
 )
 
 // RegisterRecord lets activities hang on records of recordType. A family
-// registers at init; its shareable registration must list activities as a
+// registers at init (accounts and contacts in partners/accounts, leads and
+// deal registrations in their packages); its shareable registration must list activities as a
 // dependent (partners.Dependent{Table: "activities", Column: "share_id",
 // TypeColumn: "share_type"}) so that the rows follow its shares. It panics on a
 // duplicate, a programming error caught at start.
@@ -86,22 +87,6 @@ func RegisterRecord(recordType string, r Resolver) {
 		panic("activity: record type " + recordType + " registered twice")
 	}
 	registry[recordType] = r
-}
-
-func init() {
-	RegisterRecord("account", func(ctx context.Context, tx *sqlx.Tx, network, id int64) (Anchor, error) {
-		acc, err := accounts.AccountAccess(ctx, tx, network, id)
-		return anchorOf(acc), err
-	})
-	RegisterRecord("contact", func(ctx context.Context, tx *sqlx.Tx, network, id int64) (Anchor, error) {
-		acc, err := accounts.ContactAccess(ctx, tx, network, id)
-		return anchorOf(acc), err
-	})
-}
-
-func anchorOf(a accounts.Access) Anchor {
-	return Anchor{ShareType: "account", ShareID: a.Account, Owner: a.Owner, Readers: a.Readers, Writers: a.Writers,
-		Account: a.Account, Name: a.Name, Archived: a.Archived}
 }
 
 // RecordTypes lists the record types activities may hang on.

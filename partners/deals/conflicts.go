@@ -160,6 +160,9 @@ func (s *Service) checkConflicts(ctx context.Context, v partners.Actor, id int64
 		link := fmt.Sprintf("/deal-registrations/%d", id)
 		switch outcome {
 		case "later":
+			if err := logEvent(ctx, tx, v, id, Rejected, map[string]any{"from": r.State, "to": Rejected, "reason": RejectedAsLater}); err != nil {
+				return err
+			}
 			if err := s.notifyOwner(ctx, tx, &r, "deal_registration.rejected", l10n.M("Deal registration rejected"),
 				l10n.M("Your registration %q was rejected: another partner registered a deal on this account first.", r.Title)); err != nil {
 				return err

@@ -34,6 +34,9 @@ func init() {
 	partners.RegisterShareable(partners.Shareable{
 		Type: RecordType, Table: "deal_registrations", OwnerUser: "owner_user_id",
 		Noun: "deal registration", Nouns: "deal registrations",
+		// The activities on a registration follow it (activity.go).
+		Dependents: []partners.Dependent{{Table: "activities", Column: "share_id", TypeColumn: "share_type"}},
+		Event:      logEvent,
 	})
 }
 
@@ -227,6 +230,9 @@ func (s *Service) Create(ctx context.Context, a partners.Actor, in Input) (*Regi
 			INSERT INTO deal_registrations (network_id, owner_org_id, owner_user_id, account_id, account_name, title, products, amount_minor, currency, expected_close, notes)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+columns,
 			a.Network, a.Org, nullID(a.User), *in.Account, name, f.title, pq.StringArray(f.products), f.amount, f.currency, f.close, f.notes); err != nil {
+			return err
+		}
+		if err := logEvent(ctx, tx, a, out.ID, "created", map[string]any{"title": out.Title}); err != nil {
 			return err
 		}
 		return audit(ctx, tx, a, "deal_registration.create", RecordType, out.ID, map[string]any{"account": out.AccountID, "title": out.Title})

@@ -166,6 +166,12 @@ func (s *Service) move(ctx context.Context, a partners.Actor, id int64, st step)
 				return err
 			}
 		}
+		if to != r.State {
+			// submitted, under_review, approved, rejected, withdrawn, converted
+			if err := logEvent(ctx, tx, a, id, to, map[string]any{"from": r.State, "to": to}); err != nil {
+				return err
+			}
+		}
 		return audit(ctx, tx, a, st.action, RecordType, id, map[string]any{"from": r.State, "to": to})
 	})
 	if err != nil {

@@ -29,7 +29,11 @@ import (
 const RecordType = "lead"
 
 func init() {
-	partners.RegisterShareable(partners.Shareable{Type: RecordType, Table: "leads", OwnerUser: "owner_user_id", Noun: "lead", Nouns: "leads"})
+	partners.RegisterShareable(partners.Shareable{Type: RecordType, Table: "leads", OwnerUser: "owner_user_id", Noun: "lead", Nouns: "leads",
+		// The activities on a lead follow it (activity.go).
+		Dependents: []partners.Dependent{{Table: "activities", Column: "share_id", TypeColumn: "share_type"}},
+		Event:      logEvent,
+	})
 }
 
 // Statuses of a lead.
@@ -153,6 +157,9 @@ func (s *Service) Create(ctx context.Context, a partners.Actor, in Input) (*Lead
 		if err := tx.GetContext(ctx, &out, `INSERT INTO leads (network_id, owner_org_id, owner_user_id, company, contact_name, email, region, industry, notes)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+columns,
 			a.Network, a.Org, nullID(a.User), vals[0], vals[1], vals[2], vals[3], vals[4], vals[5]); err != nil {
+			return err
+		}
+		if err := logEvent(ctx, tx, a, out.ID, "created", map[string]any{"company": out.Company}); err != nil {
 			return err
 		}
 		return audit(ctx, tx, a, "lead.create", out.ID, map[string]any{"company": out.Company})
@@ -357,6 +364,9 @@ func (s *Service) Offer(ctx context.Context, a partners.Actor, id, org int64) (*
 		if err := s.ensureClock(ctx, tx, a.Network, a.Org); err != nil {
 			return err
 		}
+		if err := logEvent(ctx, tx, a, id, "offered", map[string]any{"org_id": org, "respond_by": by}); err != nil {
+			return err
+		}
 		return audit(ctx, tx, a, "lead.offer", id, map[string]any{"org": org, "respond_by": by})
 	})
 	if err != nil {
@@ -421,6 +431,9 @@ func (s *Service) answer(ctx context.Context, a partners.Actor, id int64, accept
 		}); err != nil {
 			return err
 		}
+		if err := logEvent(ctx, tx, a, id, response, map[string]any{"org_id": a.Org, "reason": reason}); err != nil {
+			return err
+		}
 		return audit(ctx, tx, a, "lead."+response, id, map[string]any{"reason": reason})
 	})
 	if err != nil {
@@ -466,6 +479,9 @@ func (s *Service) SetStatus(ctx context.Context, a partners.Actor, id int64, sta
 		}
 		if err := tx.GetContext(ctx, &out, `UPDATE leads SET status = $3, status_reason = $4, updated_at = now()
 			WHERE network_id = $1 AND id = $2 RETURNING `+columns, a.Network, id, status, nullText(reason)); err != nil {
+			return err
+		}
+		if err := logEvent(ctx, tx, a, id, "status", map[string]any{"from": l.Status, "to": status, "reason": reason}); err != nil {
 			return err
 		}
 		return audit(ctx, tx, a, "lead.status", id, map[string]any{"from": l.Status, "to": status, "reason": reason})

@@ -23,7 +23,7 @@ import (
 // directory and a password file (MAIL-REFERENCE.md §3, option A). As root it
 // runs as "nobody". scripts/ensure-deps.sh installs it for make test.
 type dovecot struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	conf string
 	port int
@@ -31,7 +31,7 @@ type dovecot struct {
 	log  *bytes.Buffer
 }
 
-func startDovecot(t *testing.T, users map[string]string) *dovecot {
+func startDovecot(t testing.TB, users map[string]string) *dovecot {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -194,7 +194,7 @@ func (d *dovecot) client(user, pass string) *imapclient.Client {
 }
 
 // appendMsg delivers a raw message into a folder, with an internal date.
-func appendMsg(t *testing.T, c *imapclient.Client, folder, raw string, when time.Time) {
+func appendMsg(t testing.TB, c *imapclient.Client, folder, raw string, when time.Time) {
 	t.Helper()
 	raw = strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "\n", "\r\n")
 	cmd := c.Append(folder, int64(len(raw)), &imap.AppendOptions{Time: when})

@@ -57,18 +57,28 @@ type Mailbox struct {
 	LastError      string     `json:"last_error"`
 	MessagesSeen   int64      `json:"messages_seen"`
 	MessagesStored int64      `json:"messages_stored"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	// SyncMinutes is how often the mailbox syncs on its own; NextSyncAt when
+	// it syncs next; Failures how many runs in a row failed (each doubles the
+	// wait before the next, up to six hours).
+	SyncMinutes int        `json:"sync_minutes"`
+	NextSyncAt  *time.Time `json:"next_sync_at"`
+	Failures    int        `json:"failures"`
+	// Capture marks a mailbox the team BCCs or forwards mail to: a forwarded
+	// message is filed under the original sender and recipients.
+	Capture   bool      `json:"capture"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 const mailboxColumns = `id, owner_org_id, name, host, port, tls_mode, username, folders, start_date, enabled, last_run_at, last_ok_at,
-	last_error, messages_seen, messages_stored, created_at, updated_at`
+	last_error, messages_seen, messages_stored, sync_minutes, next_sync_at, failures, capture, created_at, updated_at`
 
 func scanMailbox(r interface{ Scan(...any) error }, m *Mailbox) error {
 	var folders pq.StringArray
 	var start time.Time
 	if err := r.Scan(&m.ID, &m.OwnerOrg, &m.Name, &m.Host, &m.Port, &m.TLSMode, &m.Username, &folders, &start, &m.Enabled, &m.LastRunAt,
-		&m.LastOKAt, &m.LastError, &m.MessagesSeen, &m.MessagesStored, &m.CreatedAt, &m.UpdatedAt); err != nil {
+		&m.LastOKAt, &m.LastError, &m.MessagesSeen, &m.MessagesStored, &m.SyncMinutes, &m.NextSyncAt, &m.Failures, &m.Capture,
+		&m.CreatedAt, &m.UpdatedAt); err != nil {
 		return err
 	}
 	m.Folders, m.StartDate = folders, start.Format("2006-01-02")
@@ -85,6 +95,9 @@ type Service struct {
 	// MaxMessageBytes caps what is fetched of one message (a gigantic
 	// attachment); the rest is not downloaded. Zero means 25 MiB.
 	MaxMessageBytes int64
+	// MaxAttachmentBytes caps the attachments kept for download; a larger
+	// one is listed with its name, type and size only. Zero means 10 MiB.
+	MaxAttachmentBytes int64
 	// DialTimeout bounds connecting and logging in; zero means 20 seconds.
 	DialTimeout time.Duration
 }
@@ -108,6 +121,11 @@ type Input struct {
 	Folders   *[]string `json:"folders"`
 	StartDate *string   `json:"start_date"`
 	Enabled   *bool     `json:"enabled"`
+	// SyncMinutes is how often the mailbox syncs on its own, 1 to 1440
+	// (5 when not given).
+	SyncMinutes *int `json:"sync_minutes"`
+	// Capture files forwarded messages under their original participants.
+	Capture *bool `json:"capture"`
 }
 
 // settings are a mailbox's checked fields.
@@ -116,16 +134,17 @@ type settings struct {
 	port                  int
 	folders               []string
 	start                 time.Time
-	enabled               bool
+	enabled, capture      bool
+	minutes               int
 }
 
 func (in Input) check(create bool, was *Mailbox) (settings, error) {
 	var f settings
 	if was != nil {
 		start, _ := time.Parse("2006-01-02", was.StartDate)
-		f = settings{was.Name, was.Host, was.TLSMode, was.Username, was.Port, was.Folders, start, was.Enabled}
+		f = settings{was.Name, was.Host, was.TLSMode, was.Username, was.Port, was.Folders, start, was.Enabled, was.Capture, was.SyncMinutes}
 	} else {
-		f.enabled, f.folders, f.tls = true, []string{"INBOX"}, TLS
+		f.enabled, f.folders, f.tls, f.minutes = true, []string{"INBOX"}, TLS, DefaultSyncMinutes
 	}
 	if create {
 		for name, missing := range map[string]bool{"name": in.Name == nil, "host": in.Host == nil, "username": in.Username == nil,
@@ -201,6 +220,14 @@ func (in Input) check(create bool, was *Mailbox) (settings, error) {
 	}
 	if in.Enabled != nil {
 		f.enabled = *in.Enabled
+	}
+	if in.SyncMinutes != nil {
+		if f.minutes = *in.SyncMinutes; f.minutes < 1 || f.minutes > 1440 {
+			return f, apperr.Field("sync_minutes", "must be between 1 and 1440 (a day)")
+		}
+	}
+	if in.Capture != nil {
+		f.capture = *in.Capture
 	}
 	return f, nil
 }
@@ -278,10 +305,15 @@ func (s *Service) CreateMailbox(ctx context.Context, a partners.Actor, in Input)
 	}
 	var out Mailbox
 	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		row := tx.QueryRowxContext(ctx, `INSERT INTO mailboxes (network_id, owner_org_id, name, host, port, tls_mode, username, password_sealed, folders, start_date, enabled)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+mailboxColumns,
-			a.Network, a.Org, f.name, f.host, f.port, f.tls, f.user, sealed, pq.StringArray(f.folders), f.start, f.enabled)
+		row := tx.QueryRowxContext(ctx, `INSERT INTO mailboxes (network_id, owner_org_id, name, host, port, tls_mode, username, password_sealed, folders, start_date,
+			enabled, sync_minutes, capture, next_sync_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+mailboxColumns,
+			a.Network, a.Org, f.name, f.host, f.port, f.tls, f.user, sealed, pq.StringArray(f.folders), f.start, f.enabled, f.minutes, f.capture, s.now())
 		if err := scanMailbox(row, &out); err != nil {
+			return err
+		}
+		// The first run right away; each run queues the next (schedule.go).
+		if err := s.scheduleTx(ctx, tx, a, &out, time.Time{}); err != nil {
 			return err
 		}
 		return audit(ctx, tx, a, "mailbox.create", out.ID, map[string]any{"name": out.Name, "host": out.Host, "username": out.Username})
@@ -315,11 +347,23 @@ func (s *Service) UpdateMailbox(ctx context.Context, a partners.Actor, id int64,
 				return err
 			}
 		}
+		// A new password or server is worth trying at once, whatever the
+		// failures before; otherwise the schedule stands.
+		next, failures := was.NextSyncAt, was.Failures
+		if in.Password != nil || f.host != was.Host || f.port != was.Port || f.tls != was.TLSMode || f.user != was.Username {
+			now := s.now()
+			next, failures = &now, 0
+		}
 		row := tx.QueryRowxContext(ctx, `UPDATE mailboxes SET name = $3, host = $4, port = $5, tls_mode = $6, username = $7,
-			password_sealed = coalesce($8, password_sealed), folders = $9, start_date = $10, enabled = $11, updated_at = now()
+			password_sealed = coalesce($8, password_sealed), folders = $9, start_date = $10, enabled = $11, sync_minutes = $12, capture = $13,
+			next_sync_at = $14, failures = $15, updated_at = now()
 			WHERE network_id = $1 AND id = $2 RETURNING `+mailboxColumns,
-			a.Network, id, f.name, f.host, f.port, f.tls, f.user, sealed, pq.StringArray(f.folders), f.start, f.enabled)
+			a.Network, id, f.name, f.host, f.port, f.tls, f.user, sealed, pq.StringArray(f.folders), f.start, f.enabled, f.minutes, f.capture,
+			next, failures)
 		if err := scanMailbox(row, &out); err != nil {
+			return err
+		}
+		if err := s.scheduleTx(ctx, tx, a, &out, time.Time{}); err != nil {
 			return err
 		}
 		if f.host != was.Host || f.user != was.Username {

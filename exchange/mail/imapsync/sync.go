@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -28,7 +29,6 @@ import (
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
-	"github.com/partnerhub/partnerhub/partners/accounts"
 	"github.com/partnerhub/partnerhub/partners/activity"
 )
 
@@ -45,6 +45,13 @@ type Result struct {
 	Linked   int      `json:"linked"`   // timeline entries made
 	Threaded int      `json:"threaded"` // messages whose conversation was set or changed
 	Problems []string `json:"problems,omitempty"`
+}
+
+func (s *Service) maxAttachment() int64 {
+	if s.MaxAttachmentBytes > 0 {
+		return s.MaxAttachmentBytes
+	}
+	return 10 << 20
 }
 
 func (s *Service) maxBytes() int64 {
@@ -169,6 +176,11 @@ func (s *Service) Sync(ctx context.Context, a partners.Actor, id int64) (*Result
 	if err := a.Require(partners.Admin); err != nil {
 		return nil, err
 	}
+	unlock, err := s.lockMailbox(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	m, pw, err := s.credentials(ctx, a, id)
 	if err != nil {
 		return nil, err
@@ -184,8 +196,10 @@ func (s *Service) Sync(ctx context.Context, a partners.Actor, id int64) (*Result
 		if ae, ok := apperr.As(err); ok && ae.Kind != apperr.Internal {
 			shown = ae.Error()
 		}
-		if serr := s.state(ctx, a, id, `UPDATE mailboxes SET last_error = $3, messages_seen = messages_seen + $4, messages_stored = messages_stored + $5
-			WHERE network_id = $1 AND id = $2`, shown, res.Seen, res.Stored); serr != nil {
+		failures := m.Failures + 1
+		if serr := s.state(ctx, a, id, `UPDATE mailboxes SET last_error = $3, messages_seen = messages_seen + $4, messages_stored = messages_stored + $5,
+			failures = $6, next_sync_at = $7 WHERE network_id = $1 AND id = $2`,
+			shown, res.Seen, res.Stored, failures, NextRun(s.now(), m.SyncMinutes, failures)); serr != nil {
 			return res, errors.Join(err, serr)
 		}
 		return res, err
@@ -194,8 +208,59 @@ func (s *Service) Sync(ctx context.Context, a partners.Actor, id int64) (*Result
 	if len(res.Problems) > 0 {
 		last = strings.Join(res.Problems[:min(len(res.Problems), 5)], "; ")
 	}
+	now := s.now()
 	return res, s.state(ctx, a, id, `UPDATE mailboxes SET last_ok_at = $3, last_error = $4, messages_seen = messages_seen + $5,
-		messages_stored = messages_stored + $6 WHERE network_id = $1 AND id = $2`, s.now(), last, res.Seen, res.Stored)
+		messages_stored = messages_stored + $6, failures = 0, next_sync_at = $7 WHERE network_id = $1 AND id = $2`,
+		now, last, res.Seen, res.Stored, NextRun(now, m.SyncMinutes, 0))
+}
+
+// LockKey is the PostgreSQL advisory lock a sync of a mailbox holds, so that
+// one mailbox never syncs twice at once, whichever instance or command runs it.
+func LockKey(network, id int64) string {
+	return "partnerhub mail sync " + strconv.FormatInt(network, 10) + " " + strconv.FormatInt(id, 10)
+}
+
+// lockMailbox takes the mailbox's sync lock: a session advisory lock held on a
+// connection of its own for the length of the sync, which the server lets go
+// of by itself when the process dies (kill -9 included), so a killed sync
+// never blocks the next. It waits a moment for a sync that is ending, then
+// answers Conflict. The returned function lets go of the lock.
+func (s *Service) lockMailbox(ctx context.Context, a partners.Actor, id int64) (func(), error) {
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := LockKey(a.Network, id)
+	for try := 0; ; try++ {
+		var got bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, key).Scan(&got); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		if got {
+			break
+		}
+		if try == 20 {
+			conn.Close()
+			return nil, apperr.E(apperr.Conflict, "Mailbox %d is being synced already; this run was skipped.", id)
+		}
+		select {
+		case <-ctx.Done():
+			conn.Close()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return func() {
+		// Let go on a fresh context: the sync's may be done. A connection
+		// that cannot say so is thrown away, which lets go too.
+		uctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(uctx, `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, key); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
 }
 
 func (s *Service) state(ctx context.Context, a partners.Actor, id int64, q string, args ...any) error {
@@ -296,6 +361,38 @@ func (s *Service) sync(ctx context.Context, a partners.Actor, m *Mailbox, pw str
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
+func nullID(id int64) any {
+	if id <= 0 {
+		return nil
+	}
+	return id
+}
+
+// Ingest stores, links and threads messages that reach the hub another way
+// than a mailbox's sync (an import of a mail archive, the demo network), as a
+// sync does: each stored once per organization, one bad message never
+// stopping the rest. Admins only. Errors: Forbidden.
+func (s *Service) Ingest(ctx context.Context, a partners.Actor, raws [][]byte) (*Result, error) {
+	if err := a.Require(partners.Admin); err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	var news []stored
+	for start := 0; start < len(raws); start += batchSize {
+		var got []fetched
+		for i, raw := range raws[start:min(len(raws), start+batchSize)] {
+			got = append(got, fetched{uid: imap.UID(start + i + 1), raw: raw, size: int64(len(raw))})
+		}
+		res.Seen += len(got)
+		n, err := s.store(ctx, a, &Mailbox{}, "", nil, got, 0, true, res)
+		if err != nil {
+			return res, err
+		}
+		news = append(news, n...)
+	}
+	return res, s.thread(ctx, a, news, res)
+}
+
 // fetched is one message as the server gave it.
 type fetched struct {
 	uid      imap.UID
@@ -338,15 +435,9 @@ func (s *Service) store(ctx context.Context, a partners.Actor, m *Mailbox, folde
 	var out []stored
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		out = out[:0]
-		type link struct {
-			id   int64
-			msg  *mail.Message
-			addr []string
-		}
-		var links []link
-		addrs := map[string]bool{}
+		var batch []pending
 		for _, f := range got {
-			msg := mail.ParseMessage(f.raw, mail.ReadOptions{Scope: scope, MaxMessageBytes: s.maxBytes()})
+			msg := mail.ParseMessage(f.raw, mail.ReadOptions{Scope: scope, MaxMessageBytes: s.maxBytes(), KeepAttachments: s.maxAttachment()})
 			msg.Received = f.internal
 			if f.size > int64(len(f.raw)) {
 				msg.Truncated = true
@@ -358,6 +449,13 @@ func (s *Service) store(ctx context.Context, a partners.Actor, m *Mailbox, folde
 			}
 			key := messageKey(msg)
 			text, html := bodies(msg)
+			if m.Capture {
+				// Forwarded to the capture mailbox: filed under the original
+				// sender and recipients, not the colleague who forwarded it.
+				if o, ok := forwardedFrom(f.raw, text); ok {
+					msg.From, msg.To, msg.Cc = o.From, o.To, o.Cc
+				}
+			}
 			att, _ := json.Marshal(nonNil(msg.Attachments))
 			var sent any
 			if d := msg.SentDate(); !d.IsZero() {
@@ -372,75 +470,48 @@ func (s *Service) store(ctx context.Context, a partners.Actor, m *Mailbox, folde
 				to_addrs, cc_addrs, sent_at, in_reply_to, refs, text_body, html_body, attachments, problems, size, body_hash)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 				ON CONFLICT (network_id, owner_org_id, message_key) DO NOTHING RETURNING id`,
-				a.Network, a.Org, key, m.ID, folder, int64(f.uid), clean(msg.Subject, 1000), clean(from, 320), clean(fromName, 200),
+				a.Network, a.Org, key, nullID(m.ID), folder, int64(f.uid), clean(msg.Subject, 1000), clean(from, 320), clean(fromName, 200),
 				cleanAll(addrList(msg.To)), cleanAll(addrList(msg.Cc)), sent, cleanAll(msg.InReplyTo), cleanAll(msg.References),
-				clean(text, 1<<20), clean(html, 2<<20), string(att), cleanAll(msg.Problems), f.size, msg.BodyHash[:])
+				clean(text, 1<<20), clean(sanitizeHTML(html), 2<<20), string(att), cleanAll(msg.Problems), f.size, msg.BodyHash[:])
 			if isNoRows(err) {
 				continue // stored before: by an earlier run, another folder or another mailbox
 			}
 			if err != nil {
 				return fmt.Errorf("store folder %q UID %d: %w", folder, f.uid, err)
 			}
-			res.Stored++
-			out = append(out, stored{id: id, key: key, msg: msg})
-			var mine []string
-			for _, l := range [][]mail.Address{msg.From, msg.To, msg.Cc} {
-				for _, x := range l {
-					if x.Addr != "" && !addrs[x.Addr] {
-						addrs[x.Addr] = true
-					}
-					mine = append(mine, x.Addr)
+			for i, x := range msg.Attachments {
+				var content any
+				if x.Content != nil {
+					content = x.Content
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO mail_attachments (network_id, message_id, position, owner_org_id, filename, content_type,
+					detected_type, size, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+					a.Network, id, i, a.Org, clean(x.Filename, 255), clean(x.ContentType, 255), x.DetectedType, x.Size, content); err != nil {
+					return fmt.Errorf("store folder %q UID %d attachment %d: %w", folder, f.uid, i, err)
 				}
 			}
-			links = append(links, link{id, msg, mine})
+			res.Stored++
+			out = append(out, stored{id: id, key: key, msg: msg})
+			batch = append(batch, pending{id: id, msg: msg, addr: participants(msg.From, msg.To, msg.Cc)})
 			for _, p := range msg.Problems {
 				if len(res.Problems) < 50 {
 					res.Problems = append(res.Problems, fmt.Sprintf("folder %q UID %d: %s", folder, f.uid, p))
 				}
 			}
 		}
-		if len(links) > 0 {
-			all := make([]string, 0, len(addrs))
-			for x := range addrs {
-				all = append(all, x)
-			}
-			contacts, err := accounts.ContactsByEmail(ctx, tx, a.Network, all)
+		if len(batch) > 0 {
+			ml, err := links(ctx, tx, a, batch)
 			if err != nil {
 				return err
-			}
-			byAddr := map[string][]accounts.ContactRef{}
-			for _, c := range contacts {
-				byAddr[c.Email] = append(byAddr[c.Email], c)
-			}
-			var ml []activity.MailLink
-			for _, l := range links {
-				seen := map[string]bool{}
-				for _, addr := range l.addr {
-					for _, c := range byAddr[addr] {
-						for _, r := range []struct {
-							typ string
-							id  int64
-						}{{"contact", c.ID}, {"account", c.Account}} {
-							k := r.typ + ":" + strconv.FormatInt(r.id, 10)
-							if seen[k] {
-								continue
-							}
-							seen[k] = true
-							text, html := bodies(l.msg)
-							if text == "" {
-								text = stripTags(html)
-							}
-							ml = append(ml, activity.MailLink{RecordType: r.typ, RecordID: r.id, MailMessageID: l.id,
-								Subject: clean(l.msg.Subject, 200), Snippet: clean(text, 1000), At: at(l.msg)})
-						}
-					}
-				}
 			}
 			n, err := activity.LinkMail(ctx, tx, a, ml)
 			if err != nil {
 				return err
 			}
 			res.Linked += n
+		}
+		if m.ID == 0 {
+			return nil // ingested, not synced: no folder to move on
 		}
 		return s.saveFolderTx(ctx, tx, a, m.ID, folder, sel, lastUID, done)
 	})

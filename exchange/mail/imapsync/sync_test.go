@@ -33,7 +33,7 @@ func str(s string) *string { return &s }
 var testSecret = []byte("a test secret of at least thirty-two characters")
 
 type world struct {
-	t             *testing.T
+	t             testing.TB
 	ctx           context.Context
 	d             *pgtest.Database
 	p             *partners.Service
@@ -45,7 +45,7 @@ type world struct {
 	account, hank int64
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	d := pgtest.New(t)
