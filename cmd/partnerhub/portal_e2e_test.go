@@ -56,6 +56,10 @@ var notPages = map[string]string{
 	"/lang/:code":            "sets the language and redirects",
 	"/invite/:token":         "needs an invitation token",
 	"/login":                 "checked signed out",
+	// The forums, session 8.
+	"/forums/attachments/:id":          "a file download (TestForumAttachments)",
+	"/forums/unsubscribe/:token":       "needs a digest's signed link (TestForumDigest)",
+	"/forums/spaces/:id/remove-member": "a confirmation reached with ?user_id= from a private space's members (TestForumMembersPages)",
 }
 
 // pageCheck is what the browser measures on one page at one width.

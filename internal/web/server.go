@@ -125,7 +125,7 @@ func New(cfg Config, d *db.DB) *Server {
 		s.exchange.Imports = s.imports
 	}
 	if s.forums = cfg.Forums; s.forums == nil {
-		s.forums = &forums.Service{DB: d}
+		s.forums = &forums.Service{DB: d, Secret: cfg.Secret}
 	}
 	s.App = fiber.New(fiber.Config{
 		Immutable:    true,
