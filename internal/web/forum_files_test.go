@@ -36,6 +36,13 @@ func (b *browser) attach(t *testing.T, page string, post int64, filename string,
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
 	resp := b.f.do(req)
+	for _, c := range resp.Cookies() {
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c.Value
+		}
+	}
 	io.Copy(io.Discard, resp.Body)
 	return resp
 }
