@@ -51,6 +51,39 @@ CREATE INDEX forum_mail_prefs_due ON forum_mail_prefs (network_id, mode, digest_
 -- that a search reads the spaces the reader sees and not every matching post.
 CREATE INDEX forum_posts_space_search ON forum_posts USING gin (space_id, search);
 
+-- Search under row-level security cannot use the text index (@@ is not
+-- leakproof: the policy's quals go first, so every post of the network would be
+-- read). As the accounts' search does (ph_account_search, migration 00027),
+-- forums.Search asks this function, which only reads, for the best matching
+-- post ids among the spaces the caller has already found visible (the
+-- visibility path, under RLS, in the caller's statement), one space at a time
+-- through forum_posts_space_search; the caller then reads those posts under
+-- RLS again, joined to the same visible spaces.
+-- +goose StatementBegin
+CREATE FUNCTION ph_forum_search(p_spaces bigint[], p_query tsquery, p_author bigint, p_cap int) RETURNS SETOF bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = public, pg_temp SET max_parallel_workers_per_gather = 0 AS $$
+DECLARE
+    v_network bigint := NULLIF(current_setting('app.network_id', true), '')::bigint;
+BEGIN
+    IF v_network IS NULL OR p_spaces IS NULL OR p_query IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY EXECUTE $q$
+        SELECT p.id
+          FROM unnest($2::bigint[]) s(id)
+          CROSS JOIN LATERAL (
+                SELECT p.id, p.search FROM forum_posts p
+                 WHERE p.network_id = $1 AND p.space_id = s.id AND p.search @@ $3 AND p.hidden_at IS NULL
+                   AND ($4 = 0 OR p.author_user_id = $4)
+                OFFSET 0) p
+         ORDER BY ts_rank(p.search, $3) DESC, p.id DESC
+         LIMIT $5 $q$ USING v_network, p_spaces, p_query, coalesce(p_author, 0), p_cap;
+END $$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION ph_forum_search(bigint[], tsquery, bigint, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ph_forum_search(bigint[], tsquery, bigint, int) TO partnerhub_app;
+
 -- The digest reads the posts of a followed space or thread after a time.
 CREATE INDEX forum_posts_space_time ON forum_posts (network_id, space_id, created_at);
 CREATE INDEX forum_follows_user ON forum_follows (network_id, user_id, space_id, thread_id);
@@ -94,6 +127,7 @@ GRANT SELECT, INSERT, UPDATE ON forum_mail_prefs TO partnerhub_app;
 GRANT UPDATE ON forum_post_edits TO partnerhub_app;
 
 -- +goose Down
+DROP FUNCTION ph_forum_search(bigint[], tsquery, bigint, int);
 DROP INDEX forum_posts_space_search;
 DROP INDEX forum_follows_user;
 DROP INDEX forum_posts_space_time;
