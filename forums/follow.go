@@ -7,6 +7,7 @@ import (
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/l10n"
+	"github.com/partnerhub/partnerhub/internal/notify"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -103,13 +104,17 @@ func (s *Service) notifyPost(ctx context.Context, tx *sqlx.Tx, a partners.Actor,
 		was[Mention{Type: m.Type, ID: m.ID}] = true
 	}
 	author, link := authorName(a), postLink(thread, post)
-	deliver := func(w who, kind string, head, body l10n.Msg) error {
+	deliver := func(w who, kind string, head, body l10n.Msg, email bool) error {
 		if done[w.user] {
 			return nil
 		}
 		done[w.user] = true
 		ok, err := canSee(ctx, tx, a.Network, sp.ID, w.org, w.user)
 		if err != nil || !ok {
+			return err
+		}
+		if !email {
+			_, err := notify.SendInApp(ctx, tx, a.Network, w.org, w.user, kind, head, body, link)
 			return err
 		}
 		return send(ctx, tx, a.Network, w.org, w.user, kind, link, head, body)
@@ -119,7 +124,7 @@ func (s *Service) notifyPost(ctx context.Context, tx *sqlx.Tx, a partners.Actor,
 			continue
 		}
 		if m.Type == "user" {
-			if err := deliver(who{m.ID, m.Org}, "forum.mention", l10n.M("You were mentioned"), l10n.M("%s mentioned you in %q.", author, title)); err != nil {
+			if err := deliver(who{m.ID, m.Org}, "forum.mention", l10n.M("You were mentioned"), l10n.M("%s mentioned you in %q.", author, title), true); err != nil {
 				return err
 			}
 			continue
@@ -130,7 +135,7 @@ func (s *Service) notifyPost(ctx context.Context, tx *sqlx.Tx, a partners.Actor,
 		}
 		for _, u := range admins {
 			if err := deliver(who{u, m.ID}, "forum.mention", l10n.M("Your organization was mentioned"),
-				l10n.M("%s mentioned your organization in %q.", author, title)); err != nil {
+				l10n.M("%s mentioned your organization in %q.", author, title), true); err != nil {
 				return err
 			}
 		}
@@ -147,12 +152,23 @@ func (s *Service) notifyPost(ctx context.Context, tx *sqlx.Tx, a partners.Actor,
 		WHERE network_id = $1 AND space_id = $2 AND (thread_id = $3 OR ($4 AND thread_id = 0)) ORDER BY thread_id DESC, user_id`, a.Network, sp.ID, thread, newThread); err != nil {
 		return err
 	}
+	users := make([]int64, 0, len(followers))
+	for _, f := range followers {
+		users = append(users, f.User)
+	}
+	// A follower who chose the daily digest, or no email, is told in the app
+	// only (the digest job mails the former).
+	modes, err := mailModes(ctx, tx, a.Network, users)
+	if err != nil {
+		return err
+	}
 	for _, f := range followers {
 		head, body := l10n.M("New post in a thread you follow"), l10n.M("%s wrote in %q.", author, title)
 		if newThread {
 			head, body = l10n.M("New thread in a space you follow"), l10n.M("%s started %q in %s.", author, title, sp.Name)
 		}
-		if err := deliver(who{f.User, f.Org}, "forum.post", head, body); err != nil {
+		mode := modes[f.User]
+		if err := deliver(who{f.User, f.Org}, "forum.post", head, body, mode == "" || mode == MailEach); err != nil {
 			return err
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -46,6 +47,9 @@ const (
 // Service runs the forums.
 type Service struct {
 	DB *db.DB
+	// Secret signs the links in digests that stop forum email (the hub's
+	// SECRET_KEY); without it no such link is valid.
+	Secret []byte
 }
 
 // Space is a place for threads, attached to what it is about.
@@ -411,6 +415,7 @@ func (s *Service) Invite(ctx context.Context, a partners.Actor, id int64, users 
 			for _, table := range []string{"forum_spaces SET member_orgs = $3 WHERE network_id = $1 AND id = $2",
 				"forum_threads SET member_orgs = $3 WHERE network_id = $1 AND space_id = $2",
 				"forum_posts SET member_orgs = $3 WHERE network_id = $1 AND space_id = $2",
+				"forum_attachments SET member_orgs = $3 WHERE network_id = $1 AND space_id = $2",
 				"forum_post_edits e SET member_orgs = $3 WHERE e.network_id = $1 AND e.post_id IN (SELECT p.id FROM forum_posts p WHERE p.network_id = $1 AND p.space_id = $2)"} {
 				if _, err := tx.ExecContext(ctx, "UPDATE "+table, a.Network, id, pq.Int64Array(orgs)); err != nil {
 					return err
@@ -461,4 +466,157 @@ func (s *Service) RecordSpace(ctx context.Context, a partners.Actor, recordType 
 	}
 	out[0].finish(a)
 	return &out[0], nil
+}
+
+// SpaceUpdate changes a space's name, description and kind (Q&A or
+// discussion); nil leaves one as it is. What a space hangs on never changes.
+type SpaceUpdate struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	QA          *bool   `json:"qa"`
+}
+
+// UpdateSpace changes a space: its moderators. Errors: Forbidden, Invalid,
+// NotFound.
+func (s *Service) UpdateSpace(ctx context.Context, a partners.Actor, id int64, in SpaceUpdate) (*Space, error) {
+	if in.Name == nil && in.Description == nil && in.QA == nil {
+		return nil, apperr.Field("name", "name at least one of name, description, qa")
+	}
+	var out *Space
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		sp, err := s.space(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if err := requireModerator(a, sp); err != nil {
+			return err
+		}
+		name, desc, kind := sp.Name, sp.Description, sp.Kind
+		if in.Name != nil {
+			name = strings.TrimSpace(*in.Name)
+			if name == "" || len([]rune(name)) > 120 {
+				return apperr.Field("name", "must be 1 to 120 characters")
+			}
+		}
+		if in.Description != nil {
+			desc = strings.TrimSpace(*in.Description)
+			if len([]rune(desc)) > 2000 {
+				return apperr.Field("description", "must be at most 2000 characters")
+			}
+		}
+		if in.QA != nil {
+			kind = "discussion"
+			if *in.QA {
+				kind = "qa"
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE forum_spaces SET name = $3, description = $4, kind = $5 WHERE network_id = $1 AND id = $2`,
+			a.Network, id, name, desc, kind); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, a, "forum.space.update", "forum_space", id, map[string]any{"name": name, "kind": kind}); err != nil {
+			return err
+		}
+		out, err = s.space(ctx, tx, a, id)
+		return err
+	})
+	return out, err
+}
+
+// Member is a member of a private space.
+type Member struct {
+	UserID int64  `json:"user_id"`
+	OrgID  int64  `json:"org_id"`
+	Name   string `json:"name"`
+}
+
+// Members lists a private space's members (whoever sees the space sees who
+// else does), by name. Errors: NotFound, Invalid (not a private space).
+func (s *Service) Members(ctx context.Context, a partners.Actor, id int64) ([]Member, error) {
+	var out []Member
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		sp, err := s.space(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if sp.Scope != ScopePrivate {
+			return apperr.E(apperr.Invalid, "Only private spaces have members: who sees space %d follows what it hangs on.", id)
+		}
+		var rows []struct {
+			User int64 `db:"user_id"`
+			Org  int64 `db:"org_id"`
+		}
+		if err := tx.SelectContext(ctx, &rows, `SELECT user_id, org_id FROM forum_members WHERE network_id = $1 AND space_id = $2 ORDER BY user_id LIMIT 1000`, a.Network, id); err != nil {
+			return err
+		}
+		for _, r := range rows {
+			m := Member{UserID: r.User, OrgID: r.Org}
+			if u, err := userOf(ctx, tx, a.Network, r.User); err == nil {
+				m.Name = u.Name
+			} else if apperr.KindOf(err) != apperr.NotFound {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Name) < strings.ToLower(out[j].Name) })
+	if out == nil {
+		out = []Member{}
+	}
+	return out, err
+}
+
+// RemoveMember takes a user out of a private space: its moderators. The
+// space, its threads, posts and files stop being readable by the user's
+// organization when no member of it is left (the owner's stays).
+// Errors: Forbidden, Invalid, NotFound.
+func (s *Service) RemoveMember(ctx context.Context, a partners.Actor, id, user int64) (*Space, error) {
+	var out *Space
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		sp, err := s.space(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if !sp.Moderator {
+			return apperr.E(apperr.Forbidden, "Members are removed by the space's moderators.")
+		}
+		if sp.Scope != ScopePrivate {
+			return apperr.E(apperr.Invalid, "Only private spaces have members: who sees space %d follows what it hangs on.", id)
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM forum_members WHERE network_id = $1 AND space_id = $2 AND user_id = $3`, a.Network, id, user)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.Field("user_id", "user %d is not a member of space %d", user, id)
+		}
+		var left []int64
+		if err := tx.SelectContext(ctx, &left, `SELECT DISTINCT org_id FROM forum_members WHERE network_id = $1 AND space_id = $2 ORDER BY org_id`, a.Network, id); err != nil {
+			return err
+		}
+		orgs := []int64{sp.OwnerOrg}
+		for _, o := range left {
+			if !contains(orgs, o) {
+				orgs = append(orgs, o)
+			}
+		}
+		if len(orgs) != len(sp.MemberOrgs) {
+			for _, table := range []string{"forum_threads SET member_orgs = $3 WHERE network_id = $1 AND space_id = $2",
+				"forum_posts SET member_orgs = $3 WHERE network_id = $1 AND space_id = $2",
+				"forum_attachments SET member_orgs = $3 WHERE network_id = $1 AND space_id = $2",
+				"forum_post_edits e SET member_orgs = $3 WHERE e.network_id = $1 AND e.post_id IN (SELECT p.id FROM forum_posts p WHERE p.network_id = $1 AND p.space_id = $2)",
+				"forum_spaces SET member_orgs = $3 WHERE network_id = $1 AND id = $2"} {
+				if _, err := tx.ExecContext(ctx, "UPDATE "+table, a.Network, id, pq.Int64Array(orgs)); err != nil {
+					return err
+				}
+			}
+		}
+		if err := audit(ctx, tx, a, "forum.space.remove_member", "forum_space", id, map[string]any{"user": user}); err != nil {
+			return err
+		}
+		out, err = s.space(ctx, tx, a, id)
+		return err
+	})
+	return out, err
 }

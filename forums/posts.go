@@ -72,6 +72,8 @@ type Post struct {
 	EditCount     int             `db:"edit_count" json:"edit_count"`
 	CreatedAt     time.Time       `db:"created_at" json:"created_at"`
 	Accepted      bool            `db:"-" json:"accepted"`
+	// Attachments are the post's files (on a thread's posts; empty elsewhere).
+	Attachments []Attachment `db:"-" json:"attachments,omitempty"`
 }
 
 const postColumns = `p.network_id, p.id, p.thread_id, p.space_id, p.author_user_id, p.author_org_id, p.author_name, p.author_org_name, p.body_md,
@@ -383,8 +385,16 @@ func (s *Service) Thread(ctx context.Context, a partners.Actor, id int64) (*Thre
 			WHERE p.network_id = $1 AND p.thread_id = $2 AND ($3 OR p.hidden_at IS NULL) ORDER BY p.id LIMIT 1000`, a.Network, id, sp.Moderator); err != nil {
 			return err
 		}
+		files, err := threadAttachments(ctx, tx, a.Network, id)
+		if err != nil {
+			return err
+		}
 		for i := range out.Posts {
 			out.Posts[i].Accepted = t.AcceptedPostID != nil && *t.AcceptedPostID == out.Posts[i].ID
+			out.Posts[i].Attachments = files[out.Posts[i].ID]
+			if out.Posts[i].Attachments == nil {
+				out.Posts[i].Attachments = []Attachment{}
+			}
 		}
 		if out.Posts == nil {
 			out.Posts = []Post{}

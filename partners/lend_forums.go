@@ -106,3 +106,21 @@ func NetworkUser(ctx context.Context, tx *sqlx.Tx, network, id int64) (org int64
 	}
 	return u.Org, u.Name, db.SetLocal(ctx, tx, "app.lookup_user", 0)
 }
+
+// NetworkUserMail reads an active user of the network for mailing them: their
+// organization, email address and language, in tx (the forums' digest), as
+// NetworkUser does. Errors: NotFound.
+func NetworkUserMail(ctx context.Context, tx *sqlx.Tx, network, id int64) (org int64, email, locale string, err error) {
+	if err := db.SetLocal(ctx, tx, "app.lookup_user", id); err != nil {
+		return 0, "", "", err
+	}
+	var u struct {
+		Org    int64  `db:"org_id"`
+		Email  string `db:"email"`
+		Locale string `db:"locale"`
+	}
+	if err := tx.GetContext(ctx, &u, `SELECT org_id, email::text AS email, locale FROM users WHERE network_id = $1 AND id = $2 AND status = 'active'`, network, id); err != nil {
+		return 0, "", "", db.Absent(err, "User %d not found.", id)
+	}
+	return u.Org, u.Email, u.Locale, db.SetLocal(ctx, tx, "app.lookup_user", 0)
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/exchange/mail/imapsync"
+	"github.com/partnerhub/partnerhub/forums"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/jobs"
 	"github.com/partnerhub/partnerhub/internal/notify"
@@ -141,6 +142,7 @@ func (m *Main) Run(ctx context.Context) error {
 		imapsync.JobKind:       svc.Mail.Handler(),
 		interchange.JobKind:    svc.Exchange.Handler(),
 		interchange.WebhookJob: svc.Exchange.WebhookHandler(),
+		forums.DigestJob:       svc.Forums.DigestHandler(&mailer, m.Config.BaseURL),
 	}}
 	// The sweep removes what has outlived its use, across networks.
 	m.worker.Sweeps = []jobs.Sweep{func(ctx context.Context) error {

@@ -59,6 +59,10 @@ var notPages = map[string]string{
 	// A promotion's public lead form (issue 19 item 3): checked signed out.
 	"/lead-forms/:token":        "checked signed out",
 	"/lead-forms/:token/thanks": "checked signed out",
+	// The forums, session 8.
+	"/forums/attachments/:id":          "a file download (TestForumAttachments)",
+	"/forums/unsubscribe/:token":       "needs a digest's signed link (TestForumDigest)",
+	"/forums/spaces/:id/remove-member": "a confirmation reached with ?user_id= from a private space's members (TestForumMembersPages)",
 }
 
 // pageCheck is what the browser measures on one page at one width.

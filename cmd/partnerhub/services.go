@@ -47,5 +47,5 @@ func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	return services{Partners: p, Accounts: acc, Imports: imp, Exchange: ex,
 		Deals: &deals.Service{DB: d, Partners: p}, Leads: &leads.Service{DB: d, Partners: p},
 		Activity: &activity.Service{DB: d}, Mail: &imapsync.Service{DB: d, Secret: c.Secret},
-		Forums: &forums.Service{DB: d}, Promotions: &promotions.Service{DB: d, Partners: p}}
+		Forums: &forums.Service{DB: d, Secret: c.Secret}, Promotions: &promotions.Service{DB: d, Partners: p}}
 }

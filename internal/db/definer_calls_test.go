@@ -27,6 +27,8 @@ import (
 var definersInReadOnlyTx = map[string]string{
 	"ph_account_search":  "the accounts list's first statement, in the list's read-only transaction",
 	"ph_account_mapping": "the account mapping pages and the sharing explanation, read-only transactions",
+	// The forums (session 8).
+	"ph_forum_search": "forums.Search's one statement, in its read-only transaction",
 }
 
 // queryMethods are the sqlx/database-sql methods that run or prepare a statement.

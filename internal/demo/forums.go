@@ -65,6 +65,11 @@ func seedForums(ctx context.Context, app *db.DB, admins []partners.Actor) error 
 	if _, err := f.Moderate(ctx, vendor, kickoff.Thread.ID, forums.ThreadModeration{Pinned: &yes}); err != nil {
 		return err
 	}
+	// The kickoff carries its agenda as a file (session 8: attachments).
+	if _, err := f.Attach(ctx, vendor, *kickoff.Thread.FirstPost, "kickoff-agenda.txt",
+		[]byte("Q1 partner kickoff\n\n09:00 Welcome\n09:30 Deal registration: 90 days\n10:30 Co-marketing funds\n11:30 Portal in Portuguese\n")); err != nil {
+		return fmt.Errorf("seed attachment: %w", err)
+	}
 
 	help, err := space(vendor, forums.SpaceInput{Scope: forums.ScopeNetwork, Name: "Partner help desk", Description: "Ask anything; the asker marks the answer that worked.", QA: true})
 	if err != nil {

@@ -80,6 +80,16 @@ func (m msgJSON) decode() l10n.Msg {
 // queues its email. Title and body are kept as messages and rendered in the
 // reader's language whenever they are read or emailed.
 func Send(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind string, title, body l10n.Msg, link string) (int64, error) {
+	return send(ctx, tx, network, org, user, kind, title, body, link, true)
+}
+
+// SendInApp stores a notification as Send does but queues no email: for a
+// reader who asked not to be mailed of it (the forums' digest or "off").
+func SendInApp(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind string, title, body l10n.Msg, link string) (int64, error) {
+	return send(ctx, tx, network, org, user, kind, title, body, link, false)
+}
+
+func send(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind string, title, body l10n.Msg, link string, email bool) (int64, error) {
 	msg, err := json.Marshal(message{msgJSON{title.Format, title.Args}, msgJSON{body.Format, body.Args}})
 	if err != nil {
 		return 0, fmt.Errorf("notify: %w", err)
@@ -92,6 +102,9 @@ func Send(ctx context.Context, tx *sqlx.Tx, network, org, user int64, kind strin
 	if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (network_id, id, user_id, kind, title, body, link, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		network, id, user, kind, title.In(""), body.In(""), link, msg); err != nil {
 		return 0, fmt.Errorf("notify: %w", err)
+	}
+	if !email {
+		return id, nil
 	}
 	if _, err := jobs.Enqueue(ctx, tx, network, org, EmailJob, emailPayload{id, user, org}); err != nil {
 		return 0, err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,6 +22,13 @@ const MaxUpload = imports.MaxBytes + 64<<10
 // other route keeps MaxBody.
 var uploadPaths = map[string]bool{"/api/v1/imports": true, "/accounts/import": true, "/api/v1/exchange/interchanges": true, "/exchange/interchanges": true}
 
+// attachmentUpload is the path of a forum post's attachment upload (API and
+// portal), which takes an upload's body as well.
+var attachmentUpload = regexp.MustCompile(`^(/api/v1)?/forums/posts/[0-9]{1,18}/attachments$`)
+
+// isUpload reports whether path takes an upload's body.
+func isUpload(path string) bool { return uploadPaths[path] || attachmentUpload.MatchString(path) }
+
 // limitBody reads the request body within its route's limit. The server hands
 // bodies over unread (StreamRequestBody), so a body whose Content-Length is past
 // the limit is refused before a byte of it is read, an upload from an anonymous
@@ -39,7 +47,7 @@ func limitBody(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Compressed request bodies are not accepted: send the body without Content-Encoding.")
 	}
 	limit := MaxBody
-	if uploadPaths[c.Path()] && c.Method() == fiber.MethodPost {
+	if isUpload(c.Path()) && c.Method() == fiber.MethodPost {
 		if actorOf(c) == nil {
 			c.Context().SetConnectionClose()
 			return apperr.E(apperr.Unauthorized, "Please sign in.")

@@ -50,16 +50,16 @@ var (
 	forumReportForm = newForm("forum-report", fieldSpec{Name: "reason", Label: "forums.report_reason", Type: "textarea", Required: true, Max: 1000})
 )
 
-// forumThreadsPerPage is the space page's page size.
-const forumThreadsPerPage = 25
-
 func (s *Server) forumSpacesPage(c *fiber.Ctx) error {
 	a := actorOf(c)
-	list, err := s.forums.Spaces(c.UserContext(), *a)
+	t := newTable(c, "/forums", nil, "")
+	list, err := s.forums.SpacesPage(c.UserContext(), *a, forums.ListPage{Cursor: c.Query("cursor"), Limit: t.Limit})
 	if err != nil {
 		return err
 	}
-	return s.render(c, "forums", fiber.Map{"Spaces": list, "CanModerate": a.Role.AtLeast(partners.Manager)})
+	t.Next, t.Prev, t.Shown = list.Next, list.Prev, len(list.Spaces)
+	return s.render(c, "forums", fiber.Map{"Spaces": list.Spaces, "Table": t, "CanModerate": a.Role.AtLeast(partners.Manager),
+		"CanCreate": a.Role.AtLeast(partners.Sales), "CanMail": a.User != 0})
 }
 
 // forumHit is a search result with its snippet as HTML: the forums package
@@ -97,36 +97,14 @@ func (s *Server) forumSpacePage(c *fiber.Ctx) error {
 		return err
 	}
 	a := actorOf(c)
-	ctx := c.UserContext()
-	sp, err := s.forums.Space(ctx, *a, id)
+	t := newTable(c, spaceHref(id), nil, "")
+	list, err := s.forums.ThreadsPage(c.UserContext(), *a, id, forums.ListPage{Cursor: c.Query("cursor"), Limit: t.Limit})
 	if err != nil {
 		return err
 	}
-	threads, err := s.forums.Threads(ctx, *a, id)
-	if err != nil {
-		return err
-	}
-	pg, _ := strconv.Atoi(c.Query("page"))
-	if pg < 1 {
-		pg = 1
-	}
-	pages := (len(threads) + forumThreadsPerPage - 1) / forumThreadsPerPage
-	if pages < 1 {
-		pages = 1
-	}
-	if pg > pages {
-		pg = pages
-	}
-	from := (pg - 1) * forumThreadsPerPage
-	to := min(from+forumThreadsPerPage, len(threads))
-	data := fiber.Map{"Space": sp, "Threads": threads[from:to], "Page": pg, "Pages": pages,
+	t.Next, t.Prev, t.Shown = list.Next, list.Prev, len(list.Threads)
+	data := fiber.Map{"Space": list.Space, "Threads": list.Threads, "Table": t,
 		"CanPost": a.Role.AtLeast(partners.Sales), "CanFollow": a.User != 0}
-	if pg > 1 {
-		data["PrevHref"] = "/forums/spaces/" + strconv.FormatInt(id, 10) + "?page=" + strconv.Itoa(pg-1)
-	}
-	if pg < pages {
-		data["NextHref"] = "/forums/spaces/" + strconv.FormatInt(id, 10) + "?page=" + strconv.Itoa(pg+1)
-	}
 	return s.render(c, "forumspace", data)
 }
 
@@ -178,6 +156,8 @@ type forumPostView struct {
 	forums.Post
 	HTML  template.HTML
 	First bool
+	// Mine: the reader wrote it and may still attach files to it.
+	Mine bool
 }
 
 func (s *Server) forumThreadPage(c *fiber.Ctx) error {
@@ -192,7 +172,8 @@ func (s *Server) forumThreadPage(c *fiber.Ctx) error {
 	}
 	posts := make([]forumPostView, 0, len(tp.Posts))
 	for i, p := range tp.Posts {
-		posts = append(posts, forumPostView{Post: p, HTML: template.HTML(p.HTML), First: i == 0}) //nolint:gosec // sanitized when stored (forums.Render)
+		mine := a.User != 0 && p.AuthorUser != nil && *p.AuthorUser == a.User && a.Role.AtLeast(partners.Sales) && !tp.Thread.Locked && p.HiddenAt == nil
+		posts = append(posts, forumPostView{Post: p, HTML: template.HTML(p.HTML), First: i == 0, Mine: mine}) //nolint:gosec // sanitized when stored (forums.Render)
 	}
 	asker := tp.Thread.AuthorUser != nil && a.User != 0 && *tp.Thread.AuthorUser == a.User
 	data := fiber.Map{"Space": tp.Space, "Thread": tp.Thread, "Posts": posts,

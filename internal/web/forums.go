@@ -15,14 +15,15 @@ import (
 // table states the least role.
 
 func (s *Server) apiForumSpaces(c *fiber.Ctx) error {
-	if err := onePage(c); err != nil {
-		return err
-	}
-	list, err := s.forums.Spaces(c.UserContext(), *actorOf(c))
+	limit, err := limitParam(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(page{Data: list})
+	list, err := s.forums.SpacesPage(c.UserContext(), *actorOf(c), forums.ListPage{Cursor: c.Query("cursor"), Limit: limit})
+	if err != nil {
+		return err
+	}
+	return c.JSON(page{Data: list.Spaces, NextCursor: list.Next})
 }
 
 func (s *Server) apiForumSpaceCreate(c *fiber.Ctx) error {
@@ -65,18 +66,19 @@ type forumResolve struct {
 }
 
 func (s *Server) apiForumThreads(c *fiber.Ctx) error {
-	if err := onePage(c); err != nil {
+	limit, err := limitParam(c)
+	if err != nil {
 		return err
 	}
 	id, err := paramID(c)
 	if err != nil {
 		return err
 	}
-	list, err := s.forums.Threads(c.UserContext(), *actorOf(c), id)
+	list, err := s.forums.ThreadsPage(c.UserContext(), *actorOf(c), id, forums.ListPage{Cursor: c.Query("cursor"), Limit: limit})
 	if err != nil {
 		return err
 	}
-	return c.JSON(page{Data: list})
+	return c.JSON(page{Data: list.Threads, NextCursor: list.Next})
 }
 
 func (s *Server) apiForumThreadCreate(c *fiber.Ctx) error {
@@ -267,7 +269,8 @@ func init() {
 		"body_html":   obj{"type": "string", "description": "the Markdown rendered without raw HTML and sanitized"},
 		"reply_to_id": nullable(integer()), "quote_post_id": nullable(integer()),
 		"mentions":  obj{"type": "array", "items": object(obj{"type": enum("user", "org"), "id": integer(), "name": str()})},
-		"hidden_at": nullable(ts()), "hidden_reason": nullable(str()), "edited_at": nullable(ts()), "edit_count": integer(), "created_at": ts(), "accepted": boolean()})
+		"hidden_at": nullable(ts()), "hidden_reason": nullable(str()), "edited_at": nullable(ts()), "edit_count": integer(), "created_at": ts(), "accepted": boolean(),
+		"attachments": obj{"type": "array", "items": ref("ForumAttachment"), "description": "the post's files (on a thread's posts)"}})
 	for name, schema := range map[string]obj{
 		"ForumSpace": space,
 		"ForumSpaceInput": object(obj{"scope": enum("network", "tier", "kind", "partnership", "record", "private"), "value": str(),

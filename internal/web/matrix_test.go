@@ -244,6 +244,10 @@ func buildWorld(t *testing.T) *world {
 	must(err)
 	w.target[web.TargetSpace], w.target[web.TargetThread], w.target[web.TargetPost], w.target[web.TargetReport] = space.ID, thread.Thread.ID, answer.ID, report.ID
 	w.marker[web.TargetSpace], w.marker[web.TargetThread] = "Matrix Target Space", "Matrix Target Thread"
+	// Session 8: a file on the answer, seen as the answer is.
+	file, err := fs.Attach(ctx, ownerSales, answer.ID, "matrix.txt", []byte("Matrix attachment"))
+	must(err)
+	w.target[web.TargetAttachment] = file.ID
 	mname := "Matrix Merge Source"
 	m, err := as.Create(ctx, ownerSales, accounts.Input{Name: &mname})
 	must(err)
@@ -365,7 +369,7 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 	switch k {
 	case web.TargetAccount, web.TargetContact:
 		return c.rel == relOwn || c.rel == relRead || c.rel == relWrite
-	case web.TargetSpace, web.TargetThread, web.TargetPost:
+	case web.TargetSpace, web.TargetThread, web.TargetPost, web.TargetAttachment:
 		// The forum space hangs on the target account.
 		return c.rel == relOwn || c.rel == relRead || c.rel == relWrite
 	case web.TargetReport:
@@ -465,7 +469,7 @@ func (w *world) may(k web.Target, a web.Action, c caller) bool {
 		return c.rel == relVendor
 	case web.TargetAllocation:
 		return c.rel == relOwn
-	case web.TargetSpace, web.TargetThread, web.TargetPost, web.TargetReport:
+	case web.TargetSpace, web.TargetThread, web.TargetPost, web.TargetReport, web.TargetAttachment:
 		// Moderation is the space owner's managers' and admins'; a post is
 		// edited (and the question's answer accepted) by the owner's sales user
 		// who wrote both.
@@ -689,6 +693,20 @@ var samples = map[string]string{
 	"POST /joint-deals/:id/lost":   "reason=matrix",
 	// Lead routing rules: a region no matrix lead has.
 	"POST /api/v1/lead-routing-rules": `{"rules":[{"region":"Matrix Nowhere","tier":"gold","capacity":5}]}`,
+	// The forums, session 8 (forum_files.go, forum_more_pages.go). An
+	// attachment's API body is the file itself (named by ?filename=, else
+	// attachment.txt); the portal form without a file is refused as invalid.
+	"POST /api/v1/forums/mail-settings":             `{"mode":"digest"}`,
+	"PATCH /api/v1/forums/spaces/:id":               `{"name":"Matrix Renamed Space"}`,
+	"POST /api/v1/forums/spaces/:id/members/remove": `{"user_id":1}`,
+	"POST /api/v1/forums/posts/:id/attachments":     "Matrix attached text",
+	"POST /forums/settings":                         "mode=digest",
+	"POST /forums/unsubscribe/:token":               "confirm=1",
+	"POST /forums/new-space":                        "scope=record&record_type=account&record_id={account}&name=Matrix+Portal+Space",
+	"POST /forums/spaces/:id/edit":                  "name=Matrix+Portal+Renamed",
+	"POST /forums/spaces/:id/members":               "members=1",
+	"POST /forums/spaces/:id/remove-member":         "user_id=1",
+	"POST /forums/posts/:id/attachments":            "file=none",
 }
 
 // request is what the matrix sends to the route key about the record id.

@@ -22,7 +22,7 @@ import (
 func requireJSON(c *fiber.Ctx) error {
 	switch c.Method() {
 	case "POST", "PATCH", "PUT":
-		if len(c.Body()) > 0 && !uploadPaths[c.Path()] && !isJSON(c.Get(fiber.HeaderContentType)) {
+		if len(c.Body()) > 0 && !isUpload(c.Path()) && !isJSON(c.Get(fiber.HeaderContentType)) {
 			return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the body as application/json.")
 		}
 	}

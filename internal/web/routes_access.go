@@ -62,6 +62,9 @@ const (
 	TargetFundRequest Target = "fund-request"
 	// TargetClaim is the owner's claim against its approved fund request.
 	TargetClaim Target = "fund-claim"
+	// TargetAttachment is a file on the target post (session 8): seen as the
+	// post is.
+	TargetAttachment Target = "attachment"
 )
 
 // TargetJointDeal is a joint deal (issue 17, joint_deals.go): the vendor's,
@@ -528,4 +531,31 @@ var routeAccess = map[string]Access{
 	// its organization's alone.
 	"GET /api/v1/mail-messages/:id":            {Action: Read, Target: TargetMailMessage},
 	"GET /api/v1/mail-messages/:id/attachment": {Action: Read, Target: TargetMailMessage},
+
+	// The forums, session 8 (forum_files.go, forum_more_pages.go): attachments
+	// (seen through their post's space, added by the post's author), the forum
+	// email setting (people only), editing a space and a private space's
+	// members (its moderators), the public page of a digest's stop link.
+	"GET /api/v1/forums/mail-settings":              {Action: Read, UsersOnly: true},
+	"POST /api/v1/forums/mail-settings":             {Action: Create, UsersOnly: true},
+	"GET /api/v1/forums/attachments/:id":            {Action: Read, Target: TargetAttachment},
+	"PATCH /api/v1/forums/spaces/:id":               {Action: Owner, Target: TargetSpace},
+	"GET /api/v1/forums/spaces/:id/members":         {Action: Read, Target: TargetSpace},
+	"POST /api/v1/forums/spaces/:id/members/remove": {Action: Owner, Target: TargetSpace},
+	"GET /api/v1/forums/posts/:id/attachments":      {Action: Read, Target: TargetPost},
+	"POST /api/v1/forums/posts/:id/attachments":     {Action: Write, Target: TargetPost},
+	"GET /forums/settings":                          {Role: partners.Viewer, Action: Read, UsersOnly: true},
+	"POST /forums/settings":                         {Role: partners.Viewer, Action: Create, UsersOnly: true},
+	"GET /forums/unsubscribe/:token":                {Action: Public},
+	"POST /forums/unsubscribe/:token":               {Action: Public},
+	"GET /forums/new-space":                         {Role: partners.Sales, Action: Read},
+	"POST /forums/new-space":                        {Role: partners.Sales, Action: Create},
+	"GET /forums/attachments/:id":                   {Role: partners.Viewer, Action: Read, Target: TargetAttachment},
+	"GET /forums/spaces/:id/edit":                   {Role: partners.Manager, Action: Owner, Target: TargetSpace},
+	"POST /forums/spaces/:id/edit":                  {Role: partners.Manager, Action: Owner, Target: TargetSpace},
+	"GET /forums/spaces/:id/members":                {Role: partners.Viewer, Action: Read, Target: TargetSpace},
+	"POST /forums/spaces/:id/members":               {Role: partners.Manager, Action: Owner, Target: TargetSpace},
+	"GET /forums/spaces/:id/remove-member":          {Role: partners.Manager, Action: Owner, Target: TargetSpace},
+	"POST /forums/spaces/:id/remove-member":         {Role: partners.Manager, Action: Owner, Target: TargetSpace},
+	"POST /forums/posts/:id/attachments":            {Role: partners.Sales, Action: Write, Target: TargetPost},
 }

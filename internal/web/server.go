@@ -134,7 +134,7 @@ func New(cfg Config, d *db.DB) *Server {
 		s.exchange.Imports = s.imports
 	}
 	if s.forums = cfg.Forums; s.forums == nil {
-		s.forums = &forums.Service{DB: d}
+		s.forums = &forums.Service{DB: d, Secret: cfg.Secret}
 	}
 	if s.promotions = cfg.Promotions; s.promotions == nil {
 		s.promotions = &promotions.Service{DB: d, Partners: s.partners}
