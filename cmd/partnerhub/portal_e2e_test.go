@@ -56,6 +56,9 @@ var notPages = map[string]string{
 	"/lang/:code":            "sets the language and redirects",
 	"/invite/:token":         "needs an invitation token",
 	"/login":                 "checked signed out",
+
+	// The outbound exchange (session 8).
+	"/exchange/exports/:id/file": "an export's download",
 }
 
 // pageCheck is what the browser measures on one page at one width.

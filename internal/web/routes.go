@@ -45,7 +45,8 @@ func (s *Server) apiRoutes() {
 		s.dealAPI(), s.leadAPI(),
 		s.activityAPI(), s.mailboxAPI(),
 		s.exchangeAPI(),
-		s.forumAPI())
+		s.forumAPI(),
+		s.exchangeExportAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.
@@ -75,7 +76,8 @@ func (s *Server) portalRoutes() {
 	}
 	for _, pages := range []func(addPage){s.signinPages, s.resetPages, s.twoFactorPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.organizationPage, s.userPages,
 		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.dealPages, s.leadPages, s.partnershipPages,
-		s.activityPages, s.exchangePages, s.forumPages, s.mailboxPages} {
+		s.activityPages, s.exchangePages, s.forumPages, s.mailboxPages,
+		s.exchangeExportPages} {
 		pages(p)
 	}
 }
