@@ -41,6 +41,9 @@ type Config struct {
 	Dev            bool
 	LogFormat      string
 	Logger         *slog.Logger
+	// ExchangeDropDir is the exchange's watched drop folder (EXCHANGE_DROP_DIR):
+	// KEY/PROFILE/FILE, see interchange.DropFolder. Empty: none.
+	ExchangeDropDir string
 }
 
 // configFromEnv reads the environment; dev fills what it can itself.
@@ -54,6 +57,7 @@ func configFromEnv(dev bool) (Config, error) {
 		MigrateOnStart:   os.Getenv("MIGRATE_ON_START") == "true",
 		Citus:            os.Getenv("CITUS") == "true",
 		Dev:              dev,
+		ExchangeDropDir:  os.Getenv("EXCHANGE_DROP_DIR"),
 		LogFormat:        env("LOG_FORMAT", "json"),
 		SMTP: notify.Mailer{
 			Addr: os.Getenv("SMTP_ADDR"), From: env("SMTP_FROM", "Partnerhub <no-reply@localhost>"),

@@ -39,6 +39,9 @@ type Main struct {
 	worker    *jobs.Worker
 	stopWork  context.CancelFunc
 	serveDone chan error
+
+	// drop is the exchange's watched drop folder (EXCHANGE_DROP_DIR), if any.
+	drop *interchange.DropFolder
 }
 
 // Run connects, checks the database role and migrations, and starts serving and
@@ -150,6 +153,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}}
 	m.worker.Start(workCtx)
+	if c.ExchangeDropDir != "" {
+		m.drop = &interchange.DropFolder{Dir: c.ExchangeDropDir, Exchange: svc.Exchange, Actor: svc.Partners.KeyActor, Logger: c.Logger}
+		m.drop.Start(workCtx)
+	}
 	c.Logger.Info("partnerhub listening", "url", m.URL, "version", Version)
 	return nil
 }
@@ -174,6 +181,9 @@ func (m *Main) Close() error {
 		m.stopWork()
 		if m.worker != nil {
 			m.worker.Wait()
+		}
+		if m.drop != nil {
+			m.drop.Wait()
 		}
 	}
 	if m.DB != nil {

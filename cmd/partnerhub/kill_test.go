@@ -15,6 +15,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/partnerhub/partnerhub/exchange/imports"
+	"github.com/partnerhub/partnerhub/exchange/interchange"
 	"github.com/partnerhub/partnerhub/internal/db"
 	"github.com/partnerhub/partnerhub/internal/demo"
 	"github.com/partnerhub/partnerhub/internal/jobs"
@@ -38,7 +39,7 @@ func runWorkerChild(url string) {
 	}
 	svc := newServices(d, Config{}, nil)
 	w := &jobs.Worker{DB: d, Lease: time.Second, Poll: 20 * time.Millisecond,
-		Handlers: map[string]jobs.Handler{imports.JobKind: svc.Imports.Handler()}}
+		Handlers: map[string]jobs.Handler{imports.JobKind: svc.Imports.Handler(), interchange.JobKind: svc.Exchange.Handler()}}
 	w.Start(ctx)
 	exitWithParent()
 }

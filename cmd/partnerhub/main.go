@@ -25,6 +25,7 @@ Usage:
   partnerhub import --key K FILE import a CSV of accounts or contacts (--kind, --dry-run, --map)
   partnerhub edi parse|validate|ack …   read, check and acknowledge EDI files
   partnerhub edi import --key K FILE    send an interchange to the exchange and process it
+  partnerhub edi export --key K --profile ID [--kind accounts] [-o FILE]   export records to a trading partner
   partnerhub mail thread …       thread .eml, mbox and Maildir into conversations
   partnerhub mail sync --key K --mailbox ID   sync a mailbox over IMAP now
   partnerhub version             print the version
@@ -48,6 +49,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "edi":
 		if len(args) > 1 && args[1] == "import" {
 			return cmdEDIImport(ctx, args[2:], stdout, stderr)
+		}
+		if len(args) > 1 && args[1] == "export" {
+			return cmdEDIExport(ctx, args[2:], stdout, stderr)
 		}
 		return runEDI(args[1:], stdout, stderr)
 	case "mail":

@@ -63,6 +63,9 @@ var notPages = map[string]string{
 	"/forums/attachments/:id":          "a file download (TestForumAttachments)",
 	"/forums/unsubscribe/:token":       "needs a digest's signed link (TestForumDigest)",
 	"/forums/spaces/:id/remove-member": "a confirmation reached with ?user_id= from a private space's members (TestForumMembersPages)",
+
+	// The outbound exchange (session 8).
+	"/exchange/exports/:id/file": "an export's download",
 }
 
 // pageCheck is what the browser measures on one page at one width.

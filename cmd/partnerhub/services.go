@@ -41,11 +41,15 @@ func newServices(d *db.DB, c Config, keys *partners.KeyCache) services {
 	p := &partners.Service{DB: d, SessionIdle: c.SessionIdle, Keys: keys, Mail: &mailer, Secret: c.Secret}
 	acc := &accounts.Service{DB: d, Partners: p}
 	imp := imports.New(d, acc.ImportFamilies()...)
-	ex := interchange.New(d, acc.ImportFamilies(), interchange.AccountMappings()...)
+	dl := &deals.Service{DB: d, Partners: p}
+	// The exchange maps 816/PARTIN onto accounts and contacts, and 845
+	// onto special-pricing registrations.
+	ex := interchange.New(d, append(acc.ImportFamilies(), dl.ImportFamilies()...),
+		append(interchange.AccountMappings(), interchange.PricingMappings()...)...)
 	ex.Imports = imp
 	ex.AllowPrivateWebhooks = c.Dev // a developer's receiver runs on localhost
 	return services{Partners: p, Accounts: acc, Imports: imp, Exchange: ex,
-		Deals: &deals.Service{DB: d, Partners: p}, Leads: &leads.Service{DB: d, Partners: p},
+		Deals: dl, Leads: &leads.Service{DB: d, Partners: p},
 		Activity: &activity.Service{DB: d}, Mail: &imapsync.Service{DB: d, Secret: c.Secret},
 		Forums: &forums.Service{DB: d, Secret: c.Secret}, Promotions: &promotions.Service{DB: d, Partners: p}}
 }

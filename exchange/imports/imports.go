@@ -68,6 +68,12 @@ type Family struct {
 	// naming the other's line. A row it cannot read has none (the upsert reports
 	// why).
 	Keys func(values map[string]string) []Key
+	// Export, when set, hands each record of the family that the actor's
+	// organization owns to each, as field → value in the fields of Columns
+	// (what Row reads back), in a stable order: what the outbound exchange
+	// (exchange/interchange) sends a trading partner. An error from each ends
+	// it.
+	Export func(ctx context.Context, a partners.Actor, each func(values map[string]string) error) error
 }
 
 // Key is a matching key of a row: the field it comes from, a label for messages

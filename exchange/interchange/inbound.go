@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -57,17 +58,27 @@ func (s *Service) ReceiveFile(ctx context.Context, a partners.Actor, profile int
 		return nil, err
 	}
 	switch p.Format {
-	case CSV:
+	case CSV, JSON:
 		if s.Imports == nil {
-			return nil, fmt.Errorf("interchange: no import pipeline for CSV profiles")
+			return nil, fmt.Errorf("interchange: no import pipeline for %s profiles", p.Format)
 		}
-		j, err := s.Imports.Start(ctx, a, filename, data, imports.Options{Kind: p.CSVKind})
+		kind := p.CSVKind
+		if kind == "" {
+			kind = "accounts"
+		}
+		if p.Format == JSON {
+			// The same records as a CSV file, as an array of objects: the
+			// pipeline reads them as the CSV it becomes (line 2 is the first
+			// record).
+			if data, err = jsonRecordsCSV(data); err != nil {
+				return nil, err
+			}
+		}
+		j, err := s.Imports.Start(ctx, a, filename, data, imports.Options{Kind: kind})
 		if err != nil {
 			return nil, err
 		}
 		return &Receipt{Import: j}, nil
-	case JSON:
-		return nil, apperr.Field("profile", "JSON files are not read from partners yet: send CSV, X12 or EDIFACT")
 	}
 	return s.receive(ctx, a, p.ID, filename, data)
 }
@@ -308,8 +319,50 @@ func (s *Service) Handler() jobs.Handler {
 			}
 			return why
 		}
-		return s.Process(ctx, a, p.Interchange)
+		err := s.processGuarded(ctx, a, p.Interchange)
+		if err == nil || j.Attempts < j.MaxAttempts {
+			return err
+		}
+		// The job's last attempt failed: it fails for good, and so does the
+		// interchange, with the reason, rather than stay "processing". A retry
+		// of the job (jobs.Retry) processes it again from the sets already
+		// recorded.
+		if ferr := s.markFailed(ctx, a, p.Interchange, err); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		return err
 	}
+}
+
+// processGuarded is Process, with a panic made an error so that the job's
+// last attempt can still record why the interchange failed.
+func (s *Service) processGuarded(ctx context.Context, a partners.Actor, id int64) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("interchange %d: processing panicked: %v", id, r)
+		}
+	}()
+	return s.Process(ctx, a, id)
+}
+
+// FailedReason is what an interchange whose processing failed for good says
+// when the error was not one meant for its readers.
+const FailedReason = "Processing failed after its last attempt; retry its job to process it again."
+
+// markFailed records that an interchange's processing failed for good: state
+// failed with the reason (an apperr's message, else FailedReason). The sets
+// applied before stay applied, and their outcomes recorded, so that a retry
+// resumes after them.
+func (s *Service) markFailed(ctx context.Context, a partners.Actor, id int64, cause error) error {
+	why := FailedReason
+	if ae, ok := apperr.As(cause); ok && ae.Kind != apperr.Internal {
+		why = ae.Error()
+	}
+	return s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE exchange_interchanges SET state = 'failed', error = $3
+			WHERE network_id = $1 AND id = $2 AND state <> 'processed'`, a.Network, id, why)
+		return err
+	})
 }
 
 // stored is an interchange row as processing reads it.
@@ -339,7 +392,7 @@ func (s *Service) Process(ctx context.Context, a partners.Actor, id int64) error
 		if st.State == "processed" {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE exchange_interchanges SET state = 'processing' WHERE network_id = $1 AND id = $2`, a.Network, id)
+		_, err := tx.ExecContext(ctx, `UPDATE exchange_interchanges SET state = 'processing', error = '' WHERE network_id = $1 AND id = $2`, a.Network, id)
 		return err
 	}); err != nil {
 		return fmt.Errorf("interchange %d: %w", id, err)
@@ -384,7 +437,7 @@ func (s *Service) Process(ctx context.Context, a partners.Actor, id int64) error
 		o, ok := done[pos]
 		if !ok {
 			var err error
-			if o, err = s.applySet(ctx, a, id, pos, res.Standard, set, sr, group); err != nil {
+			if o, err = s.applySet(ctx, a, id, pos, res.Standard, set, sr, group, qualified(strings.TrimSpace(res.SenderQual), res.Sender)); err != nil {
 				return err
 			}
 		}
@@ -424,7 +477,10 @@ func (s *Service) Process(ctx context.Context, a partners.Actor, id int64) error
 
 // applySet maps and applies one set in its own transaction, recording its
 // outcome there; a set that fails leaves nothing but its rejected outcome.
-func (s *Service) applySet(ctx context.Context, a partners.Actor, id int64, pos int, std edi.Standard, set *edi.Set, sr *edi.SetResult, group string) (SetOutcome, error) {
+//
+// A family with a "sender" field (special pricing, keyed per sender) gets
+// the interchange's sender there, unless the mapping set one.
+func (s *Service) applySet(ctx context.Context, a partners.Actor, id int64, pos int, std edi.Standard, set *edi.Set, sr *edi.SetResult, group, sender string) (SetOutcome, error) {
 	o := SetOutcome{Position: pos, Set: set.ID, Control: set.Control, Group: group}
 	record := func(tx *sqlx.Tx, o SetOutcome) error {
 		raw, err := json.Marshal(o)
@@ -466,6 +522,11 @@ func (s *Service) applySet(ctx context.Context, a partners.Actor, id int64, pos 
 	}
 	if err != nil {
 		return o, err
+	}
+	for _, r := range rows {
+		if fam, ok := s.families[r.Family]; ok && r.Values["sender"] == "" && slices.ContainsFunc(fam.Columns, func(c imports.Column) bool { return c.Field == "sender" }) {
+			r.Values["sender"] = sender
+		}
 	}
 	o.Created, o.Updated, o.Unchanged = map[string]int{}, map[string]int{}, map[string]int{}
 	var rowErr SetError
@@ -678,7 +739,7 @@ func (s *Service) finish(ctx context.Context, a partners.Actor, id int64, p *Pro
 			kind = ""
 		}
 		var ic Interchange
-		if err := tx.GetContext(ctx, &ic, `UPDATE exchange_interchanges SET state = 'processed', sets = $3, accepted = $4, result = $5, ack_kind = $6, ack_control = $7, ack = $8, processed_at = now()
+		if err := tx.GetContext(ctx, &ic, `UPDATE exchange_interchanges SET state = 'processed', error = '', sets = $3, accepted = $4, result = $5, ack_kind = $6, ack_control = $7, ack = $8, processed_at = now()
 			WHERE network_id = $1 AND id = $2 RETURNING `+interchangeColumns, a.Network, id, len(outcomes), accepted, string(result), kind, control, ack); err != nil {
 			return err
 		}

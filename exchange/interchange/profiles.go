@@ -220,7 +220,7 @@ func (s *Service) normalize(in *ProfileInput) error {
 		if in.Delimiters != "" {
 			return apperr.Field("delimiters", "apply to X12 and EDIFACT profiles only")
 		}
-		if in.Format == CSV && in.CSVKind == "" {
+		if in.CSVKind == "" {
 			in.CSVKind = "accounts"
 		}
 		if _, ok := s.families[in.CSVKind]; in.CSVKind != "" && !ok {

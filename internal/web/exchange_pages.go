@@ -89,7 +89,8 @@ func viewProfile(p interchange.Profile) profileView {
 }
 
 func (s *Server) renderProfileForm(c *fiber.Ctx, p profileView, action string) error {
-	return s.render(c, "exchange_profile", fiber.Map{"P": p, "Action": action, "Formats": profileFormats, "Acks": profileAcks, "YesNo": yesNo})
+	return s.render(c, "exchange_profile", fiber.Map{"P": p, "Action": action, "Formats": profileFormats, "Acks": profileAcks, "YesNo": yesNo,
+		"ExportKinds": s.exchange.ExportKinds()})
 }
 
 func (s *Server) profileNewPage(c *fiber.Ctx) error {

@@ -310,6 +310,10 @@ func buildWorld(t *testing.T) *world {
 	must(err)
 	must(ex.Process(ctx, ownerSales, rec.Interchange.ID))
 	w.target[web.TargetInterchange] = rec.Interchange.ID
+	// An export of the owner's accounts on that profile (session 8).
+	exp, _, err := ex.Export(ctx, ownerSales, interchange.ExportInput{Profile: prof.ID, Kind: "accounts"})
+	must(err)
+	w.target[web.TargetExport], w.marker[web.TargetExport] = exp.ID, exp.Filename
 	hook, err := ex.CreateWebhook(ctx, owner, interchange.WebhookInput{URL: w.marker[web.TargetWebhook], Events: interchange.Events})
 	must(err)
 	w.target[web.TargetWebhook] = hook.ID
@@ -384,7 +388,7 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relOwn || !listing && c.vendorManager()
 	case web.TargetJob:
 		return c.rel == relOwn || c.vendorManager()
-	case web.TargetAPIKey, web.TargetImport, web.TargetMailbox, web.TargetProfile, web.TargetInterchange, web.TargetWebhook, web.TargetMailMessage:
+	case web.TargetAPIKey, web.TargetImport, web.TargetMailbox, web.TargetProfile, web.TargetInterchange, web.TargetWebhook, web.TargetMailMessage, web.TargetExport:
 		return c.rel == relOwn
 	case web.TargetActivity, web.TargetTimeline, web.TargetContactTimeline:
 		return c.rel == relOwn || c.rel == relRead || c.rel == relWrite
@@ -707,6 +711,9 @@ var samples = map[string]string{
 	"POST /forums/spaces/:id/members":               "members=1",
 	"POST /forums/spaces/:id/remove-member":         "user_id=1",
 	"POST /forums/posts/:id/attachments":            "file=none",
+	// The outbound exchange (exchange_exports.go, session 8).
+	"POST /api/v1/exchange/exports":      `{"profile_id":{id},"kind":"accounts"}`,
+	"POST /exchange/profiles/:id/export": "kind=accounts",
 }
 
 // request is what the matrix sends to the route key about the record id.

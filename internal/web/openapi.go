@@ -206,6 +206,12 @@ var schemas = obj{
 		"sent_at": nullable(ts()), "conversation_id": str(), "text": str(), "html": obj{"type": "string", "description": "cleaned: no script, no remote images"},
 		"attachments": obj{"type": "array", "items": object(obj{"position": integer(), "filename": str(), "content_type": str(), "detected_type": str(),
 			"size": integer(), "stored": boolean()})}, "problems": strArray()}),
+	// Outbound exchange (exchange_exports.go, issue 21).
+	"ExportInput": object(obj{"profile_id": integer(), "kind": obj{"type": "string", "description": "the kind of record to send: accounts (the default) or special_pricing"}}, "profile_id"),
+	"Export": object(obj{"id": integer(), "org_id": integer(), "profile_id": integer(), "kind": str(), "format": enum("X12", "EDIFACT", "CSV", "JSON"),
+		"set": obj{"type": "string", "description": "the transaction set or message (816, PARTIN) of an EDI export"}, "control": integer(),
+		"filename": str(), "records": obj{"type": "integer"}, "size": integer(), "created_at": ts(),
+		"content": obj{"type": "string", "description": "the file, in the reply that made the export"}}),
 }
 
 var (

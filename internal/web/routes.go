@@ -47,7 +47,7 @@ func (s *Server) apiRoutes() {
 		s.exchangeAPI(),
 		s.forumAPI(),
 		s.promotionAPI(), s.jointDealAPI(), s.leadRoutingAPI(),
-		s.recordTimelineAPI(), s.mailMessageAPI(), s.forumFilesAPI())
+		s.recordTimelineAPI(), s.mailMessageAPI(), s.forumFilesAPI(), s.exchangeExportAPI())
 	for _, r := range s.routes {
 		// The role check comes first: a replay must never answer someone whom the
 		// route itself would refuse.
@@ -78,7 +78,7 @@ func (s *Server) portalRoutes() {
 	for _, pages := range []func(addPage){s.signinPages, s.resetPages, s.twoFactorPages, s.dashboardPages, s.settingsPages, s.organizationPages, s.organizationPage, s.userPages,
 		s.apiKeyPages, s.auditPages, s.notificationPages, s.jobPages, s.importPages, s.accountPages, s.contactPages, s.dealPages, s.leadPages, s.partnershipPages,
 		s.activityPages, s.exchangePages, s.forumPages, s.mailboxPages,
-		s.leadFormPages, s.promotionPages, s.jointDealPages, s.forumMorePages} {
+		s.leadFormPages, s.promotionPages, s.jointDealPages, s.forumMorePages, s.exchangeExportPages} {
 		pages(p)
 	}
 }

@@ -45,6 +45,9 @@ const (
 	TargetProfile     Target = "exchange-profile"
 	TargetInterchange Target = "interchange"
 	TargetWebhook     Target = "webhook"
+	// TargetExport is an export the owner organization sent a trading
+	// partner (exchange_exports.go, session 8): only it sees it.
+	TargetExport Target = "exchange-export"
 
 	// The forums (forums.go): a space, a thread, a post and a report.
 	TargetSpace  Target = "space"
@@ -558,4 +561,12 @@ var routeAccess = map[string]Access{
 	"GET /forums/spaces/:id/remove-member":          {Role: partners.Manager, Action: Owner, Target: TargetSpace},
 	"POST /forums/spaces/:id/remove-member":         {Role: partners.Manager, Action: Owner, Target: TargetSpace},
 	"POST /forums/posts/:id/attachments":            {Role: partners.Sales, Action: Write, Target: TargetPost},
+	// The outbound exchange (exchange_exports.go, issue 21, session 8): an
+	// export is made on a profile of the owner organization and read by it
+	// alone; the portal's export answers 303 to the file.
+	"POST /api/v1/exchange/exports":         {Action: Write, Target: TargetProfile},
+	"GET /api/v1/exchange/exports":          {Action: Read, Lists: TargetExport},
+	"GET /api/v1/exchange/exports/:id/file": {Action: Read, Target: TargetExport},
+	"POST /exchange/profiles/:id/export":    {Role: partners.Admin, Action: Write, Target: TargetProfile},
+	"GET /exchange/exports/:id/file":        {Role: partners.Admin, Action: Read, Target: TargetExport},
 }

@@ -130,7 +130,8 @@ func New(cfg Config, d *db.DB) *Server {
 	s.mailServices()
 	s.exchange = cfg.Exchange
 	if s.exchange == nil {
-		s.exchange = interchange.New(d, s.accounts.ImportFamilies(), interchange.AccountMappings()...)
+		s.exchange = interchange.New(d, append(s.accounts.ImportFamilies(), s.deals.ImportFamilies()...),
+			append(interchange.AccountMappings(), interchange.PricingMappings()...)...)
 		s.exchange.Imports = s.imports
 	}
 	if s.forums = cfg.Forums; s.forums == nil {

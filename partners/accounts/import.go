@@ -25,7 +25,7 @@ func (s *Service) ImportFamilies() []imports.Family {
 		}
 	}
 	return []imports.Family{
-		{Kind: "accounts", Record: "account", Columns: accountImportColumns, Open: open("accounts"), Keys: accountRowKeys},
+		{Kind: "accounts", Record: "account", Columns: accountImportColumns, Open: open("accounts"), Keys: accountRowKeys, Export: s.exportOwn},
 		{Kind: "contacts", Record: "contact", Columns: contactImportColumns, Open: open("contacts"), Keys: contactRowKeys},
 	}
 }
