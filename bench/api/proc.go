@@ -70,3 +70,41 @@ func postmasterPID(dir string) (int, error) {
 	}
 	return strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
 }
+
+// pgProcesses are the postmaster and its live children (backends and
+// background processes).
+func pgProcesses(postmaster int) []int {
+	out := []int{postmaster}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == postmaster {
+			continue
+		}
+		if c := statFields(pid); len(c) > 3 && c[3] == strconv.Itoa(postmaster) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// backgroundCPU is the CPU time so far of the cluster's live processes that
+// serve no client (checkpointer, WAL writer, autovacuum…): the part of
+// treeCPU that is not the runs' work.
+func backgroundCPU(postmaster int) time.Duration {
+	f := statFields(postmaster)
+	if len(f) < 17 {
+		return 0
+	}
+	total := ticks(f[13]) + ticks(f[14])
+	for _, pid := range pgProcesses(postmaster)[1:] {
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if strings.Contains(string(cmd), "partnerhub_app") || strings.Contains(string(cmd), "postgres partnerhub_bench") {
+			continue
+		}
+		if c := statFields(pid); len(c) > 14 {
+			total += ticks(c[13]) + ticks(c[14])
+		}
+	}
+	return total
+}
