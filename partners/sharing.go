@@ -339,15 +339,18 @@ func SharedFilterKeys(recordType, alias, network, grantee, cond string) string {
 	if cond != "" {
 		cond = ` AND ` + cond
 	}
-	where := `s.network_id = ` + network + ` AND s.grantee_org_id = ` + grantee + ` AND s.record_type = ` + pq.QuoteLiteral(recordType)
+	// filter_key <> '': the partial index shares_grantee_filter. The check
+	// is a LATERAL subquery with LIMIT 1 so that it stays a probe per value
+	// (an EXISTS becomes a semi-join that reads every share).
+	where := `s.network_id = ` + network + ` AND s.grantee_org_id = ` + grantee + ` AND s.record_type = ` + pq.QuoteLiteral(recordType) + ` AND s.filter_key <> ''`
 	return `WITH RECURSIVE k AS (
-		(SELECT s.filter_key AS v FROM shares s WHERE ` + where + ` AND s.filter_key > '' ORDER BY s.filter_key LIMIT 1)
+		(SELECT s.filter_key AS v FROM shares s WHERE ` + where + ` ORDER BY s.filter_key LIMIT 1)
 		UNION ALL
 		SELECT (SELECT s.filter_key FROM shares s WHERE ` + where + ` AND s.filter_key > k.v ORDER BY s.filter_key LIMIT 1)
 		FROM k WHERE k.v IS NOT NULL)
-	SELECT k.v FROM k WHERE k.v IS NOT NULL
-	   AND EXISTS (SELECT 1 FROM ` + SharedFrom(recordType, alias) + ` WHERE ` + where + ` AND s.filter_key = k.v
-	               AND ` + alias + `.` + t.FilterKey + ` = k.v` + cond + `)`
+	SELECT k.v FROM k CROSS JOIN LATERAL (SELECT 1 FROM ` + SharedFrom(recordType, alias) + ` WHERE ` + where + ` AND s.filter_key = k.v
+	               AND ` + alias + `.` + t.FilterKey + ` = k.v` + cond + ` LIMIT 1) held
+	 WHERE k.v IS NOT NULL`
 }
 
 // SharedWithCondition is an SQL condition that the record alias.id (of

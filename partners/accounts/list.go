@@ -271,9 +271,10 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 	}
 	if industry != "" {
 		// The share rows' copy of the industry (migration 00038): the shared
-		// path reads that industry's range of shares_grantee_filter in name
-		// order; the account's own column stays tested below it.
-		shared.where += strings.Replace(industry, "a.industry", "s.filter_key", 1)
+		// path reads that industry's range of shares_grantee_filter (partial:
+		// filter_key <> '') in name order; the account's own column stays
+		// tested below it.
+		shared.where += strings.Replace(industry, "a.industry", "s.filter_key", 1) + ` AND s.filter_key <> ''`
 	}
 	// Each visibility path filters, orders and limits on its own, so that the
 	// owner's path walks the (network, owner, sort_name, id) index and stops after

@@ -69,7 +69,9 @@ func countStatement(a partners.Actor, f Filter, k cursorKey, search string) (str
 		sharedBy = ` AND s.owner_org_id = ` + q.arg(f.SharedBy)
 	}
 	// An industry narrows the shares first, by their copy of it (00038).
-	sharedBy += strings.Replace(industry, "a.industry", "s.filter_key", 1)
+	if industry != "" {
+		sharedBy += strings.Replace(industry, "a.industry", "s.filter_key", 1) + ` AND s.filter_key <> ''`
+	}
 	shared := `(SELECT count(*) FROM ` + partners.SharedFrom("account", "a") + ` WHERE s.network_id = ` + network +
 		` AND s.grantee_org_id = ` + org + ` AND s.record_type = 'account'` + sharedBy + ` AND a.archived_at IS NULL` + filters + `)`
 	switch {

@@ -11,7 +11,10 @@ ALTER TABLE shares ADD COLUMN filter_key text NOT NULL DEFAULT '';
 UPDATE shares s SET filter_key = a.industry
   FROM accounts a
  WHERE s.record_type = 'account' AND a.network_id = s.network_id AND a.id = s.record_id AND a.industry <> '';
-CREATE INDEX shares_grantee_filter ON shares (network_id, grantee_org_id, record_type, filter_key, sort_key, record_id) INCLUDE (owner_org_id);
+-- Partial: a list that does not filter (its statement does not say
+-- filter_key <> '') must keep to shares_grantee_sort, which gives its order.
+CREATE INDEX shares_grantee_filter ON shares (network_id, grantee_org_id, record_type, filter_key, sort_key, record_id) INCLUDE (owner_org_id)
+    WHERE filter_key <> '';
 
 -- +goose Down
 DROP INDEX shares_grantee_filter;
