@@ -407,16 +407,22 @@ func startPerf(on bool, postmaster int, name string, d time.Duration) func() {
 		return func() {}
 	}
 	os.MkdirAll(perfTo, 0o755)
-	var pids []string
-	for _, p := range pgProcesses(postmaster) {
-		pids = append(pids, strconv.Itoa(p))
-	}
-	cmd := exec.Command("perf", "record", "-q", "-F", "499", "-o", filepath.Join(perfTo, name+".data"), "-p", strings.Join(pids, ","), "--", "sleep", strconv.Itoa(max(int(d.Seconds())-1, 1)))
-	if err := cmd.Start(); err != nil {
-		logf("perf: %v", err)
-		return func() {}
-	}
-	return func() { cmd.Wait() }
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// A second in, so that the backends pgbench opens exist (perf -p
+		// does not follow the postmaster's new children).
+		time.Sleep(time.Second)
+		var pids []string
+		for _, p := range pgProcesses(postmaster) {
+			pids = append(pids, strconv.Itoa(p))
+		}
+		cmd := exec.Command("perf", "record", "-q", "-F", "499", "-o", filepath.Join(perfTo, name+".data"), "-p", strings.Join(pids, ","), "--", "sleep", strconv.Itoa(max(int(d.Seconds())-3, 1)))
+		if err := cmd.Run(); err != nil {
+			logf("perf: %v", err)
+		}
+	}()
+	return func() { <-done }
 }
 
 // startTrace, when on and -strace is set, waits 3 s into a run, then traces

@@ -88,9 +88,10 @@ func pgProcesses(postmaster int) []int {
 	return out
 }
 
-// backgroundCPU is the CPU time so far of the cluster's live processes that
-// serve no client (checkpointer, WAL writer, autovacuum…): the part of
-// treeCPU that is not the runs' work.
+// backgroundCPU is the CPU time so far of the postmaster and the cluster's
+// long-lived background processes (checkpointer, background and WAL writers,
+// launchers): a part of treeCPU that is not the runs' work (autovacuum
+// workers, which come and go, are not in it).
 func backgroundCPU(postmaster int) time.Duration {
 	f := statFields(postmaster)
 	if len(f) < 17 {
@@ -98,8 +99,12 @@ func backgroundCPU(postmaster int) time.Duration {
 	}
 	total := ticks(f[13]) + ticks(f[14])
 	for _, pid := range pgProcesses(postmaster)[1:] {
+		// The long-lived background processes by their titles (a backend that
+		// is exiting has none; an autovacuum worker comes and goes).
 		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if strings.Contains(string(cmd), "partnerhub_app") || strings.Contains(string(cmd), "postgres partnerhub_bench") {
+		title := strings.TrimPrefix(string(cmd), "postgres: ")
+		if !strings.HasPrefix(title, "checkpointer") && !strings.HasPrefix(title, "background writer") && !strings.HasPrefix(title, "walwriter") &&
+			!strings.HasPrefix(title, "autovacuum launcher") && !strings.HasPrefix(title, "logical replication launcher") {
 			continue
 		}
 		if c := statFields(pid); len(c) > 14 {
