@@ -45,6 +45,13 @@ type Shareable struct {
 	// rows (shares.sort_key, shares.sort_at), from which lists read the records
 	// shared with an organization in order (docs/LISTS.md); "" when none.
 	SortKey, SortAt string
+	// FilterKey is a column of Table copied onto the record's share rows
+	// (shares.filter_key, migration 00038): the filter its list offers most
+	// (an account's industry), so that a list filtered by it reads the records
+	// shared with an organization in sort order from the shares_grantee_filter
+	// index, stopping after a page, rather than testing every shared record
+	// on its way; "" when none. It needs the sort columns.
+	FilterKey string
 	// Noun and Nouns name one record and several in explain's details.
 	Noun, Nouns string
 	// Explain, when set, adds the record family's own rules to an explanation
@@ -92,13 +99,16 @@ func RegisterShareable(t Shareable) {
 	if !identifier.MatchString(t.Table) {
 		panic(fmt.Sprintf("partners: shareable type %s: %q is not a table name", t.Type, t.Table))
 	}
-	for _, name := range []string{t.OwnerUser, t.SortKey, t.SortAt} {
+	for _, name := range []string{t.OwnerUser, t.SortKey, t.SortAt, t.FilterKey} {
 		if name != "" && !identifier.MatchString(name) {
 			panic(fmt.Sprintf("partners: shareable type %s: %q is not a column name", t.Type, name))
 		}
 	}
 	if (t.SortKey == "") != (t.SortAt == "") {
 		panic(fmt.Sprintf("partners: shareable type %s needs both sort columns or neither", t.Type))
+	}
+	if t.FilterKey != "" && t.SortKey == "" {
+		panic(fmt.Sprintf("partners: shareable type %s: a filter column needs the sort columns", t.Type))
 	}
 	for _, d := range t.Dependents {
 		if !identifier.MatchString(d.Table) || !identifier.MatchString(d.Column) || (d.TypeColumn != "" && !identifier.MatchString(d.TypeColumn)) {
@@ -115,10 +125,17 @@ func RegisterShareable(t Shareable) {
 		FROM ` + t.Table + ` WHERE network_id = $1 AND id = $2`
 	t.arraysSQL = `UPDATE ` + t.Table + ` SET reader_orgs = $3, writer_orgs = $4 WHERE network_id = $1 AND id = $2`
 	if t.SortKey != "" {
-		t.sortSQL = `UPDATE shares s SET sort_key = t.` + t.SortKey + `, sort_at = t.` + t.SortAt + `
+		// A type without a filter column leaves filter_key at its default, ''.
+		filterSet, filterChanged := ``, ``
+		if t.FilterKey != "" {
+			filter := `coalesce(t.` + t.FilterKey + `::text, '')`
+			filterSet = `, filter_key = ` + filter
+			filterChanged = ` OR s.filter_key IS DISTINCT FROM ` + filter
+		}
+		t.sortSQL = `UPDATE shares s SET sort_key = t.` + t.SortKey + `, sort_at = t.` + t.SortAt + filterSet + `
 			FROM ` + t.Table + ` t
 			WHERE s.network_id = $1 AND s.record_type = $2 AND s.record_id = $3 AND t.network_id = $1 AND t.id = $3
-			  AND (s.sort_key IS DISTINCT FROM t.` + t.SortKey + ` OR s.sort_at IS DISTINCT FROM t.` + t.SortAt + `)`
+			  AND (s.sort_key IS DISTINCT FROM t.` + t.SortKey + ` OR s.sort_at IS DISTINCT FROM t.` + t.SortAt + filterChanged + `)`
 	}
 	registryMu.Lock()
 	defer registryMu.Unlock()
@@ -296,8 +313,8 @@ func MoveShares(ctx context.Context, tx *sqlx.Tx, a Actor, recordType string, fr
 }
 
 // SharedFrom is the FROM item of a list's shared path (docs/LISTS.md): the
-// share rows of recordType as s (grantee_org_id, owner_org_id, record_id and
-// the sort copies sort_key, sort_at), joined to the records as alias. The list
+// share rows of recordType as s (grantee_org_id, owner_org_id, record_id, the
+// sort copies sort_key, sort_at and the filter copy filter_key), joined to the records as alias. The list
 // filters on s.network_id, s.grantee_org_id and s.record_type and orders by
 // the copies, which the shares indexes serve.
 func SharedFrom(recordType, alias string) string {
@@ -306,6 +323,39 @@ func SharedFrom(recordType, alias string) string {
 		panic(err)
 	}
 	return `shares s JOIN ` + t.Table + ` ` + alias + ` ON ` + alias + `.network_id = s.network_id AND ` + alias + `.id = s.record_id`
+}
+
+// SharedFilterKeys is an SQL query of one column, v: the distinct values of
+// recordType's filter column (Shareable.FilterKey) among the records shared
+// with the organization grantee in network (SQL expressions: placeholders)
+// that meet cond (a condition on alias, or ""), read from the share rows'
+// copies: one probe of shares_grantee_filter per distinct value (a skip
+// scan), and one check that a record shared with grantee holds the value and
+// meets cond, instead of a probe per record shared. It panics on a type
+// without a filter column (a programming error).
+func SharedFilterKeys(recordType, alias, network, grantee, cond string) string {
+	t, err := shareableType("record_type", recordType)
+	if err != nil {
+		panic(err)
+	}
+	if t.FilterKey == "" {
+		panic(fmt.Sprintf("partners: shareable type %s has no filter column", recordType))
+	}
+	if cond != "" {
+		cond = ` AND ` + cond
+	}
+	// filter_key <> '': the partial index shares_grantee_filter. The check
+	// is a LATERAL subquery with LIMIT 1 so that it stays a probe per value
+	// (an EXISTS becomes a semi-join that reads every share).
+	where := `s.network_id = ` + network + ` AND s.grantee_org_id = ` + grantee + ` AND s.record_type = ` + pq.QuoteLiteral(recordType) + ` AND s.filter_key <> ''`
+	return `WITH RECURSIVE k AS (
+		(SELECT s.filter_key AS v FROM shares s WHERE ` + where + ` ORDER BY s.filter_key LIMIT 1)
+		UNION ALL
+		SELECT (SELECT s.filter_key FROM shares s WHERE ` + where + ` AND s.filter_key > k.v ORDER BY s.filter_key LIMIT 1)
+		FROM k WHERE k.v IS NOT NULL)
+	SELECT k.v FROM k CROSS JOIN LATERAL (SELECT 1 FROM ` + SharedFrom(recordType, alias) + ` WHERE ` + where + ` AND s.filter_key = k.v
+	               AND ` + alias + `.` + t.FilterKey + ` = k.v` + cond + ` LIMIT 1) held
+	 WHERE k.v IS NOT NULL`
 }
 
 // SharedWithCondition is an SQL condition that the record alias.id (of

@@ -34,6 +34,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
+	"github.com/pressly/goose/v3"
 
 	"github.com/partnerhub/partnerhub/bench/benchhub"
 	"github.com/partnerhub/partnerhub/internal/db"
@@ -48,6 +49,10 @@ var (
 	// shapesOnly stops after the shape table.
 	shapesOnly bool
 	beforeHub  string
+	perfTo     string
+	straceTo   string
+	shapesOrg  int64
+	commonWord string
 )
 
 const (
@@ -65,6 +70,10 @@ func main() {
 	orgs := flag.Int("orgs", 20, "organizations whose keys the load rotates through (the busiest first)")
 	flag.StringVar(&profileTo, "cpuprofile", "", "write the hub's CPU profile of the last API run to this file")
 	flag.IntVar(&shapeRuns, "shape-runs", 200, "timed executions of each filter shape's statement (0: skip the shape table)")
+	flag.StringVar(&perfTo, "perf", "", "record a perf profile of the cluster's processes during each run of the last round into this directory (perf record -p)")
+	flag.StringVar(&straceTo, "strace", "", "trace the cluster's reads and writes (what each request sends and receives) for 2 s in the middle of each run of the last round into this directory")
+	flag.Int64Var(&shapesOrg, "shapes-org", 0, "time the shapes for this organization rather than the one receiving the most shares")
+	flag.StringVar(&commonWord, "q", "falcon", "the common word the search shapes look for")
 	flag.BoolVar(&shapesOnly, "shapes-only", false, "time the statements of each shape (list, count, choices) and stop: no hub, no load")
 	flag.Parse()
 	if err := run(*dir, *hub, *conns, *rounds, *duration, *orgs); err != nil {
@@ -95,7 +104,13 @@ func run(dir, hub, connList string, rounds int, duration time.Duration, nOrgs in
 		return err
 	}
 	defer owner.Close()
-	if err := db.Migrate(ctx, owner.DB); err != nil {
+	// Out of order too: a kept cluster may carry a later migration of another
+	// branch (as bench/pages does).
+	mp, err := goose.NewProvider(goose.DialectPostgres, owner.DB, os.DirFS("internal/db/migrations"), goose.WithAllowOutofOrder(true))
+	if err != nil {
+		return err
+	}
+	if _, err := mp.Up(ctx); err != nil {
 		return err
 	}
 	super, err := sqlx.Open("postgres", superURL)
@@ -131,8 +146,16 @@ func run(dir, hub, connList string, rounds int, duration time.Duration, nOrgs in
 		}
 	}
 	defer super.ExecContext(context.Background(), `DELETE FROM api_keys WHERE network_id = $1 AND name = 'api bench'`, network)
+	vendor, err := seedRecords(ctx, owner, network, orgIDs)
+	if err != nil {
+		return err
+	}
+	shapeOrg := orgIDs[0]
+	if shapesOrg != 0 {
+		shapeOrg = shapesOrg
+	}
 	if shapesOnly {
-		return timeShapes(ctx, appURL, network, orgIDs[0], max(shapeRuns, 1))
+		return timeShapes(ctx, appURL, network, shapeOrg, vendor, max(shapeRuns, 1))
 	}
 
 	// The same SQL as the API's GET /api/v1/accounts?limit=50, for pgbench.
@@ -225,7 +248,7 @@ end
 	statements := statementStats(ctx, super)
 
 	if shapeRuns > 0 {
-		if err := timeShapes(ctx, appURL, network, orgIDs[0], shapeRuns); err != nil {
+		if err := timeShapes(ctx, appURL, network, shapeOrg, vendor, shapeRuns); err != nil {
 			return err
 		}
 		fmt.Println()
@@ -236,7 +259,7 @@ end
 	}
 	pgbenchURL := fmt.Sprintf("host=127.0.0.1 port=%d user=%s password=%s dbname=%s sslmode=disable", srv.Port, db.AppRole, password, dbName)
 	bindir, _ := pgserver.BinDir()
-	fmt.Printf("| round | conns | run | per second | ÷ pgbench | p50 / p99 | PG CPU per request | hub CPU per request |\n")
+	fmt.Printf("| round | conns | run | per second | ÷ pgbench | p50 / p99 | PG CPU per request (of it, background processes) | hub CPU per request |\n")
 	fmt.Printf("|---:|---:|---|---:|---:|---|---:|---:|\n")
 	for r := 1; r <= rounds; r++ {
 		for _, cs := range strings.Split(connList, ",") {
@@ -245,16 +268,20 @@ end
 			pgArgs := append([]string{"-n", "-M", "prepared", "-c", cs, "-j", strconv.Itoa(threads), "-T", strconv.Itoa(int(duration.Seconds())),
 				"--log", "--log-prefix", filepath.Join(work, "pgb")}, scripts...)
 			pgArgs = append(pgArgs, pgbenchURL)
-			pgBefore := treeCPU(pgPID)
+			stopPerf := startPerf(r == rounds, pgPID, fmt.Sprintf("pgbench-%d", c), duration)
+			stopTrace := startTrace(r == rounds, pgPID, fmt.Sprintf("pgbench-%d", c))
+			pgBefore, bgBefore := treeCPU(pgPID), backgroundCPU(pgPID)
 			out, err := exec.Command(filepath.Join(bindir, "pgbench"), pgArgs...).CombinedOutput()
-			pgCPU := treeCPU(pgPID) - pgBefore
+			pgCPU, bgCPU := treeCPU(pgPID)-pgBefore, backgroundCPU(pgPID)-bgBefore
+			stopPerf()
+			stopTrace()
 			if err != nil {
 				return fmt.Errorf("pgbench: %v\n%s", err, out)
 			}
 			tps := match(`tps = ([0-9.]+) \(without initial connection time\)`, string(out))
 			p50, p99 := pgbenchPercentiles(work)
 			os.RemoveAll(filepath.Join(work, "logs"))
-			fmt.Printf("| %d | %d | pgbench | %.0f | 1 | %.1f / %.1f ms | %.2f ms | |\n", r, c, tps, p50, p99, ms(pgCPU)/(tps*duration.Seconds()))
+			fmt.Printf("| %d | %d | pgbench | %.0f | 1 | %.1f / %.1f ms | %.2f ms (%.2f) | |\n", r, c, tps, p50, p99, ms(pgCPU)/(tps*duration.Seconds()), ms(bgCPU)/(tps*duration.Seconds()))
 
 			for _, h := range hubs {
 				last := r == rounds && cs == lastOf(connList) && h == hubs[len(hubs)-1]
@@ -266,10 +293,14 @@ end
 				if last {
 					statements.reset(ctx)
 				}
-				pgBefore, hubBefore := treeCPU(pgPID), procCPU(h.cmd.Process.Pid)
+				stopPerf := startPerf(r == rounds, pgPID, fmt.Sprintf("%s-%d", strings.ReplaceAll(h.name, " ", "-"), c), duration)
+				stopTrace := startTrace(r == rounds, pgPID, fmt.Sprintf("%s-%d", strings.ReplaceAll(h.name, " ", "-"), c))
+				pgBefore, bgBefore, hubBefore := treeCPU(pgPID), backgroundCPU(pgPID), procCPU(h.cmd.Process.Pid)
 				wout, err := exec.Command("wrk", "-t", strconv.Itoa(threads), "-c", cs, "-d", strconv.Itoa(int(duration.Seconds()))+"s",
 					"--latency", "-s", lua, h.base+"/api/v1/accounts?limit=50").CombinedOutput()
-				apiPG, hubCPU := treeCPU(pgPID)-pgBefore, procCPU(h.cmd.Process.Pid)-hubBefore
+				apiPG, bgCPU, hubCPU := treeCPU(pgPID)-pgBefore, backgroundCPU(pgPID)-bgBefore, procCPU(h.cmd.Process.Pid)-hubBefore
+				stopPerf()
+				stopTrace()
 				if err != nil {
 					return fmt.Errorf("wrk: %v\n%s", err, wout)
 				}
@@ -285,8 +316,8 @@ end
 				rps := match(`Requests/sec:\s+([0-9.]+)`, string(wout))
 				a50, a99 := wrkLatency(string(wout), "50%"), wrkLatency(string(wout), "99%")
 				reqs := rps * duration.Seconds()
-				fmt.Printf("| %d | %d | %s | %.0f | %.2f | %.1f / %.1f ms | %.2f ms | %.2f ms |\n",
-					r, c, h.name, rps, rps/tps, a50, a99, ms(apiPG)/reqs, ms(hubCPU)/reqs)
+				fmt.Printf("| %d | %d | %s | %.0f | %.2f | %.1f / %.1f ms | %.2f ms (%.2f) | %.2f ms |\n",
+					r, c, h.name, rps, rps/tps, a50, a99, ms(apiPG)/reqs, ms(bgCPU)/reqs, ms(hubCPU)/reqs)
 				if last {
 					statements.print(ctx, reqs)
 				}
@@ -366,4 +397,58 @@ func fetchProfile(base string, d time.Duration, to string) error {
 	defer f.Close()
 	_, err = io.Copy(f, resp.Body)
 	return err
+}
+
+// startPerf records, when on and -perf is set, a CPU profile of the cluster's
+// processes (those alive now, and the backends they start) for the length
+// of a run, into -perf/NAME.data; the function it returns waits for it.
+func startPerf(on bool, postmaster int, name string, d time.Duration) func() {
+	if !on || perfTo == "" {
+		return func() {}
+	}
+	os.MkdirAll(perfTo, 0o755)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		// A second in, so that the backends pgbench opens exist (perf -p
+		// does not follow the postmaster's new children).
+		time.Sleep(time.Second)
+		var pids []string
+		for _, p := range pgProcesses(postmaster) {
+			pids = append(pids, strconv.Itoa(p))
+		}
+		cmd := exec.Command("perf", "record", "-q", "-F", "499", "-o", filepath.Join(perfTo, name+".data"), "-p", strings.Join(pids, ","), "--", "sleep", strconv.Itoa(max(int(d.Seconds())-3, 1)))
+		if err := cmd.Run(); err != nil {
+			logf("perf: %v", err)
+		}
+	}()
+	return func() { <-done }
+}
+
+// startTrace, when on and -strace is set, waits 3 s into a run, then traces
+// the reads and writes of the cluster's backends serving the application role
+// for 2 s (strace; it slows them, so the run's figures are not comparable),
+// into -strace/NAME.txt; the function it returns waits for it.
+func startTrace(on bool, postmaster int, name string) func() {
+	if !on || straceTo == "" {
+		return func() {}
+	}
+	os.MkdirAll(straceTo, 0o755)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(3 * time.Second)
+		args := []string{"-qq", "-f", "-s", "300", "-e", "trace=recvfrom,sendto,read,write", "-o", filepath.Join(straceTo, name+".txt")}
+		for _, pid := range pgProcesses(postmaster)[1:] {
+			cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			if strings.Contains(string(cmd), "partnerhub_app") {
+				args = append(args, "-p", strconv.Itoa(pid))
+			}
+		}
+		cmd := exec.Command("timeout", append([]string{"-s", "INT", "2", "strace"}, args...)...)
+		if err := cmd.Run(); err != nil && cmd.ProcessState.ExitCode() != 124 {
+			logf("strace: %v", err)
+		}
+	}()
+	return func() { <-done }
 }

@@ -70,3 +70,46 @@ func postmasterPID(dir string) (int, error) {
 	}
 	return strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
 }
+
+// pgProcesses are the postmaster and its live children (backends and
+// background processes).
+func pgProcesses(postmaster int) []int {
+	out := []int{postmaster}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == postmaster {
+			continue
+		}
+		if c := statFields(pid); len(c) > 3 && c[3] == strconv.Itoa(postmaster) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// backgroundCPU is the CPU time so far of the postmaster and the cluster's
+// long-lived background processes (checkpointer, background and WAL writers,
+// launchers): a part of treeCPU that is not the runs' work (autovacuum
+// workers, which come and go, are not in it).
+func backgroundCPU(postmaster int) time.Duration {
+	f := statFields(postmaster)
+	if len(f) < 17 {
+		return 0
+	}
+	total := ticks(f[13]) + ticks(f[14])
+	for _, pid := range pgProcesses(postmaster)[1:] {
+		// The long-lived background processes by their titles (a backend that
+		// is exiting has none; an autovacuum worker comes and goes).
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		title := strings.TrimPrefix(string(cmd), "postgres: ")
+		if !strings.HasPrefix(title, "checkpointer") && !strings.HasPrefix(title, "background writer") && !strings.HasPrefix(title, "walwriter") &&
+			!strings.HasPrefix(title, "autovacuum launcher") && !strings.HasPrefix(title, "logical replication launcher") {
+			continue
+		}
+		if c := statFields(pid); len(c) > 14 {
+			total += ticks(c[13]) + ticks(c[14])
+		}
+	}
+	return total
+}

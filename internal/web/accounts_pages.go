@@ -112,9 +112,13 @@ func (s *Server) accountsPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	total, more, err := s.accounts.Count(c.UserContext(), *a, f)
-	if err != nil {
-		return err
+	// A first page that holds the whole list is its own total: no count (for a
+	// search, that is a second run of the search function).
+	total, more := len(page.Accounts), false
+	if f.Cursor != "" || page.Next != "" {
+		if total, more, err = s.accounts.Count(c.UserContext(), *a, f); err != nil {
+			return err
+		}
 	}
 	t.Next, t.Prev, t.Shown = page.Next, page.Prev, len(page.Accounts)
 	t.Total, t.More = total, more

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
+	"github.com/partnerhub/partnerhub/internal/jsonenc"
 	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 )
@@ -120,7 +121,40 @@ func paged[T any](c *fiber.Ctx, key func(T) int64, fetch func(cursor int64, limi
 	if err != nil {
 		return err
 	}
+	if items, ok := p.Data.([]T); ok && len(items) > 0 {
+		if _, ok := any(&items[0]).(jsonAppender); ok {
+			return sendAppended(c, items, p.NextCursor)
+		}
+	}
 	return c.JSON(p)
+}
+
+// jsonAppender is a record that encodes itself as encoding/json would
+// (deals.Registration, leads.Lead: docs/LISTS.md item 6).
+type jsonAppender interface{ AppendJSON([]byte) []byte }
+
+// sendAppended writes a page as c.JSON(page{…}) writes it, record by record
+// into one pooled buffer, without reflection.
+func sendAppended[T any](c *fiber.Ctx, items []T, next string) error {
+	bp := pageBuffers.Get().(*[]byte)
+	b := append((*bp)[:0], `{"data":[`...)
+	for i := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = any(&items[i]).(jsonAppender).AppendJSON(b)
+	}
+	b = append(b, ']')
+	if next != "" {
+		b = append(b, `,"next_cursor":`...)
+		b = jsonenc.AppendString(b, next)
+	}
+	b = append(b, '}')
+	c.Response().SetBody(b) // a copy: the buffer goes back to the pool
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+	*bp = b
+	pageBuffers.Put(bp)
+	return nil
 }
 
 func fetchPage[T any](c *fiber.Ctx, key func(T) int64, fetch func(cursor int64, limit int) ([]T, error)) (page, error) {

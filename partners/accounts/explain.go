@@ -20,7 +20,10 @@ func init() {
 		// (partners/activity: share_type 'account', share_id the account).
 		Dependents: []partners.Dependent{{Table: "contacts", Column: "account_id"}, {Table: "activities", Column: "share_id", TypeColumn: "share_type"}},
 		SortKey:    "sort_name", SortAt: "updated_at",
-		Noun: "account", Nouns: "accounts",
+		// The industry filter reads the shared path in name order from the
+		// shares_grantee_filter index (docs/LISTS.md item 2).
+		FilterKey: "industry",
+		Noun:      "account", Nouns: "accounts",
 		Explain: explainPolicies,
 		Event:   shareEvent,
 	})

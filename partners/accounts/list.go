@@ -201,7 +201,8 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 		filters = ` AND a.archived_at IS NOT NULL`
 	}
 	filters += oneOf(q, "a.region", f.Region, f.RegionIn)
-	filters += oneOf(q, "a.industry", f.Industry, f.IndustryIn)
+	industry := oneOf(q, "a.industry", f.Industry, f.IndustryIn)
+	filters += industry
 	if f.Tag != "" {
 		filters += ` AND ` + q.arg(f.Tag) + ` = ANY (a.tags)`
 	}
@@ -267,6 +268,13 @@ func listStatement(a partners.Actor, f Filter, k cursorKey, search string) (stri
 	}
 	if f.SharedBy != 0 {
 		shared.where += ` AND s.owner_org_id = ` + q.arg(f.SharedBy)
+	}
+	if industry != "" {
+		// The share rows' copy of the industry (migration 00038): the shared
+		// path reads that industry's range of shares_grantee_filter (partial:
+		// filter_key <> '') in name order; the account's own column stays
+		// tested below it.
+		shared.where += strings.Replace(industry, "a.industry", "s.filter_key", 1) + ` AND s.filter_key <> ''`
 	}
 	// Each visibility path filters, orders and limits on its own, so that the
 	// owner's path walks the (network, owner, sort_name, id) index and stops after

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lib/pq"
+
 	"github.com/partnerhub/partnerhub/exchange/imports"
 	"github.com/partnerhub/partnerhub/partners/accounts"
 )
@@ -75,5 +77,107 @@ func TestSharedListFollowsRenamesInOrder(t *testing.T) {
 	}
 	if got := names(accounts.Filter{Archived: true}); got != "Aaron Corp" {
 		t.Fatalf("shared, archived: %s", got)
+	}
+}
+
+// The industry filter reads the shared path by the share rows' copy of each
+// account's industry (migration 00038): a change of industry by the owner, by
+// a writer partner or by an import must move the account between the filtered
+// lists and counts of the organization it is shared with, and a filtered page
+// must still page.
+func TestSharedIndustryFilterFollowsChanges(t *testing.T) {
+	w := newWorld(t)
+	var ids []int64
+	for _, name := range []string{"Delta Corp", "Echo Corp", "Fox Corp"} {
+		acc := w.account(w.a, name, strings.ToLower(strings.Fields(name)[0])+".example") // industry Retail
+		if _, err := w.p.ShareRecord(w.ctx, w.a, "account", acc.ID, w.b.Org, "write"); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, acc.ID)
+	}
+	names := func(industry string) string {
+		t.Helper()
+		f := accounts.Filter{Owner: "shared", Industry: industry, Limit: 1}
+		var out []string
+		for {
+			page, next, err := w.acc.List(w.ctx, w.b, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range page {
+				out = append(out, a.Name)
+			}
+			if next == "" {
+				break
+			}
+			f.Cursor = next
+		}
+		n, _, err := w.acc.Count(w.ctx, w.b, accounts.Filter{Owner: "shared", Industry: industry})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(out) {
+			t.Fatalf("industry %s: count %d, list %v", industry, n, out)
+		}
+		return strings.Join(out, ", ")
+	}
+	if got := names("Retail"); got != "Delta Corp, Echo Corp, Fox Corp" {
+		t.Fatalf("Retail at first: %s", got)
+	}
+	// The owner moves one, the writer partner another.
+	if _, err := w.acc.Update(w.ctx, w.a, ids[0], accounts.Input{Industry: str("Energy")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.acc.Update(w.ctx, w.b, ids[2], accounts.Input{Industry: str("Energy")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := names("Retail"); got != "Echo Corp" {
+		t.Fatalf("Retail after the changes: %s", got)
+	}
+	if got := names("Energy"); got != "Delta Corp, Fox Corp" {
+		t.Fatalf("Energy after the changes: %s", got)
+	}
+	// An import that changes the industry moves it too.
+	res, err := w.imp.Import(w.ctx, w.a, []byte("name,domains,industry\nEcho Corp,echo.example,Energy\n"), imports.Options{Kind: "accounts"}, nil)
+	if err != nil || res.Updated != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	if got := names("Energy"); got != "Delta Corp, Echo Corp, Fox Corp" {
+		t.Fatalf("Energy after the import: %s", got)
+	}
+	if got := names("Retail"); got != "" {
+		t.Fatalf("Retail after the import: %s", got)
+	}
+	// The filter's choices read the copies too, and offer only what a live
+	// account shared holds.
+	ch, err := w.acc.Choices(w.ctx, w.b)
+	if err != nil || strings.Join(ch.Industries, ",") != "Energy" {
+		t.Fatalf("industry choices after the changes: %v %v", ch.Industries, err)
+	}
+	if _, err := w.acc.Update(w.ctx, w.a, ids[1], accounts.Input{Industry: str("Pharma")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.acc.SetArchived(w.ctx, w.a, ids[0], true); err != nil {
+		t.Fatal(err)
+	}
+	if ch, err = w.acc.Choices(w.ctx, w.b); err != nil || strings.Join(ch.Industries, ",") != "Energy,Pharma" {
+		t.Fatalf("industry choices with one archived: %v %v", ch.Industries, err)
+	}
+	if _, err := w.acc.SetArchived(w.ctx, w.a, ids[2], true); err != nil {
+		t.Fatal(err)
+	}
+	if ch, err = w.acc.Choices(w.ctx, w.b); err != nil || strings.Join(ch.Industries, ",") != "Pharma" {
+		t.Fatalf("industry choices with Energy's accounts archived: %v %v", ch.Industries, err)
+	}
+	if _, err := w.acc.Update(w.ctx, w.a, ids[1], accounts.Input{Industry: str("Energy")}); err != nil {
+		t.Fatal(err)
+	}
+	// The share rows hold the copy the list reads.
+	var keys []string
+	if err := w.d.Owner.SelectContext(w.ctx, &keys, `SELECT filter_key FROM shares WHERE record_type = 'account' AND record_id = ANY ($1) ORDER BY record_id`, pq.Array(ids)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(keys, ",") != "Energy,Energy,Energy" {
+		t.Fatalf("the share rows' copies: %v", keys)
 	}
 }

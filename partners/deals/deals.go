@@ -288,21 +288,43 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Regis
 		f.Limit = 50
 	}
 	q, args := listStatement(a, f)
-	var out []Registration
+	out := make([]Registration, 0, f.Limit)
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		st, err := s.DB.Prepared(ctx, tx, q)
 		if err != nil {
 			return err
 		}
-		return st.SelectContext(ctx, &out, args...)
+		rows, err := st.QueryxContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			out = append(out, Registration{})
+			if err := scanRegistration(rows, &out[len(out)-1]); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
 	})
+	if err != nil {
+		return nil, err
+	}
 	if f.reversed() {
 		slices.Reverse(out)
 	}
 	for i := range out {
 		out[i].Amount = decimal(out[i].AmountMinor, out[i].Currency)
 	}
-	return out, err
+	return out, nil
+}
+
+// scanRegistration reads one row of columns by position (docs/LISTS.md):
+// no reflection, the arrays straight into the registration's fields.
+func scanRegistration(rows *sqlx.Rows, r *Registration) error {
+	return rows.Scan(&r.Network, &r.ID, &r.OwnerOrg, &r.OwnerUser, &r.AccountID, &r.AccountName, &r.Title, &r.Products, &r.AmountMinor, &r.Currency,
+		&r.ExpectedClose, &r.Notes, &r.State, &r.RejectReason, &r.SubmittedAt, &r.DecidedAt, &r.DecidedBy, &r.ExpiresAt, &r.ExtensionDays, &r.ExtensionNote,
+		&r.MatchKeys, &r.Conflict, &r.ConflictOutcome, &r.CheckedAt, &r.CreatedAt, &r.UpdatedAt)
 }
 
 // ListSQL is the list's statement for a filter's shape, for benchmarks.
@@ -322,7 +344,7 @@ func listStatement(a partners.Actor, f Filter) (string, []any) {
 	if f.ascending() {
 		dir = ""
 	}
-	return `SELECT * FROM (
+	return `SELECT ` + columns + ` FROM (
 		(SELECT ` + branchColumns + ` FROM deal_registrations r
 		  WHERE r.network_id = $1 AND r.owner_org_id = $2` + own + ` ORDER BY r.id` + dir + ` LIMIT $3)
 		UNION ALL
@@ -364,17 +386,31 @@ func (s *Service) Count(ctx context.Context, a partners.Actor, f Filter) (int, e
 			return 0, err
 		}
 	}
-	args := []any{a.Network, a.Org}
-	own, shared := stateAndCursor(Filter{State: f.State}, &args)
+	q, args := countStatement(a, f)
 	var n int
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &n, `SELECT
-			(SELECT count(*) FROM deal_registrations r WHERE r.network_id = $1 AND r.owner_org_id = $2`+own+`)
-			+ (SELECT count(*) FROM `+partners.SharedFrom(RecordType, "r")+`
-			    WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '`+RecordType+`'`+shared+`)`, args...)
+		st, err := s.DB.Prepared(ctx, tx, q)
+		if err != nil {
+			return err
+		}
+		return st.GetContext(ctx, &n, args...)
 	})
 	return n, err
 }
+
+// countStatement is Count's statement for the filter's shape (its state; the
+// cursor ignored), with its arguments.
+func countStatement(a partners.Actor, f Filter) (string, []any) {
+	args := []any{a.Network, a.Org}
+	own, shared := stateAndCursor(Filter{State: f.State}, &args)
+	return `SELECT
+			(SELECT count(*) FROM deal_registrations r WHERE r.network_id = $1 AND r.owner_org_id = $2` + own + `)
+			+ (SELECT count(*) FROM ` + partners.SharedFrom(RecordType, "r") + `
+			    WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '` + RecordType + `'` + shared + `)`, args
+}
+
+// CountSQL is Count's statement for a filter's shape, for benchmarks.
+func CountSQL(a partners.Actor, f Filter) (string, []any) { return countStatement(a, f) }
 
 func oneOf(field, v string, allowed []string) error {
 	for _, x := range allowed {

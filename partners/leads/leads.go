@@ -250,17 +250,31 @@ func (s *Service) Count(ctx context.Context, a partners.Actor, f Filter) (int, e
 			return 0, err
 		}
 	}
-	args := []any{a.Network, a.Org}
-	own, shared := Filter{Status: f.Status}.conditions(&args)
+	q, args := countStatement(a, f)
 	var n int
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &n, `SELECT
-			(SELECT count(*) FROM leads l WHERE l.network_id = $1 AND l.owner_org_id = $2`+own+`)
-			+ (SELECT count(*) FROM `+partners.SharedFrom(RecordType, "l")+`
-			    WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '`+RecordType+`'`+shared+`)`, args...)
+		st, err := s.DB.Prepared(ctx, tx, q)
+		if err != nil {
+			return err
+		}
+		return st.GetContext(ctx, &n, args...)
 	})
 	return n, err
 }
+
+// countStatement is Count's statement for the filter's shape (its status;
+// the cursor ignored), with its arguments.
+func countStatement(a partners.Actor, f Filter) (string, []any) {
+	args := []any{a.Network, a.Org}
+	own, shared := Filter{Status: f.Status}.conditions(&args)
+	return `SELECT
+			(SELECT count(*) FROM leads l WHERE l.network_id = $1 AND l.owner_org_id = $2` + own + `)
+			+ (SELECT count(*) FROM ` + partners.SharedFrom(RecordType, "l") + `
+			    WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '` + RecordType + `'` + shared + `)`, args
+}
+
+// CountSQL is Count's statement for a filter's shape, for benchmarks.
+func CountSQL(a partners.Actor, f Filter) (string, []any) { return countStatement(a, f) }
 
 // Offered is how many leads are offered to the actor's organization and wait
 // for its answer.
@@ -286,31 +300,71 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f Filter) ([]Lead,
 	if f.Limit <= 0 || f.Limit > 201 {
 		f.Limit = 50
 	}
+	q, args := listStatement(a, f)
+	out := make([]Lead, 0, f.Limit)
+	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		st, err := s.DB.Prepared(ctx, tx, q)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryxContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			out = append(out, Lead{})
+			if err := scanLead(rows, &out[len(out)-1]); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if f.ascending() != f.Asc {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// branchColumns are columns, of the lead aliased l.
+var branchColumns = "l." + strings.Join(strings.Fields(strings.ReplaceAll(columns, ",", " ")), ", l.")
+
+// listStatement is the list's statement for the filter's shape (its status,
+// its cursor's side, its order), with its arguments: the organization's own
+// leads from the (network, owner[, status], id) index, UNION ALL those shared
+// with it from the shares index, each branch stopping after Limit rows.
+func listStatement(a partners.Actor, f Filter) (string, []any) {
 	args := []any{a.Network, a.Org, f.Limit}
 	own, shared := f.conditions(&args)
 	dir := " DESC"
 	if f.ascending() {
 		dir = ""
 	}
-	cols := "l." + strings.Join(strings.Fields(strings.ReplaceAll(columns, ",", " ")), ", l.")
-	q := `SELECT * FROM (
-		(SELECT ` + cols + ` FROM leads l WHERE l.network_id = $1 AND l.owner_org_id = $2` + own + ` ORDER BY l.id` + dir + ` LIMIT $3)
+	return `SELECT ` + columns + ` FROM (
+		(SELECT ` + branchColumns + ` FROM leads l WHERE l.network_id = $1 AND l.owner_org_id = $2` + own + ` ORDER BY l.id` + dir + ` LIMIT $3)
 		UNION ALL
-		(SELECT ` + cols + ` FROM ` + partners.SharedFrom(RecordType, "l") + `
+		(SELECT ` + branchColumns + ` FROM ` + partners.SharedFrom(RecordType, "l") + `
 		  WHERE s.network_id = $1 AND s.grantee_org_id = $2 AND s.record_type = '` + RecordType + `'` + shared + ` ORDER BY s.record_id` + dir + ` LIMIT $3)) x
-		ORDER BY id` + dir + ` LIMIT $3`
-	var out []Lead
-	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		st, err := s.DB.Prepared(ctx, tx, q)
-		if err != nil {
-			return err
-		}
-		return st.SelectContext(ctx, &out, args...)
-	})
-	if f.ascending() != f.Asc {
-		slices.Reverse(out)
+		ORDER BY id` + dir + ` LIMIT $3`, args
+}
+
+// ListSQL is the list's statement for a filter's shape, for benchmarks
+// (bench/api runs it beside the service).
+func ListSQL(a partners.Actor, f Filter) (string, []any) {
+	if f.Limit <= 0 || f.Limit > 201 {
+		f.Limit = 50
 	}
-	return out, err
+	return listStatement(a, f)
+}
+
+// scanLead reads one row of columns by position (docs/LISTS.md): no
+// reflection.
+func scanLead(rows *sqlx.Rows, l *Lead) error {
+	return rows.Scan(&l.Network, &l.ID, &l.OwnerOrg, &l.OwnerUser, &l.Company, &l.ContactName, &l.Email, &l.Region, &l.Industry, &l.Notes,
+		&l.Status, &l.StatusReason, &l.AssignedOrg, &l.Assignment, &l.OfferedAt, &l.RespondBy, &l.CreatedAt, &l.UpdatedAt)
 }
 
 // Offer offers a lead in the pool to a partner organization, which has until
