@@ -55,14 +55,14 @@ func (f OrganizationList) checked() (OrganizationList, userCursor, error) {
 	return f, k, err
 }
 
-// orgListWhere is the list's condition for the filter's shape (a filter not
+// orgListWhere is the list's condition (after the network's) for the filter's shape (a filter not
 // set is not in the text) and its arguments after the network.
 func orgListWhere(f OrganizationList, args []any) (string, []any) {
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	w := `network_id = $1`
+	w := ``
 	for _, in := range []struct {
 		col  string
 		vals []string
@@ -114,7 +114,7 @@ func orgListSQL(a Actor, f OrganizationList, k userCursor) (string, []any) {
 			where += ` AND id` + cmp + arg(k.ID)
 		}
 	}
-	return `SELECT ` + orgColumns + ` FROM organizations WHERE ` + where + order + ` LIMIT ` + arg(f.Limit+1), args
+	return `SELECT ` + orgColumns + ` FROM organizations WHERE network_id = $1` + where + order + ` LIMIT ` + arg(f.Limit+1), args
 }
 
 // ListOrganizations returns a page of the network's organizations, filtered,
@@ -193,7 +193,7 @@ func (s *Service) CountOrganizations(ctx context.Context, a Actor, f Organizatio
 	where, args := orgListWhere(f, []any{a.Network})
 	var n int
 	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		st, err := s.DB.Prepared(ctx, tx, `SELECT count(*) FROM organizations WHERE `+where)
+		st, err := s.DB.Prepared(ctx, tx, `SELECT count(*) FROM organizations WHERE network_id = $1`+where)
 		if err != nil {
 			return err
 		}

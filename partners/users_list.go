@@ -106,14 +106,14 @@ func likeFolded(q string) string {
 	return "%" + r.Replace(strings.TrimSpace(q)) + "%"
 }
 
-// userListWhere is the list's condition for the filter's shape (a filter not
+// userListWhere is the list's condition (after the network's) for the filter's shape (a filter not
 // set is not in the text) and its arguments after network and organization.
 func userListWhere(f UserList, args []any) (string, []any) {
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	w := `network_id = $1 AND org_id = $2`
+	w := ` AND org_id = $2`
 	if len(f.Roles) > 0 {
 		w += ` AND role = ANY (` + arg(pq.StringArray(f.Roles)) + `)`
 	}
@@ -167,7 +167,7 @@ func userListSQL(a Actor, f UserList, k userCursor) (string, []any) {
 			where += ` AND id` + cmp + arg(k.ID)
 		}
 	}
-	return `SELECT ` + userColumns + ` FROM users WHERE ` + where + order + ` LIMIT ` + arg(f.Limit+1), args
+	return `SELECT ` + userColumns + ` FROM users WHERE network_id = $1` + where + order + ` LIMIT ` + arg(f.Limit+1), args
 }
 
 // ListUsers returns a page of the users of an organization (the actor's own;
@@ -246,7 +246,7 @@ func (s *Service) CountUsers(ctx context.Context, a Actor, f UserList) (int, err
 	where, args := userListWhere(f, []any{a.Network, f.Org})
 	var n int
 	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		st, err := s.DB.Prepared(ctx, tx, `SELECT count(*) FROM users WHERE `+where)
+		st, err := s.DB.Prepared(ctx, tx, `SELECT count(*) FROM users WHERE network_id = $1`+where)
 		if err != nil {
 			return err
 		}

@@ -18,7 +18,7 @@ type ListFilter struct {
 	Limit         int
 }
 
-// listWhere is the list's condition for the filter's shape (a filter not set
+// listWhere is the list's condition after the network's for the filter's shape (a filter not set
 // is not in the text, docs/LISTS.md) and its arguments.
 func (f ListFilter) listWhere(a partners.Actor) (string, []any) {
 	args := []any{a.Network, a.Org}
@@ -26,7 +26,7 @@ func (f ListFilter) listWhere(a partners.Actor) (string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	w := `network_id = $1 AND org_id = $2`
+	w := ` AND org_id = $2`
 	if f.State != "" {
 		w += ` AND state = ` + arg(f.State)
 	}
@@ -55,7 +55,7 @@ func (s *Service) List(ctx context.Context, a partners.Actor, f ListFilter) ([]J
 	if f.Limit <= 0 || f.Limit > 201 {
 		f.Limit = 50
 	}
-	text := `SELECT ` + jobColumns + ` FROM imports WHERE ` + where + order + ` LIMIT ` + arg(f.Limit)
+	text := `SELECT ` + jobColumns + ` FROM imports WHERE network_id = $1` + where + order + ` LIMIT ` + arg(f.Limit)
 	var out []Job
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &out, text, args...)
@@ -73,7 +73,7 @@ func (s *Service) Count(ctx context.Context, a partners.Actor, f ListFilter) (in
 	where, args := f.listWhere(a)
 	var n int
 	err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &n, `SELECT count(*) FROM imports WHERE `+where, args...)
+		return tx.GetContext(ctx, &n, `SELECT count(*) FROM imports WHERE network_id = $1`+where, args...)
 	})
 	return n, err
 }

@@ -112,7 +112,7 @@ type Filter struct {
 	Limit int
 }
 
-// where is the condition of a list of jobs for the filter's shape (a filter
+// where is the condition (after the network's) of a list of jobs for the filter's shape (a filter
 // not set is not in the text, docs/LISTS.md) and its arguments: the scope's
 // organization's jobs (the vendor sees the network's), the state and kind.
 func (f Filter) where(s db.Scope) (string, []any) {
@@ -121,7 +121,7 @@ func (f Filter) where(s db.Scope) (string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	w := `network_id = $1`
+	w := ``
 	if !s.Vendor {
 		w += ` AND org_id = ` + arg(s.Org)
 	}
@@ -155,7 +155,7 @@ func Find(ctx context.Context, d *db.DB, s db.Scope, f Filter) ([]Job, error) {
 	if ascending {
 		order = ` ORDER BY id`
 	}
-	text := `SELECT ` + columns + ` FROM jobs WHERE ` + where + order + ` LIMIT ` + arg(f.Limit)
+	text := `SELECT ` + columns + ` FROM jobs WHERE network_id = $1` + where + order + ` LIMIT ` + arg(f.Limit)
 	var out []Job
 	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
 		return tx.SelectContext(ctx, &out, text, args...)
@@ -172,7 +172,7 @@ func Count(ctx context.Context, d *db.DB, s db.Scope, f Filter) (int, error) {
 	where, args := f.where(s)
 	var n int
 	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &n, `SELECT count(*) FROM jobs WHERE `+where, args...)
+		return tx.GetContext(ctx, &n, `SELECT count(*) FROM jobs WHERE network_id = $1`+where, args...)
 	})
 	return n, err
 }
