@@ -227,6 +227,12 @@ func (s *Service) StartTwoFactor(ctx context.Context, a Actor) (*TwoFactorSetup,
 	}); err != nil {
 		return nil, err
 	}
+	return setupOf(key)
+}
+
+// setupOf is a key being set up as the page shows it: its secret, its URL and
+// its QR code.
+func setupOf(key *otp.Key) (*TwoFactorSetup, error) {
 	img, err := key.Image(220, 220)
 	if err != nil {
 		return nil, fmt.Errorf("totp QR: %w", err)
@@ -236,6 +242,38 @@ func (s *Service) StartTwoFactor(ctx context.Context, a Actor) (*TwoFactorSetup,
 		return nil, err
 	}
 	return &TwoFactorSetup{Secret: key.Secret(), URL: key.String(), QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())}, nil
+}
+
+// PendingTwoFactor is the set-up StartTwoFactor began and ConfirmTwoFactor
+// has not finished (the secret kept aside, sealed, on the user's row), or nil:
+// the settings page shows it again after its start's redirect and on reload.
+// Errors: Forbidden (API keys).
+func (s *Service) PendingTwoFactor(ctx context.Context, a Actor) (*TwoFactorSetup, error) {
+	if a.User == 0 {
+		return nil, apperr.E(apperr.Forbidden, "API keys have no password.")
+	}
+	var pending []byte
+	if err := s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT totp_pending FROM users WHERE network_id = $1 AND id = $2`, a.Network, a.User).Scan(&pending)
+	}); err != nil {
+		return nil, err
+	}
+	if pending == nil {
+		return nil, nil
+	}
+	secret, err := s.open(pending)
+	if err != nil {
+		return nil, fmt.Errorf("open pending TOTP secret: %w", err)
+	}
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+	if err != nil {
+		return nil, fmt.Errorf("pending TOTP secret: %w", err)
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Partnerhub", AccountName: a.Email, Secret: raw})
+	if err != nil {
+		return nil, fmt.Errorf("totp: %w", err)
+	}
+	return setupOf(key)
 }
 
 // matchStep returns the time step (of now, or one step either side) whose code

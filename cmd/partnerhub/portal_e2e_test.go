@@ -40,22 +40,30 @@ var widths = []struct {
 
 // notPages are GET routes that are not portal pages for a signed-in person.
 var notPages = map[string]string{
-	"/static/*":                          "files",
-	"/favicon.ico":                       "a file",
-	"/healthz":                           "process check",
-	"/readyz":                            "process check",
-	"/accounts/export.csv":               "a CSV download",
-	"/audit/export.csv":                  "a CSV download",
-	"/exchange/interchanges/:id/ack.edi": "an EDI download",
+	"/static/*":                               "files",
+	"/favicon.ico":                            "a file",
+	"/healthz":                                "process check",
+	"/readyz":                                 "process check",
+	"/accounts/export.csv":                    "a CSV download",
+	"/audit/export.csv":                       "a CSV download",
+	"/users/export.csv":                       "a CSV download",
+	"/partners/export.csv":                    "a CSV download",
+	"/organizations/export.csv":               "a CSV download",
+	"/api-keys/export.csv":                    "a CSV download",
+	"/jobs/export.csv":                        "a CSV download",
+	"/notifications/export.csv":               "a CSV download",
+	"/accounts/:id/contacts.csv":              "a CSV download",
+	"/imports/export.csv":                     "a CSV download",
+	"/exchange/interchanges/:id/ack.edi":      "an EDI download",
 	"/exchange/interchanges/:id/original.edi": "an EDI download",
-	"/exchange":              "redirects to the exchange log",
-	"/login/code":            "the second step of a two-factor sign-in, after a password (TestTwoFactorSignIn)",
-	"/login/setup":           "two-factor set-up that an organization requires, after a password (TestOrganizationRequiresTwoFactor)",
-	"/password/reset/:token": "needs a reset link's token (TestPasswordResetByEmailedLink)",
-	"/password/forgot":       "checked signed out",
-	"/lang/:code":            "sets the language and redirects",
-	"/invite/:token":         "needs an invitation token",
-	"/login":                 "checked signed out",
+	"/exchange":                               "redirects to the exchange log",
+	"/login/code":                             "the second step of a two-factor sign-in, after a password (TestTwoFactorSignIn)",
+	"/login/setup":                            "two-factor set-up that an organization requires, after a password (TestOrganizationRequiresTwoFactor)",
+	"/password/reset/:token":                  "needs a reset link's token (TestPasswordResetByEmailedLink)",
+	"/password/forgot":                        "checked signed out",
+	"/lang/:code":                             "sets the language and redirects",
+	"/invite/:token":                          "needs an invitation token",
+	"/login":                                  "checked signed out",
 	// A promotion's public lead form (issue 19 item 3): checked signed out.
 	"/lead-forms/:token":        "checked signed out",
 	"/lead-forms/:token/thanks": "checked signed out",
@@ -63,7 +71,6 @@ var notPages = map[string]string{
 	"/forums/attachments/:id":          "a file download (TestForumAttachments)",
 	"/forums/unsubscribe/:token":       "needs a digest's signed link (TestForumDigest)",
 	"/forums/spaces/:id/remove-member": "a confirmation reached with ?user_id= from a private space's members (TestForumMembersPages)",
-
 	// The outbound exchange (session 8).
 	"/exchange/exports/:id/file": "an export's download",
 }
@@ -174,7 +181,21 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 	apiAs(brandworks, "POST", "/partnerships", fmt.Sprintf(`{"org_id": %d}`, nordicID), &struct{}{})
 	// Nordic shares its Umbrella account with Rio in the demo: its page links
 	// to the confirmation of ending the share.
-	start := map[string][]string{"admin@nordic-dist.example": {"/accounts?owner=mine&q=umbrella", fmt.Sprintf("/imports/%d", imp.ID)}}
+	// A partner organization whose first admin the vendor invited and who
+	// has not joined: its page shows the vendor's manager the link to the
+	// confirmation of a new invite link.
+	var acme string
+	for _, k := range dm.APIKeys {
+		if k.Org == "Acme Cloud" {
+			acme = k.Key
+		}
+	}
+	var crawlOrg struct {
+		ID int64 `json:"id"`
+	}
+	apiAs(acme, "POST", "/organizations", `{"name": "Crawl Pending Partner", "kind": "reseller"}`, &crawlOrg)
+	start := map[string][]string{"admin@nordic-dist.example": {"/accounts?owner=mine&q=umbrella", fmt.Sprintf("/imports/%d", imp.ID)},
+		"manager@acme.example": {fmt.Sprintf("/organizations/%d", crawlOrg.ID)}}
 	patterns := map[string]*regexp.Regexp{}
 	for _, r := range m.Server.App.GetRoutes(true) {
 		if r.Method != "GET" || strings.HasPrefix(r.Path, "/api/") || notPages[r.Path] != "" {
@@ -213,12 +234,6 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 		}
 	}
 	// A promotion of the vendor's: its public lead form.
-	var acme string
-	for _, k := range dm.APIKeys {
-		if k.Org == "Acme Cloud" {
-			acme = k.Key
-		}
-	}
 	var promo struct {
 		ID  int64  `json:"id"`
 		URL string `json:"url"`
@@ -253,6 +268,11 @@ func TestPortalPagesAtBothWidths(t *testing.T) {
 				// A mailbox: the settings link to its page and its delete
 				// confirmation (the demo has none; it holds a password).
 				addMailbox(t, ctx, m.URL)
+			}
+			if email == "manager@acme.example" {
+				// The vendor's manager invites the new partner's first admin,
+				// who has not joined yet.
+				inviteFirstAdmin(t, ctx, m.URL, crawlOrg.ID)
 			}
 			// Breadth first over the links the pages show, one URL per route.
 			chosen := map[string]string{}
@@ -418,6 +438,22 @@ func invite(t *testing.T, ctx context.Context, base, name, email string) {
 	)
 	if err != nil {
 		t.Fatalf("invite %s: %v", email, err)
+	}
+}
+
+// inviteFirstAdmin invites the first admin of organization org through its
+// page, as the vendor's signed-in manager.
+func inviteFirstAdmin(t *testing.T, ctx context.Context, base string, org int64) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(fmt.Sprintf("%s/organizations/%d", base, org)),
+		chromedp.SendKeys(chromedp.CSS("#org-invite-name"), "Crawl First"),
+		chromedp.SendKeys(chromedp.CSS("#org-invite-email"), "first@crawl-pending.example"),
+		chromedp.Submit(chromedp.CSS("#org-invite-name")),
+		chromedp.WaitVisible(chromedp.CSS("#invite-link")),
+	)
+	if err != nil {
+		t.Fatalf("invite the first admin of organization %d: %v", org, err)
 	}
 }
 

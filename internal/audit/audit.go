@@ -94,7 +94,10 @@ type Filter struct {
 	Before int64
 	// After, when set, asks for the entries just after this sequence number
 	// (a previous page): the limit oldest of those, still returned newest first.
-	After    int64
+	After int64
+	// Asc orders the entries oldest first (newest first by default); they
+	// come in the list's order either way.
+	Asc      bool
 	User     int64
 	Action   string
 	From, To time.Time
@@ -127,9 +130,15 @@ func Find(ctx context.Context, tx *sqlx.Tx, network int64, f Filter, limit int) 
 	if !f.To.IsZero() {
 		add("at < $%d", f.To)
 	}
-	order := " ORDER BY seq DESC"
 	if f.After > 0 {
 		add("seq > $%d", f.After)
+	}
+	// Read in ascending order forwards through an oldest-first list or
+	// backwards (After) through a newest-first one; then turned into the
+	// list's order.
+	ascending := f.After > 0 || (f.Asc && f.Before <= 0)
+	order := " ORDER BY seq DESC"
+	if ascending {
 		order = " ORDER BY seq"
 	}
 	args = append(args, limit)
@@ -138,10 +147,42 @@ func Find(ctx context.Context, tx *sqlx.Tx, network int64, f Filter, limit int) 
 	if err := tx.SelectContext(ctx, &out, q, args...); err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	if f.After > 0 {
+	if ascending != f.Asc {
 		slices.Reverse(out)
 	}
 	return out, nil
+}
+
+// Count is how many entries of the network the scope may read match f (its
+// cursor aside), counted up to limit: more says there are more than limit.
+func Count(ctx context.Context, d *db.DB, s db.Scope, f Filter, limit int) (n int, more bool, err error) {
+	q := `SELECT 1 FROM audit_log WHERE network_id = $1`
+	args := []any{s.Network}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		q += fmt.Sprintf(" AND "+cond, len(args))
+	}
+	if f.User > 0 {
+		add("user_id = $%d", f.User)
+	}
+	if f.Action != "" {
+		add("action = $%d", f.Action)
+	}
+	if !f.From.IsZero() {
+		add("at >= $%d", f.From)
+	}
+	if !f.To.IsZero() {
+		add("at < $%d", f.To)
+	}
+	args = append(args, limit+1)
+	q = fmt.Sprintf(`SELECT count(*) FROM (`+q+` LIMIT $%d) x`, len(args))
+	err = d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &n, q, args...)
+	})
+	if n > limit {
+		return limit, true, err
+	}
+	return n, false, err
 }
 
 // Search is Find in a transaction of its own.

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -105,29 +106,75 @@ type Filter struct {
 	// After, when set, asks for the jobs just after this id (a previous page):
 	// the Limit oldest of those, still returned newest first.
 	After int64
+	// Asc orders the list oldest first (newest first by default); the rows
+	// come in the list's order either way.
+	Asc   bool
 	Limit int
+}
+
+// where is the condition (after the network's) of a list of jobs for the filter's shape (a filter
+// not set is not in the text, docs/LISTS.md) and its arguments: the scope's
+// organization's jobs (the vendor sees the network's), the state and kind.
+func (f Filter) where(s db.Scope) (string, []any) {
+	args := []any{s.Network}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	w := ``
+	if !s.Vendor {
+		w += ` AND org_id = ` + arg(s.Org)
+	}
+	if f.State != "" {
+		w += ` AND state = ` + arg(f.State)
+	}
+	if f.Kind != "" {
+		w += ` AND kind = ` + arg(f.Kind)
+	}
+	return w, args
 }
 
 // Find returns the jobs the scope may see under f, newest first.
 func Find(ctx context.Context, d *db.DB, s db.Scope, f Filter) ([]Job, error) {
-	if f.Before <= 0 {
-		f.Before = math.MaxInt64
+	where, args := f.where(s)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
 	}
+	switch {
+	case f.After > 0:
+		where += ` AND id > ` + arg(f.After)
+	case f.Before > 0:
+		where += ` AND id < ` + arg(f.Before)
+	}
+	// Read in ascending id order forwards through an oldest-first list or
+	// backwards (After) through a newest-first one; then turned into the
+	// list's order.
+	ascending := f.After > 0 || (f.Asc && f.Before == 0)
+	order := ` ORDER BY id DESC`
+	if ascending {
+		order = ` ORDER BY id`
+	}
+	text := `SELECT ` + columns + ` FROM jobs WHERE network_id = $1` + where + order + ` LIMIT ` + arg(f.Limit)
 	var out []Job
 	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
-		if f.After > 0 {
-			return tx.SelectContext(ctx, &out, `SELECT `+columns+` FROM jobs
-			WHERE network_id = $1 AND ($2 = '' OR state = $2) AND ($7 = '' OR kind = $7) AND id > $3 AND (org_id = $4 OR $5)
-			ORDER BY id LIMIT $6`, s.Network, f.State, f.After, s.Org, s.Vendor, f.Limit, f.Kind)
-		}
-		return tx.SelectContext(ctx, &out, `SELECT `+columns+` FROM jobs
-			WHERE network_id = $1 AND ($2 = '' OR state = $2) AND ($7 = '' OR kind = $7) AND id < $3 AND (org_id = $4 OR $5)
-			ORDER BY id DESC LIMIT $6`, s.Network, f.State, f.Before, s.Org, s.Vendor, f.Limit, f.Kind)
+		return tx.SelectContext(ctx, &out, text, args...)
 	})
-	if f.After > 0 {
+	if ascending != f.Asc {
 		slices.Reverse(out)
 	}
 	return out, err
+}
+
+// Count is how many jobs the scope may see under f (its state and kind; the
+// page aside).
+func Count(ctx context.Context, d *db.DB, s db.Scope, f Filter) (int, error) {
+	where, args := f.where(s)
+	var n int
+	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &n, `SELECT count(*) FROM jobs WHERE network_id = $1`+where, args...)
+	})
+	return n, err
 }
 
 // Retry puts a failed job back in the queue with fresh attempts (and a failed CSV

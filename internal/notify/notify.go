@@ -164,6 +164,16 @@ func ListAfter(ctx context.Context, d *db.DB, s db.Scope, lang string, after int
 	return out, err
 }
 
+// Count counts the scope's user's notifications (the notifications page's
+// total, from the index notifications_user).
+func Count(ctx context.Context, d *db.DB, s db.Scope) (int, error) {
+	var n int
+	err := d.Tx(ctx, s, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &n, `SELECT count(*) FROM notifications WHERE network_id = $1 AND user_id = $2`, s.Network, s.User)
+	})
+	return n, err
+}
+
 // Unread counts the scope's user's unread notifications.
 func Unread(ctx context.Context, d *db.DB, s db.Scope) (int, error) {
 	var n int

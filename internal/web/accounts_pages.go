@@ -1,7 +1,9 @@
 package web
 
 import (
+	"cmp"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -16,6 +18,7 @@ func (s *Server) accountPages(p addPage) {
 	p("GET", "/accounts/export.csv", partners.Viewer, s.accountsExport)
 	p("POST", "/accounts", partners.Sales, s.accountCreateForm)
 	p("GET", "/accounts/:id", partners.Viewer, s.accountPage)
+	p("GET", "/accounts/:id/contacts.csv", partners.Viewer, s.contactsExport)
 	p("POST", "/accounts/:id", partners.Sales, s.accountUpdateForm)
 	p("GET", "/accounts/:id/archive", partners.Sales, s.accountArchiveConfirm)
 	p("POST", "/accounts/:id/archive", partners.Sales, s.accountArchiveForm(true))
@@ -165,11 +168,15 @@ func (s *Server) accountPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	if err != nil {
 		return err
 	}
-	contacts, err := s.accounts.Contacts(ctx, *a, id, false)
+	ct, contacts, err := s.contactsTable(c, id)
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{"A": acc, "Contacts": contacts, "IsOwner": acc.OwnerOrg == a.Org}
+	if contacts, err = memPage(ct, c, contacts, func(x accounts.Contact) int64 { return x.ID }); err != nil {
+		return err
+	}
+	data := fiber.Map{"A": acc, "Contacts": contacts, "ContactsTable": ct, "ContactsCursor": c.Query(ct.Cursor), "IsOwner": acc.OwnerOrg == a.Org,
+		"ContactsArchived": c.Query("archived") == "true"}
 	if a.User != 0 {
 		e, err := s.partners.Explain(ctx, *a, "account", id, 0)
 		if err != nil {
@@ -207,6 +214,71 @@ func (s *Server) accountPageWith(c *fiber.Ctx, extra fiber.Map) error {
 		data[k] = v
 	}
 	return s.render(c, "account", data)
+}
+
+// contactSorts are the sortable columns of an account's contacts: name (A to
+// Z first) and updated (newest first).
+var (
+	contactSorts  = map[string]bool{"name": false, "updated": true}
+	contactOrders = map[string]func(a, b accounts.Contact) int{
+		"name": func(a, b accounts.Contact) int {
+			if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		},
+		"updated": func(a, b accounts.Contact) int {
+			if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.ID, a.ID)
+		},
+	}
+)
+
+// contactsTable reads the table state of an account's contacts (on the
+// account's page: its cursor parameter is "contacts") and returns them in its
+// order, the archived ones when asked. An account's contacts are read whole:
+// they are the people of one customer.
+func (s *Server) contactsTable(c *fiber.Ctx, account int64) (*table, []accounts.Contact, error) {
+	path := accountPath(account)
+	t := newTable(c, path, contactSorts, "name", "archived")
+	t.Cursor = "contacts"
+	t.Export = path + "/contacts.csv"
+	list, err := s.accounts.Contacts(c.UserContext(), *actorOf(c), account, c.Query("archived") == "true")
+	if err != nil {
+		return nil, nil, err
+	}
+	sortRows(t, list, contactOrders)
+	return t, list, nil
+}
+
+// contactsExport is an account's contacts as CSV, exactly as its page shows
+// them: every page in the order shown, or with page=1 the page of the cursor.
+func (s *Server) contactsExport(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	t, list, err := s.contactsTable(c, id)
+	if err != nil {
+		return err
+	}
+	onePage, err := queryBool(c, "page")
+	if err != nil {
+		return err
+	}
+	if onePage {
+		if list, err = memPage(t, c, list, func(x accounts.Contact) int64 { return x.ID }); err != nil {
+			return err
+		}
+	}
+	tr := translator(lang(c))
+	rows := [][]string{{tr("orgs.name"), tr("accounts.title_field"), tr("login.email"), tr("accounts.phones"), tr("accounts.best_time")}}
+	for _, x := range list {
+		rows = append(rows, []string{x.Name, x.Title, strings.Join(x.Emails, " "), strings.Join(x.Phones, " "), x.BestTime})
+	}
+	return sendCSV(c, "contacts", rows)
 }
 
 func (s *Server) accountUpdateForm(c *fiber.Ctx) error {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -21,12 +22,54 @@ func (s *Server) keysPageWith(c *fiber.Ctx, extra fiber.Map) error {
 		return err
 	}
 	t := newTable(c, "/api-keys", apiKeySorts, "created", "created_by")
+	t.Export = "/api-keys/export.csv"
 	sortRows(t, keys, apiKeyOrders)
-	data := fiber.Map{"Keys": keys, "Roles": partners.Roles, "CreatedBy": createdBy, "Table": t}
+	page, err := memPage(t, c, keys, func(k partners.APIKey) int64 { return k.ID })
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"Keys": page, "Roles": partners.Roles, "CreatedBy": createdBy, "Table": t, "Cursor": c.Query("cursor")}
 	for k, v := range extra {
 		data[k] = v
 	}
 	return s.render(c, "apikeys", data)
+}
+
+// keysExport is the API keys list as CSV, exactly as shown: every page of its
+// filter and order, or with page=1 the page of the cursor only. No secret is
+// in it: the hub keeps none.
+func (s *Server) keysExport(c *fiber.Ctx) error {
+	createdBy, err := queryInt(c, "created_by")
+	if err != nil {
+		return err
+	}
+	keys, err := s.partners.APIKeys(c.UserContext(), *actorOf(c), createdBy)
+	if err != nil {
+		return err
+	}
+	t := newTable(c, "/api-keys", apiKeySorts, "created", "created_by")
+	sortRows(t, keys, apiKeyOrders)
+	onePage, err := queryBool(c, "page")
+	if err != nil {
+		return err
+	}
+	if onePage {
+		if keys, err = memPage(t, c, keys, func(k partners.APIKey) int64 { return k.ID }); err != nil {
+			return err
+		}
+	}
+	tr := translator(lang(c))
+	rows := [][]string{{tr("apikeys.name"), tr("apikeys.prefix"), tr("users.role"), tr("apikeys.created"), tr("apikeys.last_used"), tr("apikeys.revoked")}}
+	at := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	for _, k := range keys {
+		rows = append(rows, []string{k.Name, k.Prefix, tr("role." + string(k.Role)), at(&k.CreatedAt), at(k.LastUsedAt), at(k.RevokedAt)})
+	}
+	return sendCSV(c, "api-keys", rows)
 }
 
 // The API keys list's sortable columns (the oldest first by default, as made).
@@ -123,6 +166,7 @@ func (s *Server) keyRevoke(c *fiber.Ctx) error {
 // apiKeyPages registers the apikeys pages.
 func (s *Server) apiKeyPages(p addPage) {
 	p("GET", "/api-keys", partners.Admin, s.keysPage)
+	p("GET", "/api-keys/export.csv", partners.Admin, s.keysExport)
 	p("POST", "/api-keys", partners.Admin, s.keyCreate)
 	p("GET", "/api-keys/:id/revoke", partners.Admin, s.keyRevokeConfirm)
 	p("POST", "/api-keys/:id/revoke", partners.Admin, s.keyRevoke)

@@ -130,8 +130,10 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t := newTable(c, "/audit", nil, "", "user", "action", "from", "to")
+	t := newTable(c, "/audit", auditSorts, "at", "user", "action", "from", "to")
 	t.Export = "/audit/export.csv"
+	f.Asc = t.Sort == "-at"
+	t.asc = f.Asc
 	if f.Before, f.After, err = t.idCursor(c); err != nil {
 		return err
 	}
@@ -150,38 +152,71 @@ func (s *Server) auditPage(c *fiber.Ctx) error {
 	for i, e := range entries {
 		seqs[i] = e.Seq
 	}
-	lo, hi := t.idPage(seqs, f.After > 0, f.Before > 0 || f.After > 0)
+	back := f.After > 0
+	if f.Asc {
+		back = f.Before > 0
+	}
+	lo, hi := t.idPage(seqs, back, f.Before > 0 || f.After > 0)
 	entries = entries[lo:hi]
+	if t.Total, t.More, err = audit.Count(c.UserContext(), s.db, a.Scope(), f, auditCountCap); err != nil {
+		return err
+	}
+	data["Cursor"] = c.Query("cursor")
 	data["Filtered"] = f.User > 0 || f.Action != "" || !f.From.IsZero() || !f.To.IsZero()
 	data["Entries"] = auditView(translator(lang(c)), entries)
 	return s.render(c, "audit", data)
 }
 
+// auditSorts: the audit page sorts by when (newest first, or oldest first).
+var auditSorts = map[string]bool{"at": true}
+
+// auditCountCap is how far the audit page counts its entries: past it the
+// range says "more than" (docs/LISTS.md item 8).
+const auditCountCap = 10000
+
 // auditExport writes every entry matching the page's filters as CSV, newest
-// first, each with its sentence in the reader's language.
+// first, each with its sentence in the reader's language; with page=1, the
+// entries of the page of the cursor only.
 func (s *Server) auditExport(c *fiber.Ctx) error {
 	a := actorOf(c)
 	f, err := auditFilter(c)
 	if err != nil {
 		return err
 	}
+	onePage, err := queryBool(c, "page")
+	if err != nil {
+		return err
+	}
+	size := 1000
 	f.Before = 0
+	t := newTable(c, "/audit", auditSorts, "at", "user", "action", "from", "to")
+	f.Asc = t.Sort == "-at"
+	if onePage {
+		if f.Before, f.After, err = t.idCursor(c); err != nil {
+			return err
+		}
+		size = t.Limit
+	}
 	tr := translator(lang(c))
 	var buf strings.Builder
 	w := imports.NewSafeWriter(&buf)
 	w.Write([]string{"seq", "at", "actor", "action", "sentence", "target_type", "target_id", "detail"})
 	for {
-		recs, err := audit.Search(c.UserContext(), s.db, a.Scope(), f, 1000)
+		recs, err := audit.Search(c.UserContext(), s.db, a.Scope(), f, size)
 		if err != nil {
 			return err
 		}
 		for _, e := range auditView(tr, recs) {
 			w.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339), e.Actor, e.Action, e.Sentence, e.TargetType, e.TargetID, string(e.Detail)})
 		}
-		if len(recs) < 1000 {
+		if onePage || len(recs) < size {
 			break
 		}
-		f.Before = recs[len(recs)-1].Seq
+		if f.Asc {
+			f.Before, f.After = 0, recs[len(recs)-1].Seq
+		} else {
+			f.Before, f.After = recs[len(recs)-1].Seq, 0
+		}
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {

@@ -256,6 +256,19 @@ func formFuncs(tr func(string, ...any) string, st *formState) map[string]any {
 			}
 			return v, nil
 		},
+		// typed is what came back for a field of a form whose fields are not
+		// declared (the import's matching step: one per column of the file):
+		// the element id, the typed value and the message, when that form came
+		// back rejected.
+		"typed": func(formID, name string) fieldView {
+			v := fieldView{ID: elementID(formID, name)}
+			if st != nil && st.ID == formID {
+				v.Values = st.Values[name]
+				v.Value = strings.Join(v.Values, ", ")
+				v.Error = st.Errors[name]
+			}
+			return v
+		},
 		// form returns the summary of a declared form: its problems when it came
 		// back rejected.
 		"form": func(formID string) formView {

@@ -34,6 +34,13 @@ func (b *browser) upload(t *testing.T, kind, filename string, data []byte) (*htt
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
 	resp := b.f.do(req)
+	for _, c := range resp.Cookies() {
+		if c.MaxAge < 0 || c.Value == "" {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c.Value
+		}
+	}
 	out := new(bytes.Buffer)
 	out.ReadFrom(resp.Body)
 	return resp, out.String()
@@ -62,20 +69,32 @@ func TestPortalImportMatchingStepAndJobs(t *testing.T) {
 	if !strings.Contains(html, `action="`+page+`/columns"`) || !strings.Contains(html, `name="col_2"`) || strings.Contains(html, `name="col_0"`) {
 		t.Fatalf("the matching step asks for columns 1 and 2 (Name is known): %s", html)
 	}
-	sel := regexp.MustCompile(`(?s)<select id="col_1" name="col_1"[^>]*>\s*<option value="">[^<]*</option>\s*<option value="([a-z_]+)"`).FindStringSubmatch(html)
+	sel := regexp.MustCompile(`(?s)<select id="match-columns-col_1" name="col_1"[^>]*>\s*<option value="">[^<]*</option>\s*<option value="([a-z_]+)"`).FindStringSubmatch(html)
 	if sel == nil || sel[1] != "domains" {
 		t.Fatalf("Web page's first suggestion = %v, want domains", sel)
 	}
 	csrf := csrfOf(t, html)
 
-	// Two columns on one field: refused beside the choice, nothing changes.
-	resp, html = b.req("POST", page+"/columns", map[string][]string{"_csrf": {csrf}, "col_1": {"name"}, "col_2": {"ignore"}})
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "both map to name") || !strings.Contains(html, `aria-invalid="true"`) {
-		t.Fatalf("bad choice: %d %s", resp.StatusCode, html)
+	// Two columns on one field: refused (PRG: 303 back to the step) beside the
+	// choice it names, with the summary on top and the choices as sent; a
+	// reload shows the step afresh; nothing changes.
+	resp, _ = b.req("POST", page+"/columns", map[string][]string{"_csrf": {csrf}, "col_1": {"name"}, "col_2": {"ignore"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != page+"#error-summary" {
+		t.Fatalf("bad choice: %d to %q, want 303 back to the step", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if !regexp.MustCompile(`<option value="name" selected>`).MatchString(html) {
-		t.Errorf("the rejected choice is not kept in the form")
+	_, html = b.req("GET", page, nil)
+	if !strings.Contains(html, "both map to name") || !strings.Contains(html, `id="error-summary"`) ||
+		!strings.Contains(html, `<select id="match-columns-col_1" name="col_1" required aria-invalid="true" aria-describedby="match-columns-col_1-error">`) ||
+		!strings.Contains(html, `href="#match-columns-col_1"`) {
+		t.Fatalf("the rejected step: no message beside the column, or no summary: %s", html)
 	}
+	if !regexp.MustCompile(`<option value="name" selected>`).MatchString(html) || !regexp.MustCompile(`<option value="ignore" selected>`).MatchString(html) {
+		t.Errorf("the rejected choices are not kept in the form")
+	}
+	if _, again := b.req("GET", page, nil); strings.Contains(again, "both map to name") || strings.Contains(again, `aria-invalid`) {
+		t.Errorf("a reload shows the refusal again")
+	}
+	csrf = csrfOf(t, html)
 	var state string
 	if err := f.d.Owner.Get(&state, `SELECT state FROM imports WHERE id = $1`, m[1]); err != nil || state != "mapping" {
 		t.Fatalf("after a bad choice the import is %q (%v), want mapping", state, err)
@@ -99,9 +118,12 @@ func TestPortalImportMatchingStepAndJobs(t *testing.T) {
 
 	// A PNG renamed .csv: refused by its content, nothing stored.
 	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
-	resp, html = b.upload(t, "accounts", "logo.csv", png)
-	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "image/png") || strings.Contains(html, "PNG") {
-		t.Fatalf("PNG upload: %d %s", resp.StatusCode, html)
+	resp, _ = b.upload(t, "accounts", "logo.csv", png)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/accounts/import#error-summary" {
+		t.Fatalf("PNG upload: %d to %q, want 303 back to the form", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, html = b.req("GET", "/accounts/import", nil); !strings.Contains(html, "image/png") || strings.Contains(html, "PNG") || !strings.Contains(html, `id="import-file-error"`) {
+		t.Fatalf("PNG upload: the form does not say why beside the file: %s", html)
 	}
 	var n int
 	if err := f.d.Owner.Get(&n, `SELECT count(*) FROM imports WHERE filename = 'logo.csv'`); err != nil || n != 0 {

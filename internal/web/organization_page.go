@@ -73,8 +73,36 @@ func (s *Server) orgInvite(c *fiber.Ctx) error {
 	return s.invited(c, back, "flash.invited_user", u, token, s.orgPageWith)
 }
 
+// orgReinviteConfirm asks the vendor's manager before a new invite link
+// replaces the pending one of an organization's first admin (the old link
+// stops working), naming the address; its form posts the invitation again to
+// the organization's page.
+func (s *Server) orgReinviteConfirm(c *fiber.Ctx) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	a := actorOf(c)
+	if err := a.RequireVendor(partners.Manager); err != nil {
+		return err
+	}
+	u, err := s.partners.User(c.UserContext(), *a, id)
+	if err != nil {
+		return err
+	}
+	if u.Status != "invited" {
+		return apperr.E(apperr.Conflict, "User %d has accepted the invitation already: deactivate the user instead.", id)
+	}
+	tr := translator(lang(c))
+	back := "/organizations/" + strconv.FormatInt(u.Org, 10)
+	return s.confirm(c, confirmation{Title: tr("confirm.invite_resend", "Name", u.Email), Consequence: tr("confirm.invite_resend_then", "Name", u.Email),
+		Button: tr("users.resend_invite"), Cancel: back, Action: back + "/users",
+		Hidden: map[string]string{"email": u.Email, "name": u.Name, "role": string(u.Role)}})
+}
+
 // organizationPage registers an organization's own page.
 func (s *Server) organizationPage(p addPage) {
 	p("GET", "/organizations/:id", partners.Viewer, s.orgPage)
 	p("POST", "/organizations/:id/users", partners.Manager, s.orgInvite)
+	p("GET", "/users/:id/invite/renew", partners.Manager, s.orgReinviteConfirm)
 }

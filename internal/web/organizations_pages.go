@@ -11,17 +11,58 @@ import (
 
 func (s *Server) orgsPage(c *fiber.Ctx) error { return s.orgsPageWith(c, nil) }
 
+// orgSorts are the organizations list's sortable columns: name (A to Z
+// first) and created (oldest first, the order they were made in).
+var orgSorts = map[string]bool{"name": false, "created": false}
+
+// orgListParams are the organizations list's search and filters.
+var orgListParams = []string{"q", "kind", "tier", "region", "status"}
+
+// orgsTable reads the organizations list's table state and its filter: kind,
+// tier, region and status are choices among the values present in the
+// network, the region without regard to case (every spelling of the chosen
+// one matches).
+func (s *Server) orgsTable(c *fiber.Ctx) (*table, partners.OrganizationList, fiber.Map, error) {
+	t := newTable(c, "/organizations", orgSorts, "created", orgListParams...)
+	t.Export = "/organizations/export.csv"
+	f := partners.OrganizationList{Query: c.Query("q"), Sort: t.Sort, Cursor: c.Query("cursor"), Limit: t.Limit}
+	ch, err := s.partners.ListOrganizationChoices(c.UserContext(), *actorOf(c))
+	if err != nil {
+		return nil, f, nil, err
+	}
+	pick := func(values []string, param string) ([]choice, []string) {
+		opts, spellings := choicesOf(values, c.Query(param))
+		if v := c.Query(param); v != "" && len(spellings) == 0 {
+			// A value none has: nothing matches (the filter stays set).
+			spellings = []string{v}
+		}
+		return opts, spellings
+	}
+	kinds, ks := pick(ch.Kinds, "kind")
+	tiers, ts := pick(ch.Tiers, "tier")
+	regions, rs := pick(ch.Regions, "region")
+	statuses, ss := pick(ch.Statuses, "status")
+	f.Kinds, f.Tiers, f.Regions, f.Statuses = ks, ts, rs, ss
+	return t, f, fiber.Map{"KindChoices": kinds, "TierChoices": tiers, "RegionChoices": regions, "StatusChoices": statuses}, nil
+}
+
 func (s *Server) orgsPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	a := actorOf(c)
-	t := newTable(c, "/organizations", nil, "")
-	t.asc = true
-	before, after, err := t.idCursor(c)
+	ctx := c.UserContext()
+	t, f, data, err := s.orgsTable(c)
 	if err != nil {
 		return err
 	}
-	orgs, err := s.partners.Organizations(c.UserContext(), *a, partners.OrganizationFilter{After: after, Before: before, Limit: t.Limit + 1})
+	page, err := s.partners.ListOrganizations(ctx, *a, f)
 	if err != nil {
 		return err
+	}
+	if t.Total, err = s.partners.CountOrganizations(ctx, *a, f); err != nil {
+		return err
+	}
+	t.Next, t.Prev, t.Shown = page.Next, page.Prev, len(page.Organizations)
+	if f.Cursor == "" {
+		t.From = 1
 	}
 	var partnerKinds []string
 	for _, k := range partners.Kinds {
@@ -29,17 +70,53 @@ func (s *Server) orgsPageWith(c *fiber.Ctx, extra fiber.Map) error {
 			partnerKinds = append(partnerKinds, k)
 		}
 	}
-	data := fiber.Map{"Kinds": partners.Kinds, "PartnerKinds": partnerKinds, "Tiers": partners.Tiers, "Table": t}
-	ids := make([]int64, len(orgs))
-	for i, o := range orgs {
-		ids[i] = o.ID
+	data["Kinds"], data["PartnerKinds"], data["Tiers"], data["Table"] = partners.Kinds, partnerKinds, partners.Tiers, t
+	data["Orgs"], data["Cursor"], data["Q"] = page.Organizations, f.Cursor, f.Query
+	data["CreateHref"] = ""
+	if a.VendorOrg && a.Role.AtLeast(partners.Manager) {
+		data["CreateHref"] = "#org-new"
 	}
-	lo, hi := t.idPage(ids, before > 0, before > 0 || after > 0)
-	data["Orgs"] = orgs[lo:hi]
 	for k, v := range extra {
 		data[k] = v
 	}
 	return s.render(c, "organizations", data)
+}
+
+// orgsExport is the organizations list as CSV, exactly as shown: every page of
+// its filters, search and order, or with page=1 the page of the cursor only.
+func (s *Server) orgsExport(c *fiber.Ctx) error {
+	a := actorOf(c)
+	_, f, _, err := s.orgsTable(c)
+	if err != nil {
+		return err
+	}
+	onePage, err := queryBool(c, "page")
+	if err != nil {
+		return err
+	}
+	if onePage {
+		if f.Limit, err = limitParam(c); err != nil {
+			return err
+		}
+	} else {
+		f.Limit, f.Cursor = 200, ""
+	}
+	tr := translator(lang(c))
+	rows := [][]string{{tr("orgs.name"), tr("org.kind"), tr("org.tier"), tr("org.region"), tr("org.email_domains"), tr("users.status")}}
+	for {
+		page, err := s.partners.ListOrganizations(c.UserContext(), *a, f)
+		if err != nil {
+			return err
+		}
+		for _, o := range page.Organizations {
+			rows = append(rows, []string{o.Name, tr("kind." + o.Kind), tr("tier." + o.Tier), o.Region, strings.Join(o.EmailDomains, " "), tr("status." + o.Status)})
+		}
+		if onePage || page.Next == "" || len(rows) > exportCap {
+			break
+		}
+		f.Cursor = page.Next
+	}
+	return sendCSV(c, "organizations", rows)
 }
 
 // The organizations page's forms: a new organization, and each row's editor.
@@ -124,6 +201,7 @@ func (s *Server) orgUpdate(c *fiber.Ctx) error {
 // organizationPages registers the organizations pages.
 func (s *Server) organizationPages(p addPage) {
 	p("GET", "/organizations", partners.Viewer, s.orgsPage)
+	p("GET", "/organizations/export.csv", partners.Viewer, s.orgsExport)
 	p("POST", "/organizations", partners.Manager, s.orgCreate)
 	p("GET", "/organizations/:id/deactivate", partners.Manager, s.orgDeactivateConfirm)
 	p("POST", "/organizations/:id", partners.Manager, s.orgUpdate)

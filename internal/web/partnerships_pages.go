@@ -1,9 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -14,10 +17,66 @@ import (
 
 func (s *Server) partnersPage(c *fiber.Ctx) error { return s.partnersPageWith(c, nil) }
 
+// partnershipSorts are the partnerships list's sortable columns: the
+// partner's name (A to Z first) and the last change (newest first).
+var (
+	partnershipSorts  = map[string]bool{"name": false, "updated": true}
+	partnershipOrders = map[string]func(a, b partners.Partnership) int{
+		"name": func(a, b partners.Partnership) int {
+			if c := strings.Compare(strings.ToLower(a.PartnerName), strings.ToLower(b.PartnerName)); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		},
+		"updated": func(a, b partners.Partnership) int {
+			if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.ID, a.ID)
+		},
+	}
+)
+
+// partnershipsTable reads the partnerships list's table state and returns the
+// organization's partnerships in its order, kept to the state chosen (a
+// choice among the states present), and the choices. The list is held whole:
+// an organization has one partnership at most with each other organization of
+// its network.
+func (s *Server) partnershipsTable(c *fiber.Ctx) (*table, []partners.Partnership, []partners.Partnership, []choice, error) {
+	t := newTable(c, "/partners", partnershipSorts, "name", "state")
+	t.Export = "/partners/export.csv"
+	all, err := s.partners.Partnerships(c.UserContext(), *actorOf(c), "")
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	var present []string
+	for _, p := range all {
+		present = append(present, p.State)
+	}
+	slices.Sort(present)
+	states, spellings := choicesOf(slices.Compact(present), c.Query("state"))
+	shown := all
+	if c.Query("state") != "" {
+		shown = nil
+		for _, p := range all {
+			if slices.Contains(spellings, p.State) {
+				shown = append(shown, p)
+			}
+		}
+	}
+	shown = slices.Clone(shown)
+	sortRows(t, shown, partnershipOrders)
+	return t, all, shown, states, nil
+}
+
 func (s *Server) partnersPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	a := actorOf(c)
 	ctx := c.UserContext()
-	ps, err := s.partners.Partnerships(ctx, *a, "")
+	t, all, shown, states, err := s.partnershipsTable(c)
+	if err != nil {
+		return err
+	}
+	page, err := memPage(t, c, shown, func(p partners.Partnership) int64 { return p.ID })
 	if err != nil {
 		return err
 	}
@@ -26,7 +85,7 @@ func (s *Server) partnersPageWith(c *fiber.Ctx, extra fiber.Map) error {
 		return err
 	}
 	taken := map[int64]bool{a.Org: true}
-	for _, p := range ps {
+	for _, p := range all {
 		if p.State == "active" || p.State == "invited" {
 			taken[p.Partner] = true
 		}
@@ -37,11 +96,40 @@ func (s *Server) partnersPageWith(c *fiber.Ctx, extra fiber.Map) error {
 			candidates = append(candidates, o)
 		}
 	}
-	data := fiber.Map{"Partnerships": ps, "Candidates": candidates, "CanManage": a.Role.AtLeast(partners.Manager)}
+	create := ""
+	if a.Role.AtLeast(partners.Manager) && len(candidates) > 0 {
+		create = "#partner-invite"
+	}
+	data := fiber.Map{"Partnerships": page, "Candidates": candidates, "CanManage": a.Role.AtLeast(partners.Manager),
+		"Table": t, "States": states, "Cursor": c.Query("cursor"), "CreateHref": create}
 	for k, v := range extra {
 		data[k] = v
 	}
 	return s.render(c, "partners", data)
+}
+
+// partnersExport is the partnerships list as CSV, exactly as shown: every
+// page of its filter and order, or with page=1 the page of the cursor only.
+func (s *Server) partnersExport(c *fiber.Ctx) error {
+	t, _, shown, _, err := s.partnershipsTable(c)
+	if err != nil {
+		return err
+	}
+	onePage, err := queryBool(c, "page")
+	if err != nil {
+		return err
+	}
+	if onePage {
+		if shown, err = memPage(t, c, shown, func(p partners.Partnership) int64 { return p.ID }); err != nil {
+			return err
+		}
+	}
+	tr := translator(lang(c))
+	rows := [][]string{{tr("users.org"), tr("users.status"), tr("jobs.updated")}}
+	for _, p := range shown {
+		rows = append(rows, []string{p.PartnerName, tr("pstate." + p.State), p.UpdatedAt.UTC().Format(time.RFC3339)})
+	}
+	return sendCSV(c, "partnerships", rows)
 }
 
 // partnerInviteForm invites another organization of the network to partner.
@@ -214,6 +302,7 @@ func (s *Server) policyForm(c *fiber.Ctx) error {
 // partnershipPages registers the partner pages.
 func (s *Server) partnershipPages(p addPage) {
 	p("GET", "/partners", partners.Viewer, s.partnersPage)
+	p("GET", "/partners/export.csv", partners.Viewer, s.partnersExport)
 	p("POST", "/partners", partners.Manager, s.partnerInviteForm)
 	p("GET", "/partners/:id", partners.Viewer, s.partnerPage)
 	p("POST", "/partners/:id/accept", partners.Manager, s.partnerRespondForm(true))

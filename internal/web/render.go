@@ -46,6 +46,7 @@ var pages = func() map[string]*template.Template {
 			"duns":    dunsDisplay,
 			"field":   func(string, string, any, ...any) (fieldView, error) { return fieldView{}, nil },
 			"form":    func(string) formView { return formView{} },
+			"typed":   func(string, string) fieldView { return fieldView{} },
 		})
 		out[name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/*.tmpl", n))
 	}

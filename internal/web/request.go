@@ -15,7 +15,6 @@ import (
 
 	"github.com/partnerhub/partnerhub/internal/apperr"
 	"github.com/partnerhub/partnerhub/internal/jsonenc"
-	"github.com/partnerhub/partnerhub/internal/l10n"
 	"github.com/partnerhub/partnerhub/partners"
 )
 
@@ -316,19 +315,4 @@ func isMultipart(c *fiber.Ctx, name string) bool {
 	}
 	_, ok := f.Value[name]
 	return ok
-}
-
-// formError shows an Invalid or Conflict error on the page it came from; other
-// errors go to the error handler.
-func formError(c *fiber.Ctx, err error) (fiber.Map, bool) {
-	ae, ok := apperr.As(err)
-	if !ok || (ae.Kind != apperr.Invalid && ae.Kind != apperr.Conflict) {
-		return nil, false
-	}
-	c.Status(statusOf(ae.Kind))
-	m := fiber.Map{"Error": l10n.Text(lang(c), ae)}
-	if strings.HasPrefix(ae.Link, "/api/v1/") {
-		m["ErrorLink"] = strings.TrimPrefix(ae.Link, "/api/v1")
-	}
-	return m, true
 }

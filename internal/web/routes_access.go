@@ -569,4 +569,16 @@ var routeAccess = map[string]Access{
 	"GET /api/v1/exchange/exports/:id/file": {Action: Read, Target: TargetExport},
 	"POST /exchange/profiles/:id/export":    {Role: partners.Admin, Action: Write, Target: TargetProfile},
 	"GET /exchange/exports/:id/file":        {Role: partners.Admin, Action: Read, Target: TargetExport},
+	// Portal: the table component's exports and the organization page's
+	// confirmation before a new invite link (issue 26, session 8 tables).
+	"GET /users/export.csv":          {Role: partners.Admin, Action: Read, Lists: TargetUser},
+	"GET /partners/export.csv":       {Role: partners.Viewer, Action: Read},
+	"GET /api-keys/export.csv":       {Role: partners.Admin, Action: Read, Lists: TargetAPIKey},
+	"GET /users/:id/invite/renew":    {Role: partners.Manager, Action: Read, Target: TargetInvite, Vendor: true},
+	"GET /organizations/export.csv":  {Role: partners.Viewer, Action: Read, Lists: TargetOrganization},
+	"GET /jobs/export.csv":           {Role: partners.Admin, Action: Read, Lists: TargetJob},
+	"GET /accounts/:id/contacts.csv": {Role: partners.Viewer, Action: Read, Target: TargetAccount},
+	"GET /notifications/export.csv":  {Role: partners.Viewer, Action: Read},
+	"GET /imports":                   {Role: partners.Viewer, Action: Read},
+	"GET /imports/export.csv":        {Role: partners.Viewer, Action: Read},
 }

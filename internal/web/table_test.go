@@ -251,14 +251,14 @@ func TestIDListPages(t *testing.T) {
 	if !strings.HasPrefix(first, "Note 30,Note 29") || strings.Count(first, ",") != 24 || prevRE.MatchString(page) {
 		t.Fatalf("first page: %s", first)
 	}
-	if r := rangeRE.FindStringSubmatch(page); r == nil || r[1] != "1–25" {
+	if r := rangeRE.FindStringSubmatch(page); r == nil || r[1] != "1–25 of 30" {
 		t.Fatalf("range: %v", r)
 	}
 	_, page = b.req("GET", hrefOf(t, nextRE, page, "next"), nil)
 	if got := notes(page); got != "Note 05,Note 04,Note 03,Note 02,Note 01" || nextRE.MatchString(page) {
 		t.Fatalf("second page: %s", got)
 	}
-	if r := rangeRE.FindStringSubmatch(page); r == nil || r[1] != "26–30" {
+	if r := rangeRE.FindStringSubmatch(page); r == nil || r[1] != "26–30 of 30" {
 		t.Fatalf("second range: %v", r)
 	}
 	_, page = b.req("GET", hrefOf(t, prevRE, page, "previous"), nil)
@@ -278,7 +278,7 @@ func TestIDListPages(t *testing.T) {
 	if got := notes(page); got != second || !strings.HasPrefix(got, "Note 20,") {
 		t.Fatalf("back to the second page of 10: %s, want %s", got, second)
 	}
-	if r := rangeRE.FindStringSubmatch(page); r == nil || r[1] != "11–20" {
+	if r := rangeRE.FindStringSubmatch(page); r == nil || r[1] != "11–20 of 30" {
 		t.Fatalf("range of the second page of 10: %v", r)
 	}
 	if resp, page := b.req("GET", "/notifications?cursor=x9", nil); resp.StatusCode != 422 || !strings.Contains(page, "cursor") {
@@ -357,7 +357,7 @@ func TestOrganizationsPages(t *testing.T) {
 	if got := orgs(page); got != second {
 		t.Fatalf("back: %s, want %s", got, second)
 	}
-	if r := rangeRE.FindStringSubmatch(page); r == nil || r[1] != "6–10" {
+	if r := rangeRE.FindStringSubmatch(page); r == nil || r[1] != "6–10 of 14" {
 		t.Fatalf("range: %v", r)
 	}
 	_, page = b.req("GET", hrefOf(t, prevRE, page, "previous"), nil)

@@ -132,6 +132,17 @@ func (s *Server) twoFactorPageWith(c *fiber.Ctx, extra fiber.Map) error {
 		return err
 	}
 	data := fiber.Map{"On": on, "Required": required}
+	// A set-up begun and not confirmed is kept on the user's row: the page
+	// shows it again (after the start's redirect, on a reload, after a
+	// rejected code) until it is confirmed.
+	setup, err := s.partners.PendingTwoFactor(c.UserContext(), *a)
+	if err != nil {
+		return err
+	}
+	if setup != nil {
+		// The QR code is a PNG made here, in a data: URL (the CSP allows data: images).
+		data["Setup"], data["QR"] = setup, template.URL(setup.QR)
+	}
 	for k, v := range extra {
 		data[k] = v
 	}
@@ -143,12 +154,12 @@ func (s *Server) twoFactorStart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	setup, err := s.partners.StartTwoFactor(c.UserContext(), *a)
-	if err != nil {
+	if _, err := s.partners.StartTwoFactor(c.UserContext(), *a); err != nil {
 		return err
 	}
-	// The QR code is a PNG made here, in a data: URL (the CSP allows data: images).
-	return s.twoFactorPageWith(c, fiber.Map{"Setup": setup, "QR": template.URL(setup.QR)})
+	// PRG: the page shows the set-up kept aside (PendingTwoFactor), so a
+	// reload makes no new secret.
+	return seeOther(c, "/settings/two-factor#setup")
 }
 
 func (s *Server) twoFactorConfirm(c *fiber.Ctx) error {

@@ -37,7 +37,11 @@ func TestTwoFactorSignIn(t *testing.T) {
 	b := f.browser()
 	b.login(who, pw)
 	_, page := b.req("GET", "/settings/two-factor", nil)
-	resp, page := b.req("POST", "/settings/two-factor/start", url.Values{"_csrf": {csrfOf(t, page)}})
+	resp, _ := b.req("POST", "/settings/two-factor/start", url.Values{"_csrf": {csrfOf(t, page)}})
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/settings/two-factor#setup" {
+		t.Fatalf("start: %d → %q, want 303 to the page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, page = b.req("GET", "/settings/two-factor", nil)
 	m := totpSecretRE.FindStringSubmatch(page)
 	if resp.StatusCode != 200 || m == nil || !strings.Contains(page, `src="data:image/png;base64,`) {
 		t.Fatalf("set-up page: %d, no key or QR code: %s", resp.StatusCode, page[strings.Index(page, "<main>"):])
@@ -119,7 +123,8 @@ func TestTwoFactorSignIn(t *testing.T) {
 func setUpTwoFactor(t *testing.T, b *browser) string {
 	t.Helper()
 	_, page := b.req("GET", "/settings/two-factor", nil)
-	_, page = b.req("POST", "/settings/two-factor/start", url.Values{"_csrf": {csrfOf(t, page)}})
+	b.req("POST", "/settings/two-factor/start", url.Values{"_csrf": {csrfOf(t, page)}})
+	_, page = b.req("GET", "/settings/two-factor", nil)
 	m := totpSecretRE.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no key on the set-up page")

@@ -3,6 +3,7 @@ package web
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -12,24 +13,57 @@ import (
 
 func (s *Server) usersPage(c *fiber.Ctx) error { return s.usersPageWith(c, nil) }
 
+// userSorts are the users list's sortable columns: name (A to Z first) and
+// created (newest first).
+var userSorts = map[string]bool{"name": false, "created": true}
+
+// userListParams are the users list's search and filters.
+var userListParams = []string{"q", "role", "status"}
+
+// usersTable reads the users list's table state and its filter: role and
+// status are choices among the values present in the organization.
+func (s *Server) usersTable(c *fiber.Ctx) (*table, partners.UserList, fiber.Map, error) {
+	t := newTable(c, "/users", userSorts, "name", userListParams...)
+	t.Export = "/users/export.csv"
+	f := partners.UserList{Query: c.Query("q"), Sort: t.Sort, Cursor: c.Query("cursor"), Limit: t.Limit}
+	ch, err := s.partners.UserListChoices(c.UserContext(), *actorOf(c), 0)
+	if err != nil {
+		return nil, f, nil, err
+	}
+	roles, rs := choicesOf(ch.Roles, c.Query("role"))
+	statuses, ss := choicesOf(ch.Statuses, c.Query("status"))
+	f.Roles, f.Statuses = rs, ss
+	if c.Query("role") != "" && len(rs) == 0 {
+		// A role no user has: nothing matches (the filter stays set).
+		f.Roles = []string{strings.ToLower(c.Query("role"))}
+	}
+	if c.Query("status") != "" && len(ss) == 0 {
+		f.Statuses = []string{strings.ToLower(c.Query("status"))}
+	}
+	return t, f, fiber.Map{"RoleChoices": roles, "StatusChoices": statuses}, nil
+}
+
 func (s *Server) usersPageWith(c *fiber.Ctx, extra fiber.Map) error {
 	a := actorOf(c)
-	after, err := queryInt(c, "after")
+	ctx := c.UserContext()
+	t, f, data, err := s.usersTable(c)
 	if err != nil {
 		return err
 	}
-	users, err := s.partners.Users(c.UserContext(), *a, partners.UserFilter{After: after, Limit: pageSize + 1})
+	page, err := s.partners.ListUsers(ctx, *a, f)
 	if err != nil {
 		return err
 	}
-	data := fiber.Map{"Roles": partners.Roles}
-	if len(users) > pageSize {
-		users = users[:pageSize]
-		data["Next"] = users[pageSize-1].ID
+	if t.Total, err = s.partners.CountUsers(ctx, *a, f); err != nil {
+		return err
 	}
-	data["Users"] = users
+	t.Next, t.Prev, t.Shown = page.Next, page.Prev, len(page.Users)
+	if f.Cursor == "" {
+		t.From = 1
+	}
+	data["Roles"], data["Users"], data["Table"], data["Cursor"], data["Q"] = partners.Roles, page.Users, t, f.Cursor, f.Query
 	if a.VendorOrg {
-		orgs, err := s.partners.Organizations(c.UserContext(), *a, partners.OrganizationFilter{Status: "active", Limit: 200})
+		orgs, err := s.partners.Organizations(ctx, *a, partners.OrganizationFilter{Status: "active", Limit: 200})
 		if err != nil {
 			return err
 		}
@@ -39,6 +73,48 @@ func (s *Server) usersPageWith(c *fiber.Ctx, extra fiber.Map) error {
 		data[k] = v
 	}
 	return s.render(c, "users", data)
+}
+
+// usersExport is the users list as CSV, exactly as shown: every page of its
+// filters, search and order, or with page=1 the page of the cursor only.
+func (s *Server) usersExport(c *fiber.Ctx) error {
+	a := actorOf(c)
+	ctx := c.UserContext()
+	_, f, _, err := s.usersTable(c)
+	if err != nil {
+		return err
+	}
+	onePage, err := queryBool(c, "page")
+	if err != nil {
+		return err
+	}
+	if onePage {
+		if f.Limit, err = limitParam(c); err != nil {
+			return err
+		}
+	} else {
+		f.Limit, f.Cursor = 200, ""
+	}
+	tr := translator(lang(c))
+	rows := [][]string{{tr("users.name"), tr("login.email"), tr("users.role"), tr("users.status"), tr("users.last_login"), tr("users.created")}}
+	for {
+		page, err := s.partners.ListUsers(ctx, *a, f)
+		if err != nil {
+			return err
+		}
+		for _, u := range page.Users {
+			last := ""
+			if u.LastLoginAt != nil {
+				last = u.LastLoginAt.UTC().Format(time.RFC3339)
+			}
+			rows = append(rows, []string{u.Name, u.Email, tr("role." + string(u.Role)), tr("status." + u.Status), last, u.CreatedAt.UTC().Format(time.RFC3339)})
+		}
+		if onePage || page.Next == "" || len(rows) > exportCap {
+			break
+		}
+		f.Cursor = page.Next
+	}
+	return sendCSV(c, "users", rows)
 }
 
 // userInviteForm invites a person into the caller's organization (the vendor's
@@ -192,6 +268,7 @@ func (s *Server) inviteCancel(c *fiber.Ctx) error {
 // userPages registers the users pages.
 func (s *Server) userPages(p addPage) {
 	p("GET", "/users", partners.Admin, s.usersPage)
+	p("GET", "/users/export.csv", partners.Admin, s.usersExport)
 	p("POST", "/users", partners.Admin, s.userInvite)
 	p("GET", "/users/:id/deactivate", partners.Admin, s.userDeactivateConfirm)
 	p("POST", "/users/:id", partners.Admin, s.userUpdate)
