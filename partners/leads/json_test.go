@@ -22,6 +22,7 @@ func TestAppendJSONIsEncodingJSON(t *testing.T) {
 		if i%2 == 0 {
 			l.OwnerUser, l.AssignedOrg, l.StatusReason = &org, &org, &s
 			l.OfferedAt, l.RespondBy, l.Assignment = &at, &at, "offered"
+			l.Promotion, l.ConsentAt, l.ConsentText = &org, &at, &s
 		}
 		want, err := json.Marshal(l)
 		if err != nil {

@@ -364,7 +364,8 @@ func ListSQL(a partners.Actor, f Filter) (string, []any) {
 // reflection.
 func scanLead(rows *sqlx.Rows, l *Lead) error {
 	return rows.Scan(&l.Network, &l.ID, &l.OwnerOrg, &l.OwnerUser, &l.Company, &l.ContactName, &l.Email, &l.Region, &l.Industry, &l.Notes,
-		&l.Status, &l.StatusReason, &l.AssignedOrg, &l.Assignment, &l.OfferedAt, &l.RespondBy, &l.CreatedAt, &l.UpdatedAt)
+		&l.Status, &l.StatusReason, &l.AssignedOrg, &l.Assignment, &l.OfferedAt, &l.RespondBy, &l.Promotion, &l.ConsentAt, &l.ConsentText,
+		&l.CreatedAt, &l.UpdatedAt)
 }
 
 // Offer offers a lead in the pool to a partner organization, which has until
