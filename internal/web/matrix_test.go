@@ -408,6 +408,7 @@ func (w *world) sees(k web.Target, c caller, listing bool) bool {
 		return c.rel == relVendor
 	case web.TargetAllocation, web.TargetFundRequest, web.TargetClaim:
 		// The allocated partner's, and the vendor's managers'.
+		return c.rel == relOwn || c.rel == relVendor
 	case web.TargetJointDeal:
 		// The vendor's, with the owner organization as its partner (shared by
 		// workflow); no other partner sees it.
