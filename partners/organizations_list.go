@@ -2,6 +2,7 @@ package partners
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,25 +127,8 @@ func (s *Service) ListOrganizations(ctx context.Context, a Actor, f Organization
 		return OrganizationPage{}, err
 	}
 	text, args := orgListSQL(a, f, k)
-	out := make([]Organization, 0, f.Limit+1)
-	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		st, err := s.DB.Prepared(ctx, tx, text)
-		if err != nil {
-			return err
-		}
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var o Organization
-			if err := rows.Scan(&o.Network, &o.ID, &o.Name, &o.Kind, &o.Tier, &o.Region, &o.Status, &o.EmailDomains, &o.CreatedAt, &o.UpdatedAt); err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return rows.Err()
+	out, err := readList(ctx, s.DB, a, text, args, f.Limit+1, func(rows *sql.Rows, o *Organization) error {
+		return rows.Scan(&o.Network, &o.ID, &o.Name, &o.Kind, &o.Tier, &o.Region, &o.Status, &o.EmailDomains, &o.CreatedAt, &o.UpdatedAt)
 	})
 	if err != nil {
 		return OrganizationPage{}, err

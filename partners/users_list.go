@@ -2,6 +2,7 @@ package partners
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
@@ -180,25 +181,8 @@ func (s *Service) ListUsers(ctx context.Context, a Actor, f UserList) (UserPage,
 		return UserPage{}, err
 	}
 	text, args := userListSQL(a, f, k)
-	out := make([]User, 0, f.Limit+1)
-	err = s.DB.Tx(ctx, a.Scope(), func(tx *sqlx.Tx) error {
-		st, err := s.DB.Prepared(ctx, tx, text)
-		if err != nil {
-			return err
-		}
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var u User
-			if err := rows.Scan(&u.Network, &u.ID, &u.Org, &u.Email, &u.Name, &u.Role, &u.Status, &u.Locale, &u.LastLoginAt, &u.CreatedAt); err != nil {
-				return err
-			}
-			out = append(out, u)
-		}
-		return rows.Err()
+	out, err := readList(ctx, s.DB, a, text, args, f.Limit+1, func(rows *sql.Rows, u *User) error {
+		return rows.Scan(&u.Network, &u.ID, &u.Org, &u.Email, &u.Name, &u.Role, &u.Status, &u.Locale, &u.LastLoginAt, &u.CreatedAt)
 	})
 	if err != nil {
 		return UserPage{}, err
