@@ -30,9 +30,9 @@ func (s *Server) forumPages(p addPage) {
 	p("GET", "/forums/threads/:id/hide", partners.Manager, s.forumThreadHideConfirm)
 	p("POST", "/forums/threads/:id/hide", partners.Manager, s.forumThreadHide)
 	p("POST", "/forums/posts/:id/accept", partners.Sales, s.forumAcceptForm)
-	p("GET", "/forums/posts/:id/hide", partners.Manager, s.forumPostHidePage)
+	p("GET", "/forums/posts/:id/hide", partners.Manager, s.forumPostPage("forumhide"))
 	p("POST", "/forums/posts/:id/hide", partners.Manager, s.forumPostHideForm)
-	p("GET", "/forums/posts/:id/report", partners.Viewer, s.forumReportPage)
+	p("GET", "/forums/posts/:id/report", partners.Viewer, s.forumPostPage("forumreport"))
 	p("POST", "/forums/posts/:id/report", partners.Viewer, s.forumReportForm)
 }
 
@@ -300,16 +300,20 @@ func (s *Server) forumPost(c *fiber.Ctx, id int64) (*forums.Thread, *forums.Post
 	return s.forums.PostInThread(c.UserContext(), *actorOf(c), id)
 }
 
-func (s *Server) forumPostHidePage(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
+// forumPostPage draws the template named for one post of its thread (the
+// hide confirmation, the report form).
+func (s *Server) forumPostPage(template string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := paramID(c)
+		if err != nil {
+			return err
+		}
+		t, p, err := s.forumPost(c, id)
+		if err != nil {
+			return err
+		}
+		return s.render(c, template, fiber.Map{"Thread": t, "Post": p})
 	}
-	t, p, err := s.forumPost(c, id)
-	if err != nil {
-		return err
-	}
-	return s.render(c, "forumhide", fiber.Map{"Thread": t, "Post": p})
 }
 
 func (s *Server) forumPostHideForm(c *fiber.Ctx) error {
@@ -323,18 +327,6 @@ func (s *Server) forumPostHideForm(c *fiber.Ctx) error {
 		return s.rejected(c, forumHideForm, back, err)
 	}
 	return s.done(c, threadHref(p.ThreadID)+"#post-"+strconv.FormatInt(id, 10), translator(lang(c))("flash.forum_post_hidden", "Name", p.AuthorName))
-}
-
-func (s *Server) forumReportPage(c *fiber.Ctx) error {
-	id, err := paramID(c)
-	if err != nil {
-		return err
-	}
-	t, p, err := s.forumPost(c, id)
-	if err != nil {
-		return err
-	}
-	return s.render(c, "forumreport", fiber.Map{"Thread": t, "Post": p})
 }
 
 func (s *Server) forumReportForm(c *fiber.Ctx) error {
